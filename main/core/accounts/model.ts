@@ -1,0 +1,109 @@
+/**
+ * The account model: the non-secret configuration of one account, as stored in `config.json`.
+ * Secrets (client secret, private key, tokens) never appear here; they live in the vault.
+ *
+ * This zod schema is the single definition: config validation, the published JSON Schema and
+ * the API/IPC input validation all derive from it.
+ */
+import { z } from 'zod';
+
+export const GRANTS = ['authorization_code', 'client_credentials', 'device_code', 'password', 'implicit'] as const;
+export type Grant = (typeof GRANTS)[number];
+
+/** Grants that are insecure by today's standards (OAuth 2.0 Security BCP) and need an explicit opt-in. */
+export const LEGACY_GRANTS: readonly Grant[] = ['password', 'implicit'];
+
+/** Grants that need a person (browser, device code, password) to obtain the first token. */
+export const INTERACTIVE_GRANTS: readonly Grant[] = ['authorization_code', 'device_code', 'password', 'implicit'];
+
+/** CLI spelling (`--auth`) → OAuth token endpoint auth method. */
+export const CLIENT_AUTH_METHODS = ['basic', 'post', 'private_key_jwt', 'none'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+export const ACCOUNT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((value) => /^https?:\/\//i.test(value), { message: 'must be an http(s) URL' });
+
+export const providerSchema = z
+  .object({
+    /** Issuer URL; endpoints are discovered (OpenID Connect Discovery, then RFC 8414). */
+    issuer: httpUrl.optional(),
+    authorizationEndpoint: httpUrl.optional(),
+    tokenEndpoint: httpUrl.optional(),
+    deviceAuthorizationEndpoint: httpUrl.optional(),
+    revocationEndpoint: httpUrl.optional(),
+  })
+  .strict()
+  .refine((p) => p.issuer !== undefined || p.tokenEndpoint !== undefined, {
+    message: 'set either issuer (for discovery) or at least tokenEndpoint',
+  });
+export type ProviderConfig = z.infer<typeof providerSchema>;
+
+export const clientSchema = z
+  .object({
+    id: z.string().min(1).max(512),
+    auth: z.enum(CLIENT_AUTH_METHODS).default('basic'),
+    /** `kid` header for private_key_jwt client assertions. */
+    keyId: z.string().min(1).max(256).optional(),
+  })
+  .strict();
+export type ClientConfig = z.infer<typeof clientSchema>;
+
+export const gitSchema = z
+  .object({
+    hosts: z.array(z.string().min(1).max(253)).default([]),
+    username: z.string().min(1).max(256).default('oauth2'),
+  })
+  .strict();
+
+export const accountSchema = z
+  .object({
+    name: z.string().regex(ACCOUNT_NAME_PATTERN, 'letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit'),
+    /** Provider preset this account was made from (informational: hints and icons). */
+    preset: z.string().max(64).optional(),
+    provider: providerSchema,
+    client: clientSchema,
+    grant: z.enum(GRANTS),
+    scopes: z.array(z.string().min(1).max(256)).default([]),
+    /** Loopback redirect URI; `http://127.0.0.1/callback` (no port) means any free port. */
+    redirectUri: httpUrl.optional(),
+    /** Opt-in for the legacy implicit and password grants. */
+    allowLegacy: z.boolean().default(false),
+    /** `ask`: every hand-out to a script needs approval in the GUI; denied when headless. */
+    approval: z.enum(['auto', 'ask']).default('auto'),
+    git: gitSchema.optional(),
+  })
+  .strict();
+
+export type AccountConfig = z.infer<typeof accountSchema>;
+/** What a caller supplies; defaults are filled in by {@link accountSchema}. */
+export type AccountInput = z.input<typeof accountSchema>;
+
+export const settingsSchema = z
+  .object({
+    /** Optional 127.0.0.1 TCP listener for the token API (off by default). */
+    tcpListener: z
+      .object({ enabled: z.boolean().default(false), port: z.number().int().min(0).max(65535).default(0) })
+      .strict()
+      .default({ enabled: false, port: 0 }),
+    startAtLogin: z.boolean().default(false),
+  })
+  .strict();
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    version: z.literal(1),
+    accounts: z.array(accountSchema).default([]),
+    settings: settingsSchema.default({ tcpListener: { enabled: false, port: 0 }, startAtLogin: false }),
+  })
+  .strict();
+export type BrokerConfig = z.infer<typeof configSchema>;
+
+export function isLegacyGrant(grant: Grant): boolean {
+  return LEGACY_GRANTS.includes(grant);
+}

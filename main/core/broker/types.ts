@@ -1,0 +1,144 @@
+/**
+ * The broker service's contract: what the local token API, the CLI's admin endpoints and the
+ * Electron IPC handlers call. One implementation (main/core/broker), created with its ports.
+ */
+import type { AccountConfig, AccountInput, Grant } from '../accounts/model.js';
+
+export type AccountStatus = 'ok' | 'expired' | 'needs_login' | 'error';
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  oauthError?: string;
+  oauthErrorDescription?: string;
+}
+
+/** An account with its live token status. Never contains a secret. */
+export interface AccountSummary {
+  config: AccountConfig;
+  name: string;
+  grant: Grant;
+  status: AccountStatus;
+  expiresAt?: number;
+  /** Scopes granted (from the token response) or else the configured defaults. */
+  scopes: string[];
+  hasRefreshToken: boolean;
+  lastRefreshAt?: number;
+  lastError?: ErrorInfo;
+}
+
+/** Secrets supplied with an account; stored only in the vault. */
+export interface AccountSecretsInput {
+  clientSecret?: string;
+  privateKeyPem?: string;
+}
+
+export interface TokenRequest {
+  /** Seconds the token must still be valid for; a fresher token is fetched otherwise. */
+  minTtl?: number;
+  /** Space-separated scopes, a subset of what was granted (refresh with narrower scope). */
+  scope?: string;
+  /** Who asks: the `X-Token-Broker-Client` header, "cli", or the app itself. */
+  client?: string;
+}
+
+/** What a script receives (DESIGN.md: the token API). */
+export interface TokenHandout {
+  accessToken: string;
+  tokenType: string;
+  expiresAt?: number;
+  expiresIn?: number;
+  scope?: string;
+}
+
+export interface TokenDetails {
+  tokenType: string;
+  scope?: string;
+  obtainedAt: number;
+  expiresAt?: number;
+  hasRefreshToken: boolean;
+  hasIdToken: boolean;
+  accessTokenClaims?: Record<string, unknown>;
+  idTokenClaims?: Record<string, unknown>;
+  lastRefreshAt?: number;
+  lastRefreshOutcome?: 'ok' | 'error';
+  lastError?: ErrorInfo;
+}
+
+export type SignInProgress =
+  | { account: string; phase: 'starting' }
+  | { account: string; phase: 'waiting_for_browser'; url: string }
+  | {
+      account: string;
+      phase: 'device_code';
+      userCode: string;
+      verificationUri: string;
+      verificationUriComplete?: string;
+      expiresAt: number;
+    }
+  | { account: string; phase: 'exchanging' }
+  | { account: string; phase: 'done' }
+  | { account: string; phase: 'cancelled' }
+  | { account: string; phase: 'failed'; error: ErrorInfo };
+
+export interface SignInOptions {
+  /** Password grant only: used for one request, never stored or logged. */
+  username?: string;
+  password?: string;
+  /** Do not open a browser; the URL is still reported through progress events. */
+  noBrowser?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: SignInProgress) => void;
+}
+
+export interface AuditEntry {
+  at: number;
+  account: string;
+  client: string;
+  outcome: 'granted' | 'denied' | 'needs_login' | 'error';
+  code?: string;
+}
+
+export interface ApprovalRequest {
+  id: string;
+  account: string;
+  client: string;
+  requestedAt: number;
+  expiresAt: number;
+}
+
+/**
+ * The approval port for `approval: ask` accounts. The GUI implements it; headless there is none
+ * and such requests are denied with DENIED.
+ */
+export interface ApprovalPort {
+  requestApproval(request: ApprovalRequest): Promise<'allow' | 'deny'>;
+}
+
+export type BrokerEvent =
+  | { type: 'accounts_changed' }
+  | { type: 'token_refreshed'; account: string; expiresAt?: number }
+  | { type: 'needs_login'; account: string }
+  | { type: 'refresh_failed'; account: string; error: ErrorInfo }
+  | { type: 'sign_in_progress'; progress: SignInProgress }
+  | { type: 'token_handed_out'; entry: AuditEntry };
+
+export interface BrokerService {
+  listAccounts(): AccountSummary[];
+  getAccount(name: string): AccountSummary;
+  addAccount(input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary>;
+  updateAccount(name: string, input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary>;
+  /** Revokes at the provider where possible, forgets tokens, secrets and the account. */
+  removeAccount(name: string): Promise<void>;
+  getToken(name: string, request?: TokenRequest): Promise<TokenHandout>;
+  refresh(name: string, request?: TokenRequest): Promise<TokenHandout>;
+  signIn(name: string, options?: SignInOptions): Promise<void>;
+  cancelSignIn(name: string): boolean;
+  /** Revokes at the provider and forgets the tokens; the account stays (then NEEDS_LOGIN). */
+  logout(name: string): Promise<void>;
+  tokenDetails(name: string): TokenDetails | undefined;
+  auditLog(filter?: { account?: string; client?: string; limit?: number }): AuditEntry[];
+  on(listener: (event: BrokerEvent) => void): () => void;
+  /** Stops the scheduler, waits for in-flight writes and closes the vault. */
+  close(): Promise<void>;
+}

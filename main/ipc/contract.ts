@@ -1,0 +1,250 @@
+/**
+ * The one IPC contract between main, preload and renderer. It imports nothing, so every side can
+ * depend on it without pulling in the others. Types here are the wire shapes: plain JSON, epoch
+ * milliseconds for times, and never a token value.
+ *
+ * Every call resolves to an {@link IpcResult}: over Electron's `ipcMain.handle` only an error's
+ * message survives, so errors cross as values with a code.
+ */
+
+export interface IpcError {
+  /** One of the broker's error codes (ACCOUNT_NOT_FOUND, NEEDS_LOGIN, INVALID_REQUEST, ...). */
+  code: string;
+  message: string;
+  oauthError?: string;
+  oauthErrorDescription?: string;
+}
+
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
+
+export interface VersionInfo {
+  app: string;
+  electron?: string;
+  node?: string;
+}
+
+export type GrantName = 'authorization_code' | 'client_credentials' | 'device_code' | 'password' | 'implicit';
+export type ClientAuthName = 'basic' | 'post' | 'private_key_jwt' | 'none';
+export type AccountStatusName = 'ok' | 'expired' | 'needs_login' | 'error';
+
+/** An account as the UI sees it: configuration and token status, no secrets. */
+export interface AccountView {
+  name: string;
+  preset?: string;
+  grant: GrantName;
+  status: AccountStatusName;
+  /** Epoch ms of access-token expiry; absent when unknown or never expiring. */
+  expiresAt?: number;
+  scopes: string[];
+  issuer?: string;
+  tokenEndpoint?: string;
+  clientId: string;
+  clientAuth: ClientAuthName;
+  approval: 'auto' | 'ask';
+  allowLegacy: boolean;
+  redirectUri?: string;
+  hasRefreshToken: boolean;
+  lastRefreshAt?: number;
+  lastError?: IpcError;
+}
+
+/** What the add/edit form sends. Secrets travel renderer → main once and are never sent back. */
+export interface AccountDraft {
+  name: string;
+  preset?: string;
+  issuer?: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  deviceAuthorizationEndpoint?: string;
+  revocationEndpoint?: string;
+  clientId: string;
+  clientAuth: ClientAuthName;
+  /** New client secret (or PEM private key for private_key_jwt); omitted on edit = keep. */
+  clientSecret?: string;
+  keyId?: string;
+  grant: GrantName;
+  scopes: string[];
+  redirectUri?: string;
+  allowLegacy: boolean;
+  approval: 'auto' | 'ask';
+  gitHosts?: string[];
+  gitUsername?: string;
+}
+
+export interface PresetField {
+  key: 'tenant' | 'domain' | 'issuer' | 'realm' | 'baseUrl';
+  label: string;
+  placeholder?: string;
+  help?: string;
+}
+
+/** A provider preset: defaults and the quirks the UI explains. */
+export interface PresetView {
+  id: string;
+  label: string;
+  /** Extra inputs the preset needs to build its endpoints (e.g. Entra tenant, Okta domain). */
+  fields: PresetField[];
+  grants: GrantName[];
+  defaultGrant: GrantName;
+  defaultScopes: string[];
+  defaultClientAuth: ClientAuthName;
+  hints: string[];
+  docsUrl?: string;
+}
+
+export interface TokenDetailsView {
+  tokenType: string;
+  scope?: string;
+  obtainedAt: number;
+  expiresAt?: number;
+  hasRefreshToken: boolean;
+  hasIdToken: boolean;
+  /** Claims of a JWT access token, decoded in main (not verified); the token itself never crosses. */
+  accessTokenClaims?: Record<string, unknown>;
+  idTokenClaims?: Record<string, unknown>;
+  lastRefreshAt?: number;
+  lastRefreshOutcome?: 'ok' | 'error';
+  lastError?: IpcError;
+}
+
+export type SignInProgressView =
+  | { account: string; phase: 'starting' }
+  | { account: string; phase: 'waiting_for_browser'; url: string }
+  | {
+      account: string;
+      phase: 'device_code';
+      userCode: string;
+      verificationUri: string;
+      verificationUriComplete?: string;
+      expiresAt: number;
+    }
+  | { account: string; phase: 'exchanging' }
+  | { account: string; phase: 'done' }
+  | { account: string; phase: 'cancelled' }
+  | { account: string; phase: 'failed'; error: IpcError };
+
+export interface AuditEntryView {
+  at: number;
+  account: string;
+  client: string;
+  outcome: 'granted' | 'denied' | 'needs_login' | 'error';
+  code?: string;
+}
+
+export interface AuditFilter {
+  account?: string;
+  client?: string;
+  limit?: number;
+}
+
+export interface ApprovalRequestView {
+  id: string;
+  account: string;
+  client: string;
+  requestedAt: number;
+  /** Epoch ms after which the request is denied automatically. */
+  expiresAt: number;
+}
+
+export type ApprovalAnswer = 'once' | 'hour' | 'deny';
+
+export interface SettingsView {
+  socketPath: string;
+  tcpListener: { enabled: boolean; port: number; address?: string };
+  startAtLogin: boolean;
+}
+
+export interface SettingsPatch {
+  tcpListener?: { enabled: boolean; port?: number };
+  startAtLogin?: boolean;
+}
+
+export interface DiscoveryCheck {
+  issuer: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint: string;
+  deviceAuthorizationEndpoint?: string;
+  revocationEndpoint?: string;
+}
+
+/** Request/response channels: name → argument tuple and result value. */
+export interface IpcInvokeMap {
+  version: { args: []; result: VersionInfo };
+  listAccounts: { args: []; result: AccountView[] };
+  listPresets: { args: []; result: PresetView[] };
+  checkDiscovery: { args: [issuer: string]; result: DiscoveryCheck };
+  addAccount: { args: [draft: AccountDraft]; result: AccountView };
+  updateAccount: { args: [name: string, draft: AccountDraft]; result: AccountView };
+  removeAccount: { args: [name: string]; result: null };
+  /** Starts a sign-in; progress arrives as `signInProgress` events. Resolves when it is done. */
+  signIn: { args: [name: string, credentials?: { username: string; password: string }]; result: null };
+  cancelSignIn: { args: [name: string]; result: null };
+  /** Opens the device flow's verification URI that the broker itself received. */
+  openVerificationUri: { args: [name: string]; result: null };
+  refresh: { args: [name: string]; result: AccountView };
+  signOut: { args: [name: string]; result: AccountView };
+  /** Copies the access token to the clipboard in main; cleared after 30 s if unchanged. */
+  copyToken: { args: [name: string]; result: { clearsAt: number } };
+  tokenDetails: { args: [name: string]; result: TokenDetailsView | null };
+  listApprovals: { args: []; result: ApprovalRequestView[] };
+  answerApproval: { args: [id: string, answer: ApprovalAnswer]; result: null };
+  auditLog: { args: [filter?: AuditFilter]; result: AuditEntryView[] };
+  getSettings: { args: []; result: SettingsView };
+  updateSettings: { args: [patch: SettingsPatch]; result: SettingsView };
+  /** Copies the TCP listener's bearer key to the clipboard (never sent to the renderer). */
+  copyTcpKey: { args: []; result: { clearsAt: number } };
+  regenerateTcpKey: { args: []; result: SettingsView };
+}
+
+/** Main → renderer events: name → payload. */
+export interface IpcEventMap {
+  accountsChanged: AccountView[];
+  signInProgress: SignInProgressView;
+  approvalRequested: ApprovalRequestView;
+  approvalResolved: { id: string };
+  auditAppended: AuditEntryView;
+}
+
+export type IpcChannel = keyof IpcInvokeMap;
+export type IpcEvent = keyof IpcEventMap;
+
+/** Channel names on the wire; the preload and the main-side binding both use these tables. */
+export const IPC_INVOKE_CHANNELS: { readonly [K in IpcChannel]: `broker:${K}` } = {
+  version: 'broker:version',
+  listAccounts: 'broker:listAccounts',
+  listPresets: 'broker:listPresets',
+  checkDiscovery: 'broker:checkDiscovery',
+  addAccount: 'broker:addAccount',
+  updateAccount: 'broker:updateAccount',
+  removeAccount: 'broker:removeAccount',
+  signIn: 'broker:signIn',
+  cancelSignIn: 'broker:cancelSignIn',
+  openVerificationUri: 'broker:openVerificationUri',
+  refresh: 'broker:refresh',
+  signOut: 'broker:signOut',
+  copyToken: 'broker:copyToken',
+  tokenDetails: 'broker:tokenDetails',
+  listApprovals: 'broker:listApprovals',
+  answerApproval: 'broker:answerApproval',
+  auditLog: 'broker:auditLog',
+  getSettings: 'broker:getSettings',
+  updateSettings: 'broker:updateSettings',
+  copyTcpKey: 'broker:copyTcpKey',
+  regenerateTcpKey: 'broker:regenerateTcpKey',
+};
+
+export const IPC_EVENT_CHANNELS: { readonly [K in IpcEvent]: `broker-event:${K}` } = {
+  accountsChanged: 'broker-event:accountsChanged',
+  signInProgress: 'broker-event:signInProgress',
+  approvalRequested: 'broker-event:approvalRequested',
+  approvalResolved: 'broker-event:approvalResolved',
+  auditAppended: 'broker-event:auditAppended',
+};
+
+/** The API the preload exposes as `window.broker`. */
+export type BrokerApi = {
+  readonly [K in IpcChannel]: (...args: IpcInvokeMap[K]['args']) => Promise<IpcResult<IpcInvokeMap[K]['result']>>;
+} & {
+  /** Subscribes to a main → renderer event; returns the unsubscribe function. */
+  readonly on: <E extends IpcEvent>(event: E, listener: (payload: IpcEventMap[E]) => void) => () => void;
+};

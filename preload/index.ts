@@ -1,0 +1,33 @@
+/**
+ * The sandboxed preload: exposes exactly one typed API, `window.broker`, built from the IPC
+ * contract. No raw ipcRenderer reaches the page.
+ */
+import { contextBridge, ipcRenderer } from 'electron';
+import {
+  IPC_EVENT_CHANNELS,
+  IPC_INVOKE_CHANNELS,
+  type BrokerApi,
+  type IpcChannel,
+  type IpcEvent,
+  type IpcEventMap,
+} from '../main/ipc/contract.js';
+
+function buildBrokerApi(): BrokerApi {
+  const calls = Object.fromEntries(
+    (Object.keys(IPC_INVOKE_CHANNELS) as IpcChannel[]).map((name) => [
+      name,
+      (...args: unknown[]) => ipcRenderer.invoke(IPC_INVOKE_CHANNELS[name], ...args),
+    ]),
+  );
+  const on = <E extends IpcEvent>(event: E, listener: (payload: IpcEventMap[E]) => void): (() => void) => {
+    const channel = IPC_EVENT_CHANNELS[event];
+    const wrapped = (_event: unknown, payload: IpcEventMap[E]): void => listener(payload);
+    ipcRenderer.on(channel, wrapped);
+    return () => {
+      ipcRenderer.removeListener(channel, wrapped);
+    };
+  };
+  return Object.freeze({ ...calls, on }) as BrokerApi;
+}
+
+contextBridge.exposeInMainWorld('broker', buildBrokerApi());

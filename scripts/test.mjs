@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// `npm test`: build, lint, type-check, then every vitest suite against a real Secret Service.
+// Extra arguments go to vitest (`npm test -- test/core/vault`).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { missingSecretServicePrograms } from '../test/support/with-secret-service.mjs';
+
+const extra = process.argv.slice(2);
+
+function step(title, command, args) {
+  console.log(`\n▶ ${title}`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`✖ ${title} failed (exit ${result.status ?? result.signal}).`);
+    process.exit(result.status ?? 1);
+  }
+  console.log(`✔ ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+const missing = [];
+if (process.platform === 'linux') {
+  missing.push(...missingSecretServicePrograms());
+  if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) missing.push('chromium');
+}
+if (missing.length > 0) {
+  console.error(
+    `The tests need a real Secret Service and Chromium, but these are missing: ${missing.join(', ')}.\n` +
+      'On Debian/Ubuntu: sudo apt-get install dbus gnome-keyring libsecret-1-dev chromium',
+  );
+  process.exit(1);
+}
+
+step('native modules built for Node', process.execPath, ['scripts/native-deps.mjs', 'node']);
+step('build', process.execPath, ['scripts/build.mjs']);
+step('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']);
+step('type-check', process.execPath, ['node_modules/typescript/bin/tsc', '-b']);
+step('tests (real keyring, real authorization server, real Chromium)', process.execPath, [
+  'test/support/with-secret-service.mjs',
+  '--',
+  process.execPath,
+  'node_modules/vitest/vitest.mjs',
+  'run',
+  ...extra,
+]);
