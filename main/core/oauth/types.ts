@@ -13,6 +13,8 @@ export interface ProviderMetadata {
   /** RFC 9207: the provider sends `iss` in authorization responses, so it must be checked. */
   authorizationResponseIssParameterSupported?: boolean;
   scopesSupported?: string[];
+  /** JWK Set of the provider's signing keys, used to verify ID tokens (OpenID Discovery §3). */
+  jwksUri?: string;
 }
 
 /** Token endpoint client authentication (RFC 6749 §2.3, RFC 7523 §2.2). */
@@ -37,3 +39,15 @@ export interface TokenSet {
   /** Epoch ms when the response was received. */
   obtainedAt: number;
 }
+
+/** What the user needs to complete a device authorization (RFC 8628 §3.2, §3.3). */
+export interface DeviceCodeInfo {
+  userCode: string;
+  verificationUri: string;
+  verificationUriComplete?: string;
+  /** Epoch ms after which the device code is no longer valid. */
+  expiresAt: number;
+  /** Seconds between polls, as the provider asked (RFC 8628 §3.5). */
+  interval: number;
+}
+

@@ -1,0 +1,102 @@
+import { BrokerError } from '../../errors.js';
+import { systemClock, type BrowserOpener, type Clock } from '../../ports.js';
+import { startLoopbackListener } from '../../loopback/listener.js';
+import { buildAuthorizationUrl } from '../authorization-url.js';
+import { callbackExpectations, validateAuthorizationResponse } from '../callback.js';
+import type { HttpClient } from '../http.js';
+import { validateIdToken } from '../id-token.js';
+import { computeCodeChallenge, generateCodeVerifier, generateNonce, generateState, includesOpenId } from '../pkce.js';
+import { requestToken } from '../token-request.js';
+import type { ClientAuth, ProviderMetadata, TokenSet } from '../types.js';
+
+export interface AuthorizationCodeParams {
+  http: HttpClient;
+  metadata: ProviderMetadata;
+  client: ClientAuth;
+  scope?: string;
+  /** Loopback redirect URI; default `http://127.0.0.1/callback` on a free port. */
+  redirectUri?: string;
+  openBrowser: BrowserOpener;
+  /** Receives the authorization URL before the browser is opened (for "open it yourself"). */
+  onAuthorizationUrl?: (url: string) => void;
+  signal?: AbortSignal;
+  /** How long to wait for the callback; default 5 minutes. */
+  timeoutMs?: number;
+  clock?: Clock;
+}
+
+/** The token request parameters of the code exchange. @see RFC 6749 §4.1.3, RFC 7636 §4.5 */
+export function authorizationCodeParams(code: string, redirectUri: string, codeVerifier: string): Record<string, string> {
+  return { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier };
+}
+
+/**
+ * Authorization code grant with PKCE (S256) through the system browser and an RFC 8252
+ * loopback redirect: starts the one-shot listener on 127.0.0.1, opens the authorization URL,
+ * validates the single callback (RFC 9207 `iss`, `state`, errors, code), exchanges the code,
+ * and — when `openid` was requested — validates the ID token and its `nonce`.
+ * @throws BrokerError `STATE_MISMATCH`, `ISSUER_MISMATCH`, `OAUTH_ERROR` (e.g. access_denied),
+ *   `CALLBACK_INVALID`, `NONCE_MISMATCH`, `TIMEOUT`, `CANCELLED`, and the token endpoint's errors.
+ * @see RFC 6749 §4.1, RFC 7636, RFC 8252 §7.3, RFC 9207, OpenID Connect Core §3.1
+ */
+export async function authorizationCodeGrant(p: AuthorizationCodeParams): Promise<TokenSet> {
+  const clock = p.clock ?? systemClock;
+  if (p.metadata.authorizationEndpoint === undefined) {
+    throw new BrokerError('CONFIG_INVALID', 'The provider has no authorization endpoint; the authorization code grant needs one.');
+  }
+  const codeVerifier = generateCodeVerifier();
+  const codeChallenge = computeCodeChallenge(codeVerifier);
+  const state = generateState();
+  const nonce = includesOpenId(p.scope) ? generateNonce() : undefined;
+  const expected = callbackExpectations(p.metadata, state);
+
+  const listener = await startLoopbackListener({
+    ...(p.redirectUri === undefined ? {} : { redirectUri: p.redirectUri }),
+    mode: 'query',
+    handle: (params) => validateAuthorizationResponse(params, expected),
+    ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
+    ...(p.signal === undefined ? {} : { signal: p.signal }),
+  });
+  let code: string;
+  try {
+    const url = buildAuthorizationUrl(p.metadata, {
+      responseType: 'code',
+      clientId: p.client.clientId,
+      redirectUri: listener.redirectUri,
+      state,
+      codeChallenge,
+      ...(p.scope === undefined ? {} : { scope: p.scope }),
+      ...(nonce === undefined ? {} : { nonce }),
+    });
+    await openAuthorizationUrl(url, p.openBrowser, p.onAuthorizationUrl);
+    ({ code } = await listener.result);
+  } finally {
+    await listener.close();
+  }
+
+  const tokens = await requestToken(
+    { http: p.http, metadata: p.metadata, client: p.client, clock, ...(p.signal === undefined ? {} : { signal: p.signal }) },
+    authorizationCodeParams(code, listener.redirectUri, codeVerifier),
+    [code, codeVerifier],
+  );
+  if (nonce !== undefined) {
+    if (tokens.idToken === undefined) throw new BrokerError('INVALID_RESPONSE', 'The provider returned no ID token although openid was requested.');
+    await validateIdToken(tokens.idToken, p.metadata, p.http, { clientId: p.client.clientId, nonce, now: clock.now() });
+  }
+  return tokens;
+}
+
+/**
+ * Hands the URL to the caller and to the browser opener. When a caller shows the URL itself,
+ * a failing opener is not fatal: the person can still open the URL by hand.
+ */
+export async function openAuthorizationUrl(url: string, openBrowser: BrowserOpener, onAuthorizationUrl?: (url: string) => void): Promise<void> {
+  onAuthorizationUrl?.(url);
+  try {
+    await openBrowser(url);
+  } catch (error) {
+    if (onAuthorizationUrl === undefined) {
+      throw new BrokerError('INTERNAL', 'Could not open the browser for sign-in.', { cause: error });
+    }
+  }
+}

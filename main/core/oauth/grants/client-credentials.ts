@@ -1,0 +1,27 @@
+import type { Clock } from '../../ports.js';
+import type { HttpClient } from '../http.js';
+import { requestToken } from '../token-request.js';
+import type { ClientAuth, ProviderMetadata, TokenSet } from '../types.js';
+
+export interface ClientCredentialsParams {
+  http: HttpClient;
+  metadata: ProviderMetadata;
+  client: ClientAuth;
+  scope?: string;
+  clock?: Clock;
+  signal?: AbortSignal;
+}
+
+/** The grant's token request parameters. @see RFC 6749 §4.4.2 */
+export function clientCredentialsParams(scope?: string): Record<string, string> {
+  return { grant_type: 'client_credentials', ...(scope === undefined || scope === '' ? {} : { scope }) };
+}
+
+/**
+ * Client credentials grant: the client authenticates (basic, post or private_key_jwt) and
+ * receives a token for itself. Never retried once sent.
+ * @see RFC 6749 §4.4
+ */
+export function clientCredentialsGrant(p: ClientCredentialsParams): Promise<TokenSet> {
+  return requestToken(p, clientCredentialsParams(p.scope));
+}

@@ -1,0 +1,39 @@
+import { BrokerError } from '../../errors.js';
+import type { Clock } from '../../ports.js';
+import type { HttpClient } from '../http.js';
+import { requestToken } from '../token-request.js';
+import type { ClientAuth, ProviderMetadata, TokenSet } from '../types.js';
+
+export interface PasswordParams {
+  http: HttpClient;
+  metadata: ProviderMetadata;
+  client: ClientAuth;
+  username: string;
+  password: string;
+  scope?: string;
+  allowLegacy: boolean;
+  clock?: Clock;
+  signal?: AbortSignal;
+}
+
+/**
+ * Resource owner password credentials grant (legacy; OAuth 2.0 Security BCP says MUST NOT).
+ * Refused with `LEGACY_GRANT_REFUSED` unless the account opted in, before anything is sent.
+ * The password is used for this one request only: not stored, not logged, and removed from
+ * any provider error text that might echo it.
+ * @see RFC 6749 §4.3, RFC 9700 §2.4
+ */
+export function passwordGrant(p: PasswordParams): Promise<TokenSet> {
+  if (!p.allowLegacy) {
+    return Promise.reject(
+      new BrokerError('LEGACY_GRANT_REFUSED', 'The password grant is a legacy grant and is off for this account; enable "allow legacy" to use it.'),
+    );
+  }
+  const params = {
+    grant_type: 'password',
+    username: p.username,
+    password: p.password,
+    ...(p.scope === undefined || p.scope === '' ? {} : { scope: p.scope }),
+  };
+  return requestToken(p, params, [p.password]);
+}
