@@ -40,6 +40,11 @@ export interface TokenRequest {
   scope?: string;
   /** Who asks: the `X-Token-Broker-Client` header, "cli", or the app itself. */
   client?: string;
+  /**
+   * Skip the `approval: ask` question: only for in-process callers acting on a person's direct
+   * action (the GUI's "copy token"). Never set it from a socket or network request.
+   */
+  skipApproval?: boolean;
 }
 
 /** What a script receives (DESIGN.md: the token API). */

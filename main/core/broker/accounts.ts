@@ -1,0 +1,241 @@
+/**
+ * Account administration: list/inspect, add, edit, remove, logout. Config goes to the
+ * ConfigStore, secrets only to the vault; every change emits `accounts_changed`.
+ *
+ * @see RFC 7009 (token revocation on logout and removal)
+ */
+import { accountSchema, isLegacyGrant, type AccountConfig, type AccountInput } from '../accounts/model.js';
+import { BrokerError, toBrokerError } from '../errors.js';
+import type { TokenSet } from '../oauth/types.js';
+import type { AccountSecrets } from '../vault/types.js';
+import type { BrokerContext } from './context.js';
+import type { SignInCoordinator } from './sign-in.js';
+import { computeStatus } from './token-policy.js';
+import type { TokenService } from './token-service.js';
+import type { AccountSecretsInput, AccountSummary, TokenDetails } from './types.js';
+
+export interface AccountAdmin {
+  summarize(account: AccountConfig): AccountSummary;
+  add(input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary>;
+  update(name: string, input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary>;
+  remove(name: string): Promise<void>;
+  logout(name: string): Promise<void>;
+  details(name: string): TokenDetails | undefined;
+}
+
+/** Validates input with the account schema; the first problem names its field. */
+export function parseAccountInput(input: unknown): AccountConfig {
+  const parsed = accountSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue === undefined || issue.path.length === 0 ? 'account' : issue.path.join('.');
+    throw new BrokerError('INVALID_REQUEST', `Invalid account: ${field}: ${issue?.message ?? 'invalid'}`);
+  }
+  const account = parsed.data;
+  if (isLegacyGrant(account.grant) && !account.allowLegacy) {
+    throw new BrokerError(
+      'LEGACY_GRANT_REFUSED',
+      `The ${account.grant} grant is a legacy grant; allow it explicitly for this account (--allow-legacy).`,
+      { account: account.name },
+    );
+  }
+  return account;
+}
+
+/** The client's auth method needs its secret: fail at add/edit time, not at the first token request. */
+function checkClientSecrets(account: AccountConfig, secrets: AccountSecrets | undefined): void {
+  const auth = account.client.auth;
+  if ((auth === 'basic' || auth === 'post') && (secrets?.clientSecret === undefined || secrets.clientSecret === '')) {
+    throw new BrokerError('INVALID_REQUEST', `Client authentication '${auth}' needs a client secret.`, { account: account.name });
+  }
+  if (auth === 'private_key_jwt' && (secrets?.privateKeyPem === undefined || secrets.privateKeyPem === '')) {
+    throw new BrokerError('INVALID_REQUEST', `Client authentication 'private_key_jwt' needs a private key (PEM).`, { account: account.name });
+  }
+}
+
+function secretFields(input: AccountSecretsInput | undefined): AccountSecrets {
+  const out: AccountSecrets = {};
+  if (input?.clientSecret !== undefined) out.clientSecret = input.clientSecret;
+  if (input?.privateKeyPem !== undefined) out.privateKeyPem = input.privateKeyPem;
+  return out;
+}
+
+/** Tokens issued under one provider/client/grant mean nothing under another. */
+function identityChanged(before: AccountConfig, after: AccountConfig): boolean {
+  return (
+    JSON.stringify(before.provider) !== JSON.stringify(after.provider) ||
+    before.client.id !== after.client.id ||
+    before.client.auth !== after.client.auth ||
+    before.grant !== after.grant
+  );
+}
+
+export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, signIns: SignInCoordinator): AccountAdmin {
+  function summarize(account: AccountConfig): AccountSummary {
+    const state = ctx.state(account.name);
+    const current = state.tokens;
+    const status = computeStatus(
+      {
+        tokens: current,
+        needsLogin: state.needsLogin,
+        hasError: state.lastError !== undefined,
+        canFetchWithoutUser: account.grant === 'client_credentials',
+        canRefresh: tokens.canRefresh(account, state),
+      },
+      ctx.clock.now(),
+    );
+    const granted = current?.scope?.split(' ').filter((scope) => scope.length > 0);
+    const summary: AccountSummary = {
+      config: account,
+      name: account.name,
+      grant: account.grant,
+      status,
+      scopes: granted !== undefined && granted.length > 0 ? granted : [...account.scopes],
+      hasRefreshToken: current?.refreshToken !== undefined,
+    };
+    if (current?.expiresAt !== undefined) summary.expiresAt = current.expiresAt;
+    if (state.lastRefreshAt !== undefined) summary.lastRefreshAt = state.lastRefreshAt;
+    if (state.lastError !== undefined) summary.lastError = { ...state.lastError };
+    return summary;
+  }
+
+  /** Best effort: refresh token first (often revokes the whole grant), then access tokens. */
+  async function revokeAll(account: AccountConfig): Promise<void> {
+    const state = ctx.state(account.name);
+    const main: TokenSet | undefined = state.tokens ?? ctx.vault.get(account.name)?.tokens;
+    const targets: { token: string; hint: 'refresh_token' | 'access_token' }[] = [];
+    if (main?.refreshToken !== undefined) targets.push({ token: main.refreshToken, hint: 'refresh_token' });
+    if (main !== undefined) targets.push({ token: main.accessToken, hint: 'access_token' });
+    for (const scoped of state.scoped.values()) targets.push({ token: scoped.accessToken, hint: 'access_token' });
+    if (targets.length === 0) return;
+    let provider;
+    try {
+      provider = await ctx.providerFor(account);
+    } catch (error) {
+      ctx.logger.warn(`[broker] cannot revoke the tokens of '${account.name}': ${toBrokerError(error).code}`);
+      return;
+    }
+    for (const target of targets) {
+      try {
+        await ctx.grants.revokeToken({ http: ctx.http, clock: ctx.clock, ...provider, token: target.token, tokenTypeHint: target.hint });
+      } catch (error) {
+        ctx.logger.warn(`[broker] revoking the ${target.hint} of '${account.name}' failed: ${toBrokerError(error).code}`);
+      }
+    }
+  }
+
+  return {
+    summarize,
+
+    async add(input, secrets) {
+      const account = parseAccountInput(input);
+      if (ctx.findAccount(account.name) !== undefined) {
+        throw new BrokerError('ACCOUNT_EXISTS', `An account named '${account.name}' already exists.`, { account: account.name });
+      }
+      const fields = secretFields(secrets);
+      checkClientSecrets(account, fields);
+      // Secrets first: config never names an account whose secrets are missing. Replacing the
+      // entry also drops leftovers of an earlier account with this name.
+      await ctx.updateSecrets(account.name, () => (Object.keys(fields).length === 0 ? undefined : fields));
+      try {
+        ctx.reloadAccounts(
+          await ctx.configStore.update((config) => {
+            if (config.accounts.some((existing) => existing.name === account.name)) {
+              throw new BrokerError('ACCOUNT_EXISTS', `An account named '${account.name}' already exists.`, { account: account.name });
+            }
+            return { ...config, accounts: [...config.accounts, account] };
+          }),
+        );
+      } catch (error) {
+        await ctx.updateSecrets(account.name, () => undefined).catch(() => {});
+        throw error;
+      }
+      ctx.dropState(account.name);
+      ctx.forgetProvider(account.name);
+      tokens.prime(account);
+      ctx.logger.info(`[broker] account '${account.name}' added (${account.grant})`);
+      ctx.events.emit({ type: 'accounts_changed' });
+      return summarize(account);
+    },
+
+    async update(name, input, secrets) {
+      const before = ctx.requireAccount(name);
+      const account = parseAccountInput(input);
+      if (account.name !== name) {
+        throw new BrokerError('INVALID_REQUEST', `Renaming an account is not supported ('${name}' → '${account.name}'); add a new one.`, { account: name });
+      }
+      const fields = secretFields(secrets);
+      checkClientSecrets(account, { ...ctx.vault.get(name), ...fields });
+      const forget = identityChanged(before, account);
+      if (forget) {
+        // Revoked with the old provider and client, which issued them.
+        signIns.cancel(name);
+        await revokeAll(before);
+        await tokens.forgetTokens(name);
+      }
+      if (Object.keys(fields).length > 0) await ctx.updateSecrets(name, (current) => ({ ...current, ...fields }));
+      ctx.reloadAccounts(
+        await ctx.configStore.update((config) => ({
+          ...config,
+          accounts: config.accounts.map((existing) => (existing.name === name ? account : existing)),
+        })),
+      );
+      ctx.forgetProvider(name);
+      ctx.state(name).scoped.clear();
+      tokens.prime(account);
+      ctx.logger.info(`[broker] account '${name}' updated${forget ? ' (tokens forgotten: provider, client or grant changed)' : ''}`);
+      ctx.events.emit({ type: 'accounts_changed' });
+      return summarize(account);
+    },
+
+    async remove(name) {
+      const account = ctx.requireAccount(name);
+      signIns.cancel(name);
+      await revokeAll(account);
+      ctx.reloadAccounts(
+        await ctx.configStore.update((config) => ({
+          ...config,
+          accounts: config.accounts.filter((existing) => existing.name !== name),
+        })),
+      );
+      await tokens.forgetTokens(name);
+      await ctx.updateSecrets(name, () => undefined);
+      ctx.dropState(name);
+      ctx.forgetProvider(name);
+      ctx.logger.info(`[broker] account '${name}' removed`);
+      ctx.events.emit({ type: 'accounts_changed' });
+    },
+
+    async logout(name) {
+      const account = ctx.requireAccount(name);
+      signIns.cancel(name);
+      await revokeAll(account);
+      await tokens.forgetTokens(name);
+      ctx.logger.info(`[broker] account '${name}' signed out`);
+      ctx.events.emit({ type: 'accounts_changed' });
+    },
+
+    details(name) {
+      ctx.requireAccount(name);
+      const state = ctx.state(name);
+      const current = state.tokens;
+      if (current === undefined) return undefined;
+      const details: TokenDetails = {
+        tokenType: current.tokenType,
+        obtainedAt: current.obtainedAt,
+        hasRefreshToken: current.refreshToken !== undefined,
+        hasIdToken: current.idToken !== undefined,
+      };
+      if (current.scope !== undefined) details.scope = current.scope;
+      if (current.expiresAt !== undefined) details.expiresAt = current.expiresAt;
+      const accessTokenClaims = ctx.grants.decodeJwtClaims(current.accessToken);
+      if (accessTokenClaims !== undefined) details.accessTokenClaims = accessTokenClaims;
+      const idTokenClaims = current.idToken === undefined ? undefined : ctx.grants.decodeJwtClaims(current.idToken);
+      if (idTokenClaims !== undefined) details.idTokenClaims = idTokenClaims;
+      if (state.lastRefreshAt !== undefined) details.lastRefreshAt = state.lastRefreshAt;
+      if (state.lastRefreshOutcome !== undefined) details.lastRefreshOutcome = state.lastRefreshOutcome;
+      if (state.lastError !== undefined) details.lastError = { ...state.lastError };
+      return details;
+    },
+  };
+}

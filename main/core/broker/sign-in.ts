@@ -1,0 +1,181 @@
+/**
+ * Sign-in orchestration for every grant: runs the grant with progress reporting and
+ * cancellation, then stores the tokens.
+ *
+ * One sign-in per account at a time: starting a new one cancels the one in progress (the person
+ * clicked "Sign in" again, probably after closing the browser tab; the old loopback listener
+ * would otherwise wait for its timeout). Legacy grants are refused before anything reaches the
+ * network unless the account opted in. A password is passed to one token request and not kept.
+ *
+ * @see RFC 8252 (native apps), RFC 8628 (device authorization), RFC 6749 §4.2 / §4.3 (legacy)
+ */
+import { isLegacyGrant, type AccountConfig } from '../accounts/model.js';
+import { BrokerError, toBrokerError } from '../errors.js';
+import type { TokenSet } from '../oauth/types.js';
+import type { BrowserOpener } from '../ports.js';
+import type { BrokerContext } from './context.js';
+import type { HttpClient } from './grant-port.js';
+import { toErrorInfo } from './error-info.js';
+import type { TokenService } from './token-service.js';
+import type { SignInOptions, SignInProgress } from './types.js';
+
+export interface SignInCoordinator {
+  signIn(name: string, options?: SignInOptions): Promise<void>;
+  /** Cancels the account's sign-in in progress; false when there was none. */
+  cancel(name: string): boolean;
+  cancelAll(): void;
+}
+
+const noBrowser: BrowserOpener = async () => {};
+
+export function createSignInCoordinator(ctx: BrokerContext, tokens: TokenService, openBrowser: BrowserOpener | undefined): SignInCoordinator {
+  const active = new Map<string, AbortController>();
+
+  function scopeOf(account: AccountConfig): string | undefined {
+    return account.scopes.length > 0 ? account.scopes.join(' ') : undefined;
+  }
+
+  async function runGrant(
+    account: AccountConfig,
+    signal: AbortSignal,
+    report: (progress: Exclude<SignInProgress, { phase: 'done' | 'cancelled' | 'failed' }>) => void,
+    options: SignInOptions,
+  ): Promise<TokenSet> {
+    const name = account.name;
+    const { metadata, client } = await ctx.providerFor(account);
+    const scope = scopeOf(account);
+    const scoped = scope === undefined ? {} : { scope };
+    const redirect = account.redirectUri === undefined ? {} : { redirectUri: account.redirectUri };
+    const opener = options.noBrowser === true ? noBrowser : (openBrowser ?? noBrowser);
+    const onAuthorizationUrl = (url: string): void => report({ account: name, phase: 'waiting_for_browser', url });
+    const { clock } = ctx;
+    // The code grant's only token endpoint request is the exchange after the browser came back:
+    // watching for it makes the `exchanging` phase exact. (Device polling also hits the token
+    // endpoint while waiting, so that grant reports `exchanging` once it has its tokens.)
+    const http: HttpClient =
+      account.grant === 'authorization_code'
+        ? {
+            request: (request) => {
+              if (request.method === 'POST' && request.url === metadata.tokenEndpoint) report({ account: name, phase: 'exchanging' });
+              return ctx.http.request(request);
+            },
+          }
+        : ctx.http;
+    switch (account.grant) {
+      case 'client_credentials':
+        report({ account: name, phase: 'exchanging' });
+        return ctx.grants.clientCredentialsGrant({ http, clock, metadata, client, ...scoped });
+      case 'authorization_code':
+        return ctx.grants.authorizationCodeGrant({ http, clock, metadata, client, ...scoped, ...redirect, openBrowser: opener, onAuthorizationUrl, signal });
+      case 'implicit':
+        return ctx.grants.implicitGrant({ clock, metadata, client, ...scoped, ...redirect, allowLegacy: account.allowLegacy, openBrowser: opener, onAuthorizationUrl, signal });
+      case 'device_code':
+        return ctx.grants.deviceAuthorizationGrant({
+          http,
+          clock,
+          metadata,
+          client,
+          ...scoped,
+          signal,
+          onUserCode: (info) => {
+            report({
+              account: name,
+              phase: 'device_code',
+              userCode: info.userCode,
+              verificationUri: info.verificationUri,
+              ...(info.verificationUriComplete === undefined ? {} : { verificationUriComplete: info.verificationUriComplete }),
+              expiresAt: info.expiresAt,
+            });
+            if (options.noBrowser !== true && openBrowser !== undefined) {
+              openBrowser(info.verificationUriComplete ?? info.verificationUri).catch(() => {
+                ctx.logger.warn(`[sign-in] could not open the browser for '${name}'; the verification URL was reported instead`);
+              });
+            }
+          },
+        });
+      case 'password': {
+        const { username, password } = options;
+        if (username === undefined || password === undefined) {
+          throw new BrokerError('INVALID_REQUEST', `Signing in to '${name}' needs a username and a password.`, { account: name });
+        }
+        report({ account: name, phase: 'exchanging' });
+        return ctx.grants.passwordGrant({ http, clock, metadata, client, username, password, ...scoped, allowLegacy: account.allowLegacy });
+      }
+    }
+  }
+
+  return {
+    async signIn(name, options = {}) {
+      const account = ctx.requireAccount(name);
+      if (isLegacyGrant(account.grant) && !account.allowLegacy) {
+        throw new BrokerError(
+          'LEGACY_GRANT_REFUSED',
+          `Account '${name}' uses the legacy ${account.grant} grant, which is off unless the account allows it (--allow-legacy).`,
+          { account: name },
+        );
+      }
+      active.get(name)?.abort();
+      const controller = new AbortController();
+      active.set(name, controller);
+      const external = options.signal;
+      const forwardAbort = (): void => controller.abort();
+      if (external?.aborted === true) controller.abort();
+      external?.addEventListener('abort', forwardAbort, { once: true });
+
+      const report = (progress: SignInProgress): void => {
+        if (options.onProgress !== undefined) {
+          try {
+            options.onProgress(progress);
+          } catch {
+            ctx.logger.warn(`[sign-in] a progress callback for '${name}' threw`);
+          }
+        }
+        ctx.events.emit({ type: 'sign_in_progress', progress });
+      };
+
+      let exchanging = false;
+      report({ account: name, phase: 'starting' });
+      try {
+        const tokenSet = await runGrant(account, controller.signal, (progress) => {
+          if (progress.phase === 'exchanging') {
+            if (exchanging) return;
+            exchanging = true;
+          }
+          report(progress);
+        }, options);
+        if (controller.signal.aborted) throw new BrokerError('CANCELLED', `The sign-in for '${name}' was cancelled.`, { account: name });
+        if (!exchanging) report({ account: name, phase: 'exchanging' });
+        await tokens.storeSignInTokens(name, tokenSet);
+        report({ account: name, phase: 'done' });
+        ctx.logger.info(`[sign-in] '${name}' signed in (${account.grant})`);
+      } catch (error) {
+        const brokerError = toBrokerError(error, `The sign-in for '${name}' failed unexpectedly.`);
+        if (controller.signal.aborted || brokerError.code === 'CANCELLED') {
+          report({ account: name, phase: 'cancelled' });
+          throw brokerError.code === 'CANCELLED'
+            ? brokerError
+            : new BrokerError('CANCELLED', `The sign-in for '${name}' was cancelled.`, { account: name, cause: brokerError });
+        }
+        report({ account: name, phase: 'failed', error: toErrorInfo(brokerError) });
+        ctx.logger.warn(`[sign-in] '${name}' failed: ${brokerError.code}${brokerError.oauthError === undefined ? '' : ` (${brokerError.oauthError})`}`);
+        throw brokerError;
+      } finally {
+        external?.removeEventListener('abort', forwardAbort);
+        if (active.get(name) === controller) active.delete(name);
+      }
+    },
+
+    cancel(name) {
+      const controller = active.get(name);
+      if (controller === undefined) return false;
+      controller.abort();
+      active.delete(name);
+      return true;
+    },
+
+    cancelAll() {
+      for (const controller of active.values()) controller.abort();
+      active.clear();
+    },
+  };
+}

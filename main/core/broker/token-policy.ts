@@ -1,0 +1,117 @@
+/**
+ * Pure rules about token freshness, refresh timing and account status. No I/O, no clock: every
+ * function takes `now` so the rules are tested without waiting.
+ */
+import type { TokenSet } from '../oauth/types.js';
+import type { AccountStatus, TokenHandout } from './types.js';
+
+/**
+ * Default `minTtl` when a caller does not ask for one: 30 s, so a script rarely receives a token
+ * that dies during its first request. Capped at a quarter of the token's lifetime (see
+ * {@link effectiveMinTtlMs}) so a provider issuing very short-lived tokens is not hit on every
+ * call, and so the proactive refresh (never later than 55 % of the lifetime) always comes first.
+ */
+export const DEFAULT_MIN_TTL_MS = 30_000;
+const DEFAULT_MIN_TTL_MAX_FRACTION = 0.25;
+
+/** Proactive refresh happens at 80 % of the lifetime … */
+export const REFRESH_AT_FRACTION = 0.8;
+/** … or this long before expiry, whichever comes first. */
+export const REFRESH_LEAD_MS = 5 * 60_000;
+/** The proactive refresh never comes before half the lifetime, so short-lived tokens do not loop. */
+export const REFRESH_NOT_BEFORE_FRACTION = 0.5;
+/** ± jitter applied to the lead time, so many brokers/accounts do not refresh in lockstep. */
+export const REFRESH_JITTER = 0.1;
+
+/** Backoff after a failed background refresh: 10 s, doubling, capped at 10 min. */
+export const BACKOFF_BASE_MS = 10_000;
+export const BACKOFF_CAP_MS = 10 * 60_000;
+
+/**
+ * The minimum remaining validity a hand-out must have. An explicit request is honoured as is;
+ * the default is capped at a quarter of the token's lifetime.
+ */
+export function effectiveMinTtlMs(tokens: TokenSet, minTtlSeconds: number | undefined): number {
+  if (minTtlSeconds !== undefined) return minTtlSeconds * 1000;
+  if (tokens.expiresAt === undefined) return 0;
+  const cap = (tokens.expiresAt - tokens.obtainedAt) * DEFAULT_MIN_TTL_MAX_FRACTION;
+  return cap < DEFAULT_MIN_TTL_MS ? Math.max(0, cap) : DEFAULT_MIN_TTL_MS;
+}
+
+/** True when `tokens` is still valid for at least `minTtlMs` (tokens without expiry never expire). */
+export function isFresh(tokens: TokenSet, now: number, minTtlMs: number): boolean {
+  return tokens.expiresAt === undefined || (tokens.expiresAt > now && tokens.expiresAt - now >= minTtlMs);
+}
+
+/** True when the access token has not yet expired at `now`. */
+export function isUnexpired(tokens: TokenSet, now: number): boolean {
+  return tokens.expiresAt === undefined || tokens.expiresAt > now;
+}
+
+/**
+ * When to refresh proactively: at 80 % of the lifetime or 5 min before expiry, whichever is
+ * earlier (but not before half the lifetime), with the lead time (expiry − refresh time) scaled by
+ * 1 ± 10 %. `random` is in [0, 1).
+ * Undefined when the token never expires.
+ */
+export function computeRefreshAt(tokens: TokenSet, random: number): number | undefined {
+  if (tokens.expiresAt === undefined) return undefined;
+  const lifetime = Math.max(0, tokens.expiresAt - tokens.obtainedAt);
+  const lead = Math.min(
+    Math.max(lifetime * (1 - REFRESH_AT_FRACTION), REFRESH_LEAD_MS),
+    lifetime * REFRESH_NOT_BEFORE_FRACTION,
+  );
+  const jittered = lead * (1 + REFRESH_JITTER * (2 * random - 1));
+  return Math.max(tokens.obtainedAt, tokens.expiresAt - Math.min(jittered, lifetime));
+}
+
+/** Exponential backoff after `failures` consecutive failures (≥ 1), with ± 10 % jitter. */
+export function backoffDelayMs(failures: number, random: number): number {
+  const base = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(base * (1 + REFRESH_JITTER * (2 * random - 1)));
+}
+
+export interface StatusInput {
+  tokens: TokenSet | undefined;
+  needsLogin: boolean;
+  hasError: boolean;
+  /** client_credentials accounts can always fetch a token; they never need a sign-in. */
+  canFetchWithoutUser: boolean;
+  /** A refresh token is at hand (or the grant needs none). */
+  canRefresh: boolean;
+}
+
+/** An account's status at `now` (DESIGN.md: ok | expired | needs_login | error). */
+export function computeStatus(input: StatusInput, now: number): AccountStatus {
+  if (input.needsLogin && !input.canFetchWithoutUser) return 'needs_login';
+  if (input.tokens === undefined && !input.canFetchWithoutUser) return 'needs_login';
+  const expired = input.tokens === undefined || !isUnexpired(input.tokens, now);
+  // An expired token that nothing can renew (implicit grant) means a person has to sign in.
+  if (expired && !input.canRefresh && !input.canFetchWithoutUser) return 'needs_login';
+  if (input.hasError) return 'error';
+  return expired ? 'expired' : 'ok';
+}
+
+/**
+ * Canonical form of a space-separated scope string (RFC 6749 §3.3: order does not matter), used
+ * as a cache key. Empty → ''.
+ */
+export function normalizeScope(scope: string | undefined): string {
+  if (scope === undefined) return '';
+  const parts = scope.split(/\s+/).filter((part) => part.length > 0);
+  return [...new Set(parts)].sort().join(' ');
+}
+
+/** What a script receives; `expiresIn` is whole seconds left, never negative. */
+export function toHandout(tokens: TokenSet, now: number, fallbackScope: string | undefined): TokenHandout {
+  const scope = tokens.scope ?? fallbackScope;
+  if (tokens.expiresAt === undefined) {
+    return scope === undefined
+      ? { accessToken: tokens.accessToken, tokenType: tokens.tokenType }
+      : { accessToken: tokens.accessToken, tokenType: tokens.tokenType, scope };
+  }
+  const expiresIn = Math.max(0, Math.floor((tokens.expiresAt - now) / 1000));
+  return scope === undefined
+    ? { accessToken: tokens.accessToken, tokenType: tokens.tokenType, expiresAt: tokens.expiresAt, expiresIn }
+    : { accessToken: tokens.accessToken, tokenType: tokens.tokenType, expiresAt: tokens.expiresAt, expiresIn, scope };
+}

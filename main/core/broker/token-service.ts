@@ -1,0 +1,317 @@
+/**
+ * The token service: answers from memory when the cached token is fresh enough, otherwise
+ * refreshes — one provider request per account+scope however many callers wait (single-flight),
+ * refresh-token grants of one account serialized (a rotated refresh token must never be sent
+ * twice), and nothing shared between accounts, so a slow provider delays only its own account.
+ *
+ * @see RFC 6749 §6 (refreshing an access token; a narrower `scope` on refresh)
+ * @see RFC 9700 §4.14.2 (refresh token rotation)
+ */
+import type { AccountConfig } from '../accounts/model.js';
+import { BrokerError, toBrokerError } from '../errors.js';
+import type { TokenSet } from '../oauth/types.js';
+import type { AccountState } from './account-state.js';
+import { createSequencer, createSingleFlight } from './concurrency.js';
+import type { BrokerContext } from './context.js';
+import { toErrorInfo } from './error-info.js';
+import {
+  backoffDelayMs,
+  computeRefreshAt,
+  effectiveMinTtlMs,
+  isFresh,
+  isUnexpired,
+  normalizeScope,
+  toHandout,
+} from './token-policy.js';
+import type { TokenHandout } from './types.js';
+
+/** Narrower-scope token sets kept per account (least recently stored evicted first). */
+const MAX_SCOPED_TOKEN_SETS = 32;
+/** Errors after which a still-valid cached token is handed out instead of failing the caller. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(['PROVIDER_ERROR', 'PROVIDER_UNREACHABLE', 'TIMEOUT', 'INVALID_RESPONSE', 'DISCOVERY_FAILED']);
+
+export interface TokenQuery {
+  minTtl?: number;
+  scope?: string;
+  /** Ignore the cache: always one (shared) provider request. */
+  force?: boolean;
+}
+
+export interface TokenService {
+  /** A hand-out for the account; see {@link TokenQuery}. Throws BrokerError. */
+  getHandout(account: AccountConfig, query: TokenQuery): Promise<TokenHandout>;
+  /** The scheduler's proactive refresh of the main token set; failures are recorded, not thrown. */
+  refreshInBackground(name: string): Promise<void>;
+  /** Stores tokens from a sign-in: replaces everything cached, clears needs-login and errors. */
+  storeSignInTokens(name: string, tokens: TokenSet): Promise<void>;
+  /** Forgets the account's tokens (vault and memory), keeping its client secrets. */
+  forgetTokens(name: string): Promise<void>;
+  /** Loads the account's state and computes its first proactive refresh time. */
+  prime(account: AccountConfig): void;
+  /** Whether the account can get a new access token without a person. */
+  canRefresh(account: AccountConfig, state: AccountState): boolean;
+  /** Resolves when every queued refresh has settled. */
+  drain(): Promise<void>;
+}
+
+function needsLoginError(name: string, cause?: unknown): BrokerError {
+  return new BrokerError('NEEDS_LOGIN', `Account '${name}' needs a sign-in: run 'token-broker login ${name}'.`, {
+    account: name,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+export function createTokenService(ctx: BrokerContext): TokenService {
+  const flights = createSingleFlight<string, TokenSet>();
+  const refreshes = createSequencer<string>();
+  // Raw requested scope → normalized, so repeated scoped requests skip the split/sort.
+  const scopeKeys = new Map<string, string>();
+
+  function normalizedScope(raw: string): string {
+    let key = scopeKeys.get(raw);
+    if (key === undefined) {
+      if (scopeKeys.size >= 1024) scopeKeys.clear();
+      key = normalizeScope(raw);
+      scopeKeys.set(raw, key);
+    }
+    return key;
+  }
+
+  function grantedScope(account: AccountConfig, state: AccountState): string | undefined {
+    return state.tokens?.scope ?? (account.scopes.length > 0 ? account.scopes.join(' ') : undefined);
+  }
+
+  /** '' = the main token set; otherwise the normalized narrower scope. */
+  function scopeKeyFor(account: AccountConfig, state: AccountState, scope: string | undefined): string {
+    if (scope === undefined) return '';
+    const requested = normalizedScope(scope);
+    const granted = grantedScope(account, state);
+    return requested === (granted === undefined ? '' : normalizedScope(granted)) ? '' : requested;
+  }
+
+  function canRefresh(account: AccountConfig, state: AccountState): boolean {
+    return account.grant === 'client_credentials' || state.tokens?.refreshToken !== undefined;
+  }
+
+  function schedule(account: AccountConfig, state: AccountState): void {
+    state.refreshDueAt =
+      state.tokens !== undefined && canRefresh(account, state) ? computeRefreshAt(state.tokens, ctx.random()) : undefined;
+    ctx.onScheduleChanged();
+  }
+
+  /**
+   * Writes the main token set to the vault, then to memory — but only if nothing forgot or
+   * replaced the tokens meanwhile (the check runs inside the per-account vault write queue).
+   */
+  async function commitMainTokens(name: string, state: AccountState, generation: number, tokens: TokenSet): Promise<boolean> {
+    let committed = false;
+    await ctx.updateSecrets(name, (current) => {
+      if (state.generation !== generation) return current;
+      committed = true;
+      return { ...current, tokens };
+    });
+    if (committed && state.generation === generation) state.tokens = tokens;
+    return committed && state.generation === generation;
+  }
+
+  async function markNeedsLogin(name: string, state: AccountState): Promise<void> {
+    state.generation += 1;
+    state.tokens = undefined;
+    state.scoped.clear();
+    state.needsLogin = true;
+    state.refreshDueAt = undefined;
+    state.lastError = undefined;
+    state.failures = 0;
+    await ctx.updateSecrets(name, (current) => (current === undefined ? undefined : withoutTokens(current)));
+    ctx.logger.warn(`[broker] the refresh token of '${name}' was rejected (invalid_grant); a new sign-in is needed`);
+    ctx.events.emit({ type: 'needs_login', account: name });
+    ctx.events.emit({ type: 'accounts_changed' });
+    ctx.onScheduleChanged();
+  }
+
+  async function recordFailure(account: AccountConfig, state: AccountState, generation: number, scopeKey: string, error: unknown): Promise<BrokerError> {
+    const brokerError = toBrokerError(error, 'Refreshing the token failed unexpectedly');
+    if (state.generation !== generation) return brokerError;
+    const invalidGrant = brokerError.code === 'OAUTH_ERROR' && brokerError.oauthError === 'invalid_grant';
+    if (invalidGrant && account.grant !== 'client_credentials') {
+      await markNeedsLogin(account.name, state);
+      return needsLoginError(account.name, brokerError);
+    }
+    if (scopeKey === '') {
+      state.lastError = toErrorInfo(brokerError);
+      state.lastRefreshOutcome = 'error';
+      state.failures += 1;
+      state.refreshDueAt = ctx.clock.now() + backoffDelayMs(state.failures, ctx.random());
+      ctx.logger.warn(`[broker] refreshing '${account.name}' failed: ${brokerError.code}${brokerError.oauthError === undefined ? '' : ` (${brokerError.oauthError})`}`);
+      ctx.events.emit({ type: 'refresh_failed', account: account.name, error: state.lastError });
+      ctx.onScheduleChanged();
+    }
+    return brokerError;
+  }
+
+  /** One provider request for (account, scope). Runs inside the account's refresh queue. */
+  async function refreshNow(account: AccountConfig, state: AccountState, scopeKey: string): Promise<TokenSet> {
+    const generation = state.generation;
+    const scope = scopeKey === '' ? undefined : scopeKey;
+    // client_credentials needs no refresh token; every other grant cannot go on without one.
+    const sentRefreshToken = account.grant === 'client_credentials' ? undefined : state.tokens?.refreshToken;
+    if (account.grant !== 'client_credentials' && sentRefreshToken === undefined) throw needsLoginError(account.name);
+    let result: TokenSet;
+    try {
+      const { metadata, client } = await ctx.providerFor(account);
+      const common = { http: ctx.http, clock: ctx.clock, metadata, client };
+      if (sentRefreshToken === undefined) {
+        const requested = scope ?? (account.scopes.length > 0 ? account.scopes.join(' ') : undefined);
+        result = await ctx.grants.clientCredentialsGrant({ ...common, ...(requested === undefined ? {} : { scope: requested }) });
+      } else {
+        result = await ctx.grants.refreshTokenGrant({ ...common, refreshToken: sentRefreshToken, ...(scope === undefined ? {} : { scope }) });
+      }
+    } catch (error) {
+      throw await recordFailure(account, state, generation, scopeKey, error);
+    }
+
+    if (scopeKey === '') {
+      const previous = state.tokens;
+      const merged: TokenSet = { ...result };
+      // RFC 6749 §6: the provider may omit a new refresh token (keep the old one), scope and ID token.
+      if (merged.refreshToken === undefined && sentRefreshToken !== undefined) merged.refreshToken = sentRefreshToken;
+      if (merged.scope === undefined && previous?.scope !== undefined) merged.scope = previous.scope;
+      if (merged.idToken === undefined && previous?.idToken !== undefined) merged.idToken = previous.idToken;
+      // Rotation: the new refresh token is durably in the vault before anyone sees the access token.
+      if (!(await commitMainTokens(account.name, state, generation, merged))) return staleResult(account, state, result);
+      state.needsLogin = false;
+      state.lastError = undefined;
+      state.lastRefreshAt = ctx.clock.now();
+      state.lastRefreshOutcome = 'ok';
+      state.failures = 0;
+      schedule(account, state);
+      ctx.events.emit({ type: 'token_refreshed', account: account.name, ...(merged.expiresAt === undefined ? {} : { expiresAt: merged.expiresAt }) });
+      return merged;
+    }
+
+    // Narrower scope: cached separately; a rotated refresh token replaces the main one first.
+    if (result.refreshToken !== undefined && sentRefreshToken !== undefined && result.refreshToken !== sentRefreshToken && state.tokens !== undefined) {
+      const rotated: TokenSet = { ...state.tokens, refreshToken: result.refreshToken };
+      if (!(await commitMainTokens(account.name, state, generation, rotated))) return staleResult(account, state, result);
+    }
+    const scoped: TokenSet = { accessToken: result.accessToken, tokenType: result.tokenType, obtainedAt: result.obtainedAt };
+    if (result.expiresAt !== undefined) scoped.expiresAt = result.expiresAt;
+    scoped.scope = result.scope ?? scopeKey;
+    if (state.generation !== generation) return staleResult(account, state, result);
+    state.scoped.delete(scopeKey);
+    state.scoped.set(scopeKey, scoped);
+    if (state.scoped.size > MAX_SCOPED_TOKEN_SETS) {
+      const oldest = state.scoped.keys().next().value;
+      if (oldest !== undefined) state.scoped.delete(oldest);
+    }
+    return scoped;
+  }
+
+  /** The account was logged out or signed in again while this refresh ran: its result is not kept. */
+  function staleResult(account: AccountConfig, state: AccountState, result: TokenSet): TokenSet {
+    if (state.tokens === undefined && account.grant !== 'client_credentials') throw needsLoginError(account.name);
+    const handout: TokenSet = { accessToken: result.accessToken, tokenType: result.tokenType, obtainedAt: result.obtainedAt };
+    if (result.expiresAt !== undefined) handout.expiresAt = result.expiresAt;
+    if (result.scope !== undefined) handout.scope = result.scope;
+    return handout;
+  }
+
+  function obtain(account: AccountConfig, state: AccountState, scopeKey: string): Promise<TokenSet> {
+    return flights.run(`${account.name}\u0000${scopeKey}`, () =>
+      refreshes.queue(account.name, () => refreshNow(account, state, scopeKey)),
+    );
+  }
+
+  return {
+    async getHandout(account, query) {
+      const state = ctx.state(account.name);
+      const scopeKey = scopeKeyFor(account, state, query.scope);
+      const cached = scopeKey === '' ? state.tokens : state.scoped.get(scopeKey);
+      const fallbackScope = scopeKey === '' ? grantedScope(account, state) : scopeKey;
+      if (cached !== undefined && query.force !== true) {
+        const now = ctx.clock.now();
+        if (isFresh(cached, now, effectiveMinTtlMs(cached, query.minTtl))) return toHandout(cached, now, fallbackScope);
+      }
+      if (state.needsLogin && account.grant !== 'client_credentials') throw needsLoginError(account.name);
+      try {
+        const fresh = await obtain(account, state, scopeKey);
+        return toHandout(fresh, ctx.clock.now(), fallbackScope);
+      } catch (error) {
+        // A provider hiccup while the cached token still works — or nothing to renew it with
+        // (implicit) — hands that token out rather than fail, unless the caller insisted on a
+        // fresh token or on a minimum lifetime.
+        const now = ctx.clock.now();
+        const code = toBrokerError(error).code;
+        const usable = TRANSIENT_CODES.has(code) || (code === 'NEEDS_LOGIN' && !state.needsLogin && state.tokens === cached);
+        if (cached !== undefined && query.force !== true && query.minTtl === undefined && isUnexpired(cached, now) && usable) {
+          return toHandout(cached, now, fallbackScope);
+        }
+        throw error;
+      }
+    },
+
+    async refreshInBackground(name) {
+      const account = ctx.findAccount(name);
+      if (account === undefined) return;
+      const state = ctx.state(name);
+      if (state.needsLogin || !canRefresh(account, state)) {
+        state.refreshDueAt = undefined;
+        return;
+      }
+      try {
+        await obtain(account, state, '');
+      } catch (error) {
+        // Recorded (lastError, backoff, events) by recordFailure; the due time must move even
+        // when it did not (a superseded refresh), or the scheduler would retry in a loop.
+        ctx.logger.info(`[broker] background refresh of '${name}' did not succeed: ${toBrokerError(error).code}`);
+        const now = ctx.clock.now();
+        if (state.refreshDueAt !== undefined && state.refreshDueAt <= now) {
+          state.refreshDueAt = now + backoffDelayMs(Math.max(1, state.failures), ctx.random());
+        }
+      }
+    },
+
+    async storeSignInTokens(name, tokens) {
+      const account = ctx.requireAccount(name);
+      const state = ctx.state(name);
+      state.generation += 1;
+      const generation = state.generation;
+      state.scoped.clear();
+      if (!(await commitMainTokens(name, state, generation, tokens))) {
+        throw new BrokerError('CANCELLED', `The sign-in for '${name}' was superseded.`, { account: name });
+      }
+      state.needsLogin = false;
+      state.lastError = undefined;
+      state.lastRefreshAt = ctx.clock.now();
+      state.lastRefreshOutcome = 'ok';
+      state.failures = 0;
+      schedule(account, state);
+      ctx.events.emit({ type: 'token_refreshed', account: name, ...(tokens.expiresAt === undefined ? {} : { expiresAt: tokens.expiresAt }) });
+      ctx.events.emit({ type: 'accounts_changed' });
+    },
+
+    async forgetTokens(name) {
+      const state = ctx.state(name);
+      state.generation += 1;
+      state.tokens = undefined;
+      state.scoped.clear();
+      state.refreshDueAt = undefined;
+      state.lastError = undefined;
+      state.failures = 0;
+      state.needsLogin = false;
+      await ctx.updateSecrets(name, (current) => (current === undefined ? undefined : withoutTokens(current)));
+      ctx.onScheduleChanged();
+    },
+
+    prime(account) {
+      schedule(account, ctx.state(account.name));
+    },
+    canRefresh,
+    drain: () => refreshes.drain(),
+  };
+}
+
+function withoutTokens<T extends { tokens?: unknown }>(secrets: T): T | undefined {
+  const { tokens: _tokens, ...rest } = secrets;
+  return Object.keys(rest).length === 0 ? undefined : (rest as T);
+}

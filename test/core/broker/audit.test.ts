@@ -1,0 +1,66 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAuditLog, parseAuditLine, sanitizeClientName } from '../../../main/core/broker/audit.js';
+import { silentLogger } from '../../../main/core/ports.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'token-broker-audit-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('audit log', () => {
+  it('keeps a bounded ring, newest first, with filters', () => {
+    const audit = createAuditLog({ logger: silentLogger, capacity: 3 });
+    for (let i = 0; i < 5; i += 1) audit.record({ at: i, account: i % 2 === 0 ? 'a' : 'b', client: 'c', outcome: 'granted' });
+    expect(audit.query().map((entry) => entry.at)).toEqual([4, 3, 2]);
+    expect(audit.query({ account: 'a' }).map((entry) => entry.at)).toEqual([4, 2]);
+    expect(audit.query({ limit: 1 }).map((entry) => entry.at)).toEqual([4]);
+  });
+
+  it('appends JSON lines to a 0600 file in batches and rotates past the size bound, keeping one old file', async () => {
+    const file = join(dir, 'audit.log');
+    const audit = createAuditLog({ file, logger: silentLogger, maxBytes: 1000 });
+    for (let i = 0; i < 5; i += 1) audit.record({ at: i, account: 'acct', client: 'client', outcome: 'granted' });
+    await audit.flush();
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    for (let round = 0; round < 5; round += 1) {
+      for (let i = 0; i < 5; i += 1) audit.record({ at: 100 + round * 10 + i, account: 'acct', client: 'client', outcome: 'denied', code: 'DENIED' });
+      await audit.flush();
+    }
+    await audit.close();
+    expect((await stat(file)).size).toBeLessThanOrEqual(1000);
+    expect((await stat(`${file}.1`)).size).toBeLessThanOrEqual(1000);
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map(parseAuditLine);
+    expect(lines.at(-1)).toEqual({ at: 144, account: 'acct', client: 'client', outcome: 'denied', code: 'DENIED' });
+  });
+
+  it('keeps both files bounded through a burst far larger than the bound', async () => {
+    const file = join(dir, 'audit.log');
+    const audit = createAuditLog({ file, logger: silentLogger, maxBytes: 1000 });
+    for (let i = 0; i < 500; i += 1) audit.record({ at: i, account: 'acct', client: 'client', outcome: 'granted' });
+    await audit.close();
+    expect((await stat(file)).size).toBeLessThanOrEqual(1000);
+    expect((await stat(`${file}.1`)).size).toBeLessThanOrEqual(1000);
+    const last = (await readFile(file, 'utf8')).trim().split('\n').map(parseAuditLine).at(-1);
+    expect(last?.at).toBe(499);
+  });
+
+  it('loads the tail of an existing file on start and drops malformed lines', async () => {
+    const file = join(dir, 'audit.log');
+    await writeFile(file, `{"at":1,"account":"a","client":"c","outcome":"granted"}\nnot json\n{"at":2,"account":"a","client":"c","outcome":"bogus"}\n`, { mode: 0o644 });
+    const audit = createAuditLog({ file, logger: silentLogger });
+    expect(audit.query()).toEqual([{ at: 1, account: 'a', client: 'c', outcome: 'granted' }]);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await audit.close();
+  });
+
+  it('keeps client names short and printable', () => {
+    expect(sanitizeClientName('a\nb\u0007')).toBe('a?b?');
+    expect(sanitizeClientName('x'.repeat(500))).toHaveLength(128);
+  });
+});

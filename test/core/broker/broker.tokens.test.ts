@@ -1,0 +1,233 @@
+/**
+ * The token service against the real fixture, vault and OAuth engine: cache, min_ttl, the
+ * refresh herd, per-account isolation, rotation durability, invalid_grant, client credentials
+ * and narrower scopes.
+ */
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isBrokerError } from '../../../main/core/errors.js';
+import { defaultGrantPort } from '../../../main/core/broker/grant-port.js';
+import { createHttpClient, refreshTokenGrant, resolveProviderMetadata } from '../../../main/core/oauth/index.js';
+import { createKeytarSecretStore, openVault, VAULT_FILE_NAME } from '../../../main/core/vault/index.js';
+import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
+import { addSignedIn, basicSecrets, createHarness, grantsWith, type Harness } from './harness.js';
+
+const HOUR = 3600_000;
+
+let server: AuthServer;
+let h: Harness | undefined;
+
+beforeAll(async () => {
+  server = await startAuthServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(async () => {
+  await h?.dispose();
+  h = undefined;
+  server.resetCounters();
+});
+
+describe('getToken', () => {
+  it('answers from memory while the token is fresh, without calling the provider', async () => {
+    h = await createHarness();
+    await addSignedIn(h, server, 'work');
+    server.resetCounters();
+    const first = await h.broker.getToken('work', { client: 'test' });
+    const second = await h.broker.getToken('work', { client: 'test' });
+    expect(second.accessToken).toBe(first.accessToken);
+    expect(first.tokenType).toBe('Bearer');
+    expect(first.expiresIn).toBeGreaterThan(3500);
+    expect(first.scope).toContain('api');
+    expect(server.tokenRequests).toEqual({});
+    expect(h.broker.getAccount('work').status).toBe('ok');
+  });
+
+  it('refreshes when the token would not last min_ttl, and after expiry', async () => {
+    h = await createHarness();
+    await addSignedIn(h, server, 'work');
+    server.resetCounters();
+    const before = await h.broker.getToken('work');
+    const longer = await h.broker.getToken('work', { minTtl: 2 * 3600 });
+    expect(server.tokenRequests['refresh_token']).toBe(1);
+    expect(longer.accessToken).not.toBe(before.accessToken);
+
+    h.clock.advance(2 * HOUR);
+    expect(h.broker.getAccount('work').status).toBe('expired');
+    const afterExpiry = await h.broker.getToken('work');
+    expect(server.tokenRequests['refresh_token']).toBe(2);
+    expect(afterExpiry.accessToken).not.toBe(longer.accessToken);
+    expect(h.broker.getAccount('work').status).toBe('ok');
+    expect(h.events.some((event) => event.type === 'token_refreshed' && event.account === 'work')).toBe(true);
+  });
+
+  it('sends exactly one refresh to the provider for 50 concurrent requests on an expired token', async () => {
+    h = await createHarness();
+    await addSignedIn(h, server, 'work');
+    server.resetCounters();
+    h.clock.advance(2 * HOUR);
+    const handouts = await Promise.all(Array.from({ length: 50 }, () => h!.broker.getToken('work')));
+    expect(server.tokenRequests['refresh_token']).toBe(1);
+    expect(new Set(handouts.map((handout) => handout.accessToken)).size).toBe(1);
+  });
+
+  it('keeps a slow refresh of one account from delaying another', async () => {
+    let releaseSlow: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    const slow: { refreshToken?: string } = {};
+    h = await createHarness({
+      grants: grantsWith({
+        refreshTokenGrant: async (params) => {
+          if (params.refreshToken === slow.refreshToken) await held;
+          return defaultGrantPort.refreshTokenGrant(params);
+        },
+      }),
+    });
+    await addSignedIn(h, server, 'slow');
+    await addSignedIn(h, server, 'fast');
+    slow.refreshToken = h.vault.get('slow')?.tokens?.refreshToken;
+    h.clock.advance(2 * HOUR);
+
+    let slowDone = false;
+    const slowHandout = h.broker.getToken('slow').then((handout) => {
+      slowDone = true;
+      return handout;
+    });
+    const started = performance.now();
+    const fast = await h.broker.getToken('fast');
+    const cached = await h.broker.getToken('fast');
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(cached.accessToken).toBe(fast.accessToken);
+    expect(slowDone).toBe(false);
+    releaseSlow();
+    expect((await slowHandout).accessToken).toBeTruthy();
+  });
+
+  it('persists a rotated refresh token to the vault before handing out the new access token', async () => {
+    h = await createHarness({ keepDataDir: true });
+    await addSignedIn(h, server, 'work');
+    const oldRefreshToken = h.vault.get('work')?.tokens?.refreshToken;
+    h.clock.advance(2 * HOUR);
+    const vaultPath = join(h.dataDir, VAULT_FILE_NAME);
+    // Snapshot the vault file the moment the hand-out resolves.
+    const snapshot = await h.broker.getToken('work').then(() => readFile(vaultPath));
+    const dataDir = h.dataDir;
+    await h.broker.close();
+    await copyFile(vaultPath, `${vaultPath}.after-close`);
+    await writeFile(vaultPath, snapshot);
+    const reopened = await openVault({ dataDir, secretStore: createKeytarSecretStore() });
+    try {
+      const stored = reopened.get('work')?.tokens?.refreshToken;
+      expect(stored).toBeDefined();
+      expect(stored).not.toBe(oldRefreshToken);
+      // The stored one is the live one: the provider accepts it.
+      expect((await server.introspect(stored!)).active).toBe(true);
+    } finally {
+      await reopened.close();
+      await h.dispose();
+    }
+  });
+
+  it('marks the account needs_login when the provider answers invalid_grant', async () => {
+    h = await createHarness();
+    await addSignedIn(h, server, 'work');
+    // Someone else uses (and so rotates away) the broker's refresh token.
+    const stolen = h.vault.get('work')!.tokens!.refreshToken!;
+    const http = createHttpClient({ env: {} });
+    await refreshTokenGrant({
+      http,
+      metadata: await resolveProviderMetadata({ issuer: server.issuer }, http),
+      client: { method: 'client_secret_basic', clientId: server.clients.basic.clientId, clientSecret: server.clients.basic.clientSecret },
+      refreshToken: stolen,
+    });
+    h.clock.advance(2 * HOUR);
+    const error = await h.broker.getToken('work').catch((e: unknown) => e);
+    expect(isBrokerError(error, 'NEEDS_LOGIN')).toBe(true);
+    expect(h.events).toContainEqual({ type: 'needs_login', account: 'work' });
+    expect(h.broker.getAccount('work').status).toBe('needs_login');
+    expect(h.vault.get('work')?.tokens).toBeUndefined();
+    expect(h.vault.get('work')?.clientSecret).toBe(server.clients.basic.clientSecret);
+    // Still needs login on the next call, without asking the provider again.
+    server.resetCounters();
+    await expect(h.broker.getToken('work')).rejects.toMatchObject({ code: 'NEEDS_LOGIN' });
+    expect(server.tokenRequests).toEqual({});
+  });
+
+  it('re-runs client credentials when the token expired', async () => {
+    h = await createHarness();
+    await h.broker.addAccount(
+      { name: 'svc', provider: { issuer: server.issuer }, client: { id: server.clients.basic.clientId }, grant: 'client_credentials', scopes: ['api'] },
+      basicSecrets(server),
+    );
+    expect(h.broker.getAccount('svc').status).toBe('expired');
+    const first = await h.broker.getToken('svc');
+    await h.broker.getToken('svc');
+    expect(server.tokenRequests['client_credentials']).toBe(1);
+    h.clock.advance(2 * HOUR);
+    const second = await h.broker.getToken('svc');
+    expect(server.tokenRequests['client_credentials']).toBe(2);
+    expect(second.accessToken).not.toBe(first.accessToken);
+    const forced = await h.broker.refresh('svc');
+    expect(server.tokenRequests['client_credentials']).toBe(3);
+    expect(forced.accessToken).not.toBe(second.accessToken);
+  });
+
+  it('authenticates client credentials with private_key_jwt from the vault', async () => {
+    h = await createHarness();
+    const { jwt } = server.clients;
+    await h.broker.addAccount(
+      { name: 'jwt', provider: { issuer: server.issuer }, client: { id: jwt.clientId, auth: 'private_key_jwt', keyId: jwt.keyId }, grant: 'client_credentials' },
+      { privateKeyPem: jwt.privateKeyPem },
+    );
+    const handout = await h.broker.getToken('jwt');
+    expect((await server.introspect(handout.accessToken)).active).toBe(true);
+    expect(JSON.stringify(h.broker.getAccount('jwt'))).not.toContain('PRIVATE KEY');
+  });
+
+  it('refreshes a narrower scope separately and keeps the rotated refresh token', async () => {
+    h = await createHarness();
+    await addSignedIn(h, server, 'work', { scopes: ['openid', 'api', 'read'] });
+    const main = await h.broker.getToken('work');
+    const before = h.vault.get('work')!.tokens!.refreshToken!;
+    server.resetCounters();
+    const narrow = await h.broker.getToken('work', { scope: 'read' });
+    expect(server.tokenRequests['refresh_token']).toBe(1);
+    expect(narrow.accessToken).not.toBe(main.accessToken);
+    expect(narrow.scope).toBe('read');
+    const after = h.vault.get('work')!.tokens!.refreshToken!;
+    expect(after).not.toBe(before);
+    // Cached separately: both answer from memory now.
+    expect((await h.broker.getToken('work', { scope: 'read' })).accessToken).toBe(narrow.accessToken);
+    expect((await h.broker.getToken('work')).accessToken).toBe(main.accessToken);
+    // The same scope in another order is the main token.
+    expect((await h.broker.getToken('work', { scope: 'read api openid' })).accessToken).toBe(main.accessToken);
+    expect(server.tokenRequests['refresh_token']).toBe(1);
+    // And the main token set still refreshes with the rotated refresh token.
+    h.clock.advance(2 * HOUR);
+    await h.broker.getToken('work');
+    expect(h.broker.getAccount('work').status).toBe('ok');
+  });
+
+  it('answers ACCOUNT_NOT_FOUND and NEEDS_LOGIN with typed errors', async () => {
+    h = await createHarness();
+    await expect(h.broker.getToken('nope')).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND' });
+    await h.broker.addAccount(passwordAccountInput(), basicSecrets(server));
+    await expect(h.broker.getToken('fresh')).rejects.toMatchObject({ code: 'NEEDS_LOGIN' });
+    expect(h.broker.getAccount('fresh').status).toBe('needs_login');
+    await expect(h.broker.getToken('fresh', { minTtl: -1 })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+  });
+});
+
+function passwordAccountInput() {
+  return {
+    name: 'fresh',
+    provider: { issuer: server.issuer },
+    client: { id: server.clients.basic.clientId },
+    grant: 'password' as const,
+    allowLegacy: true,
+  };
+}
