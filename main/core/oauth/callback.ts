@@ -40,10 +40,10 @@ export function checkAuthorizationResponse(params: URLSearchParams, expected: Ca
   if (iss === null && expected.issRequired === true) {
     throw new BrokerError('ISSUER_MISMATCH', 'The authorization response lacks the "iss" parameter the provider promised (RFC 9207).');
   }
-  if (iss !== null) {
-    if (expected.issuer === undefined) {
-      throw new BrokerError('ISSUER_MISMATCH', 'The authorization response names an issuer but this provider has no configured issuer to compare it with.');
-    }
+  // With explicit endpoints there is no issuer to compare with (RFC 9207 §2.4 compares against
+  // the issuer the client expects). Refusing would lock out every provider that sends `iss`
+  // unasked, so an account without an issuer accepts it; configure the issuer to get the check.
+  if (iss !== null && expected.issuer !== undefined) {
     if (iss !== expected.issuer) {
       throw new BrokerError('ISSUER_MISMATCH', `The authorization response came from issuer ${safeUrl(iss)}, not ${safeUrl(expected.issuer)} (possible mix-up attack).`);
     }

@@ -82,7 +82,7 @@ describe('signIn', () => {
     await h.broker.addAccount({
       name: 'implicit',
       // Explicit endpoints: the fixture's implicit route is not the discovered authorization
-      // endpoint (whose RFC 9207 `iss` promise it does not keep).
+      // endpoint. It still sends RFC 9207 `iss`, which an account without an issuer accepts.
       provider: { authorizationEndpoint: `${server.issuer}/implicit/authorize`, tokenEndpoint: `${server.issuer}/token`, revocationEndpoint: `${server.issuer}/token/revocation` },
       client: { id: server.clients.public.clientId, auth: 'none' },
       grant: 'implicit',

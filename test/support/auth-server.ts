@@ -1,0 +1,576 @@
+/**
+ * A real OAuth 2.0 / OpenID Connect authorization server for tests, built on oidc-provider 9,
+ * listening on 127.0.0.1 with an OS-assigned port.
+ *
+ * What it offers beyond oidc-provider's stock behaviour, and why:
+ * - a `password` grant (RFC 6749 §4.3) registered with `registerGrantType`, because the broker
+ *   supports ROPC as a legacy opt-in and oidc-provider deliberately lacks it;
+ * - a fixture route for the plain implicit grant (RFC 6749 §4.2, `response_type=token`), which
+ *   oidc-provider no longer implements;
+ * - refresh tokens issued for every interactive grant and rotated on every use, so the broker's
+ *   rotation handling is exercised on each refresh (reuse → `invalid_grant`);
+ * - token-endpoint counters and an artificial delay, so tests can prove single-flight refresh,
+ *   caching and timeouts against a real server;
+ * - loopback redirect URIs on any port AND any path for the fixture clients (RFC 8252 §7.3 only
+ *   asks for any port; any path lets each test pick its own callback path).
+ *
+ * @see https://github.com/panva/node-oidc-provider
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { exportJWK, exportPKCS8, generateKeyPair, type JWK } from 'jose';
+import type * as OidcProviderModule from 'oidc-provider';
+import type { Client, KoaContextWithOIDC, Provider } from 'oidc-provider';
+import { createMemoryAdapterFactory } from './memory-adapter.js';
+
+export interface AuthServerOptions {
+  /** Lifetime of access tokens from every grant; default 3600. Also settable later. */
+  accessTokenTtlSeconds?: number;
+  /**
+   * Delay before every token endpoint response; default 0. The request is processed after the
+   * delay even if the client has given up meanwhile, as a real slow server would (so a refresh
+   * token sent in a timed-out request is rotated all the same).
+   */
+  tokenDelayMs?: number;
+  /** Lifetime of device codes (RFC 8628 `expires_in`); default 600. */
+  deviceCodeTtlSeconds?: number;
+  /** Polling interval announced in device authorization responses, seconds; default 1. */
+  deviceInterval?: number;
+  /**
+   * Answer `slow_down` to device-code polls that come sooner than `deviceInterval` after the
+   * previous poll of the same code (RFC 8628 §3.5). Off by default: oidc-provider never sends it.
+   */
+  enforceDeviceInterval?: boolean;
+}
+
+/** A canned token endpoint answer, for provoking error handling (RFC 6749 §5.2, 5xx, HTML). */
+export interface InjectedTokenResponse {
+  status: number;
+  /** An object is sent as JSON; a string as-is (default content type text/html). */
+  body: string | Record<string, unknown>;
+  contentType?: string;
+  /** Only a request with this grant_type consumes it; default: the next token request. */
+  grantType?: string;
+}
+
+export interface FixtureClients {
+  /** client_secret_basic; grants: client_credentials, authorization_code, refresh_token, device_code, password. */
+  basic: { clientId: string; clientSecret: string };
+  /** client_secret_post; same grants as `basic`. */
+  post: { clientId: string; clientSecret: string };
+  /** private_key_jwt (RFC 7523 §2.2) with an RS256 key; same grants as `basic`. */
+  jwt: { clientId: string; privateKeyPem: string; keyId: string; alg: 'RS256' };
+  /** Public native client (auth method none, PKCE required): loopback redirects on any port and path. */
+  public: { clientId: string };
+}
+
+export interface AuthServer {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  issuer: string;
+  clients: FixtureClients;
+  /** The one test user. */
+  user: { username: string; password: string };
+  /**
+   * Requests that reached the token endpoint, counted on arrival by `grant_type` (e.g.
+   * `tokenRequests['refresh_token']`), whether they then succeed or fail. Requests without a
+   * form body count as 'unknown', a form without grant_type as 'missing'.
+   */
+  tokenRequests: Record<string, number>;
+  resetCounters(): void;
+  setTokenDelay(ms: number): void;
+  setAccessTokenTtl(seconds: number): void;
+  /**
+   * Queues a canned answer for a coming token request, which is then counted and delayed as
+   * usual but not processed (so no refresh token rotates). Queued answers are used in order.
+   */
+  injectTokenResponse(response: InjectedTokenResponse): void;
+  /** RFC 7662 introspection through the server's real endpoint (authenticated as the basic client). */
+  introspect(token: string): Promise<{ active: boolean } & Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** The `grant_type` value of the device authorization grant (RFC 8628 §3.4). */
+export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/**
+ * Scopes the server knows. Interactive grants (code, device, password, implicit) only grant
+ * scopes from this list and silently drop others (oidc-provider's behaviour for unknown scopes);
+ * client_credentials passes any requested scope through.
+ */
+export const FIXTURE_SCOPES = [
+  'openid',
+  'offline_access',
+  'profile',
+  'email',
+  'api',
+  'read',
+  'write',
+  'api:read',
+  'api:write',
+] as const;
+
+/** The one resource owner the fixture knows (same for every server). */
+export const FIXTURE_USER = { username: 'alice', password: 'wonderland-secret' } as const;
+const TEST_USER = FIXTURE_USER;
+
+const CLIENT_IDS = {
+  basic: 'fixture-basic',
+  post: 'fixture-post',
+  jwt: 'fixture-jwt',
+  public: 'fixture-public',
+} as const;
+
+const INTERACTIVE_GRANTS = ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT_TYPE, 'password'];
+const CALLBACK_URIS = ['http://127.0.0.1/callback', 'http://localhost/callback'];
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const IMPLICIT_PATH = '/implicit/authorize';
+const TOKEN_PATH = '/token';
+const OPENID_DISCOVERY_PATH = '/.well-known/openid-configuration';
+const RFC8414_DISCOVERY_PATH = '/.well-known/oauth-authorization-server';
+const DEVICE_POLL_SLACK_MS = 100;
+const LOGIN_SUBMIT_PATH = /^\/interaction\/[^/]+$/;
+const MAX_TOKEN_BODY_BYTES = 56 * 1024;
+
+interface FixtureKeys {
+  /** Private JWK the provider signs ID tokens with. */
+  providerSigningJwk: JWK;
+  /** The jwt client's key pair. */
+  clientPrivateKeyPem: string;
+  clientPublicJwk: JWK;
+  clientKeyId: string;
+}
+
+let keysPromise: Promise<FixtureKeys> | undefined;
+
+/** RSA key generation costs ~100 ms; every server in a test process shares one set of keys. */
+function fixtureKeys(): Promise<FixtureKeys> {
+  keysPromise ??= (async () => {
+    const [provider, client] = await Promise.all([
+      generateKeyPair('RS256', { extractable: true }),
+      generateKeyPair('RS256', { extractable: true }),
+    ]);
+    const clientKeyId = 'fixture-jwt-key';
+    return {
+      providerSigningJwk: { ...(await exportJWK(provider.privateKey)), kid: 'fixture-signing-key', alg: 'RS256', use: 'sig' },
+      clientPrivateKeyPem: await exportPKCS8(client.privateKey),
+      clientPublicJwk: { ...(await exportJWK(client.publicKey)), kid: clientKeyId, alg: 'RS256', use: 'sig' },
+      clientKeyId,
+    };
+  })();
+  return keysPromise;
+}
+
+let oidcProviderModule: Promise<typeof OidcProviderModule> | undefined;
+
+/**
+ * oidc-provider prints development notices (unsupported runtime on Node 20, devInteractions,
+ * in-memory adapter, default policies) through console.warn/console.info. They are expected in a
+ * fixture and would drown real test output, so lines it prefixes with "oidc-provider " are
+ * dropped. Set TOKEN_BROKER_TEST_OIDC_LOGS=1 to see them.
+ */
+function silenceOidcProviderNotices(): void {
+  if (process.env.TOKEN_BROKER_TEST_OIDC_LOGS === '1') return;
+  for (const method of ['warn', 'info'] as const) {
+    const original = console[method];
+    console[method] = (...args: unknown[]): void => {
+      const first = args[0];
+      // eslint-disable-next-line no-control-regex -- the notices may be wrapped in ANSI colours
+      if (typeof first === 'string' && first.replace(/^\u001b\[[0-9;]*m/, '').startsWith('oidc-provider ')) return;
+      original.apply(console, args);
+    };
+  }
+}
+
+function loadOidcProvider(): Promise<typeof OidcProviderModule> {
+  if (!oidcProviderModule) {
+    silenceOidcProviderNotices();
+    // Imported lazily so the notice filter is in place before the module's top-level warning.
+    oidcProviderModule = import('oidc-provider');
+  }
+  return oidcProviderModule;
+}
+
+function isLoopbackHttpUri(uri: string): boolean {
+  const parsed = URL.parse(uri);
+  return parsed !== null && parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname) && parsed.hash === '';
+}
+
+/** Requested scopes the server knows, in request order; undefined when none remain. */
+function knownScopes(requested: unknown): string | undefined {
+  if (typeof requested !== 'string') return undefined;
+  const known = new Set<string>(FIXTURE_SCOPES);
+  const kept = [...new Set(requested.split(' '))].filter((scope) => known.has(scope));
+  return kept.length > 0 ? kept.join(' ') : undefined;
+}
+
+function constantTimeEquals(actual: string, expected: string): boolean {
+  const a = Buffer.from(actual);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    received += buffer.length;
+    if (received > MAX_TOKEN_BODY_BYTES) throw new Error('token request body too large');
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, received);
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * Starts an authorization server on 127.0.0.1 with an OS-assigned port. Each call gets fresh
+ * client secrets, an empty token store and zeroed counters. Discovery is at
+ * `${issuer}/.well-known/openid-configuration`.
+ */
+export async function startAuthServer(options: AuthServerOptions = {}): Promise<AuthServer> {
+  const [{ default: Provider, errors }, keys] = await Promise.all([loadOidcProvider(), fixtureKeys()]);
+
+  const state = {
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
+    tokenDelayMs: options.tokenDelayMs ?? 0,
+  };
+  const deviceCodeTtlSeconds = options.deviceCodeTtlSeconds ?? 600;
+  const deviceInterval = options.deviceInterval ?? 1;
+  const tokenRequests: Record<string, number> = {};
+  const injections: InjectedTokenResponse[] = [];
+  const lastDevicePoll = new Map<string, number>();
+  let closing: Promise<void> | undefined;
+  const closed = new AbortController();
+
+  const clients: FixtureClients = {
+    basic: { clientId: CLIENT_IDS.basic, clientSecret: randomBytes(24).toString('base64url') },
+    post: { clientId: CLIENT_IDS.post, clientSecret: randomBytes(24).toString('base64url') },
+    jwt: { clientId: CLIENT_IDS.jwt, privateKeyPem: keys.clientPrivateKeyPem, keyId: keys.clientKeyId, alg: 'RS256' },
+    public: { clientId: CLIENT_IDS.public },
+  };
+
+  // Native application type: loopback redirects are allowed and their port is ignored.
+  const common = {
+    application_type: 'native',
+    redirect_uris: CALLBACK_URIS,
+    response_types: ['code'],
+  };
+  const confidentialGrants = ['client_credentials', ...INTERACTIVE_GRANTS];
+
+  const httpServer = createServer();
+  const port = await listen(httpServer);
+  const issuer = `http://127.0.0.1:${port}`;
+
+  const provider: Provider = new Provider(issuer, {
+    clients: [
+      { ...common, client_id: clients.basic.clientId, client_secret: clients.basic.clientSecret, grant_types: confidentialGrants, token_endpoint_auth_method: 'client_secret_basic' },
+      { ...common, client_id: clients.post.clientId, client_secret: clients.post.clientSecret, grant_types: confidentialGrants, token_endpoint_auth_method: 'client_secret_post' },
+      { ...common, client_id: clients.jwt.clientId, jwks: { keys: [keys.clientPublicJwk] }, grant_types: confidentialGrants, token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'RS256' },
+      { ...common, client_id: clients.public.clientId, grant_types: INTERACTIVE_GRANTS, token_endpoint_auth_method: 'none' },
+    ],
+    adapter: createMemoryAdapterFactory(),
+    // Tokens expire exactly at `exp` (the default 15 s tolerance would keep them active past it).
+    clockTolerance: 0,
+    jwks: { keys: [keys.providerSigningJwk] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    scopes: [...FIXTURE_SCOPES],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    async findAccount(_ctx: unknown, sub: string) {
+      // devInteractions accepts any login name; every name is an account, alice has a profile.
+      return {
+        accountId: sub,
+        async claims() {
+          return sub === TEST_USER.username
+            ? { sub, name: 'Alice Liddell', preferred_username: sub, email: 'alice@example.test', email_verified: true }
+            : { sub };
+        },
+      };
+    },
+    features: {
+      devInteractions: { enabled: true },
+      clientCredentials: { enabled: true },
+      deviceFlow: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+    },
+    // Refresh tokens for every grant that may have one, without the OIDC offline_access/consent dance.
+    issueRefreshToken: async (_ctx: unknown, client: Client) => client.grantTypeAllowed('refresh_token'),
+    expiresWithSession: async () => false,
+    rotateRefreshToken: true,
+    clientBasedCORS: () => true,
+    pkce: { required: (_ctx: unknown, client: Client) => client.clientAuthMethod === 'none' },
+    ttl: {
+      AccessToken: () => state.accessTokenTtlSeconds,
+      ClientCredentials: () => state.accessTokenTtlSeconds,
+      AuthorizationCode: 60,
+      DeviceCode: deviceCodeTtlSeconds,
+      IdToken: 3600,
+      RefreshToken: 14 * 24 * 3600,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 14 * 24 * 3600,
+    },
+  });
+
+  // RFC 8252 §7.3 wants any port; the fixture also accepts any path on a loopback host.
+  const clientPrototype = provider.Client.prototype;
+  const redirectUriAllowed = clientPrototype.redirectUriAllowed;
+  clientPrototype.redirectUriAllowed = function redirectUriAllowedAnyLoopback(this: Client, uri: string): boolean {
+    return redirectUriAllowed.call(this, uri) || isLoopbackHttpUri(uri);
+  };
+
+  // oidc-provider announces no `interval`, so clients would fall back to RFC 8628's 5 s.
+  provider.on('device_authorization.success', (_ctx: never, body: never) => {
+    (body as Record<string, unknown>).interval = deviceInterval;
+  });
+
+  provider.use(async (ctx, next) => {
+    if (ctx.path === TOKEN_PATH && ctx.method === 'POST') {
+      if (await interceptTokenRequest(ctx)) return;
+    } else if (ctx.path === IMPLICIT_PATH && ctx.method === 'GET') {
+      await implicitAuthorize(ctx);
+      return;
+    } else if (ctx.method === 'POST' && LOGIN_SUBMIT_PATH.test(ctx.path)) {
+      if (await rejectWrongCredentials(ctx)) return;
+    } else if (ctx.path === RFC8414_DISCOVERY_PATH) {
+      // oidc-provider only serves OpenID discovery; RFC 8414 clients get the same document.
+      ctx.path = OPENID_DISCOVERY_PATH;
+    }
+    await next();
+  });
+
+  provider.registerGrantType('password', passwordGrant, ['username', 'password', 'scope']);
+
+  httpServer.on('request', provider.callback());
+
+  /**
+   * Counts the request, applies the delay, then answers an injected response or a slow_down
+   * when one is due. Returns true when the request was answered here.
+   */
+  async function interceptTokenRequest(ctx: KoaContextWithOIDC): Promise<boolean> {
+    // The body is read here to learn the grant type at arrival; oidc-provider then parses the
+    // buffered copy (its documented fallback for pre-parsed bodies).
+    let form = new URLSearchParams();
+    let grantType = 'unknown';
+    if (ctx.is('application/x-www-form-urlencoded')) {
+      try {
+        const body = await readRequestBody(ctx.req);
+        ctx.req.body = body;
+        form = new URLSearchParams(body.toString('utf8'));
+        grantType = form.get('grant_type') ?? 'missing';
+      } catch {
+        grantType = 'unreadable';
+      }
+    }
+    tokenRequests[grantType] = (tokenRequests[grantType] ?? 0) + 1;
+    if (state.tokenDelayMs > 0) {
+      // Cut short by close(), so a pending delay never holds a finished test file open.
+      await sleep(state.tokenDelayMs, undefined, { signal: closed.signal }).catch(() => undefined);
+    }
+    if (closed.signal.aborted) {
+      ctx.status = 503;
+      return true;
+    }
+
+    const injectedAt = injections.findIndex((candidate) => candidate.grantType === undefined || candidate.grantType === grantType);
+    const injected = injectedAt >= 0 ? injections.splice(injectedAt, 1)[0] : undefined;
+    if (injected) {
+      ctx.status = injected.status;
+      ctx.set('Cache-Control', 'no-store');
+      if (typeof injected.body === 'string') {
+        ctx.type = injected.contentType ?? 'text/html';
+        ctx.body = injected.body;
+      } else {
+        ctx.type = injected.contentType ?? 'application/json';
+        ctx.body = injected.body;
+      }
+      return true;
+    }
+
+    const deviceCode = form.get('device_code');
+    if (options.enforceDeviceInterval && grantType === DEVICE_CODE_GRANT_TYPE && deviceCode) {
+      const now = Date.now();
+      const previous = lastDevicePoll.get(deviceCode);
+      lastDevicePoll.set(deviceCode, now);
+      // A little slack: a client that sleeps exactly `interval` must not be punished for timer jitter.
+      if (previous !== undefined && now - previous < deviceInterval * 1000 - DEVICE_POLL_SLACK_MS) {
+        ctx.status = 400;
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = { error: 'slow_down', error_description: 'polling faster than the announced interval' };
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * devInteractions accepts any login and ignores the password; the fixture only lets the test
+   * user in. Wrong credentials end the interaction with access_denied, which the client sees at
+   * its redirect URI (or, for the device grant, when polling).
+   */
+  async function rejectWrongCredentials(ctx: KoaContextWithOIDC): Promise<boolean> {
+    const body = await readRequestBody(ctx.req);
+    ctx.req.body = body;
+    const form = new URLSearchParams(body.toString('utf8'));
+    if (form.get('prompt') !== 'login') return false;
+    const userOk = constantTimeEquals(form.get('login') ?? '', TEST_USER.username);
+    const passwordOk = constantTimeEquals(form.get('password') ?? '', TEST_USER.password);
+    if (userOk && passwordOk) return false;
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, {
+      error: 'access_denied',
+      error_description: 'invalid username or password',
+    }, { mergeWithLastSubmission: false });
+    ctx.redirect(returnTo);
+    ctx.status = 303;
+    return true;
+  }
+
+  async function issueUserTokens(client: Client, gty: string, scope: string | undefined) {
+    const grant = new provider.Grant({ accountId: TEST_USER.username, clientId: client.clientId });
+    if (scope) grant.addOIDCScope(scope);
+    const grantId = await grant.save();
+    const base = { accountId: TEST_USER.username, client, grantId, gty, scope, expiresWithSession: false };
+    const at = new provider.AccessToken(base);
+    const accessToken = await at.save();
+    const refreshToken = client.grantTypeAllowed('refresh_token') && gty !== 'implicit'
+      ? await new provider.RefreshToken({ ...base, rotations: 0 }).save()
+      : undefined;
+    return { accessToken, expiresIn: at.expiration, refreshToken };
+  }
+
+  /** RFC 6749 §4.3.2: the resource owner password credentials grant. Never logs the password. */
+  async function passwordGrant(ctx: KoaContextWithOIDC): Promise<void> {
+    const params = ctx.oidc.params ?? {};
+    const client = ctx.oidc.client;
+    if (!client) throw new errors.InvalidClient('client authentication required');
+    const { username, password } = params;
+    if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
+      throw new errors.InvalidRequest('username and password are required');
+    }
+    const userOk = constantTimeEquals(username, TEST_USER.username);
+    const passwordOk = constantTimeEquals(password, TEST_USER.password);
+    if (!userOk || !passwordOk) {
+      throw new errors.InvalidGrant('invalid resource owner credentials');
+    }
+    const scope = knownScopes(params.scope);
+    const tokens = await issueUserTokens(client, 'password', scope);
+    ctx.body = {
+      access_token: tokens.accessToken,
+      token_type: 'Bearer',
+      expires_in: tokens.expiresIn,
+      ...(tokens.refreshToken ? { refresh_token: tokens.refreshToken } : {}),
+      ...(scope ? { scope } : {}),
+    };
+  }
+
+  /**
+   * RFC 6749 §4.2: the plain implicit grant, auto-approved for the test user. Errors about the
+   * client or redirect URI are shown, never redirected (§4.2.2.1).
+   */
+  async function implicitAuthorize(ctx: KoaContextWithOIDC): Promise<void> {
+    const param = (name: string): string | undefined => {
+      const value = ctx.query[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    ctx.set('Cache-Control', 'no-store');
+    const clientId = param('client_id');
+    const redirectUri = param('redirect_uri');
+    const client = clientId ? await provider.Client.find(clientId) : undefined;
+    if (!client) {
+      ctx.status = 400;
+      ctx.body = 'invalid_client: unknown client_id';
+      return;
+    }
+    if (!redirectUri || !client.redirectUriAllowed(redirectUri)) {
+      ctx.status = 400;
+      ctx.body = 'invalid_request: redirect_uri is missing or not registered';
+      return;
+    }
+    const stateParam = param('state');
+    const fragment = new URLSearchParams();
+    if (param('response_type') !== 'token') {
+      fragment.set('error', 'unsupported_response_type');
+    } else {
+      const scope = knownScopes(param('scope'));
+      const tokens = await issueUserTokens(client, 'implicit', scope);
+      fragment.set('access_token', tokens.accessToken);
+      fragment.set('token_type', 'Bearer');
+      fragment.set('expires_in', String(tokens.expiresIn));
+      if (scope) fragment.set('scope', scope);
+    }
+    if (stateParam !== undefined) fragment.set('state', stateParam);
+    // RFC 9207 §2: discovery advertises authorization_response_iss_parameter_supported, so every
+    // authorization response carries `iss`, the implicit one included.
+    fragment.set('iss', issuer);
+    const target = new URL(redirectUri);
+    target.hash = fragment.toString();
+    ctx.redirect(target.href);
+  }
+
+  async function introspect(token: string): Promise<{ active: boolean } & Record<string, unknown>> {
+    const credentials = Buffer.from(
+      `${encodeURIComponent(clients.basic.clientId)}:${encodeURIComponent(clients.basic.clientSecret)}`,
+    ).toString('base64');
+    const response = await fetch(`${issuer}/token/introspection`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${credentials}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    if (!response.ok) throw new Error(`[auth-server] introspection failed with HTTP ${response.status}`);
+    const body = (await response.json()) as Record<string, unknown>;
+    return { ...body, active: body.active === true };
+  }
+
+  return {
+    issuer,
+    clients,
+    user: { ...TEST_USER },
+    tokenRequests,
+    resetCounters() {
+      for (const key of Object.keys(tokenRequests)) delete tokenRequests[key];
+    },
+    setTokenDelay(ms: number) {
+      state.tokenDelayMs = ms;
+    },
+    setAccessTokenTtl(seconds: number) {
+      state.accessTokenTtlSeconds = seconds;
+    },
+    injectTokenResponse(response: InjectedTokenResponse) {
+      injections.push({ ...response });
+    },
+    introspect,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        closed.abort();
+        httpServer.close((error) => (error ? reject(error) : resolve()));
+        httpServer.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+/** Confidential clients may introspect any token; a public client only its own (RFC 7662 §4). */
+async function introspectionAllowed(ctx: KoaContextWithOIDC, client: Client, token: { clientId: string }): Promise<boolean> {
+  return client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId;
+}
+
+/** Only the client a token was issued to may revoke it (RFC 7009 §2.1). */
+async function revocationAllowed(_ctx: KoaContextWithOIDC, client: Client, token: { clientId: string }): Promise<boolean> {
+  return token.clientId === client.clientId;
+}
