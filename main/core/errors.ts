@@ -42,6 +42,13 @@ export const ERROR_CODES = [
   'BROKER_NOT_RUNNING',
   'SOCKET_INSECURE',
   'INTERNAL',
+  // Local API transport (HTTP-level rejections)
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'BROKER_ALREADY_RUNNING',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

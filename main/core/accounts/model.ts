@@ -30,11 +30,11 @@ const httpUrl = z
 export const providerSchema = z
   .object({
     /** Issuer URL; endpoints are discovered (OpenID Connect Discovery, then RFC 8414). */
-    issuer: httpUrl.optional(),
-    authorizationEndpoint: httpUrl.optional(),
-    tokenEndpoint: httpUrl.optional(),
-    deviceAuthorizationEndpoint: httpUrl.optional(),
-    revocationEndpoint: httpUrl.optional(),
+    issuer: httpUrl.optional().meta({ description: 'Issuer URL; endpoints are discovered (OpenID Connect Discovery, then RFC 8414).' }),
+    authorizationEndpoint: httpUrl.optional().meta({ description: 'Authorization endpoint (RFC 6749 §3.1); overrides discovery.' }),
+    tokenEndpoint: httpUrl.optional().meta({ description: 'Token endpoint (RFC 6749 §3.2); overrides discovery.' }),
+    deviceAuthorizationEndpoint: httpUrl.optional().meta({ description: 'Device authorization endpoint (RFC 8628 §3.1).' }),
+    revocationEndpoint: httpUrl.optional().meta({ description: 'Token revocation endpoint (RFC 7009), used on sign-out.' }),
   })
   .strict()
   .refine((p) => p.issuer !== undefined || p.tokenEndpoint !== undefined, {
@@ -44,8 +44,11 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 
 export const clientSchema = z
   .object({
-    id: z.string().min(1).max(512),
-    auth: z.enum(CLIENT_AUTH_METHODS).default('basic'),
+    id: z.string().min(1).max(512).meta({ description: 'OAuth client_id. The client secret or private key is kept in the vault, never here.' }),
+    auth: z
+      .enum(CLIENT_AUTH_METHODS)
+      .default('basic')
+      .meta({ description: 'Token endpoint authentication: client_secret_basic, client_secret_post, private_key_jwt (RFC 7523) or none (public client with PKCE).' }),
     /** `kid` header for private_key_jwt client assertions. */
     keyId: z.string().min(1).max(256).optional(),
   })
@@ -66,8 +69,8 @@ export const accountSchema = z
     preset: z.string().max(64).optional(),
     provider: providerSchema,
     client: clientSchema,
-    grant: z.enum(GRANTS),
-    scopes: z.array(z.string().min(1).max(256)).default([]),
+    grant: z.enum(GRANTS).meta({ description: 'How tokens are obtained. password and implicit are legacy grants and need allowLegacy.' }),
+    scopes: z.array(z.string().min(1).max(256)).default([]).meta({ description: 'Default scopes requested.' }),
     /** Loopback redirect URI; `http://127.0.0.1/callback` (no port) means any free port. */
     redirectUri: httpUrl.optional(),
     /** Opt-in for the legacy implicit and password grants. */

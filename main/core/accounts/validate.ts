@@ -1,0 +1,106 @@
+/**
+ * Turning untrusted input (config.json, the CLI, the IPC form, the API) into validated account
+ * records, with messages that point at the offending field.
+ */
+import type { z } from 'zod';
+import { BrokerError, type ErrorCode } from '../errors.js';
+import { ACCOUNT_NAME_PATTERN, accountSchema, configSchema, type AccountConfig, type BrokerConfig } from './model.js';
+
+/**
+ * Formats zod issues as `path: message` lines, the path in JS notation
+ * (`accounts[1].provider.issuer: must be an http(s) URL`). Values are never echoed.
+ */
+export function formatIssues(error: z.ZodError, prefix: PropertyKey[] = []): string[] {
+  return error.issues.map((issue) => {
+    const path = formatPath([...prefix, ...issue.path]);
+    return `${path || '(root)'}: ${issue.message}`;
+  });
+}
+
+/** `['accounts', 1, 'provider', 'issuer']` → `accounts[1].provider.issuer`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (typeof part === 'string' && /^[A-Za-z_$][\w$]*$/.test(part)) out += out ? `.${part}` : part;
+    else out += `[${JSON.stringify(String(part))}]`;
+  }
+  return out;
+}
+
+/**
+ * Rules that one field alone cannot express. Returns `path: message` lines (empty when fine).
+ * `at` is the path prefix of the account inside its container (e.g. `['accounts', 2]`).
+ */
+export function accountRuleViolations(account: AccountConfig, at: PropertyKey[] = []): string[] {
+  const problems: string[] = [];
+  const field = (...rest: PropertyKey[]) => formatPath([...at, ...rest]);
+  if (account.grant === 'client_credentials' && account.client.auth === 'none') {
+    problems.push(`${field('client', 'auth')}: the client_credentials grant needs client authentication (basic, post or private_key_jwt), not "none"`);
+  }
+  if ((account.grant === 'authorization_code' || account.grant === 'implicit') && account.provider.issuer === undefined && account.provider.authorizationEndpoint === undefined) {
+    problems.push(`${field('provider', 'authorizationEndpoint')}: the ${account.grant} grant needs an authorization endpoint (or an issuer to discover it)`);
+  }
+  if (account.grant === 'device_code' && account.provider.issuer === undefined && account.provider.deviceAuthorizationEndpoint === undefined) {
+    problems.push(`${field('provider', 'deviceAuthorizationEndpoint')}: the device_code grant needs a device authorization endpoint (or an issuer to discover it)`);
+  }
+  if (account.redirectUri !== undefined && !isLoopbackHttpUri(account.redirectUri)) {
+    problems.push(`${field('redirectUri')}: must be a loopback http URI such as http://127.0.0.1/callback (RFC 8252 §7.3)`);
+  }
+  return problems;
+}
+
+/**
+ * Validates one account (from the CLI, the form or the API) and fills in the defaults.
+ * @throws BrokerError (`INVALID_REQUEST` by default) whose message lists every bad field.
+ */
+export function validateAccountInput(input: unknown, code: ErrorCode = 'INVALID_REQUEST'): AccountConfig {
+  const parsed = accountSchema.safeParse(input);
+  if (!parsed.success) throw invalid(code, 'Invalid account', formatIssues(parsed.error));
+  const problems = accountRuleViolations(parsed.data);
+  if (problems.length > 0) throw invalid(code, 'Invalid account', problems);
+  return parsed.data;
+}
+
+/**
+ * Validates a whole config (as parsed from config.json) and fills in the defaults.
+ * @throws BrokerError `CONFIG_INVALID` naming every bad field, including duplicate account names.
+ */
+export function validateConfig(input: unknown, source = 'config'): BrokerConfig {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) throw invalid('CONFIG_INVALID', `Invalid ${source}`, formatIssues(parsed.error));
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  parsed.data.accounts.forEach((account, index) => {
+    const first = seen.get(account.name);
+    if (first !== undefined) problems.push(`accounts[${index}].name: duplicate account name "${account.name}" (also accounts[${first}])`);
+    else seen.set(account.name, index);
+    problems.push(...accountRuleViolations(account, ['accounts', index]));
+  });
+  if (problems.length > 0) throw invalid('CONFIG_INVALID', `Invalid ${source}`, problems);
+  return parsed.data;
+}
+
+/** @throws BrokerError `INVALID_REQUEST` when `name` is not a valid account name. */
+export function assertAccountName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !ACCOUNT_NAME_PATTERN.test(name)) {
+    throw new BrokerError('INVALID_REQUEST', 'name: letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit');
+  }
+}
+
+/** RFC 8252 §7.3 loopback redirect: http, 127.0.0.1 / [::1] / localhost (§8.3 discourages it but providers use it). */
+export function isLoopbackHttpUri(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost') && url.hash === '';
+}
+
+function invalid(code: ErrorCode, title: string, problems: string[]): BrokerError {
+  const shown = problems.slice(0, 10);
+  const more = problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : '';
+  return new BrokerError(code, `${title}: ${shown.length === 1 ? shown[0] : `\n  ${shown.join('\n  ')}`}${more}`);
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { findJsonErrorPosition } from '../../../main/core/accounts/json-position.js';
+import { assertAccountName, formatPath, isLoopbackHttpUri, validateAccountInput } from '../../../main/core/accounts/validate.js';
+import { BrokerError } from '../../../main/core/errors.js';
+
+describe('validateAccountInput', () => {
+  it('fills in the defaults', () => {
+    expect(
+      validateAccountInput({ name: 'ci', provider: { tokenEndpoint: 'https://id.example.com/token' }, client: { id: 'svc' }, grant: 'client_credentials' }),
+    ).toEqual({
+      name: 'ci',
+      provider: { tokenEndpoint: 'https://id.example.com/token' },
+      client: { id: 'svc', auth: 'basic' },
+      grant: 'client_credentials',
+      scopes: [],
+      allowLegacy: false,
+      approval: 'auto',
+    });
+  });
+
+  it('throws INVALID_REQUEST (or the code asked for) naming the fields, without echoing values', () => {
+    const attempt = (input: unknown, code?: 'CONFIG_INVALID') => {
+      try {
+        validateAccountInput(input, code);
+      } catch (error) {
+        return error as BrokerError;
+      }
+      throw new Error('expected an error');
+    };
+    const error = attempt({ name: 'a', provider: { issuer: 'javascript:alert(1)' }, client: { id: 'c', secret: 'top-secret-value' }, grant: 'authorization_code' });
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.message).toContain('provider.issuer: must be an http(s) URL');
+    expect(error.message).toMatch(/client: .*secret/);
+    expect(error.message).not.toContain('top-secret-value');
+    expect(attempt({ name: 'a', provider: { tokenEndpoint: 'https://x.example/t' }, client: { id: 'c' }, grant: 'authorization_code' }, 'CONFIG_INVALID')).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('provider.authorizationEndpoint: the authorization_code grant needs an authorization endpoint'),
+    });
+    expect(attempt({ name: 'a', provider: { tokenEndpoint: 'https://x.example/t' }, client: { id: 'c' }, grant: 'device_code' }).message).toContain(
+      'provider.deviceAuthorizationEndpoint',
+    );
+  });
+
+  it('accepts loopback redirect URIs only', () => {
+    expect(isLoopbackHttpUri('http://127.0.0.1/callback')).toBe(true);
+    expect(isLoopbackHttpUri('http://127.0.0.1:8765/cb')).toBe(true);
+    expect(isLoopbackHttpUri('http://[::1]:8765/cb')).toBe(true);
+    expect(isLoopbackHttpUri('http://localhost/cb')).toBe(true);
+    expect(isLoopbackHttpUri('https://127.0.0.1/cb')).toBe(false);
+    expect(isLoopbackHttpUri('http://example.com/cb')).toBe(false);
+    expect(isLoopbackHttpUri('http://127.0.0.1.nip.io/cb')).toBe(false);
+  });
+
+  it('checks account names', () => {
+    expect(() => assertAccountName('work.gh-1_x')).not.toThrow();
+    for (const bad of ['', '-x', '../x', 'a b', 'x'.repeat(65), 42]) expect(() => assertAccountName(bad)).toThrow(BrokerError);
+  });
+
+  it('formats paths like JavaScript', () => {
+    expect(formatPath(['accounts', 1, 'provider', 'issuer'])).toBe('accounts[1].provider.issuer');
+    expect(formatPath(['$schema'])).toBe('$schema');
+    expect(formatPath(['a', 'b-c'])).toBe('a["b-c"]');
+  });
+});
+
+describe('findJsonErrorPosition', () => {
+  it.each([
+    ['{"a": 1}', undefined],
+    ['[1, 2.5e3, -0, "x\\u00e9", true, false, null, {}]', undefined],
+    ['{"a": 1,}', { line: 1, column: 9 }],
+    ['{\n  "a": 1\n  "b": 2\n}', { line: 3, column: 3 }],
+    ['{"a": tru}', { line: 1, column: 10 }],
+    ['{"a": 01}', { line: 1, column: 8 }],
+    ['{"a": "x', { line: 1, column: 9 }],
+    ['{} {}', { line: 1, column: 4 }],
+    ["{'a': 1}", { line: 1, column: 2 }],
+    ['', { line: 1, column: 1 }],
+  ])('%j', (text, expected) => {
+    const found = findJsonErrorPosition(text);
+    if (expected === undefined) {
+      expect(found).toBeUndefined();
+      expect(() => JSON.parse(text)).not.toThrow();
+    } else {
+      expect(found).toMatchObject(expected);
+      expect(() => JSON.parse(text)).toThrow();
+    }
+  });
+});

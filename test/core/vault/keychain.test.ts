@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerError } from '../../../main/core/errors.js';
+import { createKeytarSecretStore, keychainRemedy } from '../../../main/core/vault/keychain.js';
+import { buildChildScript, keychain, removeChildScripts, REPO_ROOT } from './support/helpers.js';
+
+describe('createKeytarSecretStore (real Secret Service)', () => {
+  const service = `token-broker-test-${randomUUID()}`;
+  afterAll(async () => {
+    await keychain.deletePassword(service, 'item');
+  });
+
+  it('round-trips an item through keytar and gnome-keyring', async () => {
+    expect(process.env.TOKEN_BROKER_TEST_KEYRING).toBe('1');
+    expect(await keychain.getPassword(service, 'item')).toBeNull();
+    await keychain.setPassword(service, 'item', 'first');
+    expect(await keychain.getPassword(service, 'item')).toBe('first');
+    await keychain.setPassword(service, 'item', 'second');
+    expect(await createKeytarSecretStore().getPassword(service, 'item')).toBe('second');
+    expect(await keychain.deletePassword(service, 'item')).toBe(true);
+    expect(await keychain.getPassword(service, 'item')).toBeNull();
+  });
+
+  it('translates a keytar that cannot be loaded into KEYCHAIN_UNAVAILABLE with the remedy', async () => {
+    const store = createKeytarSecretStore({
+      load: () => {
+        throw new Error("Cannot find module 'keytar'");
+      },
+    });
+    const error = await store.getPassword(service, 'item').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BrokerError);
+    expect(error).toMatchObject({ code: 'KEYCHAIN_UNAVAILABLE' });
+    expect((error as Error).message).toContain('could not be loaded');
+    expect((error as Error).message).toContain('TOKEN_BROKER_PASSPHRASE_FILE');
+  });
+
+  it('translates a failing keychain call, keeping the cause but not the secret', async () => {
+    const cause = new Error('Cannot autolaunch D-Bus without X11 $DISPLAY');
+    const store = createKeytarSecretStore({
+      load: () => ({
+        getPassword: () => Promise.reject(cause),
+        setPassword: () => Promise.reject(cause),
+        deletePassword: () => Promise.reject(cause),
+        findPassword: () => Promise.reject(cause),
+        findCredentials: () => Promise.reject(cause),
+      }),
+    });
+    const error = (await store.setPassword(service, 'item', 'the-secret-value').catch((e: unknown) => e)) as BrokerError;
+    expect(error.code).toBe('KEYCHAIN_UNAVAILABLE');
+    expect(error.cause).toBe(cause);
+    expect(error.message).toContain('Cannot autolaunch D-Bus');
+    expect(error.message).not.toContain('the-secret-value');
+  });
+
+  it('names a platform-specific remedy', () => {
+    expect(keychainRemedy('linux')).toMatch(/gnome-keyring.*KeePassXC.*TOKEN_BROKER_PASSPHRASE_FILE/s);
+    expect(keychainRemedy('darwin')).toContain('login keychain');
+    expect(keychainRemedy('win32')).toContain('Credential Manager');
+  });
+});
+
+describe('keychain unavailable (no D-Bus)', () => {
+  let probe: string;
+  beforeAll(async () => {
+    probe = await buildChildScript(join(REPO_ROOT, 'test/core/vault/support/keychain-probe.ts'));
+  });
+  afterAll(removeChildScripts);
+
+  it('a process without a session bus gets KEYCHAIN_UNAVAILABLE naming the remedy', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
+    delete env.DISPLAY;
+    delete env.WAYLAND_DISPLAY;
+    const child = spawn(process.execPath, [probe], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(status).toBe(0);
+    const outcome = JSON.parse(stdout) as { ok: boolean; code?: string; message?: string };
+    expect(outcome).toMatchObject({ ok: false, code: 'KEYCHAIN_UNAVAILABLE' });
+    // keytar itself loaded: the failure is the keychain, not a missing module.
+    expect(outcome.message).toContain('The OS keychain is not available');
+    expect(outcome.message).toMatch(/gnome-keyring/);
+    expect(outcome.message).toContain('TOKEN_BROKER_PASSPHRASE_FILE');
+  });
+});
