@@ -1,6 +1,8 @@
 /**
  * The sandboxed preload: exposes exactly one typed API, `window.broker`, built from the IPC
- * contract. No raw ipcRenderer reaches the page.
+ * contract tables. No raw ipcRenderer reaches the page: calls go to the contract's channels
+ * only, and `on` accepts only the contract's event names and wraps the listener so the page
+ * never sees the IPC event object (Electron checklist).
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import {
@@ -12,7 +14,10 @@ import {
   type IpcEventMap,
 } from '../main/ipc/contract.js';
 
-function buildBrokerApi(): BrokerApi {
+const isEventName = (value: unknown): value is IpcEvent =>
+  typeof value === 'string' && Object.prototype.hasOwnProperty.call(IPC_EVENT_CHANNELS, value);
+
+export function buildBrokerApi(): BrokerApi {
   const calls = Object.fromEntries(
     (Object.keys(IPC_INVOKE_CHANNELS) as IpcChannel[]).map((name) => [
       name,
@@ -20,6 +25,8 @@ function buildBrokerApi(): BrokerApi {
     ]),
   );
   const on = <E extends IpcEvent>(event: E, listener: (payload: IpcEventMap[E]) => void): (() => void) => {
+    if (!isEventName(event)) throw new TypeError('Unknown broker event');
+    if (typeof listener !== 'function') throw new TypeError('The listener must be a function');
     const channel = IPC_EVENT_CHANNELS[event];
     const wrapped = (_event: unknown, payload: IpcEventMap[E]): void => listener(payload);
     ipcRenderer.on(channel, wrapped);

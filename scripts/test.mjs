@@ -2,7 +2,7 @@
 // `npm test`: build, lint, type-check, then every vitest suite against a real Secret Service.
 // Extra arguments go to vitest (`npm test -- test/core/vault`).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { missingSecretServicePrograms } from '../test/support/with-secret-service.mjs';
 
 const extra = process.argv.slice(2);
@@ -35,11 +35,32 @@ step('native modules built for Node', process.execPath, ['scripts/native-deps.mj
 step('build', process.execPath, ['scripts/build.mjs']);
 step('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']);
 step('type-check', process.execPath, ['node_modules/typescript/bin/tsc', '-b']);
-step('tests (real keyring, real authorization server, real Chromium)', process.execPath, [
-  'test/support/with-secret-service.mjs',
-  '--',
+const report = 'test-results/vitest-report.json';
+rmSync(report, { force: true });
+const testsTitle = 'tests (real keyring, real authorization server, real Chromium)';
+console.log(`\n▶ ${testsTitle}`);
+const vitest = spawnSync(
   process.execPath,
-  'node_modules/vitest/vitest.mjs',
-  'run',
-  ...extra,
-]);
+  [
+    'test/support/with-secret-service.mjs',
+    '--',
+    process.execPath,
+    'node_modules/vitest/vitest.mjs',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...extra,
+  ],
+  { stdio: 'inherit' },
+);
+// One plain closing line with the counts, whatever the reporter printed above it.
+if (existsSync(report)) {
+  const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = JSON.parse(readFileSync(report, 'utf8'));
+  const skipped = numPendingTests + numTodoTests;
+  console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+}
+if (vitest.status !== 0) {
+  console.error(`✖ ${testsTitle} failed (exit ${vitest.status ?? vitest.signal}).`);
+  process.exit(vitest.status ?? 1);
+}

@@ -1,31 +1,69 @@
 /**
  * `token-broker` command entry. Kept tiny on purpose: it runs on every script call, so each
- * command's code is loaded with a dynamic import only when that command runs.
+ * command's code is loaded with a dynamic import only when that command runs (the build is
+ * code-split), and the client commands never load the broker, zod, got or keytar.
  */
 import { BROKER_VERSION } from '../core/version.js';
 
-const argv = process.argv.slice(2);
+type Command = (args: string[]) => Promise<number>;
 
-async function main(): Promise<number> {
-  const command = argv[0];
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write('usage: token-broker <command> [options]\n');
-    return command === undefined ? 2 : 0;
+const loaders: Record<string, () => Promise<{ run: Command }>> = {
+  serve: () => import('./commands/serve.js'),
+  account: () => import('./commands/account.js'),
+  login: () => import('./commands/login.js'),
+  token: () => import('./commands/token.js'),
+  exec: () => import('./commands/exec.js'),
+  logout: () => import('./commands/logout.js'),
+  'kubectl-credential': () => import('./commands/kubectl-credential.js'),
+  'git-credential': () => import('./commands/git-credential.js'),
+};
+
+function wantsHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  const own = end === -1 ? args : args.slice(0, end);
+  return own.includes('--help') || own.includes('-h');
+}
+
+async function printHelp(key: string): Promise<void> {
+  const { HELP } = await import('./help.js');
+  process.stdout.write(HELP[key] ?? HELP.main ?? '');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined) {
+    await printHelp('main');
+    return 2;
   }
-  if (command === '--version') {
+  if (command === '--help' || command === '-h' || command === 'help') {
+    await printHelp(rest[0] === undefined ? 'main' : rest.slice(0, 2).join(' ').trim());
+    return 0;
+  }
+  if (command === '--version' || command === '-V') {
     process.stdout.write(`${BROKER_VERSION}\n`);
     return 0;
   }
-  process.stderr.write(`token-broker: unknown command '${command}'. Run 'token-broker --help'.\n`);
-  return 2;
+  const load = loaders[command];
+  if (load === undefined) {
+    process.stderr.write(`token-broker: unknown command '${command}'. Run 'token-broker --help'.\n`);
+    return 2;
+  }
+  if (wantsHelp(rest)) {
+    const sub = command === 'account' && rest[0] !== undefined && !rest[0].startsWith('-') ? `account ${rest[0]}` : command;
+    await printHelp(sub);
+    return 0;
+  }
+  const { run } = await load();
+  return run(rest);
 }
 
-main().then(
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
+    const exitCode = (error as { exitCode?: unknown }).exitCode;
     process.stderr.write(`token-broker: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = typeof exitCode === 'number' ? exitCode : 1;
   },
 );

@@ -1,37 +1,15 @@
 /**
- * Electron main process entry: the only place (with its siblings in main/electron) that
- * imports 'electron'.
+ * Electron main process entry (bundled to dist/main/index.js). Under Electron it starts the app;
+ * imported anywhere else (tests against the electron fake) it only exports {@link startApp}.
  */
-import { app, ipcMain } from 'electron';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { IPC_INVOKE_CHANNELS, type IpcChannel } from '../ipc/contract.js';
-import { createIpcHandlers, invokeHandler } from '../ipc/handlers.js';
-import { appPaths, createMainWindow, lockDownSession } from './window.js';
+import { startApp } from './app.js';
 
-const distDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+export { startApp } from './app.js';
+export type { AppDeps, RunningApp } from './app.js';
 
-export function bindIpc(table: ReturnType<typeof createIpcHandlers>, isTrustedSender: (url: string) => boolean): void {
-  for (const channel of Object.keys(IPC_INVOKE_CHANNELS) as IpcChannel[]) {
-    ipcMain.handle(IPC_INVOKE_CHANNELS[channel], (event, ...args: unknown[]) => {
-      const url = event.senderFrame?.url ?? '';
-      if (!isTrustedSender(url)) return { ok: false, error: { code: 'DENIED', message: 'Untrusted sender' } };
-      return invokeHandler(table, channel, args as never);
-    });
-  }
+if (process.versions.electron !== undefined) {
+  startApp().catch((error: unknown) => {
+    console.error('[electron] startup failed', error instanceof Error ? error.name : 'unknown error');
+    process.exit(1);
+  });
 }
-
-export async function startApp(): Promise<void> {
-  if (!app.requestSingleInstanceLock()) {
-    app.quit();
-    return;
-  }
-  await app.whenReady();
-  lockDownSession();
-  const paths = appPaths(distDir);
-  const pageUrl = new URL(`file://${paths.indexHtml}`).href;
-  bindIpc(createIpcHandlers({ appVersion: app.getVersion(), electronVersion: process.versions.electron }), (url) => url === pageUrl);
-  createMainWindow(paths);
-}
-
-void startApp();

@@ -38,8 +38,17 @@ export interface AccountView {
   scopes: string[];
   issuer?: string;
   tokenEndpoint?: string;
+  authorizationEndpoint?: string;
+  deviceAuthorizationEndpoint?: string;
+  revocationEndpoint?: string;
+  /** Provider-specific request parameters (e.g. Google access_type, Auth0 audience). Never secret. */
+  extraParams?: Record<string, string>;
   clientId: string;
   clientAuth: ClientAuthName;
+  /** `kid` of private_key_jwt client assertions. */
+  keyId?: string;
+  gitHosts?: string[];
+  gitUsername?: string;
   approval: 'auto' | 'ask';
   allowLegacy: boolean;
   redirectUri?: string;
@@ -52,11 +61,21 @@ export interface AccountView {
 export interface AccountDraft {
   name: string;
   preset?: string;
+  /**
+   * Values for the preset's {@link PresetField}s (e.g. Entra tenant); main builds the provider
+   * endpoints from them. When absent, the explicit issuer/endpoints below are used.
+   */
+  presetFields?: Partial<Record<PresetField['key'], string>>;
   issuer?: string;
   authorizationEndpoint?: string;
   tokenEndpoint?: string;
   deviceAuthorizationEndpoint?: string;
   revocationEndpoint?: string;
+  /**
+   * Extra request parameters. When given they replace the preset's defaults (e.g. Google's
+   * access_type=offline); parameters built from preset fields (Auth0 audience) win over them.
+   */
+  extraParams?: Record<string, string>;
   clientId: string;
   clientAuth: ClientAuthName;
   /** New client secret (or PEM private key for private_key_jwt); omitted on edit = keep. */
@@ -71,11 +90,38 @@ export interface AccountDraft {
   gitUsername?: string;
 }
 
+/**
+ * Request parameters the broker sets itself, which an account's extra parameters may not name
+ * (main/core/accounts/model.ts RESERVED_REQUEST_PARAMS; main/ipc/input-schemas.ts checks the two agree).
+ */
+export type ReservedRequestParam =
+  | 'response_type'
+  | 'client_id'
+  | 'redirect_uri'
+  | 'state'
+  | 'nonce'
+  | 'code_challenge'
+  | 'code_challenge_method'
+  | 'scope'
+  | 'grant_type'
+  | 'code'
+  | 'code_verifier'
+  | 'refresh_token'
+  | 'client_secret'
+  | 'client_assertion'
+  | 'client_assertion_type'
+  | 'username'
+  | 'password'
+  | 'device_code';
+
 export interface PresetField {
-  key: 'tenant' | 'domain' | 'issuer' | 'realm' | 'baseUrl';
+  key: 'tenant' | 'domain' | 'issuer' | 'realm' | 'baseUrl' | 'audience';
   label: string;
   placeholder?: string;
   help?: string;
+  /** Whether the preset needs a value; optional fields fall back to `defaultValue`. */
+  required?: boolean;
+  defaultValue?: string;
 }
 
 /** A provider preset: defaults and the quirks the UI explains. */
@@ -90,6 +136,8 @@ export interface PresetView {
   defaultClientAuth: ClientAuthName;
   hints: string[];
   docsUrl?: string;
+  /** Extra request parameters the preset sends unless the account says otherwise (Google: access_type=offline). */
+  extraParams?: Record<string, string>;
 }
 
 export interface TokenDetailsView {
@@ -152,6 +200,11 @@ export interface SettingsView {
   socketPath: string;
   tcpListener: { enabled: boolean; port: number; address?: string };
   startAtLogin: boolean;
+  /**
+   * True when a changed TCP listener setting or a regenerated key takes effect only after the
+   * app (the broker) restarts; the running listener still uses the old ones until then.
+   */
+  restartRequired?: boolean;
 }
 
 export interface SettingsPatch {

@@ -5,7 +5,7 @@
  * @see https://json-schema.org/draft/2020-12
  */
 import { z } from 'zod';
-import { configSchema, providerSchema } from './model.js';
+import { configSchema, EXTRA_PARAM_NAME, extraParamsSchema, MAX_EXTRA_PARAMS, providerSchema, RESERVED_REQUEST_PARAMS } from './model.js';
 
 export const CONFIG_SCHEMA_ID = 'https://github.com/token-broker/token-broker/schema/config.schema.json';
 
@@ -18,6 +18,10 @@ export function configJsonSchema(): Record<string, unknown> {
     override: (ctx) => {
       // zod refinements are code, not schema: restate the provider rule so editors check it too.
       if (ctx.zodSchema === providerSchema) ctx.jsonSchema.anyOf = [{ required: ['issuer'] }, { required: ['tokenEndpoint'] }];
+      if (ctx.zodSchema === extraParamsSchema) {
+        ctx.jsonSchema.maxProperties = MAX_EXTRA_PARAMS;
+        ctx.jsonSchema.propertyNames = { type: 'string', pattern: EXTRA_PARAM_NAME.source, not: { enum: [...RESERVED_REQUEST_PARAMS] } };
+      }
     },
   }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;

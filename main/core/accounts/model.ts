@@ -27,6 +27,58 @@ const httpUrl = z
   .url()
   .refine((value) => /^https?:\/\//i.test(value), { message: 'must be an http(s) URL' });
 
+/**
+ * Protocol parameters the engine sets itself; an extra parameter of the same name would
+ * override (or be overridden by) the flow, so config.json may not name them.
+ */
+export const RESERVED_REQUEST_PARAMS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'scope',
+  'grant_type',
+  'code',
+  'code_verifier',
+  'refresh_token',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+  'username',
+  'password',
+  'device_code',
+] as const;
+export type ReservedRequestParam = (typeof RESERVED_REQUEST_PARAMS)[number];
+export const MAX_EXTRA_PARAMS = 20;
+export const EXTRA_PARAM_NAME = /^[A-Za-z0-9_.~-]{1,64}$/;
+
+/**
+ * Provider-specific request parameters (Google `access_type`, Auth0 `audience`, RFC 8707
+ * `resource`), sent on the authorization, device authorization and client credentials requests.
+ */
+export const extraParamsSchema = z
+  // Names are checked in the refinement rather than as the record's key schema, so each bad
+  // name gets its own message naming it (a key schema answers only "Invalid key in record").
+  .record(z.string(), z.string().max(1024))
+  .superRefine((params, ctx) => {
+    const keys = Object.keys(params);
+    if (keys.length > MAX_EXTRA_PARAMS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_EXTRA_PARAMS} extra parameters` });
+    for (const key of keys) {
+      if (!EXTRA_PARAM_NAME.test(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'parameter names are 1–64 letters, digits, ".", "_", "~" or "-"' });
+      } else if ((RESERVED_REQUEST_PARAMS as readonly string[]).includes(key.toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is set by the broker itself and cannot be an extra parameter` });
+      }
+    }
+  })
+  .meta({
+    description:
+      'Extra parameters for the authorization, device authorization and client credentials requests, e.g. {"access_type": "offline"} (Google) or {"audience": "https://api.example.com"} (Auth0). Protocol parameters (response_type, client_id, scope, state, …) are not allowed.',
+  });
+
 export const providerSchema = z
   .object({
     /** Issuer URL; endpoints are discovered (OpenID Connect Discovery, then RFC 8414). */
@@ -35,6 +87,7 @@ export const providerSchema = z
     tokenEndpoint: httpUrl.optional().meta({ description: 'Token endpoint (RFC 6749 §3.2); overrides discovery.' }),
     deviceAuthorizationEndpoint: httpUrl.optional().meta({ description: 'Device authorization endpoint (RFC 8628 §3.1).' }),
     revocationEndpoint: httpUrl.optional().meta({ description: 'Token revocation endpoint (RFC 7009), used on sign-out.' }),
+    extraParams: extraParamsSchema.optional(),
   })
   .strict()
   .refine((p) => p.issuer !== undefined || p.tokenEndpoint !== undefined, {

@@ -9,7 +9,7 @@
 import { BrokerError } from '../errors.js';
 import type { ClientAuthMethod, Grant, ProviderConfig } from './model.js';
 
-export type PresetFieldKey = 'tenant' | 'domain' | 'issuer' | 'realm' | 'baseUrl';
+export type PresetFieldKey = 'tenant' | 'domain' | 'issuer' | 'realm' | 'baseUrl' | 'audience';
 
 export interface PresetField {
   key: PresetFieldKey;
@@ -31,6 +31,11 @@ export interface Preset {
   defaultClientAuth: ClientAuthMethod;
   hints: string[];
   docsUrl?: string;
+  /**
+   * Extra request parameters the preset always sends (`provider.extraParams`), e.g. Google's
+   * `access_type=offline`; field-derived ones (Auth0 `audience`) are added by {@link presetProvider}.
+   */
+  extraParams?: Record<string, string>;
 }
 
 /** Explicit endpoints the generic OAuth 2.0 preset (and GitHub-like setups) take as fields. */
@@ -81,11 +86,12 @@ export const PRESETS: readonly Preset[] = [
     hints: [
       'Create an OAuth client of type "Desktop app". Google still requires its client secret at the token endpoint (it is not treated as confidential).',
       'Desktop clients accept the loopback redirect http://127.0.0.1 on any port without registering it.',
-      'Google returns a refresh token only when the authorization request asks for offline access (access_type=offline), and usually only on the first consent.',
+      'Google returns a refresh token only when the authorization request asks for offline access: the preset sends access_type=offline and prompt=consent, so every sign-in gets a new refresh token.',
       'While the OAuth consent screen is in "Testing", refresh tokens expire after 7 days.',
       'Device flow needs a client of type "TVs and Limited Input devices" and supports only a few scopes.',
     ],
     docsUrl: 'https://developers.google.com/identity/protocols/oauth2/native-app',
+    extraParams: { access_type: 'offline', prompt: 'consent' },
   },
   {
     id: 'entra',
@@ -167,14 +173,23 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'auth0',
     label: 'Auth0',
-    fields: [{ key: 'domain', label: 'Auth0 domain', placeholder: 'your-tenant.us.auth0.com', help: 'Tenant domain or custom domain, without https://.', required: true }],
+    fields: [
+      { key: 'domain', label: 'Auth0 domain', placeholder: 'your-tenant.us.auth0.com', help: 'Tenant domain or custom domain, without https://.', required: true },
+      {
+        key: 'audience',
+        label: 'API audience',
+        placeholder: 'https://api.example.com',
+        help: 'The identifier of your API in Auth0; sent as the audience parameter so Auth0 issues an access token for it. Leave empty for a /userinfo-only token.',
+        required: false,
+      },
+    ],
     grants: ['authorization_code', 'device_code', 'client_credentials'],
     defaultGrant: 'authorization_code',
     defaultScopes: ['openid', 'profile', 'email', 'offline_access'],
     defaultClientAuth: 'none',
     hints: [
       'Ask for "offline_access" and turn on "Allow Offline Access" on the API to get refresh tokens.',
-      'Without an "audience" parameter Auth0 issues an opaque token for /userinfo only; an access token for your API needs audience=<API identifier>.',
+      'Without an "audience" parameter Auth0 issues an opaque token for /userinfo only; give the API audience (your API identifier) to get an access token for your API.',
       'The issuer ends with a slash: https://<domain>/.',
       'Refresh token rotation is configured per application.',
     ],
@@ -257,6 +272,23 @@ export function presetProvider(presetId: string, fields: Record<string, string>)
     if (field.required && !values.has(field.key)) throw new BrokerError('INVALID_REQUEST', `${field.key}: ${field.label} is required for ${preset.label}`);
   }
   const value = (key: string): string => values.get(key) ?? '';
+  const provider = buildProvider(preset, values, value);
+  const extraParams = { ...preset.extraParams, ...fieldParams(values) };
+  return Object.keys(extraParams).length === 0 ? provider : { ...provider, extraParams };
+}
+
+/** Preset fields that become request parameters rather than endpoints. */
+function fieldParams(values: ReadonlyMap<string, string>): Record<string, string> {
+  const audience = values.get('audience');
+  if (audience === undefined) return {};
+  // An API identifier is usually a URL but may be any string; only its size and characters are checked.
+  if (audience.length > 1024 || /\p{Cc}/u.test(audience)) {
+    throw new BrokerError('INVALID_REQUEST', 'audience: at most 1024 characters, without control characters');
+  }
+  return { audience };
+}
+
+function buildProvider(preset: Preset, values: ReadonlyMap<string, string>, value: (key: string) => string): ProviderConfig {
 
   switch (preset.id) {
     case 'github': {

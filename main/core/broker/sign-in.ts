@@ -45,6 +45,8 @@ export function createSignInCoordinator(ctx: BrokerContext, tokens: TokenService
     const { metadata, client } = await ctx.providerFor(account);
     const scope = scopeOf(account);
     const scoped = scope === undefined ? {} : { scope };
+    // Provider-specific parameters (Google access_type, Auth0 audience) for the requests that take them.
+    const extra = account.provider.extraParams === undefined ? {} : { extraParams: account.provider.extraParams };
     const redirect = account.redirectUri === undefined ? {} : { redirectUri: account.redirectUri };
     const opener = options.noBrowser === true ? noBrowser : (openBrowser ?? noBrowser);
     const onAuthorizationUrl = (url: string): void => report({ account: name, phase: 'waiting_for_browser', url });
@@ -64,11 +66,11 @@ export function createSignInCoordinator(ctx: BrokerContext, tokens: TokenService
     switch (account.grant) {
       case 'client_credentials':
         report({ account: name, phase: 'exchanging' });
-        return ctx.grants.clientCredentialsGrant({ http, clock, metadata, client, ...scoped });
+        return ctx.grants.clientCredentialsGrant({ http, clock, metadata, client, ...scoped, ...extra });
       case 'authorization_code':
-        return ctx.grants.authorizationCodeGrant({ http, clock, metadata, client, ...scoped, ...redirect, openBrowser: opener, onAuthorizationUrl, signal });
+        return ctx.grants.authorizationCodeGrant({ http, clock, metadata, client, ...scoped, ...extra, ...redirect, openBrowser: opener, onAuthorizationUrl, signal });
       case 'implicit':
-        return ctx.grants.implicitGrant({ clock, metadata, client, ...scoped, ...redirect, allowLegacy: account.allowLegacy, openBrowser: opener, onAuthorizationUrl, signal });
+        return ctx.grants.implicitGrant({ clock, metadata, client, ...scoped, ...extra, ...redirect, allowLegacy: account.allowLegacy, openBrowser: opener, onAuthorizationUrl, signal });
       case 'device_code':
         return ctx.grants.deviceAuthorizationGrant({
           http,
@@ -76,6 +78,7 @@ export function createSignInCoordinator(ctx: BrokerContext, tokens: TokenService
           metadata,
           client,
           ...scoped,
+          ...extra,
           signal,
           onUserCode: (info) => {
             report({

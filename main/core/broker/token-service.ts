@@ -162,7 +162,11 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       const common = { http: ctx.http, clock: ctx.clock, metadata, client };
       if (sentRefreshToken === undefined) {
         const requested = scope ?? (account.scopes.length > 0 ? account.scopes.join(' ') : undefined);
-        result = await ctx.grants.clientCredentialsGrant({ ...common, ...(requested === undefined ? {} : { scope: requested }) });
+        result = await ctx.grants.clientCredentialsGrant({
+          ...common,
+          ...(requested === undefined ? {} : { scope: requested }),
+          ...(account.provider.extraParams === undefined ? {} : { extraParams: account.provider.extraParams }),
+        });
       } else {
         result = await ctx.grants.refreshTokenGrant({ ...common, refreshToken: sentRefreshToken, ...(scope === undefined ? {} : { scope }) });
       }

@@ -14,11 +14,16 @@ export interface AuthorizationUrlInput {
   /** S256 challenge; required for `code`. */
   codeChallenge?: string;
   nonce?: string;
+  /**
+   * Provider-specific parameters (Google `access_type`, Auth0 `audience`). Protocol parameters
+   * set here always win over an extra parameter of the same name.
+   */
+  extraParams?: Readonly<Record<string, string>>;
 }
 
 /**
  * The authorization URL. Parameters already in the endpoint's query are kept (RFC 6749 §3.1);
- * ours replace any of the same name. A `code` request without a PKCE challenge is refused.
+ * extra parameters replace those, and the protocol parameters replace both. A `code` request without a PKCE challenge is refused.
  * @throws BrokerError `CONFIG_INVALID` without an authorization endpoint; `INTERNAL` for a
  *   code request without a challenge (fail closed).
  * @see RFC 6749 §4.1.1, RFC 7636 §4.3
@@ -32,6 +37,8 @@ export function buildAuthorizationUrl(metadata: ProviderMetadata, input: Authori
   }
   const url = new URL(metadata.authorizationEndpoint);
   const params = url.searchParams;
+  // Extras first, so a protocol parameter of the same name can never be overridden by config.
+  for (const [key, value] of Object.entries(input.extraParams ?? {})) params.set(key, value);
   params.set('response_type', input.responseType);
   params.set('client_id', input.clientId);
   params.set('redirect_uri', input.redirectUri);

@@ -34,7 +34,7 @@ describe('PRESETS', () => {
       entra: { tenant: 'contoso.onmicrosoft.com' },
       gitlab: {},
       okta: { domain: 'dev-123456.okta.com' },
-      auth0: { domain: 'acme.eu.auth0.com' },
+      auth0: { domain: 'acme.eu.auth0.com', audience: 'https://api.acme.example' },
       keycloak: { baseUrl: 'https://sso.example.com', realm: 'dev' },
       oidc: { issuer: 'https://id.example.com' },
       oauth2: { tokenEndpoint: 'https://as.example.com/token', authorizationEndpoint: 'https://as.example.com/authorize' },
@@ -64,8 +64,15 @@ describe('presetProvider', () => {
     expect(presetProvider('github', { baseUrl: 'https://github.example.com/' }).tokenEndpoint).toBe('https://github.example.com/login/oauth/access_token');
   });
 
-  it('Google: the accounts.google.com issuer', () => {
-    expect(presetProvider('google', {})).toEqual({ issuer: 'https://accounts.google.com' });
+  it('Google: the accounts.google.com issuer, asking for offline access so a refresh token comes back', () => {
+    expect(presetProvider('google', {})).toEqual({
+      issuer: 'https://accounts.google.com',
+      extraParams: { access_type: 'offline', prompt: 'consent' },
+    });
+    // Each call answers its own copy: nothing a caller does to one provider leaks into the preset.
+    const first = presetProvider('google', {});
+    if (first.extraParams !== undefined) first.extraParams.access_type = 'online';
+    expect(presetProvider('google', {}).extraParams?.access_type).toBe('offline');
   });
 
   it('Entra ID: tenant in the v2.0 endpoints; issuer only for a tenant ID', () => {
@@ -94,6 +101,18 @@ describe('presetProvider', () => {
     });
     expect(invalid('okta', { domain: 'dev-1.okta.com', issuer: 'https://evil.example.com/oauth2/default' })).toBe('issuer: must be on the Okta domain dev-1.okta.com');
     expect(invalid('okta', { domain: 'not a domain' })).toMatch(/^domain: must be a domain name/);
+  });
+
+  it('Auth0: the audience field becomes the audience parameter; left empty, none is sent', () => {
+    expect(presetProvider('auth0', { domain: 'acme.us.auth0.com', audience: ' https://api.acme.example ' })).toEqual({
+      issuer: 'https://acme.us.auth0.com/',
+      extraParams: { audience: 'https://api.acme.example' },
+    });
+    expect(presetProvider('auth0', { domain: 'acme.us.auth0.com', audience: '' })).toEqual({ issuer: 'https://acme.us.auth0.com/' });
+    expect(invalid('auth0', { domain: 'acme.us.auth0.com', audience: 'a\u0000b' })).toMatch(/^audience: /);
+    expect(invalid('auth0', { domain: 'acme.us.auth0.com', audience: 'x'.repeat(1025) })).toMatch(/^audience: at most 1024/);
+    // Only presets that have the field take it.
+    expect(invalid('okta', { domain: 'dev-1.okta.com', audience: 'api' })).toBe('audience: the Okta preset has no such field');
   });
 
   it('Auth0: issuer with its trailing slash', () => {

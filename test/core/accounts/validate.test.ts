@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findJsonErrorPosition } from '../../../main/core/accounts/json-position.js';
-import { assertAccountName, formatPath, isLoopbackHttpUri, validateAccountInput } from '../../../main/core/accounts/validate.js';
+import { assertAccountName, formatPath, isLoopbackHttpUri, validateAccountInput, validateConfig } from '../../../main/core/accounts/validate.js';
 import { BrokerError } from '../../../main/core/errors.js';
 
 describe('validateAccountInput', () => {
@@ -39,6 +39,46 @@ describe('validateAccountInput', () => {
     expect(attempt({ name: 'a', provider: { tokenEndpoint: 'https://x.example/t' }, client: { id: 'c' }, grant: 'device_code' }).message).toContain(
       'provider.deviceAuthorizationEndpoint',
     );
+  });
+
+  it('takes extra request parameters, but never one the broker sets itself, naming the key', () => {
+    const base = { name: 'g', provider: { issuer: 'https://accounts.google.com', extraParams: { access_type: 'offline', prompt: 'consent' } }, client: { id: 'c' }, grant: 'authorization_code' };
+    expect(validateAccountInput(base).provider.extraParams).toEqual({ access_type: 'offline', prompt: 'consent' });
+    const reject = (extraParams: Record<string, string>, code?: 'CONFIG_INVALID'): BrokerError => {
+      try {
+        validateAccountInput({ ...base, provider: { issuer: 'https://accounts.google.com', extraParams } }, code);
+      } catch (error) {
+        return error as BrokerError;
+      }
+      throw new Error('expected an error');
+    };
+    const reserved = ['response_type', 'client_id', 'redirect_uri', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'scope', 'grant_type', 'code',
+      'code_verifier', 'refresh_token', 'client_secret', 'client_assertion', 'client_assertion_type', 'username', 'password', 'device_code'];
+    for (const key of reserved) {
+      const error = reject({ [key]: 'x' }, 'CONFIG_INVALID');
+      expect(error.code).toBe('CONFIG_INVALID');
+      expect(error.message).toContain(`provider.extraParams.${key}: "${key}" is set by the broker itself`);
+    }
+    expect(reject({ Client_ID: 'x' }).message).toContain('"Client_ID" is set by the broker itself');
+    expect(reject({ 'bad key': 'x' }).message).toContain('provider.extraParams["bad key"]: parameter names are 1–64 letters');
+    // config.json: every bad key is named, with the account it belongs to.
+    const config = () =>
+      validateConfig({
+        version: 1,
+        accounts: [{ name: 'a', provider: { issuer: 'https://x.example', extraParams: { 'bad key': 'v', State: 'x', ok: 'y' } }, client: { id: 'c' }, grant: 'authorization_code' }],
+      });
+    expect(config).toThrow(/CONFIG_INVALID|Invalid config/);
+    try {
+      config();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+      expect((error as BrokerError).message).toContain('accounts[0].provider.extraParams["bad key"]');
+      expect((error as BrokerError).message).toContain('accounts[0].provider.extraParams.State: "State" is set by the broker itself');
+    }
+    expect(reject({ audience: 'x'.repeat(1025) }).message).toContain('provider.extraParams.audience');
+    expect(reject(Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`p${i}`, 'v']))).message).toContain('at most 20 extra parameters');
+    // Values are never echoed (they may be anything a person pasted).
+    expect(reject({ scope: 'value-that-must-not-show' }).message).not.toContain('value-that-must-not-show');
   });
 
   it('accepts loopback redirect URIs only', () => {

@@ -51,6 +51,23 @@ describe('signIn', () => {
     expect((await server.introspect(token.accessToken)).active).toBe(true);
   });
 
+  it("sends the account's extra parameters on the authorization request (e.g. Google's access_type=offline)", async () => {
+    h = await createHarness();
+    await h.broker.addAccount({
+      name: 'offline',
+      provider: { issuer: server.issuer, extraParams: { access_type: 'offline', prompt: 'consent' } },
+      client: { id: server.clients.public.clientId, auth: 'none' },
+      grant: 'authorization_code',
+      scopes: ['openid', 'api'],
+    });
+    const progress = await signInInteractively(h.broker, server, 'offline');
+    const waiting = progress.find((entry) => entry.phase === 'waiting_for_browser') as Extract<SignInProgress, { phase: 'waiting_for_browser' }>;
+    const params = new URL(waiting.url).searchParams;
+    expect(params.get('access_type')).toBe('offline');
+    expect(params.get('prompt')).toBe('consent');
+    expect(h.broker.getAccount('offline')).toMatchObject({ status: 'ok', hasRefreshToken: true });
+  });
+
   it('runs the device authorization grant and reports the user code', async () => {
     h = await createHarness();
     await h.broker.addAccount(

@@ -176,6 +176,33 @@ describe('getToken', () => {
     expect(forced.accessToken).not.toBe(second.accessToken);
   });
 
+  it("passes the account's extra parameters (Auth0 audience) to client credentials, at sign-in and on renewal", async () => {
+    const seen: (Readonly<Record<string, string>> | undefined)[] = [];
+    h = await createHarness({
+      grants: grantsWith({
+        clientCredentialsGrant: (p) => {
+          seen.push(p.extraParams);
+          return defaultGrantPort.clientCredentialsGrant(p);
+        },
+      }),
+    });
+    await h.broker.addAccount(
+      {
+        name: 'api',
+        provider: { issuer: server.issuer, extraParams: { audience: 'https://api.example.com' } },
+        client: { id: server.clients.basic.clientId },
+        grant: 'client_credentials',
+        scopes: ['api'],
+      },
+      basicSecrets(server),
+    );
+    await h.broker.signIn('api');
+    h.clock.advance(2 * HOUR);
+    const handout = await h.broker.getToken('api');
+    expect((await server.introspect(handout.accessToken)).active).toBe(true);
+    expect(seen).toEqual([{ audience: 'https://api.example.com' }, { audience: 'https://api.example.com' }]);
+  });
+
   it('authenticates client credentials with private_key_jwt from the vault', async () => {
     h = await createHarness();
     const { jwt } = server.clients;

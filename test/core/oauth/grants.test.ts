@@ -79,6 +79,76 @@ describe('client credentials (RFC 6749 §4.4)', () => {
   });
 });
 
+/** The real HTTP client, remembering the form of every POST to `url`. */
+function recordingHttp(url: string): { http: HttpClient; forms: Record<string, string>[] } {
+  const forms: Record<string, string>[] = [];
+  return {
+    forms,
+    http: {
+      request: (request) => {
+        if (request.url === url && request.form !== undefined) forms.push({ ...request.form });
+        return http.request(request);
+      },
+    },
+  };
+}
+
+describe('extra request parameters against oidc-provider (Google access_type, Auth0 audience)', () => {
+  it('client credentials sends them and still gets an active token; the grant parameters stay intact', async () => {
+    const recording = recordingHttp(metadata.tokenEndpoint);
+    const tokens = await clientCredentialsGrant({
+      http: recording.http,
+      metadata,
+      client: clientAuthFor(server, 'post'),
+      scope: 'api:read',
+      extraParams: { audience: 'https://api.example.com', grant_type: 'password', scope: 'everything' },
+    });
+    expect(recording.forms).toHaveLength(1);
+    expect(recording.forms[0]).toMatchObject({ audience: 'https://api.example.com', grant_type: 'client_credentials', scope: 'api:read' });
+    expect((await server.introspect(tokens.accessToken)).active).toBe(true);
+  });
+
+  it('the code flow carries them on the authorization URL and signs in (with a refresh token) as before', async () => {
+    let shownUrl = '';
+    const tokens = await authorizationCodeGrant({
+      http,
+      metadata,
+      client: clientAuthFor(server, 'public'),
+      scope: 'openid offline_access api:read',
+      extraParams: { access_type: 'offline', prompt: 'consent', audience: 'https://api.example.com' },
+      openBrowser: loginOverHttp,
+      onAuthorizationUrl: (url) => {
+        shownUrl = url;
+      },
+    });
+    const params = new URL(shownUrl).searchParams;
+    expect(params.get('access_type')).toBe('offline');
+    expect(params.get('prompt')).toBe('consent');
+    expect(params.get('audience')).toBe('https://api.example.com');
+    expect(params.get('code_challenge_method')).toBe('S256');
+    expect(tokens.refreshToken).toBeDefined();
+    expect((await server.introspect(tokens.accessToken)).active).toBe(true);
+  });
+
+  it('the device authorization request carries them, and the device flow completes', async () => {
+    const recording = recordingHttp(metadata.deviceAuthorizationEndpoint!);
+    let userCode = '';
+    const tokens = await deviceAuthorizationGrant({
+      http: recording.http,
+      metadata,
+      client: clientAuthFor(server, 'public'),
+      scope: 'openid api:read',
+      extraParams: { audience: 'https://api.example.com' },
+      onUserCode: (shown) => {
+        userCode = shown.userCode;
+      },
+      sleep: () => approveDeviceCode(server, userCode),
+    });
+    expect(recording.forms).toEqual([expect.objectContaining({ audience: 'https://api.example.com', scope: 'openid api:read' })]);
+    expect((await server.introspect(tokens.accessToken)).active).toBe(true);
+  });
+});
+
 describe('authorization code + PKCE through the loopback listener', () => {
   it('signs in the public client, validates the ID token nonce, and rotates refresh tokens', async () => {
     let shownUrl = '';

@@ -48,6 +48,33 @@ describe('authorization URL (RFC 6749 §4.1.1)', () => {
       nonce: 'n',
     });
   });
+  it('adds extra parameters (Google access_type, Auth0 audience) for code and implicit requests; protocol parameters win', () => {
+    const extraParams = { access_type: 'offline', prompt: 'consent', audience: 'https://api.example.com/v1?x=1&y' };
+    const code = new URL(
+      buildAuthorizationUrl(metadata, { responseType: 'code', clientId: 'c', redirectUri: 'http://127.0.0.1:5/cb', state: 's', codeChallenge: 'ch', extraParams }),
+    );
+    expect(code.searchParams.get('access_type')).toBe('offline');
+    expect(code.searchParams.get('prompt')).toBe('consent');
+    expect(code.searchParams.get('audience')).toBe('https://api.example.com/v1?x=1&y');
+    expect(code.searchParams.get('tenant')).toBe('t1');
+    const implicit = new URL(buildAuthorizationUrl(metadata, { responseType: 'token', clientId: 'c', redirectUri: 'http://127.0.0.1:5/cb', state: 's', extraParams }));
+    expect(implicit.searchParams.get('audience')).toBe('https://api.example.com/v1?x=1&y');
+    // The model refuses these names; the builder still never lets one replace the flow's own.
+    const hostile = new URL(
+      buildAuthorizationUrl(metadata, {
+        responseType: 'code',
+        clientId: 'c',
+        redirectUri: 'http://127.0.0.1:5/cb',
+        state: 's',
+        codeChallenge: 'ch',
+        extraParams: { state: 'forged', redirect_uri: 'https://evil.example/', code_challenge_method: 'plain', tenant: 't2' },
+      }),
+    );
+    expect(hostile.searchParams.getAll('state')).toEqual(['s']);
+    expect(hostile.searchParams.getAll('redirect_uri')).toEqual(['http://127.0.0.1:5/cb']);
+    expect(hostile.searchParams.getAll('code_challenge_method')).toEqual(['S256']);
+    expect(hostile.searchParams.getAll('tenant')).toEqual(['t2']);
+  });
   it('refuses a code request without PKCE, and a provider without an authorization endpoint', () => {
     expect(() => buildAuthorizationUrl(metadata, { responseType: 'code', clientId: 'c', redirectUri: 'x', state: 's' })).toThrow(/PKCE/);
     expect(() => buildAuthorizationUrl({ tokenEndpoint: 't' }, { responseType: 'token', clientId: 'c', redirectUri: 'x', state: 's' })).toThrow(BrokerError);

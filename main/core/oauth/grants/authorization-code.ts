@@ -14,6 +14,8 @@ export interface AuthorizationCodeParams {
   metadata: ProviderMetadata;
   client: ClientAuth;
   scope?: string;
+  /** Provider-specific authorization request parameters (Google `access_type`, Auth0 `audience`). */
+  extraParams?: Readonly<Record<string, string>>;
   /** Loopback redirect URI; default `http://127.0.0.1/callback` on a free port. */
   redirectUri?: string;
   openBrowser: BrowserOpener;
@@ -67,6 +69,7 @@ export async function authorizationCodeGrant(p: AuthorizationCodeParams): Promis
       codeChallenge,
       ...(p.scope === undefined ? {} : { scope: p.scope }),
       ...(nonce === undefined ? {} : { nonce }),
+      ...(p.extraParams === undefined ? {} : { extraParams: p.extraParams }),
     });
     await openAuthorizationUrl(url, p.openBrowser, p.onAuthorizationUrl);
     ({ code } = await listener.result);

@@ -8,13 +8,15 @@ export interface ClientCredentialsParams {
   metadata: ProviderMetadata;
   client: ClientAuth;
   scope?: string;
+  /** Provider-specific parameters such as Auth0's `audience`; grant parameters win on a clash. */
+  extraParams?: Readonly<Record<string, string>>;
   clock?: Clock;
   signal?: AbortSignal;
 }
 
 /** The grant's token request parameters. @see RFC 6749 §4.4.2 */
-export function clientCredentialsParams(scope?: string): Record<string, string> {
-  return { grant_type: 'client_credentials', ...(scope === undefined || scope === '' ? {} : { scope }) };
+export function clientCredentialsParams(scope?: string, extraParams?: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...extraParams, grant_type: 'client_credentials', ...(scope === undefined || scope === '' ? {} : { scope }) };
 }
 
 /**
@@ -23,5 +25,5 @@ export function clientCredentialsParams(scope?: string): Record<string, string> 
  * @see RFC 6749 §4.4
  */
 export function clientCredentialsGrant(p: ClientCredentialsParams): Promise<TokenSet> {
-  return requestToken(p, clientCredentialsParams(p.scope));
+  return requestToken(p, clientCredentialsParams(p.scope, p.extraParams));
 }

@@ -37,6 +37,8 @@ export interface DeviceAuthorizationParams {
   metadata: ProviderMetadata;
   client: ClientAuth;
   scope?: string;
+  /** Provider-specific parameters (e.g. Auth0 `audience`) for the device authorization request. */
+  extraParams?: Readonly<Record<string, string>>;
   onUserCode: (info: DeviceCodeInfo) => void;
   signal?: AbortSignal;
   clock?: Clock;
@@ -95,7 +97,7 @@ export async function deviceAuthorizationGrant(p: DeviceAuthorizationParams): Pr
     endpoint,
     audience: p.metadata.tokenEndpoint,
     client: p.client,
-    params: p.scope === undefined || p.scope === '' ? {} : { scope: p.scope },
+    params: { ...p.extraParams, ...(p.scope === undefined || p.scope === '' ? {} : { scope: p.scope }) },
     now: clock.now(),
     purpose: 'device authorization endpoint',
     ...(p.signal === undefined ? {} : { signal: p.signal }),

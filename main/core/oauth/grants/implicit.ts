@@ -11,6 +11,8 @@ export interface ImplicitParams {
   metadata: ProviderMetadata;
   client: ClientAuth;
   scope?: string;
+  /** Provider-specific authorization request parameters. */
+  extraParams?: Readonly<Record<string, string>>;
   redirectUri?: string;
   allowLegacy: boolean;
   openBrowser: BrowserOpener;
@@ -51,6 +53,7 @@ export async function implicitGrant(p: ImplicitParams): Promise<TokenSet> {
       redirectUri: listener.redirectUri,
       state,
       ...(p.scope === undefined ? {} : { scope: p.scope }),
+      ...(p.extraParams === undefined ? {} : { extraParams: p.extraParams }),
     });
     await openAuthorizationUrl(url, p.openBrowser, p.onAuthorizationUrl);
     return await listener.result;

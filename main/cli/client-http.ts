@@ -1,0 +1,61 @@
+/**
+ * node:http client for the commands that are not on the hot path: account changes, sign-out
+ * and the streamed sign-in (NDJSON).
+ */
+import { request, type IncomingMessage } from 'node:http';
+import { apiError, brokerSocketPath, connectionError, DEFAULT_TIMEOUT_MS, type RequestOptions } from './client.js';
+import { CliError } from './exit.js';
+
+/** Sends one request; resolves with the raw response (for streaming) once headers arrive. */
+export function openRequest(method: string, path: string, options: RequestOptions = {}): Promise<IncomingMessage> {
+  const socketPath = brokerSocketPath(options.env);
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        socketPath,
+        method,
+        path,
+        headers: {
+          Host: 'broker',
+          Accept: 'application/json',
+          'X-Token-Broker-Client': options.client ?? 'token-broker-cli',
+          ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }),
+        },
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      },
+      resolve,
+    );
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (timeoutMs > 0) {
+      req.setTimeout(timeoutMs, () => {
+        req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+      });
+    }
+    req.once('error', (error: NodeJS.ErrnoException) => reject(connectionError(error, socketPath, timeoutMs)));
+    req.end(payload);
+  });
+}
+
+async function readAll(res: IncomingMessage): Promise<string> {
+  res.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of res) text += chunk as string;
+  return text;
+}
+
+/** Sends a request and returns the parsed JSON body of a 2xx answer; throws CliError otherwise. */
+export async function callApi<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const res = await openRequest(method, path, options);
+  const text = await readAll(res);
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    throw new CliError(`the broker answered HTTP ${res.statusCode ?? 0} with a body that is not JSON`);
+  }
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status > 299) throw apiError(status, body);
+  return body as T;
+}
+

@@ -1,0 +1,126 @@
+/**
+ * The CLI's tiny client for the local token API over the Unix socket (or named pipe).
+ *
+ * `token`, `exec`, `git-credential` and `kubectl-credential` run on every script call, so their
+ * one GET goes through {@link getJson}: a raw HTTP/1.1 request on node:net, which starts faster
+ * than loading node:http. Everything else (POSTs, the streamed sign-in) uses client-http.ts.
+ */
+import { connect } from 'node:net';
+import { resolveDataDir } from '../core/data-dir.js';
+import { defaultSocketPath } from '../core/socket-path.js';
+import { CliError, EXIT, exitCodeForApiError } from './exit.js';
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; oauth_error?: string; oauth_error_description?: string };
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** `X-Token-Broker-Client`: who asks, for the audit log and approval prompts. */
+  client?: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Gives up when the broker sends nothing for this long (ms); 0 waits forever (sign-in). */
+  timeoutMs?: number;
+}
+
+/** Long enough for a person to answer an approval prompt in the app. */
+export const DEFAULT_TIMEOUT_MS = 180_000;
+
+export function brokerSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env.TOKEN_BROKER_SOCKET;
+  // Skip resolving the data directory when the socket is given explicitly.
+  return override !== undefined && override !== '' ? override : defaultSocketPath(resolveDataDir(env), env);
+}
+
+export function notRunning(socketPath: string): CliError {
+  return new CliError(
+    `no broker is running (nothing listens on ${socketPath}) — start one with \`token-broker serve\` or open the Token Broker app`,
+    EXIT.error,
+    'BROKER_NOT_RUNNING',
+  );
+}
+
+/** Turns an API error body into a CliError with the right exit code. */
+export function apiError(status: number, body: unknown): CliError {
+  const error = (body as Partial<ApiErrorBody> | undefined)?.error;
+  if (error === undefined || typeof error.code !== 'string') {
+    return new CliError(`the broker answered HTTP ${status} without an error body`);
+  }
+  const detail = error.oauth_error === undefined ? '' : ` (${error.oauth_error}${error.oauth_error_description ? `: ${error.oauth_error_description}` : ''})`;
+  return new CliError(`${error.message}${detail}`, exitCodeForApiError(error.code), error.code);
+}
+
+/** Maps a connection error to the message the user needs. */
+export function connectionError(error: NodeJS.ErrnoException, socketPath: string, timeoutMs: number): CliError {
+  if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK') return notRunning(socketPath);
+  if (error.name === 'AbortError') return new CliError('cancelled', EXIT.error, 'CANCELLED');
+  if (error.code === 'ETIMEDOUT') {
+    return new CliError(`the broker on ${socketPath} did not answer within ${Math.round(timeoutMs / 1000)} s`, EXIT.error, 'TIMEOUT');
+  }
+  return new CliError(`cannot talk to the broker on ${socketPath}: ${error.code ?? error.message}`);
+}
+
+/** Decodes a `Transfer-Encoding: chunked` body (RFC 9112 §7.1); our server sends Content-Length, but be safe. */
+function dechunk(body: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = body.indexOf('\r\n', at);
+    if (lineEnd === -1) break;
+    const size = parseInt(body.subarray(at, lineEnd).toString('latin1'), 16);
+    if (!Number.isFinite(size) || size === 0) break;
+    parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * GETs `path` and returns the parsed JSON of a 2xx answer; throws CliError otherwise. One
+ * request per connection (`Connection: close`), read to the end.
+ * @see RFC 9112 §9.6 (tear-down)
+ */
+export function getJson<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const socketPath = brokerSocketPath(options.env);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const client = (options.client ?? 'token-broker-cli').replace(/[^\x20-\x7e]/g, '');
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    const chunks: Buffer[] = [];
+    if (timeoutMs > 0) {
+      socket.setTimeout(timeoutMs, () => socket.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    }
+    socket.once('connect', () => {
+      // No half-close: the server would treat our FIN as an aborted request. It closes after answering.
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: broker\r\nAccept: application/json\r\nX-Token-Broker-Client: ${client}\r\nConnection: close\r\n\r\n`);
+    });
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('error', (error: NodeJS.ErrnoException) => reject(connectionError(error, socketPath, timeoutMs)));
+    socket.once('end', () => {
+      const raw = Buffer.concat(chunks);
+      const headEnd = raw.indexOf('\r\n\r\n');
+      const head = raw.subarray(0, headEnd === -1 ? raw.length : headEnd).toString('latin1');
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1];
+      if (headEnd === -1 || status === undefined) {
+        reject(new CliError(`the broker on ${socketPath} sent an incomplete answer`));
+        return;
+      }
+      let body: Buffer = raw.subarray(headEnd + 4);
+      if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) body = dechunk(body);
+      let json: unknown;
+      try {
+        json = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
+      } catch {
+        reject(new CliError(`the broker answered HTTP ${status} with a body that is not JSON`));
+        return;
+      }
+      const code = Number(status);
+      if (code < 200 || code > 299) reject(apiError(code, json));
+      else resolve(json as T);
+    });
+  });
+}
+
+/** Percent-encodes one path segment (account names). */
+export const seg = (value: string): string => encodeURIComponent(value);

@@ -1,0 +1,142 @@
+/** `token-broker account add|list|remove` */
+import { parse } from '../args.js';
+import { callApi } from '../client-http.js';
+import { seg } from '../client.js';
+import { EXIT, usageError } from '../exit.js';
+import { describeExpiry, table } from '../format.js';
+import { readStdin, stripTrailingNewline } from '../stdin.js';
+
+// Spelled out here rather than imported from the account model, which would pull zod into the CLI.
+const GRANTS = ['authorization_code', 'client_credentials', 'device_code', 'password', 'implicit'];
+const LEGACY_GRANTS = ['password', 'implicit'];
+const AUTH_METHODS = ['basic', 'post', 'private_key_jwt', 'none'];
+
+interface AccountRow {
+  name: string;
+  grant: string;
+  status: string;
+  expires_at: number | null;
+  scopes: string[];
+}
+
+export async function run(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'add':
+      return add(rest);
+    case 'list':
+      return list(rest);
+    case 'remove':
+      return remove(rest);
+    default:
+      throw usageError(sub === undefined ? 'Missing the subcommand (add, list or remove).' : `Unknown subcommand 'account ${sub}'.`, 'account');
+  }
+}
+
+async function add(args: string[]): Promise<number> {
+  const cmd = 'account add';
+  const { values: v, positionals } = parse(
+    cmd,
+    args,
+    {
+      issuer: { type: 'string' },
+      'authorization-endpoint': { type: 'string' },
+      'token-endpoint': { type: 'string' },
+      'device-authorization-endpoint': { type: 'string' },
+      'revocation-endpoint': { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret-stdin': { type: 'boolean', default: false },
+      auth: { type: 'string' },
+      'key-id': { type: 'string' },
+      grant: { type: 'string' },
+      scope: { type: 'string' },
+      'redirect-uri': { type: 'string' },
+      'allow-legacy': { type: 'boolean', default: false },
+      approval: { type: 'string', default: 'auto' },
+      'git-host': { type: 'string', multiple: true },
+      'git-username': { type: 'string' },
+    },
+    { min: 1, max: 1, names: 'the account NAME' },
+  );
+  const name = positionals[0] as string;
+  const grant = v.grant;
+  if (grant === undefined) throw usageError(`--grant is required (${GRANTS.join(', ')}).`, cmd);
+  if (!GRANTS.includes(grant)) throw usageError(`--grant must be one of ${GRANTS.join(', ')}.`, cmd);
+  // Refused here, before the broker or the provider hears of it (OAuth 2.0 Security BCP §2.4).
+  if (LEGACY_GRANTS.includes(grant) && !v['allow-legacy']) {
+    throw usageError(`The ${grant} grant is a legacy grant; add --allow-legacy if you really need it.`, cmd);
+  }
+  if (v['client-id'] === undefined) throw usageError('--client-id is required.', cmd);
+  if (v.issuer === undefined && v['token-endpoint'] === undefined) {
+    throw usageError('Give --issuer URL, or --authorization-endpoint URL and --token-endpoint URL.', cmd);
+  }
+  const auth = v.auth ?? (v['client-secret-stdin'] ? 'basic' : 'none');
+  if (!AUTH_METHODS.includes(auth)) throw usageError(`--auth must be one of ${AUTH_METHODS.join(', ')}.`, cmd);
+  if (auth !== 'none' && !v['client-secret-stdin']) {
+    throw usageError(`--auth ${auth} needs --client-secret-stdin (${auth === 'private_key_jwt' ? 'the PEM private key' : 'the client secret'} on stdin).`, cmd);
+  }
+  if (auth === 'none' && v['client-secret-stdin']) throw usageError('--auth none takes no secret; drop --client-secret-stdin.', cmd);
+  if (v['key-id'] !== undefined && auth !== 'private_key_jwt') throw usageError('--key-id goes with --auth private_key_jwt.', cmd);
+  if (v.approval !== 'auto' && v.approval !== 'ask') throw usageError('--approval must be auto or ask.', cmd);
+
+  const secrets: Record<string, string> = {};
+  if (v['client-secret-stdin']) {
+    const secret = stripTrailingNewline(await readStdin());
+    if (secret === '') throw usageError('stdin was empty; pipe the secret in.', cmd);
+    if (auth === 'private_key_jwt') secrets.privateKeyPem = secret;
+    else secrets.clientSecret = secret;
+  }
+  const provider = Object.fromEntries(
+    [
+      ['issuer', v.issuer],
+      ['authorizationEndpoint', v['authorization-endpoint']],
+      ['tokenEndpoint', v['token-endpoint']],
+      ['deviceAuthorizationEndpoint', v['device-authorization-endpoint']],
+      ['revocationEndpoint', v['revocation-endpoint']],
+    ].filter(([, value]) => value !== undefined),
+  );
+  const gitHosts = v['git-host'] ?? [];
+  const account = {
+    name,
+    provider,
+    client: { id: v['client-id'], auth, ...(v['key-id'] === undefined ? {} : { keyId: v['key-id'] }) },
+    grant,
+    scopes: (v.scope ?? '').split(/\s+/).filter((s) => s !== ''),
+    ...(v['redirect-uri'] === undefined ? {} : { redirectUri: v['redirect-uri'] }),
+    allowLegacy: v['allow-legacy'],
+    approval: v.approval,
+    ...(gitHosts.length > 0 || v['git-username'] !== undefined
+      ? { git: { hosts: gitHosts, ...(v['git-username'] === undefined ? {} : { username: v['git-username'] }) } }
+      : {}),
+  };
+  const created = await callApi<AccountRow>('POST', '/v1/accounts', { body: { account, secrets }, client: 'token-broker account add' });
+  const next = created.grant === 'client_credentials' ? `token-broker token ${name}` : `token-broker login ${name}`;
+  process.stderr.write(`Added account ${name} (${created.grant}). Next: ${next}\n`);
+  return EXIT.ok;
+}
+
+async function list(args: string[]): Promise<number> {
+  const { values } = parse('account list', args, { json: { type: 'boolean', default: false } }, { min: 0, max: 0, names: '' });
+  const accounts = await callApi<AccountRow[]>('GET', '/v1/accounts', { client: 'token-broker account list' });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(accounts, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (accounts.length === 0) {
+    process.stderr.write("No accounts yet. Add one with 'token-broker account add NAME ...'.\n");
+    return EXIT.ok;
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const rows = [['NAME', 'GRANT', 'STATUS', 'EXPIRES', 'SCOPES']];
+  for (const a of accounts) rows.push([a.name, a.grant, a.status, describeExpiry(a.expires_at, now), a.scopes.join(' ')]);
+  process.stdout.write(table(rows));
+  return EXIT.ok;
+}
+
+async function remove(args: string[]): Promise<number> {
+  const { positionals } = parse('account remove', args, {}, { min: 1, max: 1, names: 'the account NAME' });
+  const name = positionals[0] as string;
+  await callApi('DELETE', `/v1/accounts/${seg(name)}`, { client: 'token-broker account remove' });
+  process.stderr.write(`Removed account ${name}.\n`);
+  return EXIT.ok;
+}

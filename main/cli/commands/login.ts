@@ -1,0 +1,116 @@
+/**
+ * `token-broker login NAME [--no-browser] [--username U --password-stdin]`
+ *
+ * The broker runs the sign-in and streams its progress as NDJSON; we print the URL (and user
+ * code) for the person at the terminal and exit once it is done. Ctrl-C closes the request,
+ * which cancels the sign-in in the broker.
+ */
+import type { IncomingMessage } from 'node:http';
+import { parse } from '../args.js';
+import { openRequest } from '../client-http.js';
+import { apiError, seg } from '../client.js';
+import { CliError, EXIT, exitCodeForApiError, usageError } from '../exit.js';
+import { readStdin, stripTrailingNewline } from '../stdin.js';
+
+interface ProgressLine {
+  progress?: {
+    phase: string;
+    url?: string;
+    userCode?: string;
+    verificationUri?: string;
+    verificationUriComplete?: string;
+  };
+  result?: 'ok';
+  error?: { code: string; message: string; oauth_error?: string; oauth_error_description?: string };
+}
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    'login',
+    args,
+    { 'no-browser': { type: 'boolean', default: false }, username: { type: 'string' }, 'password-stdin': { type: 'boolean', default: false } },
+    { min: 1, max: 1, names: 'the account NAME' },
+  );
+  const name = positionals[0] as string;
+  if (values['password-stdin'] && values.username === undefined) throw usageError('--password-stdin needs --username.', 'login');
+  if (values.username !== undefined && !values['password-stdin']) {
+    throw usageError('--username needs --password-stdin (the password is read from stdin, never from the command line).', 'login');
+  }
+  const password = values['password-stdin'] ? stripTrailingNewline(await readStdin()) : undefined;
+
+  const controller = new AbortController();
+  const cancel = (): void => controller.abort();
+  process.once('SIGINT', cancel);
+  process.once('SIGTERM', cancel);
+  try {
+    const res = await openRequest('POST', `/v1/accounts/${seg(name)}/login`, {
+      body: { noBrowser: values['no-browser'], ...(values.username === undefined ? {} : { username: values.username, password }) },
+      client: 'token-broker login',
+      signal: controller.signal,
+      // A sign-in waits for a person (browser, device code): no idle timeout.
+      timeoutMs: 0,
+    });
+    if (res.statusCode !== 200) throw apiError(res.statusCode ?? 0, await readJson(res));
+    return await followProgress(res, name, controller.signal);
+  } catch (error) {
+    if (controller.signal.aborted) throw new CliError(`sign-in to ${name} cancelled`, EXIT.error, 'CANCELLED');
+    throw error;
+  } finally {
+    process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
+  }
+}
+
+async function readJson(res: IncomingMessage): Promise<unknown> {
+  res.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of res) text += chunk as string;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function followProgress(res: IncomingMessage, name: string, signal: AbortSignal): Promise<number> {
+  res.setEncoding('utf8');
+  let buffered = '';
+  for await (const chunk of res) {
+    buffered += chunk as string;
+    let newline;
+    while ((newline = buffered.indexOf('\n')) !== -1) {
+      const text = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (text === '') continue;
+      const done = handleLine(JSON.parse(text) as ProgressLine, name);
+      if (done !== undefined) return done;
+    }
+  }
+  if (signal.aborted) throw new CliError(`sign-in to ${name} cancelled`, EXIT.error, 'CANCELLED');
+  throw new CliError(`the broker closed the sign-in of ${name} without a result`);
+}
+
+/** Prints one progress line; returns the exit code once the sign-in has finished. */
+function handleLine(line: ProgressLine, name: string): number | undefined {
+  const out = (text: string): boolean => process.stderr.write(text);
+  if (line.progress !== undefined) {
+    const p = line.progress;
+    if (p.phase === 'waiting_for_browser' && p.url !== undefined) {
+      out(`To sign in to ${name}, open this URL in a browser:\n${p.url}\n`);
+    } else if (p.phase === 'device_code' && p.verificationUri !== undefined) {
+      out(`To sign in to ${name}, open this URL and enter the code below:\n${p.verificationUri}\nCode: ${p.userCode ?? ''}\n`);
+      if (p.verificationUriComplete !== undefined) out(`(or open ${p.verificationUriComplete} to skip typing the code)\n`);
+    }
+    return undefined;
+  }
+  if (line.result === 'ok') {
+    out(`Signed in to ${name}.\n`);
+    return EXIT.ok;
+  }
+  if (line.error !== undefined) {
+    const e = line.error;
+    const detail = e.oauth_error === undefined ? '' : ` (${e.oauth_error}${e.oauth_error_description ? `: ${e.oauth_error_description}` : ''})`;
+    throw new CliError(`sign-in to ${name} failed: ${e.message}${detail}`, exitCodeForApiError(e.code), e.code);
+  }
+  return undefined;
+}

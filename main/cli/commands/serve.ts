@@ -1,0 +1,57 @@
+/**
+ * `token-broker serve`: the headless broker in the foreground. SIGINT/SIGTERM close it
+ * gracefully (socket removed, vault flushed).
+ */
+import { parse } from '../args.js';
+import { resolveDataDir } from '../../core/data-dir.js';
+import { startBrokerDaemon } from '../../core/daemon.js';
+import { isBrokerError } from '../../core/errors.js';
+import type { Logger } from '../../core/ports.js';
+import { CliError, EXIT } from '../exit.js';
+import { systemBrowserOpener } from '../open-browser.js';
+
+const stderrLogger: Logger = {
+  info: (line) => process.stderr.write(`${line}\n`),
+  warn: (line) => process.stderr.write(`${line}\n`),
+  error: (line) => process.stderr.write(`${line}\n`),
+};
+
+export async function run(args: string[]): Promise<number> {
+  parse('serve', args, {}, { min: 0, max: 0, names: '' });
+  const dataDir = resolveDataDir(process.env);
+  let daemon;
+  try {
+    daemon = await startBrokerDaemon({ dataDir, env: process.env, logger: stderrLogger, openBrowser: systemBrowserOpener() });
+  } catch (error) {
+    if (isBrokerError(error)) {
+      // The messages carry the remedy (unlock the keychain, set TOKEN_BROKER_PASSPHRASE_FILE, chmod …).
+      throw new CliError(`cannot start the broker (${error.code}): ${error.message}`, EXIT.error, error.code);
+    }
+    throw error;
+  }
+  process.stderr.write(`[serve] data directory ${dataDir}\n[serve] listening on ${daemon.socketPath}\n`);
+  if (daemon.api.tcpAddress !== undefined) {
+    process.stderr.write(`[serve] TCP listener on http://${daemon.api.tcpAddress.host}:${daemon.api.tcpAddress.port}\n`);
+  }
+
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`[serve] ${signal}: closing\n`);
+      daemon.close().then(
+        () => {
+          process.stderr.write('[serve] closed\n');
+          resolve(EXIT.ok);
+        },
+        (error: unknown) => {
+          process.stderr.write(`[serve] error while closing: ${isBrokerError(error) ? error.message : String((error as Error).name)}\n`);
+          resolve(EXIT.error);
+        },
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

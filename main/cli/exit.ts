@@ -1,0 +1,35 @@
+/**
+ * Exit codes (DESIGN.md, "The CLI"): 0 ok, 1 error, 2 usage, 3 needs login, 4 denied.
+ */
+export const EXIT = { ok: 0, error: 1, usage: 2, needsLogin: 3, denied: 4 } as const;
+
+/** An error the CLI reports as one line on stderr and turns into an exit code. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.error,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function usageError(message: string, command?: string): CliError {
+  const hint = command === undefined ? "Run 'token-broker --help'." : `Run 'token-broker ${command} --help'.`;
+  return new CliError(`${message}\n${hint}`, EXIT.usage, 'USAGE');
+}
+
+/** The exit code for an API error code. */
+export function exitCodeForApiError(code: string): number {
+  switch (code) {
+    case 'NEEDS_LOGIN':
+      return EXIT.needsLogin;
+    case 'DENIED':
+      return EXIT.denied;
+    case 'LEGACY_GRANT_REFUSED':
+      return EXIT.usage;
+    default:
+      return EXIT.error;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Pure output formatting for the client commands: token formats, kubectl's ExecCredential and
+ * git's credential protocol. No I/O here, so each format is unit-tested.
+ */
+
+/** The token API's body (DESIGN.md): what `token` formats. */
+export interface TokenBody {
+  access_token: string;
+  token_type: string;
+  expires_at: number | null;
+  expires_in: number | null;
+  scope: string | null;
+}
+
+export const TOKEN_FORMATS = ['raw', 'json', 'header', 'env'] as const;
+export type TokenFormat = (typeof TOKEN_FORMATS)[number];
+
+/** `Bearer` regardless of the provider's casing (RFC 6750 §4 says the type is case-insensitive). */
+export function authScheme(tokenType: string): string {
+  return tokenType.toLowerCase() === 'bearer' ? 'Bearer' : tokenType;
+}
+
+/** Quotes a value for POSIX sh only when it needs it. */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9._~+/=:@%-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function formatToken(body: TokenBody, format: TokenFormat): string {
+  switch (format) {
+    case 'raw':
+      return `${body.access_token}\n`;
+    case 'json':
+      return `${JSON.stringify(body)}\n`;
+    case 'header':
+      return `Authorization: ${authScheme(body.token_type)} ${body.access_token}\n`;
+    case 'env':
+      return (
+        [
+          `ACCESS_TOKEN=${shellQuote(body.access_token)}`,
+          `TOKEN_TYPE=${shellQuote(authScheme(body.token_type))}`,
+          ...(body.expires_at === null ? [] : [`TOKEN_EXPIRES_AT=${body.expires_at}`]),
+        ].join('\n') + '\n'
+      );
+  }
+}
+
+/** RFC 3339 UTC timestamp without fractional seconds (what client-go prints). */
+export function rfc3339(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * kubectl's exec credential plugin answer.
+ * @see https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins
+ */
+export function execCredential(body: TokenBody): string {
+  const status: Record<string, string> = { token: body.access_token };
+  if (body.expires_at !== null) status.expirationTimestamp = rfc3339(body.expires_at);
+  return `${JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status })}\n`;
+}
+
+/**
+ * Parses git's credential description: `key=value` lines up to a blank line or EOF. Later
+ * values win; array keys (`wwwauth[]`) are irrelevant to us and kept as the last one.
+ * @see https://git-scm.com/docs/git-credential#IOFMT
+ */
+export function parseGitCredentialInput(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const trimmed = line.replace(/\r$/, '');
+    if (trimmed === '') break;
+    const eq = trimmed.indexOf('=');
+    if (eq <= 0) continue;
+    fields[trimmed.slice(0, eq)] = trimmed.slice(eq + 1);
+  }
+  return fields;
+}
+
+/** git's answer: username and password (the access token), plus the expiry git 2.41+ honours. */
+export function gitCredentialAnswer(username: string, body: TokenBody): string {
+  const lines = [`username=${username}`, `password=${body.access_token}`];
+  if (body.expires_at !== null) lines.push(`password_expiry_utc=${body.expires_at}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** "in 5m", "in 2h 3m", "expired", "—" for `account list`. */
+export function describeExpiry(expiresAt: number | null, nowSeconds: number): string {
+  if (expiresAt === null) return '-';
+  const left = expiresAt - nowSeconds;
+  if (left <= 0) return 'expired';
+  if (left < 60) return `in ${left}s`;
+  const minutes = Math.floor(left / 60);
+  if (minutes < 60) return `in ${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `in ${hours}h ${minutes % 60}m`;
+  return `in ${Math.floor(hours / 24)}d`;
+}
+
+/** Left-aligned columns separated by two spaces. */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
+}

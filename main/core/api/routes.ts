@@ -1,0 +1,297 @@
+/**
+ * The local token API's routes (DESIGN.md, "The local token API"), independent of the listener.
+ *
+ * | request | answer |
+ * |---|---|
+ * | `GET /v1/health` | `{"status":"ok","version"}` |
+ * | `GET /v1/accounts` | `[{"name","grant","status","expires_at","scopes"}]` |
+ * | `GET /v1/accounts/{name}/token?min_ttl=&scope=` | `{"access_token","token_type","expires_at","expires_in","scope"}` |
+ * | `POST /v1/accounts/{name}/refresh` | the same, freshly obtained |
+ * | `GET /v1/git/credential?host=&path=` | the same plus `"account","username"` for the account whose git hosts match |
+ * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?}}` | 201 + the account |
+ * | admin: `DELETE /v1/accounts/{name}` | `{"removed"}` |
+ * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?}` | NDJSON: `{"progress":SignInProgress}`… then `{"result":"ok"}` or `{"error":{…},"status"}` |
+ * | admin: `POST /v1/accounts/{name}/logout` | `{"logged_out"}` |
+ *
+ * Times are epoch seconds (`null` when unknown). Errors are `{"error":{"code","message"}}`
+ * (plus `oauth_error`/`oauth_error_description` from the provider) with the status from
+ * {@link httpStatusForError}. Read routes are served on every listener; admin routes only on the
+ * Unix socket, whose file permissions are the authentication. On the TCP listener they do not
+ * exist (404). Closing a login request cancels the sign-in. Only access tokens ever leave.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccountInput } from '../accounts/model.js';
+import type { AccountSecretsInput, BrokerService, SignInProgress } from '../broker/types.js';
+import { BrokerError, isBrokerError, type ErrorCode } from '../errors.js';
+import type { Clock, Logger } from '../ports.js';
+import { BROKER_VERSION } from '../version.js';
+import { hasBody, parseJsonObject, readBody } from './body.js';
+import { findGitAccount } from './git-match.js';
+import { httpStatusForError } from './http-status.js';
+import { sanitizeClientName, toAccountBody, toTokenBody, type ErrorBody } from './wire.js';
+
+/** The operations behind the admin endpoints; by default the broker itself. */
+export type AdminPort = Pick<BrokerService, 'addAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'>;
+
+export interface RouteDeps {
+  broker: BrokerService;
+  admin: AdminPort | undefined;
+  clock: Clock;
+  logger: Logger;
+  bodyLimit: number;
+}
+
+export interface RequestContext {
+  /** True on the TCP listener: admin routes are hidden. */
+  tcp: boolean;
+}
+
+const JSON_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+} as const;
+
+const MAX_TTL_SECONDS = 366 * 24 * 3600;
+const MAX_SCOPE_LENGTH = 2048;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  const payload = JSON.stringify(body);
+  const head: Record<string, string | number> = { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(payload) };
+  if (headers !== undefined) Object.assign(head, headers);
+  res.writeHead(status, head);
+  res.end(payload);
+}
+
+export function errorBody(error: BrokerError): ErrorBody {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.oauthError === undefined ? {} : { oauth_error: error.oauthError }),
+      ...(error.oauthErrorDescription === undefined ? {} : { oauth_error_description: error.oauthErrorDescription }),
+    },
+  };
+}
+
+export function sendError(res: ServerResponse, error: BrokerError, headers?: Record<string, string>): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const extra = error.code === 'PAYLOAD_TOO_LARGE' ? { Connection: 'close', ...headers } : headers;
+  sendJson(res, httpStatusForError(error.code), errorBody(error), extra);
+}
+
+function fail(code: ErrorCode, message: string): never {
+  throw new BrokerError(code, message);
+}
+
+function decodeName(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return fail('INVALID_REQUEST', 'The account name in the path is not valid percent-encoding.');
+  }
+}
+
+function parseMinTtl(value: string | null): number | undefined {
+  if (value === null || value === '') return undefined;
+  if (!/^\d{1,9}$/.test(value) || Number(value) > MAX_TTL_SECONDS) {
+    fail('INVALID_REQUEST', `min_ttl must be a whole number of seconds between 0 and ${MAX_TTL_SECONDS}.`);
+  }
+  return Number(value);
+}
+
+function parseScope(value: string | null): string | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (value.length > MAX_SCOPE_LENGTH) fail('INVALID_REQUEST', 'scope is too long.');
+  return value.trim().split(/\s+/).join(' ');
+}
+
+function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') fail('INVALID_REQUEST', `"${key}" must be a string.`);
+  return value;
+}
+
+type Route =
+  | { kind: 'health' }
+  | { kind: 'accounts' }
+  | { kind: 'account'; name: string }
+  | { kind: 'token' | 'refresh' | 'login' | 'logout'; name: string }
+  | { kind: 'git' };
+
+function matchRoute(path: string): Route | undefined {
+  if (path === '/v1/health') return { kind: 'health' };
+  if (path === '/v1/accounts') return { kind: 'accounts' };
+  if (path === '/v1/git/credential') return { kind: 'git' };
+  const parts = path.split('/');
+  // ['', 'v1', 'accounts', name, action?]
+  if (parts[1] !== 'v1' || parts[2] !== 'accounts' || parts[3] === undefined || parts[3] === '') return undefined;
+  if (parts.length === 4) return { kind: 'account', name: decodeName(parts[3]) };
+  if (parts.length !== 5) return undefined;
+  const action = parts[4];
+  if (action === 'token' || action === 'refresh' || action === 'login' || action === 'logout') {
+    return { kind: action, name: decodeName(parts[3]) };
+  }
+  return undefined;
+}
+
+/** Allowed methods per route; admin ones marked so the TCP listener can hide them. */
+const METHODS: Record<Route['kind'], Record<string, 'read' | 'admin'>> = {
+  health: { GET: 'read' },
+  accounts: { GET: 'read', POST: 'admin' },
+  account: { DELETE: 'admin' },
+  token: { GET: 'read' },
+  refresh: { POST: 'read' },
+  login: { POST: 'admin' },
+  logout: { POST: 'admin' },
+  git: { GET: 'read' },
+};
+
+/** Methods each listener offers per route, computed once (the hot path allocates nothing for this). */
+const VISIBLE: Record<'socket' | 'tcp', Record<Route['kind'], string[]>> = {
+  socket: mapRoutes((methods) => Object.keys(methods)),
+  tcp: mapRoutes((methods) => Object.keys(methods).filter((m) => methods[m] !== 'admin')),
+};
+
+function mapRoutes(pick: (methods: Record<string, 'read' | 'admin'>) => string[]): Record<Route['kind'], string[]> {
+  return Object.fromEntries(Object.entries(METHODS).map(([kind, methods]) => [kind, pick(methods)])) as Record<Route['kind'], string[]>;
+}
+const NO_QUERY = new URLSearchParams();
+
+/** Builds the request handler shared by the socket and the TCP listener. */
+export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void {
+  const { broker, clock, logger } = deps;
+
+  async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
+    return parseJsonObject(await readBody(req, deps.bodyLimit));
+  }
+
+  function adminPort(): AdminPort {
+    return deps.admin ?? fail('NOT_FOUND', 'Admin endpoints are disabled on this listener.');
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    let url = req.url ?? '/';
+    // Absolute-form request targets (RFC 9112 §3.2.2) are accepted like origin-form ones.
+    if (!url.startsWith('/')) url = url.replace(/^https?:\/\/[^/?#]*/i, '') || '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? NO_QUERY : new URLSearchParams(url.slice(q + 1));
+    const route = matchRoute(path);
+    const visible = route === undefined ? [] : VISIBLE[ctx.tcp ? 'tcp' : 'socket'][route.kind];
+    if (route === undefined || visible.length === 0) fail('NOT_FOUND', `No such endpoint: ${req.method ?? ''} ${path.slice(0, 200)}`);
+    const method = req.method ?? 'GET';
+    if (!visible.includes(method)) {
+      sendError(res, new BrokerError('METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${visible.join(', ')}.`), {
+        Allow: visible.join(', '),
+      });
+      return;
+    }
+    const client = sanitizeClientName(req.headers['x-token-broker-client']);
+    // Bodies are read (bounded) even where unused, so a large one cannot linger on the connection.
+    const input = hasBody(req) ? await body(req) : {};
+
+    switch (route.kind) {
+      case 'health':
+        return sendJson(res, 200, { status: 'ok', version: BROKER_VERSION });
+      case 'accounts':
+        if (method === 'GET') return sendJson(res, 200, broker.listAccounts().map(toAccountBody));
+        return addAccount(res, input);
+      case 'account':
+        await adminPort().removeAccount(route.name);
+        return sendJson(res, 200, { removed: route.name });
+      case 'token':
+      case 'refresh': {
+        const request = { minTtl: parseMinTtl(query.get('min_ttl')), scope: parseScope(query.get('scope')), client };
+        const handout =
+          route.kind === 'token' ? await broker.getToken(route.name, request) : await broker.refresh(route.name, request);
+        return sendJson(res, 200, toTokenBody(handout, clock.now()));
+      }
+      case 'logout':
+        await adminPort().logout(route.name);
+        return sendJson(res, 200, { logged_out: route.name });
+      case 'login':
+        return login(res, route.name, input);
+      case 'git': {
+        const host = query.get('host');
+        if (host === null || host === '') fail('INVALID_REQUEST', 'host is required.');
+        const match = findGitAccount(broker.listAccounts(), host, query.get('path') ?? undefined);
+        if (match === undefined) fail('ACCOUNT_NOT_FOUND', `No account is configured for git host ${host.slice(0, 253)}.`);
+        const handout = await broker.getToken(match.account, { client: client === 'unknown' ? 'git' : client, minTtl: 60 });
+        return sendJson(res, 200, { account: match.account, username: match.username, ...toTokenBody(handout, clock.now()) });
+      }
+    }
+  }
+
+  async function addAccount(res: ServerResponse, input: Record<string, unknown>): Promise<void> {
+    const account = input.account;
+    if (typeof account !== 'object' || account === null || Array.isArray(account)) {
+      fail('INVALID_REQUEST', 'Send {"account": {...}, "secrets": {...}}.');
+    }
+    const rawSecrets = (input.secrets ?? {}) as Record<string, unknown>;
+    if (typeof rawSecrets !== 'object' || rawSecrets === null) fail('INVALID_REQUEST', '"secrets" must be an object.');
+    const secrets: AccountSecretsInput = {};
+    const clientSecret = optionalString(rawSecrets, 'clientSecret');
+    const privateKeyPem = optionalString(rawSecrets, 'privateKeyPem');
+    if (clientSecret !== undefined) secrets.clientSecret = clientSecret;
+    if (privateKeyPem !== undefined) secrets.privateKeyPem = privateKeyPem;
+    // The broker validates the account against the config schema (CONFIG_INVALID names the field).
+    const summary = await adminPort().addAccount(account as AccountInput, secrets);
+    sendJson(res, 201, toAccountBody(summary));
+  }
+
+  /**
+   * Streams sign-in progress as NDJSON so a terminal can show the URL or user code while the
+   * request is still open; closing the request cancels the sign-in.
+   */
+  async function login(res: ServerResponse, name: string, input: Record<string, unknown>): Promise<void> {
+    const admin = adminPort();
+    admin.getAccount(name); // 404 before the stream starts
+    const username = optionalString(input, 'username');
+    const password = optionalString(input, 'password');
+    const noBrowser = input.noBrowser === true;
+    const controller = new AbortController();
+    let finished = false;
+    res.on('close', () => {
+      if (!finished) {
+        controller.abort();
+        admin.cancelSignIn(name);
+      }
+    });
+    res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    const line = (value: unknown): void => {
+      if (!res.writableEnded) res.write(`${JSON.stringify(value)}\n`);
+    };
+    try {
+      await admin.signIn(name, {
+        ...(username === undefined ? {} : { username }),
+        ...(password === undefined ? {} : { password }),
+        noBrowser,
+        signal: controller.signal,
+        onProgress: (progress: SignInProgress) => line({ progress }),
+      });
+      line({ result: 'ok', account: toAccountBody(broker.getAccount(name)) });
+    } catch (error) {
+      const brokerError = isBrokerError(error) ? error : new BrokerError('INTERNAL', 'Sign-in failed unexpectedly.', { cause: error });
+      line({ ...errorBody(brokerError), status: httpStatusForError(brokerError.code) });
+    } finally {
+      finished = true;
+      res.end();
+    }
+  }
+
+  return (req, res, ctx) => {
+    handle(req, res, ctx).catch((error: unknown) => {
+      const brokerError = isBrokerError(error) ? error : new BrokerError('INTERNAL', 'Internal error in the token API.', { cause: error });
+      if (!isBrokerError(error)) {
+        logger.error(`[api] internal error on ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${error instanceof Error ? error.name : typeof error}`);
+      }
+      sendError(res, brokerError);
+      if (brokerError.code === 'PAYLOAD_TOO_LARGE') req.socket.end();
+    });
+  };
+}

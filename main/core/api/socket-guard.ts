@@ -1,0 +1,75 @@
+/**
+ * Pre-flight checks for the Unix socket the token API listens on.
+ *
+ * Access to the socket is access to every token, so the kernel's file permissions are the
+ * authentication: the socket lives in a directory owned by the user with no group or world
+ * access, and is itself 0600. We refuse to start rather than "fix" a directory someone else
+ * may already be watching.
+ */
+import { connect } from 'node:net';
+import { lstat, mkdir, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { BrokerError } from '../errors.js';
+
+export { isWindowsPipe, windowsPipeName } from '../socket-path.js';
+
+/**
+ * Creates the socket's directory 0700 when missing, then insists it is a real directory owned
+ * by this user with no group/world bits.
+ */
+export async function assertPrivateSocketDir(socketPath: string): Promise<void> {
+  const dir = dirname(socketPath);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const info = await lstat(dir);
+  const fix = `Run: chmod 700 '${dir}' (and make sure you own it), or set TOKEN_BROKER_SOCKET to a path in a private directory.`;
+  if (!info.isDirectory()) {
+    throw new BrokerError('SOCKET_INSECURE', `The socket directory ${dir} is not a directory (a symlink?). ${fix}`);
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) {
+    throw new BrokerError('SOCKET_INSECURE', `The socket directory ${dir} is owned by another user (uid ${info.uid}). ${fix}`);
+  }
+  if ((info.mode & 0o077) !== 0) {
+    const mode = (info.mode & 0o777).toString(8).padStart(3, '0');
+    throw new BrokerError('SOCKET_INSECURE', `The socket directory ${dir} is accessible to other users (mode ${mode}). ${fix}`);
+  }
+}
+
+/** Resolves true when something accepts a connection on the socket. */
+function somethingListens(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(socketPath);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * A socket file left by a crashed broker is removed; a live broker or a file that is not a
+ * socket makes us refuse (we never delete what we did not create).
+ */
+export async function removeStaleSocket(socketPath: string): Promise<void> {
+  let info;
+  try {
+    info = await lstat(socketPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (!info.isSocket()) {
+    throw new BrokerError(
+      'SOCKET_INSECURE',
+      `${socketPath} exists and is not a socket; refusing to replace it. Remove it or set TOKEN_BROKER_SOCKET elsewhere.`,
+    );
+  }
+  if (await somethingListens(socketPath)) {
+    throw new BrokerError(
+      'BROKER_ALREADY_RUNNING',
+      `A broker is already listening on ${socketPath}. Stop it first, or set TOKEN_BROKER_SOCKET to another path.`,
+    );
+  }
+  await unlink(socketPath);
+}

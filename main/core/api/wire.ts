@@ -1,0 +1,68 @@
+/**
+ * Wire shapes of the local token API (DESIGN.md, "The local token API"): snake_case JSON,
+ * times in epoch seconds. Pure functions; the only place a hand-out becomes a response body.
+ * Only the access token ever leaves: the types here have no field a refresh token could reach.
+ */
+import type { AccountSummary, TokenHandout } from '../broker/types.js';
+
+/** `GET /v1/accounts/{name}/token` and `POST …/refresh` body. */
+export interface TokenBody {
+  access_token: string;
+  token_type: string;
+  /** Epoch seconds; null when the provider did not say. */
+  expires_at: number | null;
+  /** Seconds left at the time of the answer; null when unknown. */
+  expires_in: number | null;
+  scope: string | null;
+}
+
+/** One element of `GET /v1/accounts`. */
+export interface AccountBody {
+  name: string;
+  grant: string;
+  status: AccountSummary['status'];
+  expires_at: number | null;
+  scopes: string[];
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; oauth_error?: string; oauth_error_description?: string };
+}
+
+export function toTokenBody(handout: TokenHandout, nowMs: number): TokenBody {
+  const expiresAt = handout.expiresAt;
+  return {
+    access_token: handout.accessToken,
+    token_type: handout.tokenType,
+    expires_at: expiresAt === undefined ? null : Math.floor(expiresAt / 1000),
+    expires_in: expiresAt === undefined ? null : Math.max(0, Math.floor((expiresAt - nowMs) / 1000)),
+    scope: handout.scope ?? null,
+  };
+}
+
+export function toAccountBody(summary: AccountSummary): AccountBody {
+  return {
+    name: summary.name,
+    grant: summary.grant,
+    status: summary.status,
+    expires_at: summary.expiresAt === undefined ? null : Math.floor(summary.expiresAt / 1000),
+    scopes: [...summary.scopes],
+  };
+}
+
+const CLIENT_NAME_MAX = 64;
+
+/**
+ * The `X-Token-Broker-Client` header as it may appear in the audit log and the approval prompt:
+ * printable ASCII from a small set, bounded, "unknown" when absent. A client can lie about its
+ * name; the point is a readable label, not authentication.
+ */
+export function sanitizeClientName(header: string | string[] | undefined): string {
+  const raw = Array.isArray(header) ? header[0] : header;
+  if (raw === undefined) return 'unknown';
+  const cleaned = raw
+    .replace(/[^A-Za-z0-9 ._:/@+()-]/g, '')
+    .trim()
+    .slice(0, CLIENT_NAME_MAX);
+  return cleaned === '' ? 'unknown' : cleaned;
+}

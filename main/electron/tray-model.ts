@@ -1,0 +1,154 @@
+/**
+ * What the tray shows, as a pure function of (accounts, now): icon state, tooltip, macOS title
+ * and menu. No electron import here, so it is tested anywhere; tray.ts turns it into a Menu.
+ */
+import type { AccountView } from '../ipc/contract.js';
+
+/** Icon states, most severe last in {@link STATE_SEVERITY}. */
+export type TrayState = 'all-good' | 'expiring' | 'attention' | 'error';
+export const TRAY_STATES: readonly TrayState[] = ['all-good', 'expiring', 'attention', 'error'];
+
+/** "Something expires soon": within 5 minutes (DESIGN.md: the desktop app). */
+export const EXPIRING_WITHIN_MS = 5 * 60_000;
+/** Accounts listed in the menu before the rest is summarised as "N more…". */
+export const MAX_MENU_ACCOUNTS = 15;
+
+export type TrayAction =
+  | { type: 'refresh'; account: string }
+  | { type: 'sign-in'; account: string }
+  | { type: 'copy-token'; account: string }
+  | { type: 'open' }
+  | { type: 'quit' };
+
+export type TrayMenuItem =
+  | { kind: 'action'; label: string; action: TrayAction; enabled: boolean }
+  | { kind: 'account'; label: string; account: string; state: TrayState; submenu: TrayMenuItem[] }
+  | { kind: 'label'; label: string }
+  | { kind: 'separator' };
+
+export interface TrayModel {
+  state: TrayState;
+  tooltip: string;
+  /** Short text next to the icon on macOS, e.g. "12m"; empty when nothing is counting down. */
+  title: string;
+  menu: TrayMenuItem[];
+}
+
+const STATE_SEVERITY: Record<TrayState, number> = { 'all-good': 0, expiring: 1, attention: 2, error: 3 };
+
+/** The state one account puts the tray in. */
+export function accountTrayState(account: AccountView, now: number): TrayState {
+  if (account.status === 'error') return 'error';
+  if (account.status === 'needs_login' || account.status === 'expired') return 'attention';
+  if (account.expiresAt !== undefined) {
+    if (account.expiresAt <= now) return 'attention';
+    if (account.expiresAt - now <= EXPIRING_WITHIN_MS) return 'expiring';
+  }
+  return 'all-good';
+}
+
+/** "12 min", "<1 min", "3 h", "2 d": coarse on purpose, the menu is refreshed every 30 s. */
+export function formatRemaining(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return '<1 min';
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d`;
+}
+
+/** The macOS menu-bar title: "12m", "3h", "2d"; "<1m" in the last minute. */
+export function formatShortRemaining(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return '<1m';
+  if (minutes < 120) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h`;
+  return `${Math.floor(hours / 24)}d`;
+}
+
+/** What the account's line says after its name. */
+export function describeAccount(account: AccountView, now: number): string {
+  if (account.status === 'needs_login') return 'needs sign-in';
+  if (account.status === 'error') return account.lastError === undefined ? 'error' : `error: ${account.lastError.code}`;
+  if (account.expiresAt === undefined) return account.status === 'expired' ? 'expired' : 'signed in';
+  if (account.expiresAt <= now) return 'expired';
+  return `expires in ${formatRemaining(account.expiresAt - now)}`;
+}
+
+function worst(states: Iterable<TrayState>): TrayState {
+  let result: TrayState = 'all-good';
+  for (const state of states) if (STATE_SEVERITY[state] > STATE_SEVERITY[result]) result = state;
+  return result;
+}
+
+/** Most urgent first: worst state, then soonest expiry, then name (stable and predictable). */
+function byUrgency(now: number) {
+  return (a: AccountView, b: AccountView): number => {
+    const severity = STATE_SEVERITY[accountTrayState(b, now)] - STATE_SEVERITY[accountTrayState(a, now)];
+    if (severity !== 0) return severity;
+    const expiry = (a.expiresAt ?? Number.POSITIVE_INFINITY) - (b.expiresAt ?? Number.POSITIVE_INFINITY);
+    if (expiry !== 0 && !Number.isNaN(expiry)) return expiry;
+    return a.name.localeCompare(b.name);
+  };
+}
+
+function accountItem(account: AccountView, now: number): TrayMenuItem {
+  const signedIn = account.status !== 'needs_login';
+  return {
+    kind: 'account',
+    label: `${account.name} — ${describeAccount(account, now)}`,
+    account: account.name,
+    state: accountTrayState(account, now),
+    submenu: [
+      { kind: 'action', label: 'Refresh now', action: { type: 'refresh', account: account.name }, enabled: signedIn },
+      { kind: 'action', label: 'Sign in again', action: { type: 'sign-in', account: account.name }, enabled: true },
+      { kind: 'action', label: 'Copy access token', action: { type: 'copy-token', account: account.name }, enabled: signedIn },
+    ],
+  };
+}
+
+function tooltipFor(accounts: readonly AccountView[], now: number): string {
+  if (accounts.length === 0) return 'Token Broker — no accounts yet';
+  const lines = ['Token Broker'];
+  const attention = accounts.filter((a) => STATE_SEVERITY[accountTrayState(a, now)] >= STATE_SEVERITY.attention);
+  if (attention.length === 1 && attention[0] !== undefined) lines.push(`${attention[0].name}: ${describeAccount(attention[0], now)}`);
+  if (attention.length > 1) lines.push(`${attention.length} accounts need attention`);
+  const soonest = soonestExpiring(accounts, now);
+  if (soonest !== undefined) lines.push(`${soonest.name}: ${describeAccount(soonest, now)}`);
+  if (lines.length === 1) lines.push(`${accounts.length} account${accounts.length === 1 ? '' : 's'}, all signed in`);
+  // Windows truncates tray tooltips at 127 characters.
+  const text = lines.join('\n');
+  return text.length <= 127 ? text : `${text.slice(0, 126)}…`;
+}
+
+function soonestExpiring(accounts: readonly AccountView[], now: number): AccountView | undefined {
+  let soonest: AccountView | undefined;
+  for (const account of accounts) {
+    if (account.status !== 'ok' || account.expiresAt === undefined || account.expiresAt <= now) continue;
+    if (soonest?.expiresAt === undefined || account.expiresAt < soonest.expiresAt) soonest = account;
+  }
+  return soonest;
+}
+
+/** Builds the tray's model. Pure: same accounts and time, same model. */
+export function buildTrayModel(accounts: readonly AccountView[], now: number): TrayModel {
+  const state = worst(accounts.map((account) => accountTrayState(account, now)));
+  const soonest = soonestExpiring(accounts, now);
+  const title =
+    state === 'attention' || state === 'error' ? '!' : soonest?.expiresAt === undefined ? '' : formatShortRemaining(soonest.expiresAt - now);
+
+  const sorted = [...accounts].sort(byUrgency(now));
+  const shown = sorted.slice(0, MAX_MENU_ACCOUNTS);
+  const hidden = sorted.length - shown.length;
+  const menu: TrayMenuItem[] = [];
+  if (accounts.length === 0) menu.push({ kind: 'label', label: 'No accounts yet' });
+  for (const account of shown) menu.push(accountItem(account, now));
+  if (hidden > 0) menu.push({ kind: 'action', label: `${hidden} more…`, action: { type: 'open' }, enabled: true });
+  menu.push(
+    { kind: 'separator' },
+    { kind: 'action', label: 'Open Token Broker', action: { type: 'open' }, enabled: true },
+    { kind: 'action', label: 'Quit', action: { type: 'quit' }, enabled: true },
+  );
+  return { state, tooltip: tooltipFor(accounts, now), title, menu };
+}

@@ -1,0 +1,291 @@
+import type { AccountDraft, AccountView, ClientAuthName, GrantName, PresetView, ReservedRequestParam } from '../../main/ipc/contract.js';
+import { isOptionalField, isSyntheticPreset, PARAMETER_FIELDS, presetFieldsFromAccount, presetKind } from './presets.js';
+
+/** Everything the add/edit form holds, as strings the inputs edit directly. */
+export interface AccountFormValues {
+  name: string;
+  presetId: string;
+  presetFields: Record<string, string>;
+  issuer: string;
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  deviceAuthorizationEndpoint: string;
+  revocationEndpoint: string;
+  clientId: string;
+  clientAuth: ClientAuthName;
+  clientSecret: string;
+  keyId: string;
+  grant: GrantName;
+  scopes: string;
+  redirectUri: string;
+  allowLegacy: boolean;
+  approval: 'auto' | 'ask';
+  gitHosts: string;
+  gitUsername: string;
+  /** Extra request parameters, one `key=value` per line. */
+  extraParams: string;
+}
+
+export type AccountFormField = keyof AccountFormValues | `preset.${string}`;
+export type AccountFormErrors = Partial<Record<AccountFormField, string>>;
+
+export const LEGACY_GRANTS: readonly GrantName[] = ['implicit', 'password'];
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const HOST_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
+const PARAM_NAME_PATTERN = /^[A-Za-z0-9_.~-]{1,64}$/;
+const MAX_EXTRA_PARAMS = 20;
+const MAX_PARAM_VALUE = 1024;
+// Keyed by the contract's type, so this list cannot drift from what main refuses.
+const RESERVED_PARAMS: Record<ReservedRequestParam, true> = {
+  response_type: true,
+  client_id: true,
+  redirect_uri: true,
+  state: true,
+  nonce: true,
+  code_challenge: true,
+  code_challenge_method: true,
+  scope: true,
+  grant_type: true,
+  code: true,
+  code_verifier: true,
+  refresh_token: true,
+  client_secret: true,
+  client_assertion: true,
+  client_assertion_type: true,
+  username: true,
+  password: true,
+  device_code: true,
+};
+
+/** `{a: '1', b: '2'}` → `"a=1\nb=2"`, leaving out the keys a preset field shows instead. */
+export function formatExtraParams(params: Record<string, string> | undefined, skip: ReadonlySet<string> = new Set()): string {
+  return Object.entries(params ?? {})
+    .filter(([key]) => !skip.has(key))
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n');
+}
+
+/**
+ * Parses the "Extra authorization parameters" text (`key=value` per line, blank lines ignored)
+ * the way main checks it: names of letters, digits, ".", "_", "~", "-", no protocol parameter,
+ * no duplicates, bounded. Answers the parameters or the first problem, naming its line.
+ */
+export function parseExtraParams(text: string): { params: Record<string, string> } | { error: string } {
+  const params: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (const [index, raw] of lines.entries()) {
+    const line = raw.trim();
+    if (line === '') continue;
+    const at = `Line ${index + 1}`;
+    const eq = line.indexOf('=');
+    if (eq === -1) return { error: `${at}: write it as name=value, e.g. access_type=offline.` };
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).trim();
+    if (!PARAM_NAME_PATTERN.test(key)) return { error: `${at}: “${key}” is not a parameter name (letters, digits, “.”, “_”, “~” or “-”, at most 64).` };
+    if (Object.hasOwn(RESERVED_PARAMS, key.toLowerCase())) return { error: `${at}: “${key}” is set by the broker itself and cannot be an extra parameter.` };
+    if (Object.hasOwn(params, key)) return { error: `${at}: “${key}” is given twice.` };
+    if (value.length > MAX_PARAM_VALUE) return { error: `${at}: the value is longer than ${MAX_PARAM_VALUE} characters.` };
+    params[key] = value;
+  }
+  if (Object.keys(params).length > MAX_EXTRA_PARAMS) return { error: `At most ${MAX_EXTRA_PARAMS} extra parameters.` };
+  return { params };
+}
+
+export function emptyFormValues(preset: PresetView): AccountFormValues {
+  return {
+    name: '',
+    presetId: preset.id,
+    presetFields: {},
+    issuer: '',
+    authorizationEndpoint: '',
+    tokenEndpoint: '',
+    deviceAuthorizationEndpoint: '',
+    revocationEndpoint: '',
+    clientId: '',
+    clientAuth: preset.defaultClientAuth,
+    clientSecret: '',
+    keyId: '',
+    grant: preset.defaultGrant,
+    scopes: preset.defaultScopes.join(' '),
+    redirectUri: '',
+    allowLegacy: false,
+    approval: 'auto',
+    gitHosts: '',
+    gitUsername: '',
+    extraParams: formatExtraParams(preset.extraParams),
+  };
+}
+
+/** Form values for editing an existing account; the secret stays empty ("keep the current one"). */
+export function formValuesFromAccount(account: AccountView, preset: PresetView): AccountFormValues {
+  return {
+    ...emptyFormValues(preset),
+    name: account.name,
+    presetFields: presetFieldsFromAccount(preset, account),
+    issuer: account.issuer ?? '',
+    authorizationEndpoint: account.authorizationEndpoint ?? '',
+    tokenEndpoint: account.tokenEndpoint ?? '',
+    deviceAuthorizationEndpoint: account.deviceAuthorizationEndpoint ?? '',
+    revocationEndpoint: account.revocationEndpoint ?? '',
+    clientId: account.clientId,
+    clientAuth: account.clientAuth,
+    keyId: account.keyId ?? '',
+    grant: account.grant,
+    scopes: account.scopes.join(' '),
+    redirectUri: account.redirectUri ?? '',
+    allowLegacy: account.allowLegacy,
+    approval: account.approval,
+    gitHosts: (account.gitHosts ?? []).join(' '),
+    gitUsername: account.gitUsername ?? '',
+    // What the account stores, not the preset's defaults: an edit must not bring back a removed one.
+    extraParams: formatExtraParams(account.extraParams, parameterFieldKeys(preset)),
+  };
+}
+
+/** Keys of the preset's fields that main sends as request parameters (shown as fields, not lines). */
+function parameterFieldKeys(preset: PresetView): ReadonlySet<string> {
+  return new Set(preset.fields.filter((field) => PARAMETER_FIELDS.has(field.key)).map((field) => field.key));
+}
+
+export function splitList(value: string): string[] {
+  return value
+    .split(/[\s,]+/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+function isLoopbackUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+export function needsSecret(auth: ClientAuthName): boolean {
+  return auth !== 'none';
+}
+
+export function usesRedirect(grant: GrantName): boolean {
+  return grant === 'authorization_code' || grant === 'implicit';
+}
+
+export interface ValidationResult {
+  errors: AccountFormErrors;
+  draft?: AccountDraft;
+}
+
+/**
+ * Checks the form the way the broker will, so mistakes show next to their field before anything
+ * is sent; on success returns the {@link AccountDraft} for `addAccount`/`updateAccount`.
+ */
+export function validateAccountForm(
+  values: AccountFormValues,
+  preset: PresetView,
+  context: { mode: 'add' | 'edit'; existingNames: readonly string[] },
+): ValidationResult {
+  const errors: AccountFormErrors = {};
+  const name = values.name.trim();
+  if (name === '') errors.name = 'Give the account a name, e.g. “github-work”.';
+  else if (!NAME_PATTERN.test(name)) errors.name = 'Use letters, digits, “.”, “_” or “-” (at most 64), starting with a letter or digit.';
+  else if (context.mode === 'add' && context.existingNames.includes(name)) errors.name = `An account named “${name}” already exists.`;
+
+  const kind = presetKind(preset);
+  let provider: Partial<AccountDraft> = {};
+  if (kind === 'issuer') {
+    const issuer = (values.presetFields.issuer ?? values.issuer).trim();
+    if (issuer === '') errors['preset.issuer'] = 'Enter the issuer URL, e.g. https://id.example.com.';
+    else if (!isHttpUrl(issuer)) errors['preset.issuer'] = 'The issuer must be an http(s) URL.';
+    provider = isSyntheticPreset(preset) ? { issuer } : { presetFields: { issuer }, issuer };
+  } else if (kind === 'endpoints') {
+    const endpoint = (key: 'authorizationEndpoint' | 'tokenEndpoint' | 'deviceAuthorizationEndpoint' | 'revocationEndpoint', required: boolean, label: string) => {
+      const value = values[key].trim();
+      if (value === '') {
+        if (required) errors[key] = `The ${label} is required for this grant.`;
+        return;
+      }
+      if (!isHttpUrl(value)) errors[key] = `The ${label} must be an http(s) URL.`;
+      provider = { ...provider, [key]: value };
+    };
+    endpoint('tokenEndpoint', values.grant !== 'implicit', 'token endpoint');
+    endpoint('authorizationEndpoint', usesRedirect(values.grant), 'authorization endpoint');
+    endpoint('deviceAuthorizationEndpoint', values.grant === 'device_code', 'device authorization endpoint');
+    endpoint('revocationEndpoint', false, 'revocation endpoint');
+    if (values.grant === 'implicit' && values.tokenEndpoint.trim() === '' && errors.tokenEndpoint === undefined) {
+      errors.tokenEndpoint = 'Enter the token endpoint too (the broker uses it to identify the provider).';
+    }
+  } else {
+    for (const field of preset.fields) {
+      const value = (values.presetFields[field.key] ?? '').trim();
+      if (value === '' && !isOptionalField(field)) errors[`preset.${field.key}`] = `${field.label} is required.`;
+      else if ((field.key === 'baseUrl' || field.key === 'issuer') && value !== '' && !isHttpUrl(value)) {
+        errors[`preset.${field.key}`] = `${field.label} must be an https URL.`;
+      } else if (field.key === 'domain' && value !== '' && !/^(https:\/\/)?[A-Za-z0-9.-]+(:\d+)?\/?$/.test(value)) {
+        errors[`preset.${field.key}`] = `${field.label} is a domain name such as example.okta.com.`;
+      }
+    }
+    const filled = Object.fromEntries(
+      preset.fields.map((field) => [field.key, (values.presetFields[field.key] ?? '').trim()] as const).filter(([, value]) => value !== ''),
+    );
+    // Main builds the provider from the preset (and its defaults when no field is filled in).
+    provider = Object.keys(filled).length > 0 ? { presetFields: filled } : {};
+  }
+
+  if (values.clientId.trim() === '') errors.clientId = 'Enter the client ID from the provider’s app registration.';
+  if (context.mode === 'add' && needsSecret(values.clientAuth) && values.clientSecret === '') {
+    errors.clientSecret =
+      values.clientAuth === 'private_key_jwt'
+        ? 'Paste the PEM private key for the client assertion.'
+        : 'Enter the client secret, or choose “None (public client)”.';
+  }
+
+  if (LEGACY_GRANTS.includes(values.grant) && !values.allowLegacy) {
+    errors.grant = 'Legacy grants need the “I understand this is insecure” switch.';
+  } else if (!preset.grants.includes(values.grant)) {
+    errors.grant = `${preset.label} does not support this grant.`;
+  }
+
+  const redirectUri = values.redirectUri.trim();
+  if (usesRedirect(values.grant) && redirectUri !== '' && !isLoopbackUrl(redirectUri)) {
+    errors.redirectUri = 'Use a loopback URL such as http://127.0.0.1/callback (RFC 8252); leave out the port for any free port.';
+  }
+
+  const gitHosts = splitList(values.gitHosts);
+  const badHost = gitHosts.find((host) => !HOST_PATTERN.test(host));
+  if (badHost !== undefined) errors.gitHosts = `“${badHost}” is not a host name (use e.g. github.com, without https://).`;
+
+  const extra = parseExtraParams(values.extraParams);
+  if ('error' in extra) errors.extraParams = extra.error;
+
+  if (Object.keys(errors).length > 0) return { errors };
+
+  const draft: AccountDraft = {
+    name,
+    ...(isSyntheticPreset(preset) ? {} : { preset: preset.id }),
+    ...provider,
+    clientId: values.clientId.trim(),
+    clientAuth: values.clientAuth,
+    grant: values.grant,
+    scopes: splitList(values.scopes),
+    allowLegacy: values.allowLegacy,
+    approval: values.approval,
+  };
+  if (values.clientSecret !== '' && needsSecret(values.clientAuth)) draft.clientSecret = values.clientSecret;
+  if (values.clientAuth === 'private_key_jwt' && values.keyId.trim() !== '') draft.keyId = values.keyId.trim();
+  if (usesRedirect(values.grant) && redirectUri !== '') draft.redirectUri = redirectUri;
+  if (gitHosts.length > 0) draft.gitHosts = gitHosts;
+  if (values.gitUsername.trim() !== '') draft.gitUsername = values.gitUsername.trim();
+  // Always sent (even empty): the form's list replaces the preset's defaults, so one can be removed.
+  if ('params' in extra) draft.extraParams = extra.params;
+  return { errors, draft };
+}

@@ -1,0 +1,48 @@
+import type { AccountView } from '../../main/ipc/contract.js';
+
+/** What the UI shows: the broker's status, with "expiring" and live expiry derived from `now`. */
+export type DisplayStatus = 'ok' | 'expiring' | 'expired' | 'needs_login' | 'error';
+
+/** Tokens expiring within this window are shown as "expiring" (the tray uses the same 5 minutes). */
+export const EXPIRING_WINDOW_MS = 5 * 60 * 1000;
+
+export const STATUS_LABELS: Record<DisplayStatus, string> = {
+  ok: 'OK',
+  expiring: 'Expiring',
+  expired: 'Expired',
+  needs_login: 'Needs sign-in',
+  error: 'Error',
+};
+
+/**
+ * The status to show for an account at `now`. The broker reports status when something changes;
+ * between events, time alone moves an "ok" token to "expiring" and then "expired".
+ */
+export function displayStatus(account: Pick<AccountView, 'status' | 'expiresAt'>, now: number): DisplayStatus {
+  if (account.status !== 'ok') return account.status;
+  if (account.expiresAt === undefined) return 'ok';
+  const left = account.expiresAt - now;
+  if (left <= 0) return 'expired';
+  if (left <= EXPIRING_WINDOW_MS) return 'expiring';
+  return 'ok';
+}
+
+/** Grants that need a person to obtain the first token (and to recover from "needs sign-in"). */
+export function isInteractiveGrant(grant: AccountView['grant']): boolean {
+  return grant !== 'client_credentials';
+}
+
+export const GRANT_LABELS: Record<AccountView['grant'], string> = {
+  authorization_code: 'Authorization code + PKCE',
+  client_credentials: 'Client credentials',
+  device_code: 'Device code',
+  password: 'Password (legacy)',
+  implicit: 'Implicit (legacy)',
+};
+
+export const CLIENT_AUTH_LABELS: Record<AccountView['clientAuth'], string> = {
+  basic: 'Client secret (HTTP Basic)',
+  post: 'Client secret (form body)',
+  private_key_jwt: 'Private key JWT',
+  none: 'None (public client)',
+};

@@ -1,0 +1,80 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getJson } from '../../main/cli/client.js';
+import { callApi } from '../../main/cli/client-http.js';
+
+let dir: string;
+let server: Server;
+let seen: { url?: string; client?: string | string[] };
+
+function env(socket = join(dir, 's.sock')): NodeJS.ProcessEnv {
+  return { TOKEN_BROKER_SOCKET: socket };
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tb-client-'));
+  seen = {};
+  server = createServer((req, res) => {
+    seen = { url: req.url ?? '', client: req.headers['x-token-broker-client'] };
+    if (req.url === '/chunked') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"a":');
+      setTimeout(() => res.end('1}'), 5);
+    } else if (req.url === '/needs-login') {
+      res.writeHead(409, { 'Content-Type': 'application/json' });
+      res.end('{"error":{"code":"NEEDS_LOGIN","message":"Sign in to x first."}}');
+    } else if (req.url === '/oauth') {
+      res.writeHead(502, { 'Content-Type': 'application/json' });
+      res.end('{"error":{"code":"OAUTH_ERROR","message":"Refused.","oauth_error":"invalid_client","oauth_error_description":"bad"}}');
+    } else if (req.url === '/html') {
+      res.end('<html>');
+    } else {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ ok: true }));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(join(dir, 's.sock'), resolve));
+});
+
+afterEach(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('CLI client (raw GET on node:net)', () => {
+  it('gets JSON and names the client', async () => {
+    expect(await getJson('/v1/x?y=1', { env: env(), client: 'token-broker token\u0001' })).toEqual({ ok: true });
+    expect(seen).toEqual({ url: '/v1/x?y=1', client: 'token-broker token' });
+  });
+
+  it('decodes chunked bodies', async () => {
+    expect(await getJson('/chunked', { env: env() })).toEqual({ a: 1 });
+  });
+
+  it('turns API errors into exit codes and readable messages', async () => {
+    await expect(getJson('/needs-login', { env: env() })).rejects.toMatchObject({ exitCode: 3, code: 'NEEDS_LOGIN', message: 'Sign in to x first.' });
+    await expect(getJson('/oauth', { env: env() })).rejects.toMatchObject({ exitCode: 1, message: 'Refused. (invalid_client: bad)' });
+    await expect(getJson('/html', { env: env() })).rejects.toMatchObject({ exitCode: 1 });
+  });
+
+  it('says no broker is running when the socket is absent', async () => {
+    await expect(getJson('/', { env: env(join(dir, 'none.sock')) })).rejects.toMatchObject({
+      exitCode: 1,
+      code: 'BROKER_NOT_RUNNING',
+      message: expect.stringContaining('token-broker serve'),
+    });
+    await expect(callApi('POST', '/', { env: env(join(dir, 'none.sock')) })).rejects.toMatchObject({ code: 'BROKER_NOT_RUNNING' });
+  });
+
+  it('gives up after the timeout when the broker does not answer', async () => {
+    const silent = createServer(() => {});
+    const path = join(dir, 'silent.sock');
+    await new Promise<void>((resolve) => silent.listen(path, resolve));
+    await expect(getJson('/', { env: env(path), timeoutMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+});

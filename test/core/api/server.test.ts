@@ -1,0 +1,209 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startApiServer, type ApiServer } from '../../../main/core/api/server.js';
+import { BrokerError } from '../../../main/core/errors.js';
+import { FakeBroker } from './support/fake-broker.js';
+import { call } from './support/http.js';
+
+const NOW = 1_800_000_000_000;
+const clock = { now: () => NOW };
+
+describe('token API server (routing and wire shapes)', () => {
+  let dir: string;
+  let broker: FakeBroker;
+  let api: ApiServer;
+  const sock = (): { socketPath: string } => ({ socketPath: api.socketPath });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tb-api-'));
+    broker = new FakeBroker();
+    broker.add('work', { token: { accessToken: 'at-work', tokenType: 'bearer', expiresAt: NOW + 120_500, scope: 'read' }, refreshToken: 'rt-secret' });
+    broker.add('nologin');
+    broker.add('denied', { error: new BrokerError('DENIED', 'Denied by policy.') });
+    broker.add('down', { error: new BrokerError('PROVIDER_UNREACHABLE', 'Cannot reach the provider.') });
+    broker.add('oauth', { error: new BrokerError('OAUTH_ERROR', 'Refused.', { oauthError: 'invalid_client', status: 401 }) });
+    broker.add('boom', { error: new Error('secret-in-message') as BrokerError });
+    api = await startApiServer({ broker, socketPath: join(dir, 'broker.sock'), clock });
+  });
+
+  afterEach(async () => {
+    await api.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers health with the version', async () => {
+    const res = await call(sock(), 'GET', '/v1/health');
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ status: 'ok' });
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+  });
+
+  it('lists accounts without secrets, in the DESIGN shape', async () => {
+    const res = await call(sock(), 'GET', '/v1/accounts');
+    expect(res.status).toBe(200);
+    const list = res.json as Record<string, unknown>[];
+    expect(list[0]).toEqual({ name: 'work', grant: 'client_credentials', status: 'ok', expires_at: Math.floor((NOW + 120_500) / 1000), scopes: ['read'] });
+    expect(res.text).not.toContain('at-work');
+    expect(res.text).not.toContain('rt-secret');
+  });
+
+  it('hands out a token with expires_at/expires_in in seconds and passes min_ttl, scope and the client name', async () => {
+    const res = await call(sock(), 'GET', '/v1/accounts/work/token?min_ttl=60&scope=read%20%20write', {
+      headers: { 'X-Token-Broker-Client': 'deploy.sh;<script>' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ access_token: 'at-work', token_type: 'bearer', expires_at: Math.floor((NOW + 120_500) / 1000), expires_in: 120, scope: 'read' });
+    expect(broker.calls.at(-1)).toEqual({ method: 'getToken', name: 'work', request: { minTtl: 60, scope: 'read write', client: 'deploy.shscript' } });
+    expect(res.text).not.toContain('rt-secret');
+  });
+
+  it('names an anonymous client "unknown" and bounds long names', async () => {
+    await call(sock(), 'GET', '/v1/accounts/work/token');
+    expect(broker.calls.at(-1)?.request?.client).toBe('unknown');
+    await call(sock(), 'GET', '/v1/accounts/work/token', { headers: { 'X-Token-Broker-Client': 'x'.repeat(500) } });
+    expect(broker.calls.at(-1)?.request?.client).toHaveLength(64);
+  });
+
+  it('refreshes with POST', async () => {
+    const res = await call(sock(), 'POST', '/v1/accounts/work/refresh');
+    expect(res.status).toBe(200);
+    expect(broker.calls.some((c) => c.method === 'refresh')).toBe(true);
+  });
+
+  it.each([
+    ['/v1/accounts/missing/token', 404, 'ACCOUNT_NOT_FOUND'],
+    ['/v1/accounts/nologin/token', 409, 'NEEDS_LOGIN'],
+    ['/v1/accounts/denied/token', 403, 'DENIED'],
+    ['/v1/accounts/down/token', 502, 'PROVIDER_UNREACHABLE'],
+    ['/v1/accounts/work/token?min_ttl=-1', 400, 'INVALID_REQUEST'],
+    ['/v1/accounts/work/token?min_ttl=abc', 400, 'INVALID_REQUEST'],
+    ['/v1/accounts/%E0%A4%A/token', 400, 'INVALID_REQUEST'],
+    ['/v1/nope', 404, 'NOT_FOUND'],
+    ['/v1/accounts/work/nope', 404, 'NOT_FOUND'],
+  ])('GET %s → %i %s', async (path, status, code) => {
+    const res = await call(sock(), 'GET', path);
+    expect(res.status).toBe(status);
+    expect(res.json).toMatchObject({ error: { code } });
+    expect(typeof (res.json as { error: { message: unknown } }).error.message).toBe('string');
+  });
+
+  it('carries the OAuth error of a provider failure', async () => {
+    const res = await call(sock(), 'GET', '/v1/accounts/oauth/token');
+    expect(res.status).toBe(502);
+    expect(res.json).toEqual({ error: { code: 'OAUTH_ERROR', message: 'Refused.', oauth_error: 'invalid_client' } });
+  });
+
+  it('turns an unexpected error into 500 INTERNAL without its message', async () => {
+    const res = await call(sock(), 'GET', '/v1/accounts/boom/token');
+    expect(res.status).toBe(500);
+    expect(res.json).toMatchObject({ error: { code: 'INTERNAL' } });
+    expect(res.text).not.toContain('secret-in-message');
+  });
+
+  it('accepts absolute-form request targets', async () => {
+    expect((await call(sock(), 'GET', 'http://broker/v1/accounts/work/token?min_ttl=5')).status).toBe(200);
+  });
+
+  it('answers a wrong method with 405 and Allow', async () => {
+    const res = await call(sock(), 'DELETE', '/v1/health');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET');
+    expect(res.json).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
+  });
+
+  it('adds, logs out and removes accounts over the admin endpoints', async () => {
+    const add = await call(sock(), 'POST', '/v1/accounts', {
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ account: { name: 'new', grant: 'client_credentials' }, secrets: { clientSecret: 's3cret' } }),
+    });
+    expect(add.status).toBe(201);
+    expect(add.json).toMatchObject({ name: 'new' });
+    expect(add.text).not.toContain('s3cret');
+    const dup = await call(sock(), 'POST', '/v1/accounts', { body: JSON.stringify({ account: { name: 'new' } }) });
+    expect(dup.status).toBe(409);
+    const invalid = await call(sock(), 'POST', '/v1/accounts', { body: JSON.stringify({ account: { name: 'x' }, secrets: { clientSecret: 'bad' } }) });
+    expect(invalid.status).toBe(400);
+    expect((await call(sock(), 'POST', '/v1/accounts', { body: '{not json' })).status).toBe(400);
+    expect((await call(sock(), 'POST', '/v1/accounts', { body: '[]' })).status).toBe(400);
+
+    expect((await call(sock(), 'POST', '/v1/accounts/work/logout')).status).toBe(200);
+    expect((await call(sock(), 'GET', '/v1/accounts/work/token')).status).toBe(409);
+    expect((await call(sock(), 'DELETE', '/v1/accounts/work')).status).toBe(200);
+    expect((await call(sock(), 'GET', '/v1/accounts/work/token')).status).toBe(404);
+  });
+
+  it('streams sign-in progress as NDJSON and ends with the result', async () => {
+    const res = await call(sock(), 'POST', '/v1/accounts/work/login', { body: JSON.stringify({ noBrowser: true }) });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = res.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[1]).toEqual({ progress: { account: 'work', phase: 'waiting_for_browser', url: 'https://issuer.example/authorize?x=1' } });
+    expect(lines.at(-1)).toMatchObject({ result: 'ok', account: { name: 'work' } });
+    expect(broker.calls.at(-1)).toEqual({ method: 'signIn', name: 'work', options: { noBrowser: true } });
+  });
+
+  it('reports a failed sign-in as the last NDJSON line, without the password', async () => {
+    const res = await call(sock(), 'POST', '/v1/accounts/work/login', { body: JSON.stringify({ username: 'alice', password: 'hunter2-wrong' }) });
+    const last = JSON.parse(res.text.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+    expect(last).toMatchObject({ error: { code: 'OAUTH_ERROR', oauth_error: 'invalid_grant' }, status: 502 });
+    expect(res.text).not.toContain('hunter2');
+  });
+
+  it('answers 404 before streaming when the account to sign in does not exist', async () => {
+    const res = await call(sock(), 'POST', '/v1/accounts/missing/login');
+    expect(res.status).toBe(404);
+  });
+
+  it('cancels the sign-in when the client goes away', async () => {
+    broker.signInGate = new Promise(() => {});
+    await new Promise<void>((resolve) => {
+      const req = request({ socketPath: api.socketPath, method: 'POST', path: '/v1/accounts/work/login' }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => {});
+      req.end();
+    });
+    await expect.poll(() => broker.signInAborted).toBe(true);
+  });
+
+  it('answers git credential requests for the matching host, most specific first', async () => {
+    broker.add('gh', { token: { accessToken: 'at-gh', tokenType: 'Bearer' }, git: { hosts: ['github.com'], username: 'oauth2' } });
+    broker.add('acme', { token: { accessToken: 'at-acme', tokenType: 'Bearer' }, git: { hosts: ['github.com/acme'], username: 'x-access-token' } });
+    const plain = await call(sock(), 'GET', '/v1/git/credential?host=github.com');
+    expect(plain.json).toMatchObject({ account: 'gh', username: 'oauth2', access_token: 'at-gh', expires_at: null });
+    const scoped = await call(sock(), 'GET', '/v1/git/credential?host=GitHub.com&path=acme/tools.git');
+    expect(scoped.json).toMatchObject({ account: 'acme', username: 'x-access-token', access_token: 'at-acme' });
+    expect((await call(sock(), 'GET', '/v1/git/credential?host=gitlab.com')).status).toBe(404);
+    expect((await call(sock(), 'GET', '/v1/git/credential')).status).toBe(400);
+  });
+
+  it('hides the admin endpoints when admin is disabled', async () => {
+    await api.close();
+    api = await startApiServer({ broker, socketPath: join(dir, 'broker.sock'), clock, admin: false });
+    expect((await call(sock(), 'DELETE', '/v1/accounts/work')).status).toBe(404);
+    expect((await call(sock(), 'GET', '/v1/accounts/work/token')).status).toBe(200);
+  });
+
+  it('serves keep-alive requests on one connection', async () => {
+    const { Agent } = await import('node:http');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (): Promise<number> =>
+      new Promise((resolve, reject) => {
+        request({ socketPath: api.socketPath, path: '/v1/accounts/work/token', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect(await Promise.all([get(), get(), get()])).toEqual([200, 200, 200]);
+    agent.destroy();
+  });
+});

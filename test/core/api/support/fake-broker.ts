@@ -1,0 +1,128 @@
+/**
+ * A small in-memory BrokerService for the API server's own tests (routing, limits, error
+ * mapping). The integration tests run the real broker; this double only lets the server be
+ * tested without a provider.
+ */
+import type { AccountInput } from '../../../../main/core/accounts/model.js';
+import type {
+  AccountSecretsInput,
+  AccountSummary,
+  BrokerService,
+  SignInOptions,
+  TokenHandout,
+  TokenRequest,
+} from '../../../../main/core/broker/types.js';
+import { BrokerError } from '../../../../main/core/errors.js';
+
+export interface FakeAccount {
+  summary: AccountSummary;
+  token?: TokenHandout;
+  /** Error getToken throws. */
+  error?: BrokerError;
+  /** A refresh token the fake holds, to prove it never leaves. */
+  refreshToken?: string;
+}
+
+export class FakeBroker implements BrokerService {
+  readonly accounts = new Map<string, FakeAccount>();
+  readonly calls: { method: string; name?: string; request?: TokenRequest; options?: Omit<SignInOptions, 'onProgress' | 'signal'> }[] = [];
+  signInAborted = false;
+  /** When set, signIn waits for this before finishing. */
+  signInGate: Promise<void> | undefined;
+
+  add(name: string, extra: Partial<FakeAccount> & { git?: { hosts: string[]; username: string } } = {}): void {
+    const config = {
+      name,
+      provider: { issuer: 'https://issuer.example' },
+      client: { id: 'client', auth: 'none' as const },
+      grant: 'client_credentials' as const,
+      scopes: ['read'],
+      allowLegacy: false,
+      approval: 'auto' as const,
+      ...(extra.git === undefined ? {} : { git: extra.git }),
+    };
+    this.accounts.set(name, {
+      summary: { config, name, grant: config.grant, status: 'ok', expiresAt: extra.token?.expiresAt, scopes: ['read'], hasRefreshToken: true },
+      ...extra,
+    });
+  }
+
+  private get(name: string): FakeAccount {
+    const account = this.accounts.get(name);
+    if (account === undefined) throw new BrokerError('ACCOUNT_NOT_FOUND', `No account named ${name}.`, { account: name });
+    return account;
+  }
+
+  listAccounts(): AccountSummary[] {
+    return [...this.accounts.values()].map((a) => a.summary);
+  }
+  getAccount(name: string): AccountSummary {
+    return this.get(name).summary;
+  }
+  async addAccount(input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary> {
+    this.calls.push({ method: 'addAccount', name: input.name });
+    if (this.accounts.has(input.name)) throw new BrokerError('ACCOUNT_EXISTS', `${input.name} exists.`);
+    if (secrets?.clientSecret === 'bad') throw new BrokerError('CONFIG_INVALID', 'bad secret');
+    this.add(input.name);
+    return this.get(input.name).summary;
+  }
+  async updateAccount(name: string): Promise<AccountSummary> {
+    return this.get(name).summary;
+  }
+  async removeAccount(name: string): Promise<void> {
+    this.get(name);
+    this.calls.push({ method: 'removeAccount', name });
+    this.accounts.delete(name);
+  }
+  async getToken(name: string, request?: TokenRequest): Promise<TokenHandout> {
+    this.calls.push({ method: 'getToken', name, ...(request === undefined ? {} : { request }) });
+    const account = this.get(name);
+    if (account.error !== undefined) throw account.error;
+    if (account.token === undefined) throw new BrokerError('NEEDS_LOGIN', `Sign in to ${name} first.`, { account: name });
+    return account.token;
+  }
+  async refresh(name: string, request?: TokenRequest): Promise<TokenHandout> {
+    this.calls.push({ method: 'refresh', name, ...(request === undefined ? {} : { request }) });
+    return this.getToken(name, request);
+  }
+  async signIn(name: string, options: SignInOptions = {}): Promise<void> {
+    this.get(name);
+    const { onProgress, signal, ...rest } = options;
+    this.calls.push({ method: 'signIn', name, options: rest });
+    onProgress?.({ account: name, phase: 'starting' });
+    onProgress?.({ account: name, phase: 'waiting_for_browser', url: 'https://issuer.example/authorize?x=1' });
+    if (this.signInGate !== undefined) {
+      await Promise.race([
+        this.signInGate,
+        new Promise<void>((_, reject) =>
+          signal?.addEventListener('abort', () => {
+            this.signInAborted = true;
+            reject(new BrokerError('CANCELLED', 'Sign-in cancelled.'));
+          }),
+        ),
+      ]);
+    }
+    if (options.username !== undefined && options.password !== 'right') {
+      throw new BrokerError('OAUTH_ERROR', 'The provider refused the sign-in.', { oauthError: 'invalid_grant' });
+    }
+    onProgress?.({ account: name, phase: 'done' });
+  }
+  cancelSignIn(): boolean {
+    return true;
+  }
+  async logout(name: string): Promise<void> {
+    this.calls.push({ method: 'logout', name });
+    const account = this.get(name);
+    delete account.token;
+  }
+  tokenDetails(): undefined {
+    return undefined;
+  }
+  auditLog(): [] {
+    return [];
+  }
+  on(): () => void {
+    return () => {};
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,173 @@
+/**
+ * Runs the real `token-broker` CLI for integration tests: built with esbuild exactly like
+ * scripts/build.mjs builds dist/cli (code-split ESM, keytar external), but into a private
+ * directory per test process, so a concurrent `npm run build` (which empties dist/) cannot pull
+ * the files from under a running broker. `serve` runs as a real child process on a temp data
+ * directory and socket; with the Secret Service of with-secret-service.mjs it uses the real keyring.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+let built: Promise<string> | undefined;
+
+/** Builds the CLI once per test process; resolves to the entry file. */
+export function cliPath(): Promise<string> {
+  if (process.env.TOKEN_BROKER_IT_CLI) return Promise.resolve(process.env.TOKEN_BROKER_IT_CLI);
+  built ??= (async () => {
+    // Inside node_modules so `keytar` (external) resolves from the bundle like it does from dist/.
+    const outdir = join(root, 'node_modules/.cache/token-broker-it', `${process.pid}-${Date.now()}`);
+    const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
+    await build({
+      absWorkingDir: root,
+      entryPoints: { 'token-broker': 'main/cli/token-broker.ts' },
+      outdir,
+      bundle: true,
+      splitting: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: ['keytar'],
+      chunkNames: 'chunks/[name]-[hash]',
+      logLevel: 'error',
+      define: { __TOKEN_BROKER_VERSION__: JSON.stringify(version) },
+      banner: {
+        js: "#!/usr/bin/env node\nimport { createRequire as __tbCreateRequire } from 'node:module';\nconst require = __tbCreateRequire(import.meta.url);",
+      },
+    });
+    // 'exit' handlers must be synchronous.
+    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
+    return join(outdir, 'token-broker.js');
+  })();
+  return built;
+}
+
+export interface Sandbox {
+  dir: string;
+  home: string;
+  socketPath: string;
+  env: NodeJS.ProcessEnv;
+  cleanup(): Promise<void>;
+}
+
+/** A temp data directory and socket path, and the environment that points the CLI at them. */
+export async function createSandbox(): Promise<Sandbox> {
+  const dir = await mkdtemp(join(tmpdir(), 'tb-it-'));
+  const home = join(dir, 'home');
+  const socketPath = join(dir, 'run', 'broker.sock');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TOKEN_BROKER_HOME: home,
+    TOKEN_BROKER_SOCKET: socketPath,
+    NO_PROXY: '127.0.0.1,localhost',
+    no_proxy: '127.0.0.1,localhost',
+    HTTP_PROXY: '',
+    HTTPS_PROXY: '',
+    http_proxy: '',
+    https_proxy: '',
+    // A browser must never pop up from a test: the opener finds nothing to run.
+    BROWSER: 'true',
+    DISPLAY: '',
+  };
+  delete env.TOKEN_BROKER_PASSPHRASE_FILE;
+  return { dir, home, socketPath, env, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface Running {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match of `pattern` in stderr (waits for more output). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function startCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Running> {
+  const child = spawn(process.execPath, [await cliPath(), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const waiters = new Set<() => void>();
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+    for (const wake of waiters) wake();
+  });
+  if (stdin !== undefined) child.stdin?.end(stdin);
+  else child.stdin?.end();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      for (const wake of waiters) wake();
+      resolve({ code, signal });
+    });
+  });
+  let done = false;
+  void exited.then(() => (done = true));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForStderr(pattern, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const match = pattern.exec(err);
+          if (match) {
+            cleanup();
+            resolve(match);
+          } else if (done) {
+            cleanup();
+            reject(new Error(`process exited before ${pattern} appeared on stderr:\n${err}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`timed out waiting for ${pattern} on stderr:\n${err}`));
+        }, timeoutMs);
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a CLI command to completion. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<CliResult> {
+  const running = await startCli(args, env, stdin);
+  const { code } = await running.exited;
+  return { code, stdout: running.stdout(), stderr: running.stderr() };
+}
+
+export interface BrokerProcess extends Running {
+  socketPath: string;
+  /** SIGTERM and wait; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `token-broker serve` and waits until it listens. */
+export async function startServe(sandbox: Sandbox, extraEnv: NodeJS.ProcessEnv = {}): Promise<BrokerProcess> {
+  const running = await startCli(['serve'], { ...sandbox.env, ...extraEnv });
+  await running.waitForStderr(/\[serve\] listening on (.+)\n/, 30_000);
+  return {
+    ...running,
+    socketPath: sandbox.socketPath,
+    async stop() {
+      if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGTERM');
+      return (await running.exited).code;
+    },
+  };
+}

@@ -1,0 +1,304 @@
+import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('electron', () => import('../../support/electron-fake.js'));
+
+import { createKeytarSecretStore } from '../../../main/core/vault/keychain.js';
+import { openVault } from '../../../main/core/vault/index.js';
+import { IPC_INVOKE_CHANNELS } from '../../../main/ipc/contract.js';
+import { BrokerError } from '../../../main/core/errors.js';
+import { startApp } from '../../../main/electron/main.js';
+import { CONTENT_SECURITY_POLICY } from '../../../main/electron/window.js';
+import { fake, FakeBrowserWindow, resetElectronFake } from '../../support/electron-fake.js';
+import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
+import { bootApp, clientCredentialsDraft, DIST_DIR, PAGE_URL, REPO_ROOT, socketGet, type Booted } from '../support/app-harness.js';
+
+let server: AuthServer;
+let booted: Booted | undefined;
+
+beforeAll(async () => {
+  server = await startAuthServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(() => {
+  resetElectronFake();
+});
+afterEach(async () => {
+  await booted?.dispose();
+  booted = undefined;
+});
+
+const mainWindow = (): FakeBrowserWindow => {
+  const window = fake.windows[0];
+  if (window === undefined) throw new Error('no window');
+  return window;
+};
+
+describe('the window', () => {
+  it('is created with the secure webPreferences and loads only the app page', async () => {
+    booted = await bootApp();
+    const window = mainWindow();
+    expect(window.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      preload: join(DIST_DIR, 'preload/index.cjs'),
+    });
+    expect(window.loadedFile).toBe(join(DIST_DIR, 'renderer/index.html'));
+    expect(window.loadedUrl).toBeUndefined();
+    await new Promise((r) => setImmediate(r));
+    expect(window.webContents.getURL()).toBe(PAGE_URL);
+  });
+
+  it('sends a strict CSP header, and the page carries the same policy as a meta tag', async () => {
+    booted = await bootApp();
+    const headers = await fake.session.receiveHeaders(PAGE_URL, { 'Content-Type': ['text/html'] });
+    expect(headers['Content-Security-Policy']).toEqual([CONTENT_SECURITY_POLICY]);
+    expect(headers['Content-Type']).toEqual(['text/html']);
+    expect(CONTENT_SECURITY_POLICY).toContain("default-src 'none'");
+    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
+    const html = await readFile(join(REPO_ROOT, 'renderer/index.html'), 'utf8');
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
+    expect(meta).toBeDefined();
+    // Same policy; frame-ancestors only works as a header, so the meta tag leaves it out.
+    expect(`${meta}; frame-ancestors 'none'`).toBe(CONTENT_SECURITY_POLICY);
+    expect(meta).not.toContain('unsafe');
+  });
+
+  it('blocks navigation, redirects, window.open and webviews, also in web contents created later', async () => {
+    booted = await bootApp();
+    const contents = mainWindow().webContents;
+    expect(contents.navigate('https://evil.example/')).toBe(false);
+    expect(contents.redirect('https://evil.example/')).toBe(false);
+    expect(contents.openWindow('https://evil.example/')).toBe(false);
+    expect(contents.attachWebview('https://evil.example/')).toBe(false);
+    const other = new FakeBrowserWindow({});
+    expect(other.webContents.navigate('https://evil.example/')).toBe(false);
+    expect(other.webContents.openWindow('https://evil.example/')).toBe(false);
+  });
+
+  it('denies every permission request and check', async () => {
+    booted = await bootApp();
+    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
+      await expect(fake.session.requestPermission(permission)).resolves.toBe(false);
+      expect(fake.session.checkPermission(permission)).toBe(false);
+    }
+  });
+
+  it('sends broker events to our window only', async () => {
+    booted = await bootApp();
+    const other = new FakeBrowserWindow({});
+    await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
+    expect(mainWindow().webContents.sent.map((m) => m.channel)).toContain('broker-event:accountsChanged');
+    expect(other.webContents.sent).toEqual([]);
+  });
+
+  it('hides on close and keeps serving the token API', async () => {
+    booted = await bootApp();
+    const window = mainWindow();
+    window.close();
+    expect(window.isDestroyed()).toBe(false);
+    expect(window.isVisible()).toBe(false);
+    const health = await socketGet(booted.app.daemon.socketPath, '/v1/health');
+    expect(health.status).toBe(200);
+  });
+});
+
+describe('IPC binding', () => {
+  it('has a handler for every contract channel and nothing else', async () => {
+    booted = await bootApp();
+    expect([...fake.ipcMain.handlers.keys()].sort()).toEqual(Object.values(IPC_INVOKE_CHANNELS).sort());
+  });
+
+  it('refuses foreign senders without calling the handler', async () => {
+    booted = await bootApp();
+    await booted.ok('addAccount', clientCredentialsDraft(server, 'keep'));
+    const channel = IPC_INVOKE_CHANNELS.removeAccount;
+    const denied = { ok: false, error: { code: 'DENIED', message: expect.any(String) } };
+    // Another URL in our main frame (e.g. after a navigation that slipped through).
+    expect(await fake.ipcMain.invoke(channel, 'https://evil.example/', 'keep')).toEqual(denied);
+    expect(await fake.ipcMain.invoke(channel, 'file:///tmp/other.html', 'keep')).toEqual(denied);
+    // The right URL, but from a subframe.
+    const contents = mainWindow().webContents;
+    const iframe = contents.mainFrame.addChildFrame(PAGE_URL);
+    expect(await fake.ipcMain.invokeFrom(channel, { sender: contents, frame: iframe }, 'keep')).toEqual(denied);
+    // The right URL in another window's main frame.
+    const other = new FakeBrowserWindow({});
+    await other.loadURL(PAGE_URL);
+    expect(await fake.ipcMain.invokeFrom(channel, { sender: other.webContents, frame: other.webContents.mainFrame }, 'keep')).toEqual(denied);
+    // No frame at all (it went away).
+    expect(await fake.ipcMain.invokeFrom(channel, { sender: contents, frame: null }, 'keep')).toEqual(denied);
+    // Nothing happened.
+    const accounts = await booted.ok('listAccounts');
+    expect(accounts.map((a) => a.name)).toEqual(['keep']);
+  });
+
+  it('accepts the page URL with a fragment (client-side routing)', async () => {
+    booted = await bootApp();
+    const result = await fake.ipcMain.invoke(IPC_INVOKE_CHANNELS.listAccounts, `${PAGE_URL}#/settings`);
+    expect(result).toEqual({ ok: true, value: [] });
+  });
+
+  it('refuses bad input with INVALID_REQUEST and no side effects', async () => {
+    booted = await bootApp();
+    await booted.ok('addAccount', clientCredentialsDraft(server, 'keep'));
+    const bad: Array<[string, unknown[]]> = [
+      ['removeAccount', [42]],
+      ['removeAccount', ['../../etc']],
+      ['removeAccount', ['keep', 'extra']],
+      ['removeAccount', []],
+      ['addAccount', [{ ...clientCredentialsDraft(server, 'x'), unexpected: true }]],
+      ['addAccount', [{ ...clientCredentialsDraft(server, 'x'), grant: 'magic' }]],
+      ['addAccount', [{ ...clientCredentialsDraft(server, 'x'), issuer: 'javascript:alert(1)' }]],
+      ['updateAccount', ['keep', null]],
+      ['answerApproval', ['id', 'forever']],
+      ['updateSettings', [{ tcpListener: { enabled: true, port: 70_000 } }]],
+      ['auditLog', [{ limit: -1 }]],
+      ['signIn', ['keep', { username: 'u' }]],
+    ];
+    for (const [channel, args] of bad) {
+      const result = await fake.ipcMain.invoke(`broker:${channel}`, PAGE_URL, ...args);
+      expect(result, channel).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
+    }
+    const accounts = await booted.ok('listAccounts');
+    expect(accounts.map((a) => a.name)).toEqual(['keep']);
+    expect((await booted.ok('getSettings')).tcpListener.enabled).toBe(false);
+  });
+});
+
+describe('startup failure', () => {
+  it('explains a broker that cannot start (no keychain) and exits 1 without a window', async () => {
+    const running = await startApp({
+      dataDir: '/nonexistent',
+      argv: [],
+      startDaemon: () =>
+        Promise.reject(new BrokerError('KEYCHAIN_UNAVAILABLE', 'No keychain is reachable. Start a Secret Service or set TOKEN_BROKER_PASSPHRASE_FILE.')),
+    });
+    expect(running).toBeUndefined();
+    expect(fake.app.exitCode).toBe(1);
+    expect(fake.dialog.errorBoxes).toEqual([
+      { title: 'Token Broker could not start', content: expect.stringContaining('KEYCHAIN_UNAVAILABLE') },
+    ]);
+    expect(fake.windows).toHaveLength(0);
+  });
+});
+
+describe('single instance', () => {
+  it('quits at once when another instance holds the lock', async () => {
+    fake.app.singleInstanceLock = false;
+    const running = await startApp({ dataDir: '/nonexistent', argv: [] });
+    expect(running).toBeUndefined();
+    expect(fake.app.quitCalls).toBe(1);
+    expect(fake.windows).toHaveLength(0);
+    expect(fake.ipcMain.handlers.size).toBe(0);
+  });
+
+  it('shows and focuses the window when a second instance starts', async () => {
+    booted = await bootApp();
+    const window = mainWindow();
+    window.hide();
+    window.minimize();
+    const focusBefore = window.focusCount;
+    fake.app.launchSecondInstance(['token-broker']);
+    expect(window.isVisible()).toBe(true);
+    expect(window.isMinimized()).toBe(false);
+    expect(window.focusCount).toBe(focusBefore + 1);
+  });
+
+  it('starts hidden in the tray when launched at login', async () => {
+    booted = await bootApp({ argv: ['electron', '.', '--hidden'] });
+    await new Promise((r) => setImmediate(r));
+    expect(mainWindow().isVisible()).toBe(false);
+  });
+});
+
+describe('quit', () => {
+  it('closes the socket, flushes the vault, then exits', async () => {
+    booted = await bootApp();
+    const { socketPath } = booted.app.daemon;
+    await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
+    await booted.ok('refresh', 'ci');
+    expect((await socketGet(socketPath, '/v1/health')).status).toBe(200);
+
+    await booted.app.quit();
+    expect(fake.app.exitCode).toBe(0);
+
+    const error = await new Promise<NodeJS.ErrnoException>((resolve) => {
+      const socket = connect(socketPath);
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve(Object.assign(new Error('connected'), { code: 'CONNECTED' }));
+      });
+      socket.on('error', resolve);
+    });
+    expect(['ECONNREFUSED', 'ENOENT']).toContain(error.code);
+
+    // The vault on disk (not memory) holds what was written before quitting.
+    const vault = await openVault({ dataDir: booted.home, secretStore: createKeytarSecretStore() });
+    try {
+      const secrets = vault.get('ci');
+      expect(secrets?.clientSecret).toBe(server.clients.basic.clientSecret);
+      expect(secrets?.tokens?.accessToken).toEqual(expect.any(String));
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it('a quit while a window close is attempted still shuts down cleanly once', async () => {
+    booted = await bootApp();
+    fake.app.quit();
+    fake.app.quit();
+    await booted.app.quit();
+    expect(fake.app.exitCode).toBe(0);
+    expect(fake.ipcMain.handlers.size).toBe(0);
+    expect(fake.trays[0]?.destroyed).toBe(true);
+  });
+});
+
+describe('TCP listener', () => {
+  it('runs after a restart once enabled, and its key (copied via the clipboard) opens it', async () => {
+    const first = await bootApp();
+    const enabled = await first.ok('updateSettings', { tcpListener: { enabled: true, port: 0 } });
+    expect(enabled.restartRequired).toBe(true);
+    await first.ok('addAccount', clientCredentialsDraft(server, 'ci'));
+    await first.stop();
+
+    resetElectronFake();
+    booted = await bootApp({}, { home: first.home });
+    const settings = await booted.ok('getSettings');
+    expect(settings.tcpListener.enabled).toBe(true);
+    expect(settings.tcpListener.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(settings.restartRequired).toBeUndefined();
+    const copied = await booted.ok('copyTcpKey');
+    expect(Object.keys(copied)).toEqual(['clearsAt']);
+    const key = fake.clipboard.text;
+    const port = booted.app.daemon.api.tcpAddress?.port;
+    const authorized = await fetch(`http://127.0.0.1:${port}/v1/accounts/ci/token`, { headers: { authorization: `Bearer ${key}` } });
+    expect(authorized.status).toBe(200);
+    const anonymous = await fetch(`http://127.0.0.1:${port}/v1/accounts/ci/token`);
+    expect(anonymous.status).toBe(401);
+    // A new key is written at once but the running listener keeps the old one until restart.
+    expect((await booted.ok('regenerateTcpKey')).restartRequired).toBe(true);
+  });
+});
+
+describe('start at login', () => {
+  it('follows the setting and remembers it in config.json', async () => {
+    booted = await bootApp();
+    expect(fake.app.loginItemSettings.openAtLogin).toBe(false);
+    const settings = await booted.ok('updateSettings', { startAtLogin: true });
+    expect(settings.startAtLogin).toBe(true);
+    expect(fake.app.loginItemSettings).toEqual({ openAtLogin: true, args: ['--hidden'] });
+    const config = JSON.parse(await readFile(join(booted.home, 'config.json'), 'utf8')) as { settings: { startAtLogin: boolean } };
+    expect(config.settings.startAtLogin).toBe(true);
+  });
+});
