@@ -3,13 +3,15 @@
  * Never a token (entries have no field that could hold one, and client names are truncated).
  *
  * Kept in a bounded in-memory ring (what `auditLog()` answers from) and appended as JSON lines to
- * a 0600 file. File writes are batched off the hot path: `record()` only pushes to arrays; one
- * append per event-loop turn writes everything recorded since. The file is bounded: when the next
+ * a 0600 file. File writes are batched off the hot path: `record()` only pushes to arrays, and a
+ * single writer drains them — one write in flight at a time on a file handle kept open, taking
+ * everything recorded while the previous write ran. Under sustained load batches grow instead of
+ * queueing, so memory stays bounded by what one write takes. The file is bounded: when the next
  * batch would take it past `maxBytes` it is renamed to `<file>.1` (replacing the previous old
  * file) and started anew, so each holds at most `maxBytes`.
  */
 import { chmodSync, readFileSync, statSync } from 'node:fs';
-import { appendFile, rename } from 'node:fs/promises';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../ports.js';
 import type { AuditEntry } from './types.js';
 
@@ -83,7 +85,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let count = 0;
   let pending: string[] = [];
   let fileBytes = 0;
-  let writing: Promise<void> = Promise.resolve();
+  let handle: FileHandle | undefined;
+  let draining: Promise<void> | undefined;
   let flushScheduled = false;
   let closed = false;
 
@@ -95,6 +98,17 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       ring[start] = entry;
       start = (start + 1) % capacity;
     }
+  }
+
+  async function append(path: string, chunk: string): Promise<void> {
+    handle ??= await open(path, 'a', 0o600);
+    await handle.write(chunk);
+  }
+
+  async function closeHandle(): Promise<void> {
+    const current = handle;
+    handle = undefined;
+    await current?.close();
   }
 
   async function writeBatch(lines: string[]): Promise<void> {
@@ -115,11 +129,12 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         const line = lines[i] as string;
         const size = Buffer.byteLength(line);
         if (fileBytes + chunkBytes + size > maxBytes) {
-          if (chunkBytes > 0) await appendFile(file, chunk, { mode: 0o600 });
+          if (chunkBytes > 0) await append(file, chunk);
           fileBytes += chunkBytes;
           chunk = '';
           chunkBytes = 0;
           if (fileBytes > 0) {
+            await closeHandle();
             await rename(file, `${file}.1`);
             fileBytes = 0;
           }
@@ -127,9 +142,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         chunk += line;
         chunkBytes += size;
       }
-      if (chunkBytes > 0) await appendFile(file, chunk, { mode: 0o600 });
+      if (chunkBytes > 0) await append(file, chunk);
       fileBytes += chunkBytes;
     } catch (error) {
+      await closeHandle().catch(() => undefined);
       logger.warn(`[audit] could not write the audit file: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
     }
   }
@@ -143,11 +159,20 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     });
   }
 
+  /** Resolves once everything recorded before the call (and during the drain) is written. */
   function flush(): Promise<void> {
-    const lines = pending;
-    pending = [];
-    writing = writing.then(() => writeBatch(lines));
-    return writing;
+    draining ??= (async () => {
+      try {
+        while (pending.length > 0) {
+          const lines = pending;
+          pending = [];
+          await writeBatch(lines);
+        }
+      } finally {
+        draining = undefined;
+      }
+    })();
+    return draining;
   }
 
   /**
@@ -199,6 +224,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     async close() {
       await flush();
       closed = true;
+      await closeHandle();
     },
   };
 }
