@@ -44,7 +44,7 @@ ${ENV}
           --client-id ID [--client-secret-stdin] [--auth basic|post|private_key_jwt|none] [--key-id KID]
           --grant authorization_code|client_credentials|device_code|password|implicit
           [--scope "a b"] [--redirect-uri URI] [--allow-legacy] [--approval auto|ask]
-          [--git-host HOST]... [--git-username NAME]
+          [--git-host HOST]... [--git-username NAME] [--param KEY=VALUE]...
 
   --issuer URL                 discover endpoints (OpenID Connect Discovery / RFC 8414)
   --client-secret-stdin        read the client secret from stdin (one trailing newline stripped);
@@ -56,6 +56,8 @@ ${ENV}
   --git-host HOST              use this account for git on HOST (repeatable; HOST/PATH to scope
                                to a path with credential.useHttpPath)
   --git-username NAME          username git sends with the token (default: oauth2)
+  --param KEY=VALUE            extra authorization request parameter (repeatable), e.g.
+                               access_type=offline for Google, audience=API for Auth0
 `,
   'account list': `usage: token-broker account list [--json]
 

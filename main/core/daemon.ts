@@ -5,11 +5,17 @@
  *
  * Start order: private data directory → config → keychain + vault → HTTP client → broker → API.
  * `close()` undoes it in reverse, and a failure half-way closes what was already open.
+ *
+ * The TCP listener is optional and follows the settings while the daemon runs
+ * ({@link BrokerDaemon.applyTcpListener}). A listener that cannot start (port taken, key file
+ * readable by others) is logged and left off rather than keeping the broker from serving its socket.
  */
 import { join } from 'node:path';
 import { openConfigStore, type ConfigStore } from './accounts/config-store.js';
+import type { Settings } from './accounts/model.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { createBroker } from './broker/index.js';
+import { toBrokerError } from './errors.js';
 import type { ApprovalPort, BrokerService } from './broker/types.js';
 import { ensurePrivateDir } from './data-dir.js';
 import { createHttpClient } from './oauth/index.js';
@@ -34,6 +40,15 @@ export interface BrokerDaemon {
   configStore: ConfigStore;
   api: ApiServer;
   socketPath: string;
+  /** The TCP listener's 0600 bearer key file (`<dataDir>/api-key`). */
+  tcpKeyFile: string;
+  /**
+   * Brings the running TCP listener in line with `tcp`: starts, stops or re-binds it on
+   * 127.0.0.1, and re-reads the key file, so call it after regenerating the key too. The Unix
+   * socket keeps serving throughout. Rejects (BrokerError) when the listener cannot start.
+   */
+  applyTcpListener(tcp: Settings['tcpListener']): Promise<void>;
+  /** Closes the socket and the TCP listener, then the broker and vault. */
   close(): Promise<void>;
 }
 
@@ -74,18 +89,21 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
   }
 
   const socketPath = defaultSocketPath(dataDir, env);
-  const { tcpListener } = configStore.get().settings;
+  const tcpKeyFile = join(dataDir, API_KEY_FILE);
   let api: ApiServer;
   try {
-    api = await startApiServer({
-      broker,
-      socketPath,
-      logger,
-      ...(tcpListener.enabled ? { tcp: { port: tcpListener.port, keyFile: join(dataDir, API_KEY_FILE) } } : {}),
-    });
+    api = await startApiServer({ broker, socketPath, logger });
   } catch (error) {
     await broker.close();
     throw error;
+  }
+  const applyTcpListener = (tcp: Settings['tcpListener']): Promise<void> =>
+    api.setTcpListener(tcp.enabled ? { port: tcp.port, keyFile: tcpKeyFile } : undefined);
+  try {
+    await applyTcpListener(configStore.get().settings.tcpListener);
+  } catch (error) {
+    const { code, message } = toBrokerError(error);
+    logger.warn(`[daemon] TCP listener not started (${code}): ${message}`);
   }
 
   let closing: Promise<void> | undefined;
@@ -94,6 +112,8 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
     configStore,
     api,
     socketPath,
+    tcpKeyFile,
+    applyTcpListener,
     close() {
       closing ??= (async () => {
         await api.close();

@@ -48,7 +48,7 @@ export interface AppDeps {
   presets?: readonly PresetView[];
   presetProvider?: PresetProviderFn;
   discover?: (issuer: string) => Promise<DiscoveryCheck>;
-  /** TCP listener key file; default <dataDir>/api-key (the daemon's API_KEY_FILE). */
+  /** TCP listener key file; default the daemon's (<dataDir>/api-key). */
   tcpKeyFile?: string;
   clock?: TimerClock;
   logger?: Logger;
@@ -145,7 +145,8 @@ export async function startApp(deps: AppDeps = {}): Promise<RunningApp | undefin
     clipboard,
     openExternal,
     loginItem,
-    tcpKey: createTcpKeyFile(deps.tcpKeyFile ?? join(dataDir, core.API_KEY_FILE)),
+    // The file the running listener reads its key from: "Regenerate key" must replace that one.
+    tcpKey: createTcpKeyFile(deps.tcpKeyFile ?? daemon.tcpKeyFile),
   };
   const handlers = createIpcHandlers({
     appVersion: safeAppVersion(),
@@ -158,7 +159,12 @@ export async function startApp(deps: AppDeps = {}): Promise<RunningApp | undefin
     desktop,
     approvals,
     urls,
-    api: { socketPath: daemon.socketPath, tcpAddress: () => daemon.api.tcpAddress },
+    api: {
+      socketPath: daemon.socketPath,
+      tcpAddress: () => daemon.api.tcpAddress,
+      // Settings and "Regenerate key" apply to the running listener: no restart.
+      applyTcpListener: (tcp) => daemon.applyTcpListener(tcp),
+    },
     clock,
     clipboardGuard,
   });

@@ -212,9 +212,15 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlerTable {
       if (patch.startAtLogin !== undefined && patch.startAtLogin !== before.startAtLogin) {
         desktop.loginItem.set(updated.settings.startAtLogin);
       }
-      const tcp = updated.settings.tcpListener;
-      if (tcp.enabled !== before.tcpListener.enabled || tcp.port !== before.tcpListener.port) {
-        await api.applyTcpListener?.(tcp);
+      // Applied even when unchanged: that retries a listener that could not start (port was taken).
+      if (patch.tcpListener !== undefined && api.applyTcpListener !== undefined) {
+        try {
+          await api.applyTcpListener(updated.settings.tcpListener);
+        } catch (error) {
+          // The running listener is still the old one: keep the saved setting in step with it.
+          await configStore.update((config) => ({ ...config, settings: { ...config.settings, tcpListener: before.tcpListener } }));
+          throw error;
+        }
       }
       return settingsView();
     }),

@@ -46,7 +46,7 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get, api) 
     const result = await api.regenerateTcpKey();
     if (result.ok) {
       set({ settings: result.value });
-      get().announce('New key generated. Scripts using the old key must be updated.', 'success');
+      get().announce('New key in effect: the old key is refused from now on.', 'success');
     } else get().announce(explainError(result.error), 'error');
   },
 });

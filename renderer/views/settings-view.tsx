@@ -120,7 +120,7 @@ function TcpCard({ settings }: { settings: Settings }) {
           void update({ tcpListener: value === null ? { enabled: on } : { enabled: on, port: value } });
         }}
         label="Listen on 127.0.0.1"
-        description="For tools that cannot use a Unix socket. Every request needs the bearer key; requests from web pages are refused."
+        description="For tools that cannot use a Unix socket. Changes apply at once. Every request needs the bearer key; requests from web pages are refused."
       />
       <form className="input-row input-row--port" onSubmit={applyPort} noValidate>
         <label htmlFor="tcp-port" className="field__label">
@@ -138,17 +138,7 @@ function TcpCard({ settings }: { settings: Settings }) {
         <button type="submit" className="button button--small">
           Apply
         </button>
-        {enabled ? (
-          <span className="muted small" data-testid="tcp-state">
-            {settings.tcpListener.address === undefined ? (
-              'Starts listening the next time the broker starts.'
-            ) : (
-              <>
-                Listening on <code>{settings.tcpListener.address}</code>
-              </>
-            )}
-          </span>
-        ) : null}
+        {enabled ? <TcpState settings={settings} /> : null}
       </form>
       <p className="hint">Port 0 picks a free port. The key lives in a 0600 file and is only ever copied, never shown.</p>
       {portError === null ? null : (
@@ -177,10 +167,28 @@ function TcpCard({ settings }: { settings: Settings }) {
             void regenerate();
           }}
         >
-          Scripts using the current key stop working until they get the new one.
+          The current key stops working at once: scripts using it need the new one.
         </ConfirmDialog>
       ) : null}
     </section>
+  );
+}
+
+/** What the running listener does now; changes apply at once unless the broker says otherwise. */
+function TcpState({ settings }: { settings: Settings }) {
+  const { address } = settings.tcpListener;
+  return (
+    <span className="muted small" data-testid="tcp-state" aria-live="polite">
+      {address !== undefined ? (
+        <>
+          Listening on <code>{address}</code>
+        </>
+      ) : settings.restartRequired === true ? (
+        'Starts listening the next time the broker starts.'
+      ) : (
+        'Not listening: the port could not be opened. Choose another port, or 0 for any free one.'
+      )}
+    </span>
   );
 }
 

@@ -245,7 +245,11 @@ describe('renderer in Chromium over the real broker', () => {
     await page.getByRole('switch', { name: 'Listen on 127.0.0.1' }).click();
     await page.getByTestId('tcp-state').waitFor();
     expect(await page.getByRole('switch', { name: 'Listen on 127.0.0.1' }).isChecked()).toBe(true);
+    // Live: the broker is listening before the page says so, no restart.
+    expect(await page.getByTestId('tcp-state').textContent()).toBe(`Listening on 127.0.0.1:${bridge.daemon.api.tcpAddress?.port}`);
     await page.getByRole('switch', { name: 'Listen on 127.0.0.1' }).click();
+    await page.getByTestId('tcp-state').waitFor({ state: 'detached' });
+    expect(bridge.daemon.api.tcpAddress).toBeUndefined();
     await shoot('settings');
   });
 

@@ -5,6 +5,8 @@
  * format and through exec, kubectl and git, sign-out revoking at the provider, and a restart.
  */
 import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer, type AuthServer } from '../support/auth-server.js';
 import { call } from '../core/api/support/http.js';
@@ -72,6 +74,28 @@ describe('token-broker CLI against a real broker and provider', () => {
     const { clientId, privateKeyPem, keyId } = server.clients.jwt;
     await add('jwt', ['--issuer', server.issuer, '--client-id', clientId, '--auth', 'private_key_jwt', '--key-id', keyId, '--client-secret-stdin', '--grant', 'client_credentials'], `${privateKeyPem}\n`);
     expect((await server.introspect((await token('jwt')).trim())).active).toBe(true);
+  });
+
+  it('--param sets extra authorization request parameters; protocol parameters are refused', async () => {
+    const { clientId, clientSecret } = server.clients.basic;
+    const base = ['--issuer', server.issuer, '--client-id', clientId, '--client-secret-stdin', '--grant', 'client_credentials'];
+    await add('aud', [...base, '--param', 'audience=https://api.example.test', '--param', 'resource_hint=a=b'], clientSecret);
+    const config = JSON.parse(await readFile(join(sandbox.home, 'config.json'), 'utf8')) as {
+      accounts: { name: string; provider: { extraParams?: Record<string, string> } }[];
+    };
+    expect(config.accounts.find((a) => a.name === 'aud')?.provider.extraParams).toEqual({
+      audience: 'https://api.example.test',
+      resource_hint: 'a=b',
+    });
+    expect((await server.introspect((await token('aud')).trim())).active).toBe(true);
+
+    const malformed = await cli(['account', 'add', 'bad1', ...base, '--param', 'novalue'], clientSecret);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('--param takes KEY=VALUE');
+    const reserved = await cli(['account', 'add', 'bad2', ...base, '--param', 'client_id=evil'], clientSecret);
+    expect(reserved.code).not.toBe(0);
+    expect(reserved.stderr).toContain('client_id');
+    expect((await api('GET', '/v1/accounts')).text).not.toContain('bad2');
   });
 
   it('authorization code + PKCE: login --no-browser prints the URL, exits 0 once signed in', async () => {

@@ -55,6 +55,7 @@ async function add(args: string[]): Promise<number> {
       approval: { type: 'string', default: 'auto' },
       'git-host': { type: 'string', multiple: true },
       'git-username': { type: 'string' },
+      param: { type: 'string', multiple: true },
     },
     { min: 1, max: 1, names: 'the account NAME' },
   );
@@ -86,7 +87,7 @@ async function add(args: string[]): Promise<number> {
     if (auth === 'private_key_jwt') secrets.privateKeyPem = secret;
     else secrets.clientSecret = secret;
   }
-  const provider = Object.fromEntries(
+  const provider: Record<string, unknown> = Object.fromEntries(
     [
       ['issuer', v.issuer],
       ['authorizationEndpoint', v['authorization-endpoint']],
@@ -95,6 +96,8 @@ async function add(args: string[]): Promise<number> {
       ['revocationEndpoint', v['revocation-endpoint']],
     ].filter(([, value]) => value !== undefined),
   );
+  const extraParams = parseExtraParams(v.param ?? [], cmd);
+  if (extraParams !== undefined) provider.extraParams = extraParams;
   const gitHosts = v['git-host'] ?? [];
   const account = {
     name,
@@ -113,6 +116,22 @@ async function add(args: string[]): Promise<number> {
   const next = created.grant === 'client_credentials' ? `token-broker token ${name}` : `token-broker login ${name}`;
   process.stderr.write(`Added account ${name} (${created.grant}). Next: ${next}\n`);
   return EXIT.ok;
+}
+
+/**
+ * `--param KEY=VALUE` (repeatable): extra authorization request parameters such as Google's
+ * `access_type=offline` or Auth0's `audience`. Which names are allowed is the broker's call
+ * (the account model refuses protocol parameters); here only the shape is checked.
+ */
+function parseExtraParams(pairs: string[], cmd: string): Record<string, string> | undefined {
+  if (pairs.length === 0) return undefined;
+  const params: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw usageError(`--param takes KEY=VALUE, got '${pair.slice(0, 64)}'.`, cmd);
+    params[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return params;
 }
 
 async function list(args: string[]): Promise<number> {

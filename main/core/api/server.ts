@@ -9,48 +9,25 @@
  *
  * @see RFC 9112 (HTTP/1.1), DESIGN.md "The local token API"
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { chmod, unlink } from 'node:fs/promises';
 import type { BrokerService } from '../broker/types.js';
 import { BrokerError } from '../errors.js';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.js';
-import { createRouter, sendError, type AdminPort } from './routes.js';
+import { closeServer, DEFAULT_API_LIMITS, listen, makeHttpServer, type ApiLimits } from './http-listener.js';
+import { createRouter, type AdminPort } from './routes.js';
 import { assertPrivateSocketDir, isWindowsPipe, removeStaleSocket } from './socket-guard.js';
-import { createBearerCheck, isLoopbackHost, loadOrCreateApiKey } from './tcp-auth.js';
+import { createTcpListenerSlot, type TcpAddress, type TcpListenerOptions } from './tcp-listener.js';
 
 export type { AdminPort } from './routes.js';
-
-export interface ApiLimits {
-  /** Largest request head (request line + headers) in bytes; larger → 431. */
-  maxHeaderSize: number;
-  /** Largest request body in bytes; larger → 413. */
-  maxBodySize: number;
-  /** Time allowed to receive the request headers (slowloris), ms. */
-  headersTimeoutMs: number;
-  /** Time allowed to receive the whole request, ms. */
-  requestTimeoutMs: number;
-  /** Idle keep-alive connections are closed after this, ms. */
-  keepAliveTimeoutMs: number;
-  /** Connections above this are refused by the kernel-facing listener. */
-  maxConnections: number;
-}
-
-export const DEFAULT_API_LIMITS: ApiLimits = {
-  maxHeaderSize: 8 * 1024,
-  maxBodySize: 64 * 1024,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 5_000,
-  maxConnections: 512,
-};
+export { DEFAULT_API_LIMITS, type ApiLimits } from './http-listener.js';
+export type { TcpAddress, TcpListenerOptions } from './tcp-listener.js';
 
 export interface ApiServerOptions {
   broker: BrokerService;
   /** Unix socket path, or a `\\.\pipe\…` name on Windows. */
   socketPath: string;
-  /** Optional 127.0.0.1 listener; port 0 picks a free one. The key file is created if missing. */
-  tcp?: { port: number; keyFile: string };
+  /** Optional 127.0.0.1 listener at start; port 0 picks a free one. The key file is created if missing. */
+  tcp?: TcpListenerOptions;
   logger?: Logger;
   /** Operations behind the admin endpoints (socket only); defaults to the broker. `false` disables them. */
   admin?: AdminPort | false;
@@ -60,68 +37,18 @@ export interface ApiServerOptions {
 
 export interface ApiServer {
   socketPath: string;
-  tcpAddress?: { host: string; port: number };
+  /** Where the TCP listener is bound right now (it changes with {@link ApiServer.setTcpListener}). */
+  readonly tcpAddress?: TcpAddress;
+  /**
+   * Starts, re-binds or stops (`undefined`) the 127.0.0.1 listener while the Unix socket keeps
+   * serving. The key file is re-read whenever a listener is left running; a failed re-bind
+   * leaves the old listener serving and rejects with a BrokerError that says why.
+   */
+  setTcpListener(options: TcpListenerOptions | undefined): Promise<void>;
+  /** Re-reads the running TCP listener's key file: the old key is refused from the next request on. */
+  reloadTcpKey(): Promise<void>;
+  /** Stops every listener and removes the socket file. */
   close(): Promise<void>;
-}
-
-const LOOPBACK = '127.0.0.1';
-
-function makeHttpServer(limits: ApiLimits, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
-  const server = createServer(
-    {
-      maxHeaderSize: limits.maxHeaderSize,
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      // Node checks the two timeouts above on this interval (default 30 s): keep it short so a
-      // slowloris connection is cut close to headersTimeout.
-      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
-      noDelay: true,
-    },
-    handler,
-  );
-  server.maxConnections = limits.maxConnections;
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
-  return server;
-}
-
-/** Malformed or oversized requests get a short JSON answer and the connection is closed. */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
-  // The parser may report more errors after we answered; destroying now would drop the answer.
-  if (socket.writableEnded) return;
-  if (!socket.writable || error.code === 'ECONNRESET') {
-    socket.destroy();
-    return;
-  }
-  const [status, reason, code, message] =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'INVALID_REQUEST', 'The request headers are too large.']
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'TIMEOUT', 'The request took too long to arrive.']
-        : [400, 'Bad Request', 'INVALID_REQUEST', 'The request is not valid HTTP/1.1.'];
-  const body = JSON.stringify({ error: { code, message } });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
-function listen(server: Server, target: { path: string } | { host: string; port: number }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => reject(error);
-    server.once('error', onError);
-    server.listen({ ...target, exclusive: true }, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 /**
@@ -153,49 +80,33 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
   if (!pipe) await chmod(socketPath, 0o600);
 
-  let tcpServer: Server | undefined;
-  let tcpAddress: { host: string; port: number } | undefined;
+  const tcp = createTcpListenerSlot({ limits, route, logger });
+  const closeSocket = async (): Promise<void> => {
+    await closeServer(socketServer);
+    if (!pipe) await unlink(socketPath).catch(() => {});
+  };
   if (options.tcp !== undefined) {
     try {
-      const key = await loadOrCreateApiKey(options.tcp.keyFile);
-      const bearerOk = createBearerCheck(key);
-      let port = options.tcp.port;
-      tcpServer = makeHttpServer(limits, (req, res) => {
-        if (req.headers.origin !== undefined || !isLoopbackHost(req.headers.host, port)) {
-          sendError(res, new BrokerError('FORBIDDEN', 'Requests from web pages (Origin) or for a non-loopback Host are refused.'));
-          return;
-        }
-        if (!bearerOk(req.headers.authorization)) {
-          sendError(res, new BrokerError('UNAUTHORIZED', 'Send Authorization: Bearer <key> with the key from the API key file.'), {
-            'WWW-Authenticate': 'Bearer realm="token-broker"',
-          });
-          return;
-        }
-        route(req, res, { tcp: true });
-      });
-      await listen(tcpServer, { host: LOOPBACK, port });
-      const address = tcpServer.address();
-      if (address !== null && typeof address === 'object') port = address.port;
-      tcpAddress = { host: LOOPBACK, port };
+      await tcp.set(options.tcp);
     } catch (error) {
-      await closeServer(socketServer);
-      if (tcpServer?.listening) await closeServer(tcpServer);
-      if (!pipe) await unlink(socketPath).catch(() => {});
+      await Promise.all([tcp.close(), closeSocket()]);
       throw error;
     }
   }
 
+  const tcpAddress = tcp.address;
   logger.info(`[api] listening on ${socketPath}${tcpAddress === undefined ? '' : ` and http://${tcpAddress.host}:${tcpAddress.port}`}`);
 
   let closing: Promise<void> | undefined;
   return {
     socketPath,
-    ...(tcpAddress === undefined ? {} : { tcpAddress }),
+    get tcpAddress() {
+      return tcp.address;
+    },
+    setTcpListener: (next) => tcp.set(next),
+    reloadTcpKey: () => tcp.reloadKey(),
     close() {
-      closing ??= (async () => {
-        await Promise.all([closeServer(socketServer), tcpServer === undefined ? undefined : closeServer(tcpServer)]);
-        if (!pipe) await unlink(socketPath).catch(() => {});
-      })();
+      closing ??= Promise.all([tcp.close(), closeSocket()]).then(() => undefined);
       return closing;
     },
   };

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { PRESETS, presetProvider } from '../../../main/core/accounts/presets.js';
-import { API_KEY_FILE, startBrokerDaemon, type BrokerDaemon } from '../../../main/core/daemon.js';
+import { startBrokerDaemon, type BrokerDaemon } from '../../../main/core/daemon.js';
 import { discover } from '../../../main/electron/core-services.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../../main/ipc/approvals.js';
 import { createBrokerUrlRegistry } from '../../../main/ipc/broker-urls.js';
@@ -108,7 +108,7 @@ export async function startBrokerBridge(options: { openBrowser?: (url: string) =
       opened.push(url);
     },
     loginItem: { set: () => {} },
-    tcpKey: createTcpKeyFile(join(home, API_KEY_FILE)),
+    tcpKey: createTcpKeyFile(daemon.tcpKeyFile),
   };
   const table = createIpcHandlers({
     appVersion: '0.1.0-e2e',
@@ -120,7 +120,7 @@ export async function startBrokerBridge(options: { openBrowser?: (url: string) =
     desktop,
     approvals,
     urls,
-    api: { socketPath: daemon.socketPath, tcpAddress: () => daemon.api.tcpAddress },
+    api: { socketPath: daemon.socketPath, tcpAddress: () => daemon.api.tcpAddress, applyTcpListener: (tcp) => daemon.applyTcpListener(tcp) },
     clock: systemTimerClock,
   });
 

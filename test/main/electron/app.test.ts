@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', () => import('../../support/electron-fake.js'));
 
+import { silentLogger } from '../../../main/core/ports.js';
 import { createKeytarSecretStore } from '../../../main/core/vault/keychain.js';
 import { openVault } from '../../../main/core/vault/index.js';
 import { IPC_INVOKE_CHANNELS } from '../../../main/ipc/contract.js';
@@ -265,29 +267,123 @@ describe('quit', () => {
 });
 
 describe('TCP listener', () => {
-  it('runs after a restart once enabled, and its key (copied via the clipboard) opens it', async () => {
-    const first = await bootApp();
-    const enabled = await first.ok('updateSettings', { tcpListener: { enabled: true, port: 0 } });
-    expect(enabled.restartRequired).toBe(true);
-    await first.ok('addAccount', clientCredentialsDraft(server, 'ci'));
-    await first.stop();
-
-    resetElectronFake();
-    booted = await bootApp({}, { home: first.home });
-    const settings = await booted.ok('getSettings');
-    expect(settings.tcpListener.enabled).toBe(true);
-    expect(settings.tcpListener.address).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(settings.restartRequired).toBeUndefined();
-    const copied = await booted.ok('copyTcpKey');
+  /** Resolves with the connect error code, or 'CONNECTED'. */
+  const connectTcp = (port: number): Promise<string> =>
+    new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve('CONNECTED');
+      });
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'ERROR'));
+    });
+  const tokenOverTcp = async (port: number | undefined, key?: string): Promise<number> => {
+    const headers: Record<string, string> = key === undefined ? {} : { authorization: `Bearer ${key}` };
+    return (await fetch(`http://127.0.0.1:${port}/v1/accounts/ci/token`, { headers })).status;
+  };
+  const copiedKey = async (app: Booted): Promise<string> => {
+    const copied = await app.ok('copyTcpKey');
     expect(Object.keys(copied)).toEqual(['clearsAt']);
-    const key = fake.clipboard.text;
+    return fake.clipboard.text;
+  };
+  const occupyPort = (): Promise<NetServer> =>
+    new Promise((resolve) => {
+      const holder = createNetServer();
+      holder.listen(0, '127.0.0.1', () => resolve(holder));
+    });
+  const portOf = (holder: NetServer): number => (holder.address() as AddressInfo).port;
+  const release = (holder: NetServer): Promise<unknown> => new Promise((resolve) => holder.close(resolve));
+
+  it('starts, re-binds and stops at once from the settings, and a regenerated key applies without a restart', async () => {
+    booted = await bootApp();
+    const { socketPath } = booted.app.daemon;
+    await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
+
+    const enabled = await booted.ok('updateSettings', { tcpListener: { enabled: true, port: 0 } });
+    expect(enabled.restartRequired).toBeUndefined();
     const port = booted.app.daemon.api.tcpAddress?.port;
-    const authorized = await fetch(`http://127.0.0.1:${port}/v1/accounts/ci/token`, { headers: { authorization: `Bearer ${key}` } });
-    expect(authorized.status).toBe(200);
-    const anonymous = await fetch(`http://127.0.0.1:${port}/v1/accounts/ci/token`);
-    expect(anonymous.status).toBe(401);
-    // A new key is written at once but the running listener keeps the old one until restart.
-    expect((await booted.ok('regenerateTcpKey')).restartRequired).toBe(true);
+    expect(enabled.tcpListener).toEqual({ enabled: true, port, address: `127.0.0.1:${port}` });
+    const key = await copiedKey(booted);
+    expect(await tokenOverTcp(port, key)).toBe(200);
+    expect(await tokenOverTcp(port)).toBe(401);
+
+    // "Regenerate key": the old key is refused at once and the new one (copied again) works.
+    const regenerated = await booted.ok('regenerateTcpKey');
+    expect(regenerated.restartRequired).toBeUndefined();
+    expect(regenerated.tcpListener.address).toBe(`127.0.0.1:${port}`);
+    expect(await tokenOverTcp(port, key)).toBe(401);
+    const newKey = await copiedKey(booted);
+    expect(newKey).not.toBe(key);
+    expect(await tokenOverTcp(port, newKey)).toBe(200);
+
+    // A new port: bound at once, the old one closed.
+    const holder = await occupyPort();
+    const newPort = portOf(holder);
+    await release(holder);
+    const moved = await booted.ok('updateSettings', { tcpListener: { enabled: true, port: newPort } });
+    expect(moved).toMatchObject({ tcpListener: { enabled: true, port: newPort, address: `127.0.0.1:${newPort}` } });
+    expect(moved.restartRequired).toBeUndefined();
+    expect(await tokenOverTcp(newPort, newKey)).toBe(200);
+    expect(await connectTcp(port ?? 0)).toBe('ECONNREFUSED');
+
+    // Off: the port refuses connections, the socket keeps serving.
+    const off = await booted.ok('updateSettings', { tcpListener: { enabled: false } });
+    expect(off.tcpListener).toEqual({ enabled: false, port: newPort });
+    expect(off.restartRequired).toBeUndefined();
+    expect(booted.app.daemon.api.tcpAddress).toBeUndefined();
+    expect(await connectTcp(newPort)).toBe('ECONNREFUSED');
+    expect((await socketGet(socketPath, '/v1/health')).status).toBe(200);
+
+    // The saved setting is what the next start uses.
+    const config = JSON.parse(await readFile(join(booted.home, 'config.json'), 'utf8')) as { settings: { tcpListener: unknown } };
+    expect(config.settings.tcpListener).toEqual({ enabled: false, port: newPort });
+  });
+
+  it('a taken port: the window is told why, the running listener and the saved setting stay as they were', async () => {
+    booted = await bootApp();
+    await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
+    await booted.ok('updateSettings', { tcpListener: { enabled: true, port: 0 } });
+    const port = booted.app.daemon.api.tcpAddress?.port;
+    const key = await copiedKey(booted);
+    const holder = await occupyPort();
+    try {
+      const result = await booted.call('updateSettings', { tcpListener: { enabled: true, port: portOf(holder) } });
+      expect(result).toMatchObject({ ok: false, error: { code: 'CONFIG_INVALID', message: expect.stringContaining(`Port ${portOf(holder)} on 127.0.0.1 is in use`) } });
+      expect(booted.app.daemon.configStore.get().settings.tcpListener).toEqual({ enabled: true, port: 0 });
+      expect((await booted.ok('getSettings')).tcpListener).toEqual({ enabled: true, port, address: `127.0.0.1:${port}` });
+      expect(await tokenOverTcp(port, key)).toBe(200);
+    } finally {
+      await release(holder);
+    }
+  });
+
+  it('a saved port taken at start leaves the broker serving; applying the setting again starts the listener', async () => {
+    const holder = await occupyPort();
+    const port = portOf(holder);
+    const home = await mkdtemp(join(tmpdir(), 'tb-app-'));
+    await writeFile(
+      join(home, 'config.json'),
+      JSON.stringify({ version: 1, accounts: [], settings: { tcpListener: { enabled: true, port }, startAtLogin: false } }),
+      { mode: 0o600 },
+    );
+    const warnings: string[] = [];
+    try {
+      booted = await bootApp({ logger: { ...silentLogger, warn: (line) => warnings.push(line) } }, { home });
+    } finally {
+      await release(holder);
+    }
+    expect(warnings).toEqual([expect.stringContaining('[daemon] TCP listener not started (CONFIG_INVALID)')]);
+    expect((await socketGet(booted.app.daemon.socketPath, '/v1/health')).status).toBe(200);
+    const settings = await booted.ok('getSettings');
+    expect(settings).toMatchObject({ tcpListener: { enabled: true, port } });
+    expect(settings.tcpListener.address).toBeUndefined();
+    expect(settings.restartRequired).toBeUndefined();
+
+    // The port is free again: "Apply" with the same setting starts it, no restart.
+    const applied = await booted.ok('updateSettings', { tcpListener: { enabled: true, port } });
+    expect(applied.tcpListener.address).toBe(`127.0.0.1:${port}`);
+    await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
+    expect(await tokenOverTcp(port, await copiedKey(booted))).toBe(200);
   });
 });
 

@@ -32,7 +32,8 @@ describe('Settings view', () => {
     await user.type(screen.getByLabelText('Port'), '8765');
     await user.click(screen.getByRole('button', { name: 'Apply' }));
     expect(fake.callsTo('updateSettings')[1]).toEqual([{ tcpListener: { enabled: true, port: 8765 } }]);
-    expect(screen.getByText('127.0.0.1:8765')).toBeTruthy();
+    expect(screen.getByTestId('tcp-state').textContent).toBe('Listening on 127.0.0.1:8765');
+    expect(screen.getByText(/Changes apply at once/)).toBeTruthy();
 
     await user.click(screen.getByRole('button', { name: 'Copy key' }));
     expect(fake.callsTo('copyTcpKey')).toHaveLength(1);
@@ -41,9 +42,23 @@ describe('Settings view', () => {
     await user.click(screen.getByRole('button', { name: 'Regenerate key' }));
     await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Regenerate' }));
     expect(fake.callsTo('regenerateTcpKey')).toHaveLength(1);
+    expect(screen.getByRole('status').textContent).toContain('New key in effect: the old key is refused from now on.');
 
     await user.click(screen.getByRole('switch', { name: 'Start at login' }));
     expect(fake.callsTo('updateSettings').at(-1)).toEqual([{ startAtLogin: true }]);
     expect((screen.getByRole('switch', { name: 'Start at login' }) as HTMLInputElement).checked).toBe(true);
+  });
+
+  it('says when an enabled listener is not listening, and why', async () => {
+    const { store } = await renderApp({ settings: { tcpListener: { enabled: true, port: 8765 } } });
+    act(() => store.getState().navigate({ name: 'settings' }));
+    expect(screen.getByTestId('tcp-state').textContent).toBe('Not listening: the port could not be opened. Choose another port, or 0 for any free one.');
+    expect(screen.queryByText(/next time the broker starts/)).toBeNull();
+    cleanup();
+
+    // A host without live apply still reports that a restart is needed.
+    const restart = await renderApp({ settings: { tcpListener: { enabled: true, port: 8765 }, restartRequired: true } });
+    act(() => restart.store.getState().navigate({ name: 'settings' }));
+    expect(screen.getByTestId('tcp-state').textContent).toBe('Starts listening the next time the broker starts.');
   });
 });
