@@ -3,14 +3,10 @@
  * git's credential protocol. No I/O here, so each format is unit-tested.
  */
 
-/** The token API's body (DESIGN.md): what `token` formats. */
-export interface TokenBody {
-  access_token: string;
-  token_type: string;
-  expires_at: number | null;
-  expires_in: number | null;
-  scope: string | null;
-}
+import type { TokenBody } from '../core/api/wire.js';
+
+// Type-only: erased from the bundle, so the token path still loads none of the core.
+export type { TokenBody };
 
 export const TOKEN_FORMATS = ['raw', 'json', 'header', 'env'] as const;
 export type TokenFormat = (typeof TOKEN_FORMATS)[number];
