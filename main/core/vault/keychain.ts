@@ -47,10 +47,14 @@ export function createKeytarSecretStore(options: { load?: () => KeytarModule } =
     try {
       keytar ??= load();
     } catch (error) {
+      // In a source checkout the usual cause is `npm start`, which builds keytar for Electron.
+      const abiMismatch = /NODE_MODULE_VERSION|compiled against a different/.test(firstLine(error));
+      const remedy = abiMismatch
+        ? 'keytar was built for another runtime (Electron vs Node): run `npm rebuild keytar` (in a source checkout: `node scripts/native-deps.mjs node`)'
+        : 'Reinstall token-broker so its native module matches this Node/Electron version';
       throw new BrokerError(
         'KEYCHAIN_UNAVAILABLE',
-        `The OS keychain module (keytar) could not be loaded: ${firstLine(error)}. Reinstall token-broker so its native ` +
-          `module matches this Node/Electron version, or ${PASSPHRASE_ALTERNATIVE}.`,
+        `The OS keychain module (keytar) could not be loaded: ${firstLine(error)}. ${remedy}, or ${PASSPHRASE_ALTERNATIVE}.`,
         { cause: error },
       );
     }

@@ -36,6 +36,17 @@ describe('createKeytarSecretStore (real Secret Service)', () => {
     expect((error as Error).message).toContain('TOKEN_BROKER_PASSPHRASE_FILE');
   });
 
+  it('names the rebuild when keytar was built for the other runtime (after npm start)', async () => {
+    const store = createKeytarSecretStore({
+      load: () => {
+        throw new Error('The module keytar.node was compiled against a different Node.js version using NODE_MODULE_VERSION 139.');
+      },
+    });
+    const error = await store.getPassword(service, 'item').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'KEYCHAIN_UNAVAILABLE' });
+    expect((error as Error).message).toContain('npm rebuild keytar');
+  });
+
   it('translates a failing keychain call, keeping the cause but not the secret', async () => {
     const cause = new Error('Cannot autolaunch D-Bus without X11 $DISPLAY');
     const store = createKeytarSecretStore({
