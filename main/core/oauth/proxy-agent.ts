@@ -107,7 +107,10 @@ export function createTunnelAgents(proxy: URL, options: TunnelOptions): TunnelAg
         (socket) => {
           const { host: _host, port: _port, path: _path, ...tlsArgs } = args;
           const servername = args.servername ?? (isIP(target.host) === 0 ? target.host : undefined);
-          callback(null, tls.connect({ ...tlsArgs, socket, ...(servername === undefined ? {} : { servername }) }));
+          // `host` is what the certificate is checked against. Without it an IP-address target
+          // (no SNI) would be checked against the tunnel socket's host — the proxy side — letting
+          // the proxy present its own certificate.
+          callback(null, tls.connect({ ...tlsArgs, socket, host: target.host, ...(servername === undefined ? {} : { servername }) }));
         },
         (error: Error) => callback(error),
       );

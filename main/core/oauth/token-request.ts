@@ -88,8 +88,17 @@ export async function requestToken(
     purpose: 'token endpoint',
     url: context.metadata.tokenEndpoint,
     now: clock.now(),
-    redact: [...redact, ...clientSecrets(context.client)],
+    redact: [...redact, ...sentCredentials(request, context.client)],
   });
+}
+
+/**
+ * Every client credential a request carries, as a provider may echo it back: the client's
+ * secrets plus the one-time `client_assertion` of private_key_jwt (valid for its short lifetime).
+ */
+export function sentCredentials(request: HttpRequest, client: ClientAuth): string[] {
+  const assertion = request.form?.client_assertion;
+  return assertion === undefined ? clientSecrets(client) : [...clientSecrets(client), assertion];
 }
 
 /** The client's secrets as they may be echoed back: the secret and the Basic credentials. */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../../main/core/oauth/http.js';
 import { rejectionOf } from './helpers/http-util.js';
 
-// A private CA situation: a self-signed certificate for idp.test / 127.0.0.1, made with openssl.
+// A private CA situation: a self-signed certificate for idp.test / localhost / 127.0.0.1, made with openssl.
 let dir: string;
 let caFile: string;
 let tlsServer: HttpsServer;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
     '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-    '-subj', '/CN=idp.test', '-addext', 'subjectAltName=DNS:idp.test,IP:127.0.0.1',
+    '-subj', '/CN=idp.test', '-addext', 'subjectAltName=DNS:idp.test,DNS:localhost,IP:127.0.0.1',
   ], { stdio: 'ignore' });
   caFile = join(dir, 'cert.pem');
   tlsServer = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) }, (req, res) => {
@@ -58,34 +58,60 @@ describe('TLS trust', () => {
   });
 
   it('tunnels https through a CONNECT proxy with TLS end to end (SNI and certificate of the target name)', async () => {
-    const authorities: string[] = [];
-    const tunnels: Socket[] = [];
-    const proxy = createHttpServer();
-    proxy.on('connect', (req, clientSocket: Socket, head: Buffer) => {
-      authorities.push(req.url ?? '');
-      tunnels.push(clientSocket);
-      const upstream = connect(tlsPort, '127.0.0.1', () => {
-        clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(clientSocket);
-        clientSocket.pipe(upstream);
-      });
-      upstream.on('error', () => clientSocket.destroy());
-      clientSocket.on('error', () => upstream.destroy());
-    });
-    proxy.listen(0, '127.0.0.1');
-    await once(proxy, 'listening');
+    const proxy = await startConnectProxy();
     try {
-      const proxyPort = (proxy.address() as AddressInfo).port;
-      const http = createHttpClient({ env: { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}`, TOKEN_BROKER_CA_FILE: caFile }, requestTimeoutMs: 3000 });
+      const http = createHttpClient({ env: { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, TOKEN_BROKER_CA_FILE: caFile }, requestTimeoutMs: 3000 });
       const response = await http.request({ method: 'GET', url: 'https://idp.test/.well-known/openid-configuration' });
       expect(JSON.parse(response.body)).toEqual({ host: 'idp.test' });
-      expect(authorities).toEqual(['idp.test:443']);
+      expect(proxy.authorities).toEqual(['idp.test:443']);
     } finally {
+      await proxy.close();
+    }
+  });
+
+  it('checks an IP-address target against its own address, not the proxy host (no interception by the proxy)', async () => {
+    // The proxy answers every CONNECT with a server whose certificate is valid for localhost and
+    // 127.0.0.1 (names the proxy itself could hold a certificate for). A provider at 192.0.2.10
+    // (never contacted: the proxy diverts the tunnel) must not accept it.
+    const proxy = await startConnectProxy();
+    try {
+      const http = createHttpClient({ env: { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, TOKEN_BROKER_CA_FILE: caFile }, requestTimeoutMs: 3000 });
+      const error = await rejectionOf(http.request({ method: 'GET', url: 'https://192.0.2.10/.well-known/openid-configuration' }));
+      expect(error.code).toBe('PROVIDER_UNREACHABLE');
+      expect(proxy.authorities).toEqual(['192.0.2.10:443']);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+/** A CONNECT proxy on 127.0.0.1 that sends every tunnel to the local TLS server. */
+async function startConnectProxy(): Promise<{ port: number; authorities: string[]; close(): Promise<void> }> {
+  const authorities: string[] = [];
+  const tunnels: Socket[] = [];
+  const proxy = createHttpServer();
+  proxy.on('connect', (req, clientSocket: Socket, head: Buffer) => {
+    authorities.push(req.url ?? '');
+    tunnels.push(clientSocket);
+    const upstream = connect(tlsPort, '127.0.0.1', () => {
+      clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(clientSocket);
+      clientSocket.pipe(upstream);
+    });
+    upstream.on('error', () => clientSocket.destroy());
+    clientSocket.on('error', () => upstream.destroy());
+  });
+  proxy.listen(0, '127.0.0.1');
+  await once(proxy, 'listening');
+  return {
+    port: (proxy.address() as AddressInfo).port,
+    authorities,
+    async close() {
       // CONNECT sockets are detached from the server; close() would wait for them.
       for (const socket of tunnels) socket.destroy();
       proxy.closeAllConnections();
       await new Promise<void>((r) => proxy.close(() => r()));
-    }
-  });
-});
+    },
+  };
+}

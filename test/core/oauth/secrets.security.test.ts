@@ -2,6 +2,7 @@
  * No secret — password, client secret, private key, access/refresh token, authorization code —
  * reaches an error message, an error's JSON, or its cause, whatever the provider answers.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
@@ -136,6 +137,26 @@ describe('secrets never reach errors', () => {
     const error = await rejectionOf(clientCredentialsGrant({ http, metadata: at('/oauth-error'), client: { method: 'private_key_jwt', clientId: 'x', privateKeyPem: pem } }));
     expect(error.code).toBe('CONFIG_INVALID');
     expectNoSecret(error, [Buffer.from(PASSWORD).toString('base64')]);
+  });
+
+  it('a private_key_jwt client assertion echoed back is redacted (a usable credential for its lifetime)', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    // Echoes just the assertion, so truncation of long descriptions cannot hide a leak.
+    const assertionEcho = await startTestServer((_req, res, body) => {
+      json(res, 400, { error: 'invalid_client', error_description: new URLSearchParams(body).get('client_assertion') ?? '' });
+    });
+    try {
+      const error = await rejectionOf(
+        clientCredentialsGrant({ http, metadata: { tokenEndpoint: `${assertionEcho.url}/token` }, client: { method: 'private_key_jwt', clientId: 'x', privateKeyPem } }),
+      );
+      expect(error.code).toBe('OAUTH_ERROR');
+      const sent = new URLSearchParams(assertionEcho.requests[0]?.body ?? '').get('client_assertion');
+      expect(sent).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+$/);
+      expectNoSecret(error, [sent as string]);
+    } finally {
+      await assertionEcho.close();
+    }
   });
 
   it('the loopback failure page and error never repeat the authorization code', async () => {

@@ -2,7 +2,7 @@ import { BrokerError } from '../../errors.js';
 import { systemClock, type Clock } from '../../ports.js';
 import { invalidResponse, optionalHttpUrl, optionalSeconds, requireString, type ResponseContext } from '../assert.js';
 import type { HttpClient, HttpResponse } from '../http.js';
-import { buildEndpointRequest, clientSecrets, requestToken } from '../token-request.js';
+import { buildEndpointRequest, requestToken, sentCredentials } from '../token-request.js';
 import { processJsonResponse } from '../token-response.js';
 import type { ClientAuth, DeviceCodeInfo, ProviderMetadata, TokenSet } from '../types.js';
 
@@ -107,7 +107,7 @@ export async function deviceAuthorizationGrant(p: DeviceAuthorizationParams): Pr
     purpose: 'device authorization endpoint',
     url: endpoint,
     now: clock.now(),
-    redact: clientSecrets(p.client),
+    redact: sentCredentials(request, p.client),
   });
   const { deviceCode, ...info } = device;
   p.onUserCode(info);

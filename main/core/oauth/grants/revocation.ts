@@ -1,7 +1,7 @@
 import type { Clock } from '../../ports.js';
 import { systemClock } from '../../ports.js';
 import type { HttpClient, HttpResponse } from '../http.js';
-import { buildEndpointRequest, clientSecrets } from '../token-request.js';
+import { buildEndpointRequest, sentCredentials } from '../token-request.js';
 import { processJsonResponse } from '../token-response.js';
 import type { ClientAuth, ProviderMetadata } from '../types.js';
 
@@ -42,5 +42,5 @@ export async function revokeToken(p: RevokeParams): Promise<void> {
     ...(p.signal === undefined ? {} : { signal: p.signal }),
   });
   const response = await p.http.request(request);
-  processRevocationResponse(response, { url: endpoint, redact: [p.token, ...clientSecrets(p.client)] });
+  processRevocationResponse(response, { url: endpoint, redact: [p.token, ...sentCredentials(request, p.client)] });
 }
