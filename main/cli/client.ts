@@ -47,8 +47,13 @@ export function apiError(status: number, body: unknown): CliError {
   if (error === undefined || typeof error.code !== 'string') {
     return new CliError(`the broker answered HTTP ${status} without an error body`);
   }
-  const detail = error.oauth_error === undefined ? '' : ` (${error.oauth_error}${error.oauth_error_description ? `: ${error.oauth_error_description}` : ''})`;
-  return new CliError(`${error.message}${detail}`, exitCodeForApiError(error.code), error.code);
+  return new CliError(describeApiError(error), exitCodeForApiError(error.code), error.code);
+}
+
+/** The broker's message, plus the provider's OAuth error where the message does not already name it. */
+export function describeApiError(error: ApiErrorBody['error']): string {
+  if (error.oauth_error === undefined || error.message.includes(error.oauth_error)) return error.message;
+  return `${error.message} (${error.oauth_error}${error.oauth_error_description ? `: ${error.oauth_error_description}` : ''})`;
 }
 
 /** Maps a connection error to the message the user needs. */

@@ -27,7 +27,11 @@ export function exitCodeForApiError(code: string): number {
       return EXIT.needsLogin;
     case 'DENIED':
       return EXIT.denied;
+    // The request itself was wrong (a bad flag value, name or URL): a usage error, not a failure.
     case 'LEGACY_GRANT_REFUSED':
+    case 'INVALID_REQUEST':
+    case 'CONFIG_INVALID':
+    case 'ACCOUNT_EXISTS':
       return EXIT.usage;
     default:
       return EXIT.error;

@@ -26,7 +26,8 @@ function ApprovalPrompt({ request, others }: { request: ApprovalRequestView; oth
       onClose={() => void answer(request.id, 'deny')}
       role="alertdialog"
       className="approval"
-      initialFocus="[data-allow-once]"
+      // A stray Enter must not hand out a token: focus starts on Deny.
+      initialFocus="[data-deny]"
     >
       <div className="dialog__body">
         <p className="approval__lead">
@@ -39,7 +40,7 @@ function ApprovalPrompt({ request, others }: { request: ApprovalRequestView; oth
         </p>
       </div>
       <div className="dialog__actions">
-        <button type="button" className="button button--danger-quiet" onClick={() => void answer(request.id, 'deny')}>
+        <button type="button" className="button button--danger-quiet" data-deny onClick={() => void answer(request.id, 'deny')}>
           Deny
         </button>
         <button type="button" className="button" onClick={() => void answer(request.id, 'hour')}>

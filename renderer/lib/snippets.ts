@@ -40,6 +40,10 @@ export function buildSnippets(socketPath: string, account: string): Snippet[] {
         '      interactiveMode: Never',
       ].join('\n'),
     },
-    { id: 'git', label: 'git credential helper', code: `git config --global credential.helper '!token-broker git-credential'` },
+    {
+      id: 'git',
+      label: 'git credential helper (the account needs a git host, e.g. github.com)',
+      code: `git config --global credential.https://github.com.helper '!token-broker git-credential'`,
+    },
   ];
 }

@@ -7,6 +7,9 @@ describe('exit codes', () => {
     expect(exitCodeForApiError('NEEDS_LOGIN')).toBe(3);
     expect(exitCodeForApiError('DENIED')).toBe(4);
     expect(exitCodeForApiError('LEGACY_GRANT_REFUSED')).toBe(2);
+    // A bad value in the request (name, URL, min_ttl) is a usage error too.
+    expect(exitCodeForApiError('INVALID_REQUEST')).toBe(2);
+    expect(exitCodeForApiError('CONFIG_INVALID')).toBe(2);
     expect(exitCodeForApiError('PROVIDER_ERROR')).toBe(1);
   });
 });

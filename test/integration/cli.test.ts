@@ -88,6 +88,10 @@ describe('token-broker CLI against a real broker and provider', () => {
       resource_hint: 'a=b',
     });
     expect((await server.introspect((await token('aud')).trim())).active).toBe(true);
+    // A password for an account whose grant takes none is refused, not silently dropped.
+    const stray = await cli(['login', 'aud', '--username', 'someone', '--password-stdin'], 'not-used\n');
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('apply only to password-grant accounts');
 
     const malformed = await cli(['account', 'add', 'bad1', ...base, '--param', 'novalue'], clientSecret);
     expect(malformed.code).toBe(2);
@@ -182,6 +186,9 @@ describe('token-broker CLI against a real broker and provider', () => {
     expect((await server.introspect(fields.password as string)).active).toBe(true);
     const other = await cli(['git-credential', 'get'], 'protocol=https\nhost=elsewhere.test\n\n');
     expect(other).toMatchObject({ code: 0, stdout: '' });
+    // Never a bearer token over cleartext http, even for a configured host.
+    const cleartext = await cli(['git-credential', 'get'], 'protocol=http\nhost=git.example.test\n\n');
+    expect(cleartext).toMatchObject({ code: 0, stdout: '' });
     expect((await cli(['git-credential', 'store'], 'protocol=https\nhost=git.example.test\nusername=u\npassword=p\n\n')).code).toBe(0);
     expect((await cli(['git-credential', 'erase'], 'protocol=https\nhost=git.example.test\n\n')).code).toBe(0);
 

@@ -19,6 +19,9 @@ export async function run(args: string[]): Promise<number> {
   if (operation !== 'get') return 0;
   const host = input.host;
   if (host === undefined || host === '') return 0;
+  // A bearer token must never travel in cleartext: for http:// (or any other protocol) stay
+  // silent, so git asks its other helpers or the user.
+  if (input.protocol !== undefined && input.protocol !== 'https') return 0;
 
   const params = new URLSearchParams({ host });
   if (input.path !== undefined && input.path !== '') params.set('path', input.path);

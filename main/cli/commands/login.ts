@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse } from '../args.js';
 import { openRequest } from '../client-http.js';
-import { apiError, seg } from '../client.js';
+import { apiError, describeApiError, seg } from '../client.js';
 import { CliError, EXIT, exitCodeForApiError, usageError } from '../exit.js';
 import { readStdin, stripTrailingNewline } from '../stdin.js';
 
@@ -109,8 +109,7 @@ function handleLine(line: ProgressLine, name: string): number | undefined {
   }
   if (line.error !== undefined) {
     const e = line.error;
-    const detail = e.oauth_error === undefined ? '' : ` (${e.oauth_error}${e.oauth_error_description ? `: ${e.oauth_error_description}` : ''})`;
-    throw new CliError(`sign-in to ${name} failed: ${e.message}${detail}`, exitCodeForApiError(e.code), e.code);
+    throw new CliError(`sign-in to ${name} failed: ${describeApiError(e)}`, exitCodeForApiError(e.code), e.code);
   }
   return undefined;
 }

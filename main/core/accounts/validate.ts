@@ -88,7 +88,11 @@ export function assertAccountName(name: unknown): asserts name is string {
   }
 }
 
-/** RFC 8252 §7.3 loopback redirect: http, 127.0.0.1 / [::1] / localhost (§8.3 discourages it but providers use it). */
+/**
+ * RFC 8252 §7.3 loopback redirect: http on 127.0.0.1 or localhost (§8.3 discourages localhost but
+ * providers use it). Not [::1]: the listener binds 127.0.0.1 only (DESIGN.md), so an IPv6 redirect
+ * would be accepted here and then fail at sign-in.
+ */
 export function isLoopbackHttpUri(value: string): boolean {
   let url: URL;
   try {
@@ -96,7 +100,7 @@ export function isLoopbackHttpUri(value: string): boolean {
   } catch {
     return false;
   }
-  return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost') && url.hash === '';
+  return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost') && url.hash === '';
 }
 
 function invalid(code: ErrorCode, title: string, problems: string[]): BrokerError {

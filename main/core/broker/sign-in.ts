@@ -117,6 +117,14 @@ export function createSignInCoordinator(ctx: BrokerContext, tokens: TokenService
           { account: name },
         );
       }
+      // Credentials for a grant that takes none are a mistake worth saying, not silently dropping.
+      if (account.grant !== 'password' && (options.username !== undefined || options.password !== undefined)) {
+        throw new BrokerError(
+          'INVALID_REQUEST',
+          `Account '${name}' uses the ${account.grant} grant; a username and password apply only to password-grant accounts.`,
+          { account: name },
+        );
+      }
       active.get(name)?.abort();
       const controller = new AbortController();
       active.set(name, controller);

@@ -84,7 +84,8 @@ describe('validateAccountInput', () => {
   it('accepts loopback redirect URIs only', () => {
     expect(isLoopbackHttpUri('http://127.0.0.1/callback')).toBe(true);
     expect(isLoopbackHttpUri('http://127.0.0.1:8765/cb')).toBe(true);
-    expect(isLoopbackHttpUri('http://[::1]:8765/cb')).toBe(true);
+    // The listener binds 127.0.0.1 only, so an IPv6 loopback redirect could never be received.
+    expect(isLoopbackHttpUri('http://[::1]:8765/cb')).toBe(false);
     expect(isLoopbackHttpUri('http://localhost/cb')).toBe(true);
     expect(isLoopbackHttpUri('https://127.0.0.1/cb')).toBe(false);
     expect(isLoopbackHttpUri('http://example.com/cb')).toBe(false);

@@ -12,7 +12,8 @@ describe('Approval dialog', () => {
     act(() => fake.emit('approvalRequested', { id: 'r1', account: 'prod', client: 'kubectl', requestedAt: clock.value, expiresAt: clock.value + 60_000 }));
     const dialog = screen.getByRole('alertdialog', { name: 'Allow kubectl to get a token for prod?' });
     expect(within(dialog).getByTestId('approval-countdown').textContent).toContain('Denied automatically in 1 min.');
-    expect(document.activeElement?.textContent).toBe('Allow once');
+    // Focus starts on Deny, so a stray Enter cannot hand out a token.
+    expect(document.activeElement?.textContent).toBe('Deny');
     await advance(45_000);
     expect(within(dialog).getByTestId('approval-countdown').textContent).toContain('in 15 s');
     await user.click(within(dialog).getByRole('button', { name: 'Allow for 1 hour' }));
@@ -27,10 +28,10 @@ describe('Approval dialog', () => {
       fake.emit('approvalRequested', { id: 'r2', account: 'b', client: 'git', requestedAt: clock.value, expiresAt: clock.value + 60_000 });
     });
     expect(screen.getByTestId('approval-countdown').textContent).toContain('1 more waiting');
-    await user.tab();
-    expect(document.activeElement?.textContent).toBe('Deny');
     await user.tab({ shift: true });
     expect(document.activeElement?.textContent).toBe('Allow once');
+    await user.tab();
+    expect(document.activeElement?.textContent).toBe('Deny');
     await user.keyboard('{Escape}');
     expect(fake.answers).toEqual([{ id: 'r1', answer: 'deny' }]);
     expect(screen.getByRole('alertdialog', { name: 'Allow git to get a token for b?' })).toBeTruthy();
