@@ -1,7 +1,9 @@
 /**
  * Benchmarks of the local token API and the CLI (issue 5), against a real `token-broker serve`
- * child and the oidc-provider fixture:
- *  - cached hand-out over the socket at 1/8/64 clients, new connection vs keep-alive
+ * child and the oidc-provider fixture (in a worker thread, so its work is not timed as the
+ * measuring client's wait — see support/remote-auth-server.ts):
+ *  - cached hand-out over the socket at 1/8/64 clients, new connection vs keep-alive, and for
+ *    context a bare node:http server in its own process under the same client
  *  - account B's latency while account A's refresh is held 1 s at the provider
  *  - provider refreshes for 50 concurrent requests on an expired token
  *  - the worst wait of a client fetching every 10 ms across a token's expiry
@@ -9,18 +11,22 @@
  *  - daemon RSS after 100k requests
  */
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startAuthServer, type AuthServer } from '../test/support/auth-server.js';
 import { cliPath, createSandbox, runCli, startServe, type BrokerProcess, type Sandbox } from '../test/integration/support/cli.js';
-import { KeepAliveClient, getRequest, requestOnce, runCount, runLoad } from './support/raw-http.js';
+import { startBareHttpServer } from './support/bare-http.js';
+import { runPacedClient } from './support/paced-client.js';
+import { KeepAliveClient, getRequest, requestOnce, runCount, runLoad, type LoadResult } from './support/raw-http.js';
+import { startRemoteAuthServer, type FixtureInfo } from './support/remote-auth-server.js';
 import { median, percentile, round } from './support/stats.js';
 import type { BenchRow } from './types.js';
 
 const LOAD_MS = Number(process.env.BENCH_LOAD_MS ?? 2000);
+/** The fixture's worker entry, bundled by scripts/bench.mjs next to this file. */
+const FIXTURE_WORKER = new URL('./support/auth-server.worker.mjs', import.meta.url);
 
-async function addAccount(sandbox: Sandbox, name: string, fixture: AuthServer, grant: 'client_credentials' | 'password'): Promise<void> {
+async function addAccount(sandbox: Sandbox, name: string, fixture: FixtureInfo, grant: 'client_credentials' | 'password'): Promise<void> {
   const result = await runCli(
     ['account', 'add', name, '--issuer', fixture.issuer, '--client-id', fixture.clients.basic.clientId, '--client-secret-stdin', '--grant', grant, '--scope', 'api',
       ...(grant === 'password' ? ['--allow-legacy'] : [])],
@@ -60,9 +66,9 @@ async function keyringEnv(sandbox: Sandbox): Promise<NodeJS.ProcessEnv> {
 export default async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const [fixture, slowFixture, shortFixture, sandbox, herdSandbox] = await Promise.all([
-    startAuthServer(),
-    startAuthServer(),
-    startAuthServer({ accessTokenTtlSeconds: 2 }),
+    startRemoteAuthServer(FIXTURE_WORKER),
+    startRemoteAuthServer(FIXTURE_WORKER),
+    startRemoteAuthServer(FIXTURE_WORKER, { accessTokenTtlSeconds: 2 }),
     createSandbox(),
     createSandbox(),
     cliPath(),
@@ -107,9 +113,40 @@ export default async function run(): Promise<BenchRow[]> {
       }
     }
 
+    // 1b. Context: a bare node:http server in its own process, loaded by the same client.
+    {
+      const bareSocket = join(sandbox.dir, 'bare', 'bare.sock');
+      await mkdir(join(sandbox.dir, 'bare'), { mode: 0o700 });
+      const bare = await startBareHttpServer(bareSocket);
+      try {
+        await runLoad(bareSocket, tokenPath, 8, true, 500);
+        const row = (label: string, result: LoadResult): void => {
+          rows.push({
+            name: `bare node:http baseline (same client), ${label}: throughput`,
+            median: Math.round(result.rps),
+            unit: 'req/s',
+            target: '—',
+            pass: null,
+          });
+          rows.push({
+            name: `bare node:http baseline (same client), ${label}: latency`,
+            median: round(percentile(result.latenciesMs, 50), 3),
+            p99: round(percentile(result.latenciesMs, 99), 3),
+            unit: 'ms',
+            target: '—',
+            pass: null,
+          });
+        };
+        row('8 clients, new connection', await runLoad(bareSocket, tokenPath, 8, false, LOAD_MS));
+        row('1 client, keep-alive', await runLoad(bareSocket, tokenPath, 1, true, LOAD_MS));
+      } finally {
+        await bare.close();
+      }
+    }
+
     // 2. Account B while account A's refresh is held 1 s at the provider.
     {
-      slowFixture.setTokenDelay(1000);
+      await slowFixture.setTokenDelay(1000);
       const client = await KeepAliveClient.open(socketPath);
       const request = getRequest(tokenPath, true);
       const refreshA = requestOnce(socketPath, Buffer.from('POST /v1/accounts/a/refresh HTTP/1.1\r\nHost: broker\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'));
@@ -128,7 +165,7 @@ export default async function run(): Promise<BenchRow[]> {
       }
       const aMs = performance.now() - t0;
       client.close();
-      slowFixture.setTokenDelay(0);
+      await slowFixture.setTokenDelay(0);
       const p99 = percentile(latencies, 99);
       rows.push({
         name: `account B latency while A's refresh is held 1 s (A took ${Math.round(aMs)} ms, status ${await aTimed}, ${latencies.length} B requests)`,
@@ -140,21 +177,10 @@ export default async function run(): Promise<BenchRow[]> {
       });
     }
 
-    // 3. Worst wait of a client fetching every 10 ms across the 2-s token's expiry (proactive refresh on).
+    // 3. Worst wait of a client fetching every 10 ms across the 2-s token's expiry (proactive refresh on),
+    //    from its own process (see support/paced-client.ts).
     {
-      const request = getRequest('/v1/accounts/short/token', true);
-      const client = await KeepAliveClient.open(socketPath);
-      await client.send(request);
-      const latencies: number[] = [];
-      let errors = 0;
-      const end = performance.now() + 5000; // crosses at least two expiries of a 2-s token
-      while (performance.now() < end) {
-        const s = performance.now();
-        if ((await client.send(request)) !== 200) errors++;
-        latencies.push(performance.now() - s);
-        await sleep(10);
-      }
-      client.close();
+      const { latenciesMs: latencies, errors } = await runPacedClient(socketPath, '/v1/accounts/short/token', 5000, 10); // crosses at least two expiries
       const worst = Math.max(...latencies);
       rows.push({
         name: `worst wait fetching every 10 ms across a 2-s token's expiry (${latencies.length} requests${errors ? `, ${errors} errors` : ''})`,
@@ -197,10 +223,10 @@ export default async function run(): Promise<BenchRow[]> {
       await addAccount(herdSandbox, 'herd', shortFixture, 'password');
       const first = (await (await fetchJson(herdSandbox.socketPath, '/v1/accounts/herd/token'))) as { expires_at: number };
       await sleep(Math.max(0, (first.expires_at + 1) * 1000 - Date.now()) + 50);
-      shortFixture.resetCounters();
+      await shortFixture.resetCounters();
       const request = getRequest('/v1/accounts/herd/token', false);
       const statuses = await Promise.all(Array.from({ length: 50 }, () => requestOnce(herdSandbox.socketPath, request)));
-      const refreshes = shortFixture.tokenRequests.refresh_token ?? 0;
+      const refreshes = (await shortFixture.tokenRequests()).refresh_token ?? 0;
       rows.push({
         name: `provider refreshes for 50 concurrent requests on an expired token (${statuses.filter((s) => s === 200).length}/50 answered 200)`,
         median: refreshes,

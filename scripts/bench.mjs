@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run bench`: builds the product (scripts/build.mjs), bundles every bench/*.bench.ts with
-// esbuild into a temporary directory, runs each module's default export `run(): Promise<BenchRow[]>`
-// (bench/types.ts), and prints one markdown table with the targets beside the figures.
+// `npm run bench`: builds the product (scripts/build.mjs), bundles every bench/*.bench.ts (and the
+// worker-thread entries bench/support/*.worker.ts) with esbuild into a temporary directory, runs
+// each module's default export `run(): Promise<BenchRow[]>` (bench/types.ts), and prints one
+// markdown table with the targets beside the figures.
 //
 //   node scripts/bench.mjs [--no-build] [FILTER]   FILTER picks bench files by substring
 //
@@ -38,6 +39,8 @@ async function main() {
   }
   process.env.TOKEN_BROKER_IT_CLI ??= join(root, 'dist/cli/token-broker.js');
 
+  // Worker-thread entries the benches start (e.g. a fixture kept off the measuring thread).
+  const workers = (await readdir(join(root, 'bench/support'))).filter((f) => f.endsWith('.worker.ts')).map((f) => join('bench/support', f));
   const files = (await readdir(join(root, 'bench')))
     .filter((f) => f.endsWith('.bench.ts') && (filter === undefined || f.includes(filter)))
     .sort();
@@ -52,8 +55,9 @@ async function main() {
   try {
     await build({
       absWorkingDir: root,
-      entryPoints: files.map((f) => join('bench', f)),
+      entryPoints: [...files.map((f) => join('bench', f)), ...workers],
       outdir,
+      outbase: 'bench',
       bundle: true,
       platform: 'node',
       format: 'esm',

@@ -1,6 +1,8 @@
 /**
- * A lean HTTP/1.1 load client over a Unix socket: pre-serialized requests and a minimal
- * response parser, so the measurement is the broker, not node:http's client machinery.
+ * A lean HTTP/1.1 load client over a Unix socket: pre-serialized requests, reads into one shared
+ * buffer (`onread`, no Buffer or stream machinery per chunk) and a minimal response parser, so
+ * the load generator — which shares the machine's cores with the broker — spends as little CPU
+ * per request as it can, and the measurement is the broker, not the client.
  */
 import { connect, type Socket } from 'node:net';
 
@@ -10,69 +12,105 @@ export function getRequest(path: string, keepAlive: boolean): Buffer {
   );
 }
 
-/** Byte length of a complete response at the start of `buf`, or -1 when more is needed. */
-function responseLength(buf: Buffer): number {
-  const end = buf.indexOf('\r\n\r\n');
-  if (end === -1) return -1;
-  const head = buf.subarray(0, end).toString('latin1');
-  const match = /\r\ncontent-length: *(\d+)/i.exec(head);
-  const bodyLength = match === null ? 0 : Number(match[1]);
-  const total = end + 4 + bodyLength;
-  return buf.length >= total ? total : -1;
-}
+/**
+ * Every socket reads into this one buffer; each chunk is parsed synchronously in the read
+ * callback before the next read can happen (one thread), so sharing it is safe.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+const HEAD_END = Buffer.from('\r\n\r\n');
+const CONTENT_LENGTH = /\r\ncontent-length: *(\d+)/i;
 
-function statusOf(buf: Buffer): number {
-  return Number(buf.subarray(9, 12).toString('latin1'));
+/**
+ * Incremental response framing: `feed()` returns the status once a whole response has arrived
+ * (-1 while more is needed). Bytes past the response are kept for the next one (keep-alive).
+ */
+class ResponseReader {
+  private pending: Buffer | undefined;
+
+  feed(chunk: Buffer): number {
+    // The common case: a response in one chunk, parsed straight from the shared buffer.
+    const buf = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    const end = buf.indexOf(HEAD_END);
+    if (end === -1) return this.keep(buf);
+    const match = CONTENT_LENGTH.exec(buf.toString('latin1', 0, end));
+    const total = end + 4 + (match === null ? 0 : Number(match[1]));
+    if (buf.length < total) return this.keep(buf);
+    const status = (buf[9] as number) * 100 + (buf[10] as number) * 10 + (buf[11] as number) - 111 * 48;
+    this.pending = buf.length > total ? Buffer.from(buf.subarray(total)) : undefined;
+    return status;
+  }
+
+  private keep(buf: Buffer): number {
+    // Copy out of the shared buffer: the next read overwrites it.
+    this.pending = Buffer.from(buf);
+    return -1;
+  }
 }
 
 /** One request on a new connection (Connection: close); resolves with the status. */
 export function requestOnce(socketPath: string, request: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    let buf: Buffer = Buffer.alloc(0);
-    socket.on('connect', () => socket.write(request));
-    socket.on('data', (chunk: Buffer) => {
-      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      if (responseLength(buf) !== -1) {
-        socket.destroy();
-        resolve(statusOf(buf));
-      }
+    const reader = new ResponseReader();
+    const socket: Socket = connect({
+      path: socketPath,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (length: number, buffer: Uint8Array): boolean => {
+          const status = reader.feed((buffer as Buffer).subarray(0, length));
+          if (status !== -1) {
+            socket.destroy();
+            resolve(status);
+          }
+          return true;
+        },
+      },
     });
     socket.on('error', reject);
+    // Queued until the connection is up, like a write in the 'connect' handler, minus a listener.
+    socket.write(request);
   });
 }
 
 /** A keep-alive connection sending one request at a time. */
 export class KeepAliveClient {
   private socket: Socket;
-  private buf: Buffer = Buffer.alloc(0);
+  private readonly reader = new ResponseReader();
   private pending: ((status: number) => void) | undefined;
   private failed: ((error: Error) => void) | undefined;
 
   private constructor(socket: Socket) {
     this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-      const length = responseLength(this.buf);
-      if (length !== -1) {
-        const status = statusOf(this.buf);
-        this.buf = this.buf.subarray(length);
-        const done = this.pending;
-        this.pending = undefined;
-        done?.(status);
-      }
-    });
     socket.on('error', (error) => this.failed?.(error));
     socket.on('close', () => this.failed?.(new Error('connection closed')));
   }
 
   static open(socketPath: string): Promise<KeepAliveClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(socketPath);
-      socket.setNoDelay(true);
-      socket.once('connect', () => resolve(new KeepAliveClient(socket)));
+      let client: KeepAliveClient | undefined;
+      const socket = connect({
+        path: socketPath,
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (length: number, buffer: Uint8Array): boolean => {
+            client?.onChunk((buffer as Buffer).subarray(0, length));
+            return true;
+          },
+        },
+      });
+      socket.once('connect', () => {
+        client = new KeepAliveClient(socket);
+        resolve(client);
+      });
       socket.once('error', reject);
     });
+  }
+
+  private onChunk(chunk: Buffer): void {
+    const status = this.reader.feed(chunk);
+    if (status === -1) return;
+    const done = this.pending;
+    this.pending = undefined;
+    done?.(status);
   }
 
   send(request: Buffer): Promise<number> {

@@ -44,11 +44,11 @@ export function resolveDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
 /**
  * Makes sure `dir` exists and is private to this user: created (with any missing parents) as
  * 0700 when missing; an existing directory is accepted only if this user owns it and neither
- * group nor others can write to it. It is never silently chmod-ed: a directory someone else can
+ * group nor others have any access to it (0700 or stricter). It is never silently chmod-ed: a directory someone else can
  * write to may already hold planted files, so the user decides.
  *
  * @throws BrokerError `CONFIG_INVALID` when `dir` is not a directory; `SOCKET_INSECURE` when it
- *   is owned by another user or writable by group/others (the message names the fix).
+ *   is owned by another user or accessible by group/others (the message names the fix).
  */
 export async function ensurePrivateDir(dir: string): Promise<void> {
   let info = await statOrUndefined(dir);
@@ -72,10 +72,12 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
         `Use a directory you own: set TOKEN_BROKER_HOME, or fix it with: chown "$(id -u)" '${dir}' && chmod 700 '${dir}'`,
     );
   }
-  if ((info.mode & 0o022) !== 0) {
+  // DESIGN.md: a 0700 directory. Read or search access alone already lets others see (and, for
+  // the socket, reach) what is inside, so any group/other bit is refused, before anything is written.
+  if ((info.mode & 0o077) !== 0) {
     throw new BrokerError(
       'SOCKET_INSECURE',
-      `Data directory ${dir} is writable by ${describeWriters(info.mode)} (mode ${formatMode(info.mode)}); ` +
+      `Data directory ${dir} is accessible by ${describeOthers(info.mode)} (mode ${formatMode(info.mode)}); ` +
         `it must be private to you. Fix it with: chmod 700 '${dir}'`,
     );
   }
@@ -86,9 +88,9 @@ export function formatMode(mode: number): string {
   return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 }
 
-function describeWriters(mode: number): string {
-  const group = (mode & 0o020) !== 0;
-  const others = (mode & 0o002) !== 0;
+function describeOthers(mode: number): string {
+  const group = (mode & 0o070) !== 0;
+  const others = (mode & 0o007) !== 0;
   return group && others ? 'group and others' : group ? 'its group' : 'others';
 }
 

@@ -1,4 +1,4 @@
-import { chmod, chown, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -55,10 +55,12 @@ describe('ensurePrivateDir', () => {
 
   it('accepts an existing private directory and leaves its mode alone', async () => {
     const dir = join(root, 'mine');
-    await mkdir(dir, { mode: 0o750 });
-    await chmod(dir, 0o750);
+    await mkdir(dir, { mode: 0o500 });
+    await chmod(dir, 0o500);
     await ensurePrivateDir(dir);
-    expect((await stat(dir)).mode & 0o777).toBe(0o750);
+    expect((await stat(dir)).mode & 0o777).toBe(0o500);
+    await chmod(dir, 0o700);
+    await ensurePrivateDir(dir);
   });
 
   it('follows a symlinked data directory', async () => {
@@ -72,16 +74,21 @@ describe('ensurePrivateDir', () => {
     [0o777, 'group and others'],
     [0o770, 'its group'],
     [0o702, 'others'],
-  ])('refuses a directory with mode %o (writable by %s), naming the fix', async (mode, who) => {
+    // DESIGN.md says 0700: read or search access for anyone else is refused too.
+    [0o750, 'its group'],
+    [0o755, 'group and others'],
+    [0o701, 'others'],
+  ])('refuses a directory with mode %o (accessible by %s) before writing anything, naming the fix', async (mode, who) => {
     const dir = join(root, 'open');
     await mkdir(dir);
     await chmod(dir, mode);
     const error = await codeOf(ensurePrivateDir(dir));
     expect(error).toBeInstanceOf(BrokerError);
     expect((error as BrokerError).code).toBe('SOCKET_INSECURE');
-    expect((error as BrokerError).message).toContain(`writable by ${who}`);
+    expect((error as BrokerError).message).toContain(`accessible by ${who}`);
     expect((error as BrokerError).message).toContain(`chmod 700 '${dir}'`);
     expect((await stat(dir)).mode & 0o777).toBe(mode); // not silently changed
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it.runIf(process.getuid?.() === 0)('refuses a directory owned by another user', async () => {

@@ -247,6 +247,25 @@ describe('token-broker CLI against a real broker and provider', () => {
     expect((await api('GET', '/v1/accounts')).json).toContainEqual(expect.objectContaining({ name: 'code', status: 'needs_login' }));
   });
 
+  it('logout of a client credentials account: token exits 3 and 409 NEEDS_LOGIN until login fetches again', async () => {
+    await add('cc-out', ['--issuer', server.issuer, '--client-id', server.clients.basic.clientId, '--client-secret-stdin', '--grant', 'client_credentials'], server.clients.basic.clientSecret);
+    const before = (await token('cc-out')).trim();
+    expect((await cli(['logout', 'cc-out'])).code).toBe(0);
+    expect((await server.introspect(before)).active).toBe(false);
+    const after = await cli(['token', 'cc-out']);
+    expect(after.code).toBe(3);
+    const res = await api('GET', '/v1/accounts/cc-out/token');
+    expect(res.status).toBe(409);
+    expect(res.json).toMatchObject({ error: { code: 'NEEDS_LOGIN' } });
+    expect((await api('POST', '/v1/accounts/cc-out/refresh')).status).toBe(409);
+    expect((await api('GET', '/v1/accounts')).json).toContainEqual(expect.objectContaining({ name: 'cc-out', status: 'needs_login' }));
+    const login = await cli(['login', 'cc-out']);
+    expect(login.code).toBe(0);
+    const again = (await token('cc-out')).trim();
+    expect(again).not.toBe(before);
+    expect((await server.introspect(again)).active).toBe(true);
+  });
+
   it('Ctrl-C during login cancels the sign-in in the broker; a new login then works', async () => {
     const running = await startCli(['login', 'code', '--no-browser'], sandbox.env);
     await running.waitForStderr(URL_LINE);

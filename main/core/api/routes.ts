@@ -55,10 +55,15 @@ const JSON_HEADERS = {
 const MAX_TTL_SECONDS = 366 * 24 * 3600;
 const MAX_SCOPE_LENGTH = 2048;
 
+/** {@link JSON_HEADERS} as the flat `[name, value, …]` list `writeHead` takes without copying. */
+const JSON_HEADER_LIST: readonly string[] = Object.entries(JSON_HEADERS).flat();
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const payload = JSON.stringify(body);
-  const head: Record<string, string | number> = { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(payload) };
-  if (headers !== undefined) Object.assign(head, headers);
+  const head = [...JSON_HEADER_LIST, 'Content-Length', String(Buffer.byteLength(payload))];
+  if (headers !== undefined) {
+    for (const name of Object.keys(headers)) head.push(name, headers[name] as string);
+  }
   res.writeHead(status, head);
   res.end(payload);
 }
@@ -162,12 +167,30 @@ function mapRoutes(pick: (methods: Record<string, 'read' | 'admin'>) => string[]
 }
 const NO_QUERY = new URLSearchParams();
 
+/** Distinct `X-Token-Broker-Client` values remembered; a script sends the same one every time. */
+const CLIENT_NAME_CACHE_SIZE = 256;
+const CLIENT_HEADER_CACHEABLE_LENGTH = 256;
+
 /** Builds the request handler shared by the socket and the TCP listener. */
 export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void {
   const { broker, clock, logger } = deps;
 
   async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
     return parseJsonObject(await readBody(req, deps.bodyLimit));
+  }
+
+  // Raw header → sanitized name: skips the regex per request, and hands the audit ring one
+  // long-lived string per client instead of a fresh copy per hand-out.
+  const clientNames = new Map<string, string>();
+  function clientName(header: string | string[] | undefined): string {
+    if (typeof header !== 'string' || header.length > CLIENT_HEADER_CACHEABLE_LENGTH) return sanitizeClientName(header);
+    let name = clientNames.get(header);
+    if (name === undefined) {
+      if (clientNames.size >= CLIENT_NAME_CACHE_SIZE) clientNames.clear();
+      name = sanitizeClientName(header);
+      clientNames.set(header, name);
+    }
+    return name;
   }
 
   function adminPort(): AdminPort {
@@ -191,7 +214,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
       });
       return;
     }
-    const client = sanitizeClientName(req.headers['x-token-broker-client']);
+    const client = clientName(req.headers['x-token-broker-client']);
     // Bodies are read (bounded) even where unused, so a large one cannot linger on the connection.
     const input = hasBody(req) ? await body(req) : {};
 

@@ -15,7 +15,7 @@ import { BrokerError } from '../errors.js';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.js';
 import { closeServer, DEFAULT_API_LIMITS, listen, makeHttpServer, type ApiLimits } from './http-listener.js';
 import { createRouter, type AdminPort } from './routes.js';
-import { assertPrivateSocketDir, isWindowsPipe, removeStaleSocket } from './socket-guard.js';
+import { assertPrivateSocketDir, removeStaleSocket } from './socket-guard.js';
 import { createTcpListenerSlot, type TcpAddress, type TcpListenerOptions } from './tcp-listener.js';
 
 export type { AdminPort } from './routes.js';
@@ -67,7 +67,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
 
   const socketPath = options.socketPath;
-  const pipe = process.platform === 'win32' || isWindowsPipe(socketPath);
+  // Only Windows has named pipes (libuv listens on a pipe for any path there). Elsewhere a
+  // `\\.\pipe\…` string is just an odd relative file name, and gets every socket check.
+  const pipe = process.platform === 'win32';
   if (!pipe) {
     await assertPrivateSocketDir(socketPath);
     await removeStaleSocket(socketPath);

@@ -7,31 +7,42 @@
  * may already be watching.
  */
 import { connect } from 'node:net';
-import { lstat, mkdir, unlink } from 'node:fs/promises';
+import { lstat, mkdir, realpath, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BrokerError } from '../errors.js';
 
 export { isWindowsPipe, windowsPipeName } from '../socket-path.js';
 
 /**
- * Creates the socket's directory 0700 when missing, then insists it is a real directory owned
- * by this user with no group/world bits.
+ * Creates the socket's directory 0700 when missing, then insists it is a directory owned by
+ * this user with no group/world bits. A symlinked directory (a symlinked TOKEN_BROKER_HOME, as
+ * dotfile managers make) is judged by the directory it resolves to — the one the socket really
+ * lands in — and the link itself must be the user's own.
  */
 export async function assertPrivateSocketDir(socketPath: string): Promise<void> {
   const dir = dirname(socketPath);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const info = await lstat(dir);
-  const fix = `Run: chmod 700 '${dir}' (and make sure you own it), or set TOKEN_BROKER_SOCKET to a path in a private directory.`;
-  if (!info.isDirectory()) {
-    throw new BrokerError('SOCKET_INSECURE', `The socket directory ${dir} is not a directory (a symlink?). ${fix}`);
-  }
   const uid = process.getuid?.();
+  const link = await lstat(dir);
+  if (link.isSymbolicLink() && uid !== undefined && link.uid !== uid) {
+    throw new BrokerError(
+      'SOCKET_INSECURE',
+      `The socket directory ${dir} is a symbolic link owned by another user (uid ${link.uid}). Set TOKEN_BROKER_SOCKET to a path in a private directory you own.`,
+    );
+  }
+  const real = await realpath(dir);
+  const info = await lstat(real);
+  const shown = real === dir ? dir : `${dir} (${real})`;
+  const fix = `Run: chmod 700 '${real}' (and make sure you own it), or set TOKEN_BROKER_SOCKET to a path in a private directory.`;
+  if (!info.isDirectory()) {
+    throw new BrokerError('SOCKET_INSECURE', `The socket directory ${shown} is not a directory. ${fix}`);
+  }
   if (uid !== undefined && info.uid !== uid) {
-    throw new BrokerError('SOCKET_INSECURE', `The socket directory ${dir} is owned by another user (uid ${info.uid}). ${fix}`);
+    throw new BrokerError('SOCKET_INSECURE', `The socket directory ${shown} is owned by another user (uid ${info.uid}). ${fix}`);
   }
   if ((info.mode & 0o077) !== 0) {
     const mode = (info.mode & 0o777).toString(8).padStart(3, '0');
-    throw new BrokerError('SOCKET_INSECURE', `The socket directory ${dir} is accessible to other users (mode ${mode}). ${fix}`);
+    throw new BrokerError('SOCKET_INSECURE', `The socket directory ${shown} is accessible to other users (mode ${mode}). ${fix}`);
   }
 }
 

@@ -53,9 +53,18 @@ export function toAccountBody(summary: AccountSummary): AccountBody {
 const CLIENT_NAME_MAX = 64;
 
 /**
+ * Names that belong to the broker itself: the desktop app's in-process calls are audited as
+ * "Token Broker app" (main/ipc/handlers.ts). A script claiming such a name (in any case or
+ * spacing) is relabelled so a prompt or an audit line never passes it off as the app.
+ */
+const RESERVED_CLIENT_NAME = /^token\s*broker\b/i;
+const RESERVED_CLIENT_LABEL = 'socket: ';
+
+/**
  * The `X-Token-Broker-Client` header as it may appear in the audit log and the approval prompt:
- * printable ASCII from a small set, bounded, "unknown" when absent. A client can lie about its
- * name; the point is a readable label, not authentication.
+ * printable ASCII from a small set, bounded, "unknown" when absent, and never one of the
+ * broker's own names (those get a `socket: ` prefix). A client can lie about its name; the point
+ * is a readable label, not authentication — but not one that impersonates the app.
  */
 export function sanitizeClientName(header: string | string[] | undefined): string {
   const raw = Array.isArray(header) ? header[0] : header;
@@ -64,5 +73,6 @@ export function sanitizeClientName(header: string | string[] | undefined): strin
     .replace(/[^A-Za-z0-9 ._:/@+()-]/g, '')
     .trim()
     .slice(0, CLIENT_NAME_MAX);
-  return cleaned === '' ? 'unknown' : cleaned;
+  if (cleaned === '') return 'unknown';
+  return RESERVED_CLIENT_NAME.test(cleaned) ? `${RESERVED_CLIENT_LABEL}${cleaned}` : cleaned;
 }

@@ -15,6 +15,11 @@ export interface AccountState {
   scoped: Map<string, TokenSet>;
   /** Set by invalid_grant (or a refresh without a refresh token); cleared by a sign-in. */
   needsLogin: boolean;
+  /**
+   * Logged out (persisted in the vault as `signedOut`): nothing is handed out or refreshed, for
+   * every grant, until a sign-in clears it.
+   */
+  signedOut: boolean;
   lastError: ErrorInfo | undefined;
   lastRefreshAt: number | undefined;
   lastRefreshOutcome: 'ok' | 'error' | undefined;
@@ -29,11 +34,12 @@ export interface AccountState {
   generation: number;
 }
 
-export function createAccountState(tokens: TokenSet | undefined): AccountState {
+export function createAccountState(tokens: TokenSet | undefined, signedOut = false): AccountState {
   return {
     tokens,
     scoped: new Map(),
     needsLogin: false,
+    signedOut,
     lastError: undefined,
     lastRefreshAt: undefined,
     lastRefreshOutcome: undefined,

@@ -70,6 +70,40 @@ function identityChanged(before: AccountConfig, after: AccountConfig): boolean {
   );
 }
 
+/**
+ * Where the client authenticates: the endpoints that receive the client secret or assertion
+ * (token, device authorization, revocation; all of them come from the issuer when discovered)
+ * and the client id. Not the authorization endpoint (it gets only the client id) nor extra params.
+ */
+function secretDestinationChanged(before: AccountConfig, after: AccountConfig): boolean {
+  const a = before.provider;
+  const b = after.provider;
+  return (
+    a.issuer !== b.issuer ||
+    a.tokenEndpoint !== b.tokenEndpoint ||
+    a.deviceAuthorizationEndpoint !== b.deviceAuthorizationEndpoint ||
+    a.revocationEndpoint !== b.revocationEndpoint ||
+    before.client.id !== after.client.id
+  );
+}
+
+/**
+ * A stored secret is only ever sent where it was entered for: whoever can edit an account (a
+ * compromised renderer, say) must not be able to point the token endpoint at themselves and have
+ * the broker send them the vault's client secret. A new provider or client needs its secret again.
+ */
+function checkSecretNotRedirected(before: AccountConfig, after: AccountConfig, fields: AccountSecrets): void {
+  if (after.client.auth === 'none' || !secretDestinationChanged(before, after)) return;
+  const supplied = after.client.auth === 'private_key_jwt' ? fields.privateKeyPem : fields.clientSecret;
+  if (supplied === undefined || supplied === '') {
+    throw new BrokerError(
+      'INVALID_REQUEST',
+      `Changing the provider or client of '${after.name}' needs the client ${after.client.auth === 'private_key_jwt' ? 'private key' : 'secret'} again; the stored one is only sent where it was entered for.`,
+      { account: after.name },
+    );
+  }
+}
+
 export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, signIns: SignInCoordinator): AccountAdmin {
   function summarize(account: AccountConfig): AccountSummary {
     const state = ctx.state(account.name);
@@ -78,6 +112,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       {
         tokens: current,
         needsLogin: state.needsLogin,
+        signedOut: state.signedOut,
         hasError: state.lastError !== undefined,
         canFetchWithoutUser: account.grant === 'client_credentials',
         canRefresh: tokens.canRefresh(account, state),
@@ -165,6 +200,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
         throw new BrokerError('INVALID_REQUEST', `Renaming an account is not supported ('${name}' → '${account.name}'); add a new one.`, { account: name });
       }
       const fields = secretFields(secrets);
+      checkSecretNotRedirected(before, account, fields);
       checkClientSecrets(account, { ...ctx.vault.get(name), ...fields });
       const forget = identityChanged(before, account);
       if (forget) {
@@ -210,7 +246,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       const account = ctx.requireAccount(name);
       signIns.cancel(name);
       await revokeAll(account);
-      await tokens.forgetTokens(name);
+      await tokens.forgetTokens(name, { signOut: true });
       ctx.logger.info(`[broker] account '${name}' signed out`);
       ctx.events.emit({ type: 'accounts_changed' });
     },

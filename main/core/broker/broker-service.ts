@@ -105,20 +105,23 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
   async function handOut(name: string, request: TokenRequest, force: boolean): Promise<TokenHandout> {
     if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
     const client = request.client ?? 'unknown';
+    // The audit ring keeps the configured name (one long-lived string), not the request's copy.
+    let audited = name;
     try {
       checkRequest(request);
       const account = ctx.requireAccount(name);
+      audited = account.name;
       if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client);
       const handout = await tokens.getHandout(account, {
         ...(request.minTtl === undefined ? {} : { minTtl: request.minTtl }),
         ...(request.scope === undefined ? {} : { scope: request.scope }),
         force,
       });
-      record(name, client, 'granted');
+      record(audited, client, 'granted');
       return handout;
     } catch (error) {
       const brokerError = toBrokerError(error);
-      if (!NOT_AUDITED.has(brokerError.code)) record(name, client, outcomeOf(brokerError.code), brokerError.code);
+      if (!NOT_AUDITED.has(brokerError.code)) record(audited, client, outcomeOf(brokerError.code), brokerError.code);
       throw brokerError;
     }
   }

@@ -96,7 +96,8 @@ export function createBrokerContext(options: ContextOptions): BrokerContext & { 
     state(name) {
       let state = states.get(name);
       if (state === undefined) {
-        state = createAccountState(vault.get(name)?.tokens);
+        const secrets = vault.get(name);
+        state = createAccountState(secrets?.tokens, secrets?.signedOut === true);
         states.set(name, state);
       }
       return state;

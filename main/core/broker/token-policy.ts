@@ -74,6 +74,8 @@ export function backoffDelayMs(failures: number, random: number): number {
 export interface StatusInput {
   tokens: TokenSet | undefined;
   needsLogin: boolean;
+  /** Logged out: needs a sign-in whatever the grant. */
+  signedOut: boolean;
   hasError: boolean;
   /** client_credentials accounts can always fetch a token; they never need a sign-in. */
   canFetchWithoutUser: boolean;
@@ -83,8 +85,14 @@ export interface StatusInput {
 
 /** An account's status at `now` (DESIGN.md: ok | expired | needs_login | error). */
 export function computeStatus(input: StatusInput, now: number): AccountStatus {
+  if (input.signedOut) return 'needs_login';
   if (input.needsLogin && !input.canFetchWithoutUser) return 'needs_login';
-  if (input.tokens === undefined && !input.canFetchWithoutUser) return 'needs_login';
+  if (input.tokens === undefined) {
+    // A client_credentials account without a token yet fetches one on the first request: nothing
+    // for a person to do, so it is not "expired" (which the tray shows as needing attention).
+    if (!input.canFetchWithoutUser) return 'needs_login';
+    return input.hasError ? 'error' : 'ok';
+  }
   const expired = input.tokens === undefined || !isUnexpired(input.tokens, now);
   // An expired token that nothing can renew (implicit grant) means a person has to sign in.
   if (expired && !input.canRefresh && !input.canFetchWithoutUser) return 'needs_login';
@@ -100,6 +108,15 @@ export function normalizeScope(scope: string | undefined): string {
   if (scope === undefined) return '';
   const parts = scope.split(/\s+/).filter((part) => part.length > 0);
   return [...new Set(parts)].sort().join(' ');
+}
+
+/**
+ * The scopes of a normalized `requested` scope string that are not among `allowed` (empty when
+ * it is a subset). A requested scope must be a subset of what the account was granted.
+ * @see RFC 6749 §3.3, §6
+ */
+export function scopesOutside(requested: string, allowed: readonly string[]): string[] {
+  return requested.split(' ').filter((scope) => scope.length > 0 && !allowed.includes(scope));
 }
 
 /** What a script receives; `expiresIn` is whole seconds left, never negative. */

@@ -21,6 +21,7 @@ import {
   isFresh,
   isUnexpired,
   normalizeScope,
+  scopesOutside,
   toHandout,
 } from './token-policy.js';
 import type { TokenHandout } from './types.js';
@@ -44,14 +45,36 @@ export interface TokenService {
   refreshInBackground(name: string): Promise<void>;
   /** Stores tokens from a sign-in: replaces everything cached, clears needs-login and errors. */
   storeSignInTokens(name: string, tokens: TokenSet): Promise<void>;
-  /** Forgets the account's tokens (vault and memory), keeping its client secrets. */
-  forgetTokens(name: string): Promise<void>;
+  /**
+   * Forgets the account's tokens (vault and memory), keeping its client secrets. `signOut` (logout)
+   * also marks it signed out, durably: nothing is handed out until the next sign-in.
+   */
+  forgetTokens(name: string, options?: { signOut?: boolean }): Promise<void>;
   /** Loads the account's state and computes its first proactive refresh time. */
   prime(account: AccountConfig): void;
   /** Whether the account can get a new access token without a person. */
   canRefresh(account: AccountConfig, state: AccountState): boolean;
   /** Resolves when every queued refresh has settled. */
   drain(): Promise<void>;
+}
+
+/**
+ * A client_credentials request goes to the provider with whatever scope the caller names, so the
+ * broker enforces what a refresh token grant gets from the provider (RFC 6749 §6): a requested
+ * scope is a subset of the account's configured scopes. Only checked on a cache miss — a cached
+ * scoped token passed this check when it was fetched. Accounts without configured scopes leave
+ * it to the provider.
+ */
+function checkRequestedScope(account: AccountConfig, scopeKey: string): void {
+  if (account.grant !== 'client_credentials' || account.scopes.length === 0) return;
+  const extra = scopesOutside(scopeKey, account.scopes);
+  if (extra.length > 0) {
+    throw new BrokerError(
+      'INVALID_REQUEST',
+      `Scope ${extra.join(' ')} is not among the scopes configured for '${account.name}' (${account.scopes.join(' ')}); request a subset of them.`,
+      { account: account.name },
+    );
+  }
 }
 
 function needsLoginError(name: string, cause?: unknown): BrokerError {
@@ -108,7 +131,9 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     await ctx.updateSecrets(name, (current) => {
       if (state.generation !== generation) return current;
       committed = true;
-      return { ...current, tokens };
+      // Tokens committed under this generation mean the account is signed in again.
+      const { signedOut: _signedOut, ...rest } = current ?? {};
+      return { ...rest, tokens };
     });
     if (committed && state.generation === generation) state.tokens = tokens;
     return committed && state.generation === generation;
@@ -152,6 +177,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
   /** One provider request for (account, scope). Runs inside the account's refresh queue. */
   async function refreshNow(account: AccountConfig, state: AccountState, scopeKey: string): Promise<TokenSet> {
     const generation = state.generation;
+    if (state.signedOut) throw needsLoginError(account.name);
     const scope = scopeKey === '' ? undefined : scopeKey;
     // client_credentials needs no refresh token; every other grant cannot go on without one.
     const sentRefreshToken = account.grant === 'client_credentials' ? undefined : state.tokens?.refreshToken;
@@ -213,7 +239,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
 
   /** The account was logged out or signed in again while this refresh ran: its result is not kept. */
   function staleResult(account: AccountConfig, state: AccountState, result: TokenSet): TokenSet {
-    if (state.tokens === undefined && account.grant !== 'client_credentials') throw needsLoginError(account.name);
+    if (state.signedOut || (state.tokens === undefined && account.grant !== 'client_credentials')) throw needsLoginError(account.name);
     const handout: TokenSet = { accessToken: result.accessToken, tokenType: result.tokenType, obtainedAt: result.obtainedAt };
     if (result.expiresAt !== undefined) handout.expiresAt = result.expiresAt;
     if (result.scope !== undefined) handout.scope = result.scope;
@@ -236,7 +262,8 @@ export function createTokenService(ctx: BrokerContext): TokenService {
         const now = ctx.clock.now();
         if (isFresh(cached, now, effectiveMinTtlMs(cached, query.minTtl))) return toHandout(cached, now, fallbackScope);
       }
-      if (state.needsLogin && account.grant !== 'client_credentials') throw needsLoginError(account.name);
+      if (state.signedOut || (state.needsLogin && account.grant !== 'client_credentials')) throw needsLoginError(account.name);
+      if (scopeKey !== '') checkRequestedScope(account, scopeKey);
       try {
         const fresh = await obtain(account, state, scopeKey);
         return toHandout(fresh, ctx.clock.now(), fallbackScope);
@@ -258,7 +285,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       const account = ctx.findAccount(name);
       if (account === undefined) return;
       const state = ctx.state(name);
-      if (state.needsLogin || !canRefresh(account, state)) {
+      if (state.needsLogin || state.signedOut || !canRefresh(account, state)) {
         state.refreshDueAt = undefined;
         return;
       }
@@ -285,6 +312,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
         throw new BrokerError('CANCELLED', `The sign-in for '${name}' was superseded.`, { account: name });
       }
       state.needsLogin = false;
+      state.signedOut = false;
       state.lastError = undefined;
       state.lastRefreshAt = ctx.clock.now();
       state.lastRefreshOutcome = 'ok';
@@ -294,8 +322,9 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       ctx.events.emit({ type: 'accounts_changed' });
     },
 
-    async forgetTokens(name) {
+    async forgetTokens(name, options = {}) {
       const state = ctx.state(name);
+      const signOut = options.signOut === true;
       state.generation += 1;
       state.tokens = undefined;
       state.scoped.clear();
@@ -303,7 +332,11 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       state.lastError = undefined;
       state.failures = 0;
       state.needsLogin = false;
-      await ctx.updateSecrets(name, (current) => (current === undefined ? undefined : withoutTokens(current)));
+      if (signOut) state.signedOut = true;
+      await ctx.updateSecrets(name, (current) => {
+        if (signOut) return { ...withoutTokens(current ?? {}), signedOut: true };
+        return current === undefined ? undefined : withoutTokens(current);
+      });
       ctx.onScheduleChanged();
     },
 

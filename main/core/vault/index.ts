@@ -229,7 +229,29 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
   }
 }
 
-async function persist(path: string, material: KeyMaterial, accounts: ReadonlyMap<string, AccountSecrets>): Promise<void> {
+/**
+ * Whether `next` drops a secret that `previous` held: an account deleted, or its client secret,
+ * private key or tokens removed (logout, remove, invalid_grant). Replacing a value (a rotated
+ * token, a new client secret) does not count: the provider invalidates the old one.
+ */
+export function dropsSecrets(previous: ReadonlyMap<string, AccountSecrets>, next: ReadonlyMap<string, AccountSecrets>): boolean {
+  for (const [name, before] of previous) {
+    const after = next.get(name);
+    if (after === undefined) return true;
+    if (before.clientSecret !== undefined && after.clientSecret === undefined) return true;
+    if (before.privateKeyPem !== undefined && after.privateKeyPem === undefined) return true;
+    if (before.tokens !== undefined && after.tokens === undefined) return true;
+  }
+  return false;
+}
+
+/**
+ * Seals and writes the vault. `scrubBackup`: the write removes secrets, so the previous
+ * generation must not keep them in `vault.bin.bak` either — the backup is then rewritten from the
+ * new generation, after the main file (so there is always a readable current file; a crash in
+ * between leaves an older backup, as a crash during any write can).
+ */
+async function persist(path: string, material: KeyMaterial, accounts: ReadonlyMap<string, AccountSecrets>, scrubBackup = false): Promise<void> {
   const plaintext = encodePayload(accounts);
   let sealed: Buffer;
   try {
@@ -242,6 +264,7 @@ async function persist(path: string, material: KeyMaterial, accounts: ReadonlyMa
     plaintext.fill(0);
   }
   await writeFileAtomic(path, sealed, { mode: 0o600, keepBackup: true });
+  if (scrubBackup) await writeFileAtomic(path + BACKUP_SUFFIX, sealed, { mode: 0o600 });
 }
 
 type Change = (accounts: Map<string, AccountSecrets>) => void;
@@ -278,7 +301,7 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
         const next = new Map(accounts);
         for (const item of batch) item.change(next);
         try {
-          await persist(path, material, next);
+          await persist(path, material, next, dropsSecrets(accounts, next));
           accounts = next;
           for (const item of batch) item.resolve();
         } catch (error) {

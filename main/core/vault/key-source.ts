@@ -3,7 +3,8 @@
  * key derived from a passphrase file with scrypt (the one alternative when no keychain exists).
  */
 import { createHash, randomBytes, scrypt } from 'node:crypto';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { formatMode } from '../data-dir.js';
 import { BrokerError } from '../errors.js';
 import type { SecretStore } from '../ports.js';
@@ -68,19 +69,40 @@ export async function createKeychainKey(store: SecretStore, account: string): Pr
 }
 
 /**
- * Reads the passphrase from `file`: a regular file owned by this user and not readable or
- * writable by anyone else (0600 or stricter); one trailing newline is ignored.
+ * Opens the passphrase file once, not following a symlink (O_NOFOLLOW where the OS has it) and
+ * not blocking on a FIFO, so the checks and the read below see the same file: checking a path
+ * and then reading it again could read a file swapped in between.
+ */
+async function openPassphraseFile(file: string): Promise<FileHandle> {
+  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+  try {
+    return await open(file, flags);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') {
+      throw new BrokerError('CONFIG_INVALID', `The passphrase file ${file} is a symbolic link; point TOKEN_BROKER_PASSPHRASE_FILE at the file itself.`, { cause: error });
+    }
+    throw new BrokerError('CONFIG_INVALID', `Cannot read the passphrase file ${file} (TOKEN_BROKER_PASSPHRASE_FILE): ${code ?? 'error'}.`, { cause: error });
+  }
+}
+
+/**
+ * Reads the passphrase from `file`: a regular file (not a symlink) owned by this user and not
+ * readable or writable by anyone else (0600 or stricter); one trailing newline is ignored. The
+ * checks and the read go through one open handle.
  * @throws BrokerError `CONFIG_INVALID` naming the file and the fix.
  */
 export async function readPassphraseFile(file: string): Promise<Buffer> {
-  let info;
+  const handle = await openPassphraseFile(file);
   try {
-    info = await stat(file);
-  } catch (error) {
-    throw new BrokerError('CONFIG_INVALID', `Cannot read the passphrase file ${file} (TOKEN_BROKER_PASSPHRASE_FILE): ${(error as NodeJS.ErrnoException).code ?? 'error'}.`, {
-      cause: error,
-    });
+    return await readCheckedPassphrase(handle, file);
+  } finally {
+    await handle.close();
   }
+}
+
+async function readCheckedPassphrase(handle: FileHandle, file: string): Promise<Buffer> {
+  const info = await handle.stat();
   if (!info.isFile()) throw new BrokerError('CONFIG_INVALID', `The passphrase file ${file} is not a regular file.`);
   if (process.platform !== 'win32') {
     if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
@@ -93,7 +115,7 @@ export async function readPassphraseFile(file: string): Promise<Buffer> {
       );
     }
   }
-  const content = await readFile(file);
+  const content = await handle.readFile();
   let end = content.length;
   if (content[end - 1] === 0x0a) end -= 1;
   if (content[end - 1] === 0x0d) end -= 1;

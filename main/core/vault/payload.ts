@@ -24,6 +24,7 @@ export const accountSecretsSchema = z.object({
   clientSecret: secret.optional(),
   privateKeyPem: secret.optional(),
   tokens: tokenSetSchema.optional(),
+  signedOut: z.literal(true).optional(),
 });
 
 const payloadSchema = z.object({

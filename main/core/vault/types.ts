@@ -8,6 +8,12 @@ export interface AccountSecrets {
   /** PEM private key for private_key_jwt client authentication. */
   privateKeyPem?: string;
   tokens?: TokenSet;
+  /**
+   * Set by logout, cleared by the next sign-in: the account keeps its client secrets but hands
+   * out nothing until a person signs in again — also client_credentials accounts, which could
+   * otherwise fetch a token on their own. Kept here so it survives a restart.
+   */
+  signedOut?: true;
 }
 
 /**

@@ -3,7 +3,7 @@
  * checks and loopback-only bind, and misbehaving clients (garbage, oversized headers and bodies,
  * slowloris, connection floods) that must leave the broker serving.
  */
-import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,39 @@ describe('socket permissions', () => {
     const api = await start();
     await api.close();
     await expect(stat(api.socketPath)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it.skipIf(process.platform === 'win32')('judges a symlinked socket directory by its real directory', async () => {
+    const real = join(dir, 'real');
+    await mkdir(real, { mode: 0o700 });
+    await chmod(real, 0o700);
+    await symlink(real, join(dir, 'run'));
+    const api = await start();
+    await healthy(api);
+    expect((await lstat(join(real, 'broker.sock'))).isSocket()).toBe(true);
+    await api.close();
+    // The real directory open to others is refused, and the fix names the real directory.
+    await chmod(real, 0o755);
+    await expect(start()).rejects.toMatchObject({ code: 'SOCKET_INSECURE', message: expect.stringContaining(`chmod 700 '${real}'`) });
+  });
+
+  it.runIf(process.platform !== 'win32')('treats a \\\\.\\pipe\\ path as an ordinary socket path off Windows (directory checks apply)', async () => {
+    const cwd = process.cwd();
+    const open = join(dir, 'cwd');
+    await mkdir(open);
+    await chmod(open, 0o755);
+    const pipeLike = '\\\\.\\pipe\\tb-test';
+    try {
+      process.chdir(open);
+      await expect(start({ socketPath: pipeLike })).rejects.toMatchObject({ code: 'SOCKET_INSECURE', message: expect.stringContaining('chmod 700') });
+      await chmod(open, 0o700);
+      const api = await start({ socketPath: pipeLike });
+      await healthy(api);
+      expect((await stat(join(open, pipeLike))).mode & 0o777).toBe(0o600);
+      await api.close();
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
 

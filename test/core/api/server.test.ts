@@ -68,6 +68,19 @@ describe('token API server (routing and wire shapes)', () => {
     expect(broker.calls.at(-1)?.request?.client).toHaveLength(64);
   });
 
+  it("never lets a socket client pass itself off as the app: its own names get a 'socket: ' prefix", async () => {
+    for (const [claimed, seen] of [
+      ['Token Broker app', 'socket: Token Broker app'],
+      ['token  BROKER app', 'socket: token  BROKER app'],
+      ['TokenBroker', 'socket: TokenBroker'],
+      ['Token Brokerage', 'Token Brokerage'],
+      ['my Token Broker app', 'my Token Broker app'],
+    ]) {
+      await call(sock(), 'GET', '/v1/accounts/work/token', { headers: { 'X-Token-Broker-Client': claimed! } });
+      expect(broker.calls.at(-1)?.request?.client).toBe(seen);
+    }
+  });
+
   it('refreshes with POST', async () => {
     const res = await call(sock(), 'POST', '/v1/accounts/work/refresh');
     expect(res.status).toBe(200);

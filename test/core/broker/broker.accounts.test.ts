@@ -74,7 +74,7 @@ describe('accounts', () => {
     expect((await server.introspect(refresh)).active).toBe(false);
     expect((await server.introspect(access)).active).toBe(false);
     expect(h.broker.getAccount('work').status).toBe('needs_login');
-    expect(h.vault.get('work')).toEqual({ clientSecret: server.clients.basic.clientSecret });
+    expect(h.vault.get('work')).toEqual({ clientSecret: server.clients.basic.clientSecret, signedOut: true });
     await expect(h.broker.getToken('work')).rejects.toMatchObject({ code: 'NEEDS_LOGIN' });
     expect(h.broker.tokenDetails('work')).toBeUndefined();
   });

@@ -63,13 +63,18 @@ describe('token policy', () => {
   });
 
   it('computes the status from tokens and state', () => {
-    const base = { needsLogin: false, hasError: false, canFetchWithoutUser: false, canRefresh: true };
+    const base = { needsLogin: false, signedOut: false, hasError: false, canFetchWithoutUser: false, canRefresh: true };
     expect(computeStatus({ ...base, tokens: tokens(MIN) }, T0)).toBe('ok');
     expect(computeStatus({ ...base, tokens: tokens(MIN) }, T0 + MIN)).toBe('expired');
     expect(computeStatus({ ...base, tokens: tokens(MIN), canRefresh: false }, T0 + MIN)).toBe('needs_login');
     expect(computeStatus({ ...base, tokens: undefined }, T0)).toBe('needs_login');
     expect(computeStatus({ ...base, tokens: tokens(MIN), hasError: true }, T0)).toBe('error');
-    expect(computeStatus({ ...base, tokens: undefined, canFetchWithoutUser: true }, T0)).toBe('expired');
+    // client_credentials without a token yet: it fetches one on demand, nothing to attend to.
+    expect(computeStatus({ ...base, tokens: undefined, canFetchWithoutUser: true }, T0)).toBe('ok');
+    expect(computeStatus({ ...base, tokens: undefined, canFetchWithoutUser: true, hasError: true }, T0)).toBe('error');
+    expect(computeStatus({ ...base, tokens: tokens(MIN), canFetchWithoutUser: true }, T0 + MIN)).toBe('expired');
+    // Logged out: needs a sign-in whatever the grant.
+    expect(computeStatus({ ...base, tokens: undefined, canFetchWithoutUser: true, signedOut: true }, T0)).toBe('needs_login');
     expect(computeStatus({ ...base, tokens: tokens(undefined) }, T0 + 1e12)).toBe('ok');
   });
 

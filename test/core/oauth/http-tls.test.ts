@@ -92,13 +92,15 @@ async function startConnectProxy(): Promise<{ port: number; authorities: string[
   const proxy = createHttpServer();
   proxy.on('connect', (req, clientSocket: Socket, head: Buffer) => {
     authorities.push(req.url ?? '');
-    tunnels.push(clientSocket);
     const upstream = connect(tlsPort, '127.0.0.1', () => {
       clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
       upstream.pipe(clientSocket);
       clientSocket.pipe(upstream);
     });
+    // Both ends are tracked: after a refused handshake the upstream half would otherwise keep
+    // the TLS server from closing.
+    tunnels.push(clientSocket, upstream);
     upstream.on('error', () => clientSocket.destroy());
     clientSocket.on('error', () => upstream.destroy());
   });

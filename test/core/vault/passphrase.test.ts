@@ -1,9 +1,10 @@
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SecretStore } from '../../../main/core/ports.js';
 import { DEFAULT_SCRYPT, openVault } from '../../../main/core/vault/index.js';
 import { parseHeader } from '../../../main/core/vault/format.js';
+import { readPassphraseFile } from '../../../main/core/vault/key-source.js';
 import { cleanupDataDirs, keychain, rejectionOf, tempDataDir } from './support/helpers.js';
 
 /** Passphrase mode must never touch the keychain. */
@@ -81,6 +82,21 @@ describe('passphrase mode (TOKEN_BROKER_PASSPHRASE_FILE, scrypt)', () => {
       code: 'CONFIG_INVALID',
       message: expect.stringContaining('empty'),
     });
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a symlink (even to a good 0600 file) and a directory, through one open handle', async () => {
+    const dataDir = await tempDataDir();
+    const dir = join(dataDir, '..');
+    const good = await passphraseFile(dir, 'correct horse\n');
+    expect((await readPassphraseFile(good)).toString()).toBe('correct horse');
+    const link = join(dir, `link-${Math.random().toString(36).slice(2)}`);
+    await symlink(good, link);
+    expect(await rejectionOf(readPassphraseFile(link))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('symbolic link') });
+    const folder = join(dir, `folder-${Math.random().toString(36).slice(2)}`);
+    await mkdir(folder, { mode: 0o700 });
+    expect(await rejectionOf(readPassphraseFile(folder))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('not a regular file') });
+    await chmod(good, 0o640);
+    expect(await rejectionOf(readPassphraseFile(good))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('chmod 600') });
   });
 
   it('a passphrase vault opened without a passphrase, or a keychain vault with one → VAULT_KEY_MISMATCH naming the fix', async () => {
