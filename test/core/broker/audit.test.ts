@@ -39,6 +39,20 @@ describe('audit log', () => {
     expect(lines.at(-1)).toEqual({ at: 144, account: 'acct', client: 'client', outcome: 'denied', code: 'DENIED' });
   });
 
+  it('writes every entry, in order, even when the ring wraps many times before the file catches up', async () => {
+    const file = join(dir, 'audit.log');
+    const audit = createAuditLog({ file, logger: silentLogger, capacity: 3 });
+    for (let i = 0; i < 25; i += 1) {
+      audit.record({ at: i, account: `acct-${i % 4}`, client: 'burst', outcome: i % 5 === 0 ? 'denied' : 'granted', ...(i % 5 === 0 ? { code: 'DENIED' } : {}) });
+    }
+    await audit.close();
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(lines.map((line) => parseAuditLine(line)?.at)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(parseAuditLine(lines[5] as string)).toEqual({ at: 5, account: 'acct-1', client: 'burst', outcome: 'denied', code: 'DENIED' });
+    // Byte format unchanged: plain JSON objects with the fields in this order.
+    expect(lines[1]).toBe('{"at":1,"account":"acct-1","client":"burst","outcome":"granted"}');
+  });
+
   it('keeps both files bounded through a burst far larger than the bound', async () => {
     const file = join(dir, 'audit.log');
     const audit = createAuditLog({ file, logger: silentLogger, maxBytes: 1000 });
