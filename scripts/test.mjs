@@ -7,15 +7,16 @@ import { missingSecretServicePrograms } from '../test/support/with-secret-servic
 
 const extra = process.argv.slice(2);
 
-function step(title, command, args) {
+/** Runs one step; `after` runs once its verdict is printed, so what it prints comes last. */
+function step(title, command, args, after = () => {}) {
   console.log(`\n▶ ${title}`);
   const started = Date.now();
   const result = spawnSync(command, args, { stdio: 'inherit' });
-  if (result.status !== 0) {
-    console.error(`✖ ${title} failed (exit ${result.status ?? result.signal}).`);
-    process.exit(result.status ?? 1);
-  }
-  console.log(`✔ ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const passed = result.status === 0;
+  if (passed) console.log(`✔ ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  else console.error(`✖ ${title} failed (exit ${result.status ?? result.signal}).`);
+  after(result);
+  if (!passed) process.exit(result.status ?? 1);
 }
 
 const missing = [];
@@ -37,9 +38,8 @@ step('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warn
 step('type-check', process.execPath, ['node_modules/typescript/bin/tsc', '-b']);
 const report = 'test-results/vitest-report.json';
 rmSync(report, { force: true });
-const testsTitle = 'tests (real keyring, real authorization server, real Chromium)';
-console.log(`\n▶ ${testsTitle}`);
-const vitest = spawnSync(
+step(
+  'tests (real keyring, real authorization server, real Chromium)',
   process.execPath,
   [
     'test/support/with-secret-service.mjs',
@@ -52,15 +52,11 @@ const vitest = spawnSync(
     `--outputFile.json=${report}`,
     ...extra,
   ],
-  { stdio: 'inherit' },
+  () => {
+    // One plain closing line with the counts, whatever the reporter printed above it.
+    if (!existsSync(report)) return;
+    const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = JSON.parse(readFileSync(report, 'utf8'));
+    const skipped = numPendingTests + numTodoTests;
+    console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+  },
 );
-// One plain closing line with the counts, whatever the reporter printed above it.
-if (existsSync(report)) {
-  const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = JSON.parse(readFileSync(report, 'utf8'));
-  const skipped = numPendingTests + numTodoTests;
-  console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
-}
-if (vitest.status !== 0) {
-  console.error(`✖ ${testsTitle} failed (exit ${vitest.status ?? vitest.signal}).`);
-  process.exit(vitest.status ?? 1);
-}

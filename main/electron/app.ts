@@ -48,8 +48,6 @@ export interface AppDeps {
   presets?: readonly PresetView[];
   presetProvider?: PresetProviderFn;
   discover?: (issuer: string) => Promise<DiscoveryCheck>;
-  /** TCP listener key file; default the daemon's (<dataDir>/api-key). */
-  tcpKeyFile?: string;
   clock?: TimerClock;
   logger?: Logger;
   platform?: NodeJS.Platform;
@@ -137,7 +135,11 @@ export async function startApp(deps: AppDeps = {}): Promise<RunningApp | undefin
   }
   const { broker, configStore } = daemon;
 
-    const clipboardGuard = createClipboardGuard({ clipboard, clock });
+    const clipboardGuard = createClipboardGuard({
+    clipboard,
+    clock,
+    onError: (error) => logger.warn(`[electron] clearing the clipboard failed: ${toBrokerError(error).code}`),
+  });
   const loginItem = {
     set: (openAtLogin: boolean) => app.setLoginItemSettings({ openAtLogin, args: [HIDDEN_ARG] }),
   };
@@ -146,7 +148,7 @@ export async function startApp(deps: AppDeps = {}): Promise<RunningApp | undefin
     openExternal,
     loginItem,
     // The file the running listener reads its key from: "Regenerate key" must replace that one.
-    tcpKey: createTcpKeyFile(deps.tcpKeyFile ?? daemon.tcpKeyFile),
+    tcpKey: createTcpKeyFile(daemon.tcpKeyFile),
   };
   const handlers = createIpcHandlers({
     appVersion: safeAppVersion(),

@@ -4,12 +4,12 @@
  * can be replaced through AppDeps.
  */
 import { PRESETS, presetProvider } from '../core/accounts/presets.js';
-import { API_KEY_FILE, startBrokerDaemon } from '../core/daemon.js';
+import { startBrokerDaemon } from '../core/daemon.js';
 import { resolveDataDir } from '../core/data-dir.js';
 import { createHttpClient, discoverProvider } from '../core/oauth/index.js';
 import type { DiscoveryCheck, PresetView } from '../ipc/contract.js';
 
-export { API_KEY_FILE, presetProvider, resolveDataDir, startBrokerDaemon };
+export { presetProvider, resolveDataDir, startBrokerDaemon };
 
 export const presets: readonly PresetView[] = PRESETS;
 

@@ -79,7 +79,6 @@ export function createMainWindow(paths: WindowPaths, options: { show: boolean; i
       spellcheck: false,
     },
   });
-  lockDownContents(window.webContents);
   if (options.show) window.once('ready-to-show', () => window.show());
   void window.loadFile(paths.indexHtml);
   return window;

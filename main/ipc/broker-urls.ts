@@ -4,6 +4,7 @@
  * only for these, so a compromised renderer cannot make the app open an arbitrary URL.
  */
 import type { SignInProgress } from '../core/broker/types.js';
+import { isHttpUrl as isWebUrl } from '../core/oauth/assert.js';
 
 export interface BrokerUrlRegistry {
   /** Records the URL(s) a sign-in progress step carries. */
@@ -17,14 +18,7 @@ export interface BrokerUrlRegistry {
 }
 
 /** Only web URLs may reach the system browser; anything else (file:, javascript:, custom schemes) is refused. */
-export function isWebUrl(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:';
-  } catch {
-    return false;
-  }
-}
+export { isWebUrl };
 
 /** Bounded so a long-running app does not collect URLs forever. */
 const MAX_URLS = 200;

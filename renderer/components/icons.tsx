@@ -59,15 +59,8 @@ export const CheckIcon = (p: P) => <Icon {...p}><path d="M20 6L9 17l-5-5" /></Ic
 export const CloseIcon = (p: P) => <Icon {...p}><path d="M18 6L6 18M6 6l12 12" /></Icon>;
 export const EditIcon = (p: P) => <Icon {...p}><path d="M17 3a2.83 2.83 0 1 1 4 4L7.5 20.5 2 22l1.5-5.5Z" /></Icon>;
 export const ShieldIcon = (p: P) => <Icon {...p}><path d="M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10z" /></Icon>;
-export const TerminalIcon = (p: P) => <Icon {...p}><path d="M4 17l6-6-6-6M12 19h8" /></Icon>;
 export const AlertIcon = (p: P) => (
   <Icon {...p}>
     <path d="M10.3 3.9L1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0zM12 9v4M12 17h.01" />
-  </Icon>
-);
-export const ClockIcon = (p: P) => (
-  <Icon {...p}>
-    <circle cx="12" cy="12" r="10" />
-    <path d="M12 6v6l4 2" />
   </Icon>
 );

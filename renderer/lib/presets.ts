@@ -47,7 +47,7 @@ export function presetKind(preset: PresetView): PresetKind {
 }
 
 function isGenericOAuth2(preset: PresetView): boolean {
-  return /^(generic[-_]?)?oauth[-_]?2?$|^custom$|^manual$/i.test(preset.id);
+  return preset.id === GENERIC_OAUTH2_ID;
 }
 
 /** The broker's presets plus the two generic entries if the broker does not list them itself. */
