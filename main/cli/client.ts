@@ -8,11 +8,11 @@
 import { connect } from 'node:net';
 import { resolveDataDir } from '../core/data-dir.js';
 import { defaultSocketPath } from '../core/socket-path.js';
+import type { ErrorBody } from '../core/api/wire.js';
 import { CliError, EXIT, exitCodeForApiError } from './exit.js';
 
-export interface ApiErrorBody {
-  error: { code: string; message: string; oauth_error?: string; oauth_error_description?: string };
-}
+/** The API's error body (a type-only import: the CLI's hot path loads none of the core). */
+export type ApiErrorBody = ErrorBody;
 
 export interface RequestOptions {
   body?: unknown;

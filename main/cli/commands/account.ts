@@ -1,4 +1,5 @@
 /** `token-broker account add|list|remove` */
+import type { AccountBody } from '../../core/api/wire.js';
 import { parse } from '../args.js';
 import { callApi } from '../client-http.js';
 import { seg } from '../client.js';
@@ -11,13 +12,7 @@ const GRANTS = ['authorization_code', 'client_credentials', 'device_code', 'pass
 const LEGACY_GRANTS = ['password', 'implicit'];
 const AUTH_METHODS = ['basic', 'post', 'private_key_jwt', 'none'];
 
-interface AccountRow {
-  name: string;
-  grant: string;
-  status: string;
-  expires_at: number | null;
-  scopes: string[];
-}
+type AccountRow = AccountBody;
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;

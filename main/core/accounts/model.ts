@@ -14,7 +14,6 @@ export type Grant = (typeof GRANTS)[number];
 export const LEGACY_GRANTS: readonly Grant[] = ['password', 'implicit'];
 
 /** Grants that need a person (browser, device code, password) to obtain the first token. */
-export const INTERACTIVE_GRANTS: readonly Grant[] = ['authorization_code', 'device_code', 'password', 'implicit'];
 
 /** CLI spelling (`--auth`) → OAuth token endpoint auth method. */
 export const CLIENT_AUTH_METHODS = ['basic', 'post', 'private_key_jwt', 'none'] as const;

@@ -35,7 +35,8 @@ export function toTokenBody(handout: TokenHandout, nowMs: number): TokenBody {
     access_token: handout.accessToken,
     token_type: handout.tokenType,
     expires_at: expiresAt === undefined ? null : Math.floor(expiresAt / 1000),
-    expires_in: expiresAt === undefined ? null : Math.max(0, Math.floor((expiresAt - nowMs) / 1000)),
+    // The broker already computed it; the fallback serves hand-outs that come without it.
+    expires_in: expiresAt === undefined ? null : (handout.expiresIn ?? Math.max(0, Math.floor((expiresAt - nowMs) / 1000))),
     scope: handout.scope ?? null,
   };
 }

@@ -112,11 +112,7 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
       const account = ctx.requireAccount(name);
       audited = account.name;
       if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client);
-      const handout = await tokens.getHandout(account, {
-        ...(request.minTtl === undefined ? {} : { minTtl: request.minTtl }),
-        ...(request.scope === undefined ? {} : { scope: request.scope }),
-        force,
-      });
+      const handout = await tokens.getHandout(account, request, force);
       record(audited, client, 'granted');
       return handout;
     } catch (error) {

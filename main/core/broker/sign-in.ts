@@ -16,6 +16,7 @@ import type { BrowserOpener } from '../ports.js';
 import type { BrokerContext } from './context.js';
 import type { HttpClient } from './grant-port.js';
 import { toErrorInfo } from './error-info.js';
+import { configuredScope } from './token-policy.js';
 import type { TokenService } from './token-service.js';
 import type { SignInOptions, SignInProgress } from './types.js';
 
@@ -31,10 +32,6 @@ const noBrowser: BrowserOpener = async () => {};
 export function createSignInCoordinator(ctx: BrokerContext, tokens: TokenService, openBrowser: BrowserOpener | undefined): SignInCoordinator {
   const active = new Map<string, AbortController>();
 
-  function scopeOf(account: AccountConfig): string | undefined {
-    return account.scopes.length > 0 ? account.scopes.join(' ') : undefined;
-  }
-
   async function runGrant(
     account: AccountConfig,
     signal: AbortSignal,
@@ -43,7 +40,7 @@ export function createSignInCoordinator(ctx: BrokerContext, tokens: TokenService
   ): Promise<TokenSet> {
     const name = account.name;
     const { metadata, client } = await ctx.providerFor(account);
-    const scope = scopeOf(account);
+    const scope = configuredScope(account);
     const scoped = scope === undefined ? {} : { scope };
     // Provider-specific parameters (Google access_type, Auth0 audience) for the requests that take them.
     const extra = account.provider.extraParams === undefined ? {} : { extraParams: account.provider.extraParams };

@@ -2,6 +2,7 @@
  * Pure rules about token freshness, refresh timing and account status. No I/O, no clock: every
  * function takes `now` so the rules are tested without waiting.
  */
+import type { AccountConfig } from '../accounts/model.js';
 import type { TokenSet } from '../oauth/types.js';
 import type { AccountStatus, TokenHandout } from './types.js';
 
@@ -98,6 +99,17 @@ export function computeStatus(input: StatusInput, now: number): AccountStatus {
   if (expired && !input.canRefresh && !input.canFetchWithoutUser) return 'needs_login';
   if (input.hasError) return 'error';
   return expired ? 'expired' : 'ok';
+}
+
+// Account configs are replaced, never mutated, so the joined string can be kept per object.
+const configuredScopes = new WeakMap<AccountConfig, string | undefined>();
+
+/** The account's configured scopes as one request string (undefined when none), joined once per config. */
+export function configuredScope(account: AccountConfig): string | undefined {
+  if (configuredScopes.has(account)) return configuredScopes.get(account);
+  const scope = account.scopes.length > 0 ? account.scopes.join(' ') : undefined;
+  configuredScopes.set(account, scope);
+  return scope;
 }
 
 /**

@@ -17,6 +17,7 @@ import { toErrorInfo } from './error-info.js';
 import {
   backoffDelayMs,
   computeRefreshAt,
+  configuredScope,
   effectiveMinTtlMs,
   isFresh,
   isUnexpired,
@@ -24,23 +25,22 @@ import {
   scopesOutside,
   toHandout,
 } from './token-policy.js';
-import type { TokenHandout } from './types.js';
+import type { TokenHandout, TokenRequest } from './types.js';
 
 /** Narrower-scope token sets kept per account (least recently stored evicted first). */
 const MAX_SCOPED_TOKEN_SETS = 32;
 /** Errors after which a still-valid cached token is handed out instead of failing the caller. */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set(['PROVIDER_ERROR', 'PROVIDER_UNREACHABLE', 'TIMEOUT', 'INVALID_RESPONSE', 'DISCOVERY_FAILED']);
 
-export interface TokenQuery {
-  minTtl?: number;
-  scope?: string;
-  /** Ignore the cache: always one (shared) provider request. */
-  force?: boolean;
-}
+/** What a caller asks of a hand-out; the broker's TokenRequest passes straight through (no copy per request). */
+export type TokenQuery = Pick<TokenRequest, 'minTtl' | 'scope'>;
 
 export interface TokenService {
-  /** A hand-out for the account; see {@link TokenQuery}. Throws BrokerError. */
-  getHandout(account: AccountConfig, query: TokenQuery): Promise<TokenHandout>;
+  /**
+   * A hand-out for the account. `force` ignores the cache: always one (shared) provider request.
+   * Throws BrokerError.
+   */
+  getHandout(account: AccountConfig, query: TokenQuery, force?: boolean): Promise<TokenHandout>;
   /** The scheduler's proactive refresh of the main token set; failures are recorded, not thrown. */
   refreshInBackground(name: string): Promise<void>;
   /** Stores tokens from a sign-in: replaces everything cached, clears needs-login and errors. */
@@ -101,7 +101,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
   }
 
   function grantedScope(account: AccountConfig, state: AccountState): string | undefined {
-    return state.tokens?.scope ?? (account.scopes.length > 0 ? account.scopes.join(' ') : undefined);
+    return state.tokens?.scope ?? configuredScope(account);
   }
 
   /** '' = the main token set; otherwise the normalized narrower scope. */
@@ -187,7 +187,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       const { metadata, client } = await ctx.providerFor(account);
       const common = { http: ctx.http, clock: ctx.clock, metadata, client };
       if (sentRefreshToken === undefined) {
-        const requested = scope ?? (account.scopes.length > 0 ? account.scopes.join(' ') : undefined);
+        const requested = scope ?? configuredScope(account);
         result = await ctx.grants.clientCredentialsGrant({
           ...common,
           ...(requested === undefined ? {} : { scope: requested }),
@@ -253,28 +253,35 @@ export function createTokenService(ctx: BrokerContext): TokenService {
   }
 
   return {
-    async getHandout(account, query) {
+    async getHandout(account, query, force = false) {
       const state = ctx.state(account.name);
       const scopeKey = scopeKeyFor(account, state, query.scope);
       const cached = scopeKey === '' ? state.tokens : state.scoped.get(scopeKey);
       const fallbackScope = scopeKey === '' ? grantedScope(account, state) : scopeKey;
-      if (cached !== undefined && query.force !== true) {
+      if (cached !== undefined && !force) {
         const now = ctx.clock.now();
         if (isFresh(cached, now, effectiveMinTtlMs(cached, query.minTtl))) return toHandout(cached, now, fallbackScope);
       }
       if (state.signedOut || (state.needsLogin && account.grant !== 'client_credentials')) throw needsLoginError(account.name);
       if (scopeKey !== '') checkRequestedScope(account, scopeKey);
+      else if (!canRefresh(account, state)) {
+        // Nothing can renew it (implicit, or no refresh token): the cached token is handed out
+        // until it expires, unless the caller insisted on a fresh token or a minimum lifetime.
+        const now = ctx.clock.now();
+        if (cached !== undefined && !force && query.minTtl === undefined && isUnexpired(cached, now)) {
+          return toHandout(cached, now, fallbackScope);
+        }
+        throw needsLoginError(account.name);
+      }
       try {
         const fresh = await obtain(account, state, scopeKey);
         return toHandout(fresh, ctx.clock.now(), fallbackScope);
       } catch (error) {
-        // A provider hiccup while the cached token still works — or nothing to renew it with
-        // (implicit) — hands that token out rather than fail, unless the caller insisted on a
-        // fresh token or on a minimum lifetime.
+        // A provider hiccup while the cached token still works hands that token out rather than
+        // fail, unless the caller insisted on a fresh token or on a minimum lifetime.
         const now = ctx.clock.now();
-        const code = toBrokerError(error).code;
-        const usable = TRANSIENT_CODES.has(code) || (code === 'NEEDS_LOGIN' && !state.needsLogin && state.tokens === cached);
-        if (cached !== undefined && query.force !== true && query.minTtl === undefined && isUnexpired(cached, now) && usable) {
+        const usable = TRANSIENT_CODES.has(toBrokerError(error).code);
+        if (cached !== undefined && !force && query.minTtl === undefined && isUnexpired(cached, now) && usable) {
           return toHandout(cached, now, fallbackScope);
         }
         throw error;

@@ -16,7 +16,7 @@ import got, { CancelError, HTTPError, MaxRedirectsError, RequestError, TimeoutEr
 import { BrokerError } from '../errors.js';
 import { BROKER_VERSION } from '../version.js';
 import { createTunnelAgents, proxyForUrl, type TunnelAgents } from './proxy-agent.js';
-import { safeUrl } from './sanitize.js';
+import { capitalize, safeUrl } from './sanitize.js';
 
 /** One request as the grant modules describe it. */
 export interface HttpRequest {
@@ -274,9 +274,6 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -52,3 +52,8 @@ export function redactSecrets(text: string, secrets: ReadonlyArray<string | unde
   }
   return out;
 }
+
+/** First letter upper-case, for messages that start with an endpoint's name ("token endpoint …"). */
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -16,7 +16,7 @@ import {
   type ResponseContext,
 } from './assert.js';
 import type { HttpResponse } from './http.js';
-import { redactSecrets, sanitizeDescription, sanitizeErrorCode } from './sanitize.js';
+import { capitalize, redactSecrets, sanitizeDescription, sanitizeErrorCode } from './sanitize.js';
 import type { TokenSet } from './types.js';
 
 export interface ProcessOptions extends ResponseContext {
@@ -101,6 +101,3 @@ export function tokenSetFromParameters(body: JsonObject, options: ProcessOptions
   };
 }
 
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
