@@ -30,7 +30,10 @@ export default tseslint.config(
         {
           paths: [electronBan],
           patterns: [
-            { group: ['**/electron/**', '**/main/electron', '**/main/electron/**'], message: 'main/core must not depend on main/electron.' },
+            {
+              group: ['**/electron/**', '**/main/electron', '**/main/electron/**'],
+              message: 'main/core must not depend on main/electron.',
+            },
             { group: ['**/renderer', '**/renderer/**'], message: 'main/core must not depend on the renderer.' },
             { group: ['**/cli/**'], message: 'main/core must not depend on the CLI.' },
           ],
@@ -65,7 +68,11 @@ export default tseslint.config(
         {
           paths: [electronBan],
           patterns: [
-            { group: ['**/main/**'], allowTypeImports: true, message: 'The renderer talks only to window.broker: import types from main/, never runtime code.' },
+            {
+              group: ['**/main/**'],
+              allowTypeImports: true,
+              message: 'The renderer talks only to window.broker: import types from main/, never runtime code.',
+            },
             { group: ['node:*'], message: 'The renderer has no Node.' },
           ],
         },

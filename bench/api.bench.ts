@@ -28,14 +28,31 @@ const FIXTURE_WORKER = new URL('./support/auth-server.worker.mjs', import.meta.u
 
 async function addAccount(sandbox: Sandbox, name: string, fixture: FixtureInfo, grant: 'client_credentials' | 'password'): Promise<void> {
   const result = await runCli(
-    ['account', 'add', name, '--issuer', fixture.issuer, '--client-id', fixture.clients.basic.clientId, '--client-secret-stdin', '--grant', grant, '--scope', 'api',
-      ...(grant === 'password' ? ['--allow-legacy'] : [])],
+    [
+      'account',
+      'add',
+      name,
+      '--issuer',
+      fixture.issuer,
+      '--client-id',
+      fixture.clients.basic.clientId,
+      '--client-secret-stdin',
+      '--grant',
+      grant,
+      '--scope',
+      'api',
+      ...(grant === 'password' ? ['--allow-legacy'] : []),
+    ],
     sandbox.env,
     fixture.clients.basic.clientSecret,
   );
   if (result.code !== 0) throw new Error(`account add ${name} failed: ${result.stderr}`);
   if (grant === 'password') {
-    const login = await runCli(['login', name, '--username', fixture.user.username, '--password-stdin'], sandbox.env, fixture.user.password);
+    const login = await runCli(
+      ['login', name, '--username', fixture.user.username, '--password-stdin'],
+      sandbox.env,
+      fixture.user.password,
+    );
     if (login.code !== 0) throw new Error(`login ${name} failed: ${login.stderr}`);
   }
 }
@@ -149,7 +166,10 @@ export default async function run(): Promise<BenchRow[]> {
       await slowFixture.setTokenDelay(1000);
       const client = await KeepAliveClient.open(socketPath);
       const request = getRequest(tokenPath, true);
-      const refreshA = requestOnce(socketPath, Buffer.from('POST /v1/accounts/a/refresh HTTP/1.1\r\nHost: broker\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'));
+      const refreshA = requestOnce(
+        socketPath,
+        Buffer.from('POST /v1/accounts/a/refresh HTTP/1.1\r\nHost: broker\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'),
+      );
       const latencies: number[] = [];
       let aDone = false;
       const aTimed = refreshA.then((status) => {
@@ -205,7 +225,14 @@ export default async function run(): Promise<BenchRow[]> {
       }
       const nodeMs = median(nodeTimes);
       const cliMs = median(cliTimes);
-      rows.push({ name: '`node -e 0` one-shot', median: round(nodeMs, 1), p99: round(percentile(nodeTimes, 99), 1), unit: 'ms', target: '—', pass: null });
+      rows.push({
+        name: '`node -e 0` one-shot',
+        median: round(nodeMs, 1),
+        p99: round(percentile(nodeTimes, 99), 1),
+        unit: 'ms',
+        target: '—',
+        pass: null,
+      });
       rows.push({
         name: `\`token-broker token\` one-shot (+${round(cliMs - nodeMs, 1)} ms over node)`,
         median: round(cliMs, 1),
@@ -221,7 +248,7 @@ export default async function run(): Promise<BenchRow[]> {
       const herd = await startServe(herdSandbox, { ...(await keyringEnv(herdSandbox)), TOKEN_BROKER_PROACTIVE_REFRESH: 'off' });
       brokers.push(herd);
       await addAccount(herdSandbox, 'herd', shortFixture, 'password');
-      const first = (await (await fetchJson(herdSandbox.socketPath, '/v1/accounts/herd/token'))) as { expires_at: number };
+      const first = (await await fetchJson(herdSandbox.socketPath, '/v1/accounts/herd/token')) as { expires_at: number };
       await sleep(Math.max(0, (first.expires_at + 1) * 1000 - Date.now()) + 50);
       await shortFixture.resetCounters();
       const request = getRequest('/v1/accounts/herd/token', false);

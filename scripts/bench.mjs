@@ -24,9 +24,13 @@ const hasKeyring = ['dbus-run-session', 'gnome-keyring-daemon'].every(
   (program) => spawnSync('sh', ['-c', `command -v ${program}`]).status === 0,
 );
 if (process.env.TOKEN_BROKER_TEST_KEYRING !== '1' && hasKeyring && !process.env.TOKEN_BROKER_BENCH_NO_KEYRING) {
-  const child = spawn(process.execPath, [join(root, 'test/support/with-secret-service.mjs'), '--', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'test/support/with-secret-service.mjs'), '--', process.execPath, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+    },
+  );
   child.on('exit', (code) => process.exit(code ?? 1));
 } else {
   await main();
@@ -77,14 +81,18 @@ async function main() {
         sections.push({ name, rows, seconds: (Date.now() - started) / 1000 });
       } catch (error) {
         process.stderr.write(`[bench] ${file} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-        sections.push({ name, rows: [{ name: `FAILED: ${error instanceof Error ? error.message : String(error)}`, median: '—', target: '—', pass: false }] });
+        sections.push({
+          name,
+          rows: [{ name: `FAILED: ${error instanceof Error ? error.message : String(error)}`, median: '—', target: '—', pass: false }],
+        });
       }
     }
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
 
-  const fmt = (value, unit) => (value === undefined ? '—' : typeof value === 'number' ? `${value.toLocaleString('en-US')}${unit ? ` ${unit}` : ''}` : String(value));
+  const fmt = (value, unit) =>
+    value === undefined ? '—' : typeof value === 'number' ? `${value.toLocaleString('en-US')}${unit ? ` ${unit}` : ''}` : String(value);
   const lines = [
     `Token Broker benchmarks — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`,
     '',

@@ -77,7 +77,12 @@ try {
   const allowList = JSON.parse(readFileSync(allowListPath, 'utf8'));
   const entries = allowList.allow ?? [];
   for (const entry of entries) {
-    if (typeof entry.check !== 'string' || typeof entry.file !== 'string' || typeof entry.justification !== 'string' || entry.justification.trim().length < 20) {
+    if (
+      typeof entry.check !== 'string' ||
+      typeof entry.file !== 'string' ||
+      typeof entry.justification !== 'string' ||
+      entry.justification.trim().length < 20
+    ) {
       fail(`allow-list entry ${JSON.stringify(entry)} needs check, file and a real justification.`);
     }
   }
@@ -93,7 +98,9 @@ try {
   if (unjustified.length > 0) {
     fail(`${unjustified.length} finding(s) not justified in security/electronegativity-allowlist.json: fix them, or add a justification.`);
   }
-  console.log(`[electronegativity] ok: ${findings.length} finding(s), all justified; scanned ${SCANNED.filter((d) => !skipped.includes(d)).join(', ')}`);
+  console.log(
+    `[electronegativity] ok: ${findings.length} finding(s), all justified; scanned ${SCANNED.filter((d) => !skipped.includes(d)).join(', ')}`,
+  );
 } finally {
   rmSync(stage, { recursive: true, force: true });
 }

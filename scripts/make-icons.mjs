@@ -119,7 +119,10 @@ const segment = (x0, y0, x1, y1, w) => (x, y) => {
   const t = Math.max(0, Math.min(1, ((x - x0) * dx + (y - y0) * dy) / (dx * dx + dy * dy)));
   return Math.hypot(x - (x0 + t * dx), y - (y0 + t * dy)) <= w / 2;
 };
-const union = (...shapes) => (x, y) => shapes.some((shape) => shape(x, y));
+const union =
+  (...shapes) =>
+  (x, y) =>
+    shapes.some((shape) => shape(x, y));
 
 // The glyph: a key (ring bow + shaft + two teeth), the broker's token.
 const keyGlyph = union(
@@ -181,8 +184,15 @@ function write(path, c) {
 
 const written = [];
 for (const state of STATES) {
-  for (const [suffix, variant] of [['', 'light'], ['-dark', 'dark'], ['Template', 'template']]) {
-    for (const [scale, size] of [['', 16], ['@2x', 32]]) {
+  for (const [suffix, variant] of [
+    ['', 'light'],
+    ['-dark', 'dark'],
+    ['Template', 'template'],
+  ]) {
+    for (const [scale, size] of [
+      ['', 16],
+      ['@2x', 32],
+    ]) {
       const path = join(outDir, 'tray', `${state}${suffix}${scale}.png`);
       write(path, trayIcon(state, size, variant));
       written.push(path);

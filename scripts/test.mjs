@@ -35,6 +35,13 @@ if (missing.length > 0) {
 step('native modules built for Node', process.execPath, ['scripts/native-deps.mjs', 'node']);
 step('build', process.execPath, ['scripts/build.mjs']);
 step('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']);
+step('format (prettier --check; fix with npm run format)', process.execPath, [
+  'node_modules/prettier/bin/prettier.cjs',
+  '--check',
+  '--log-level',
+  'warn',
+  '.',
+]);
 step('type-check', process.execPath, ['node_modules/typescript/bin/tsc', '-b']);
 const report = 'test-results/vitest-report.json';
 rmSync(report, { force: true });

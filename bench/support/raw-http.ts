@@ -139,7 +139,13 @@ export interface LoadResult {
  * `clients` concurrent loops for `durationMs`, each on its own keep-alive connection or a new
  * connection per request. Records every latency.
  */
-export async function runLoad(socketPath: string, path: string, clients: number, keepAlive: boolean, durationMs: number): Promise<LoadResult> {
+export async function runLoad(
+  socketPath: string,
+  path: string,
+  clients: number,
+  keepAlive: boolean,
+  durationMs: number,
+): Promise<LoadResult> {
   const request = getRequest(path, keepAlive);
   const latencies: number[] = [];
   let errors = 0;

@@ -58,4 +58,3 @@ export async function callApi<T>(method: string, path: string, options: RequestO
   if (status < 200 || status > 299) throw apiError(status, body);
   return body as T;
 }
-

@@ -98,7 +98,9 @@ export function getJson<T>(path: string, options: RequestOptions = {}): Promise<
     }
     socket.once('connect', () => {
       // No half-close: the server would treat our FIN as an aborted request. It closes after answering.
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: broker\r\nAccept: application/json\r\nX-Token-Broker-Client: ${client}\r\nConnection: close\r\n\r\n`);
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: broker\r\nAccept: application/json\r\nX-Token-Broker-Client: ${client}\r\nConnection: close\r\n\r\n`,
+      );
     });
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.once('error', (error: NodeJS.ErrnoException) => reject(connectionError(error, socketPath, timeoutMs)));

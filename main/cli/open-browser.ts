@@ -7,11 +7,7 @@ import type { BrowserOpener } from '../core/ports.js';
 
 export function systemBrowserOpener(platform: NodeJS.Platform = process.platform): BrowserOpener {
   const [file, prefix]: [string, string[]] =
-    platform === 'darwin'
-      ? ['open', []]
-      : platform === 'win32'
-        ? ['rundll32', ['url.dll,FileProtocolHandler']]
-        : ['xdg-open', []];
+    platform === 'darwin' ? ['open', []] : platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler']] : ['xdg-open', []];
   return (url) =>
     new Promise((resolve) => {
       if (!/^https?:\/\//i.test(url)) {

@@ -59,7 +59,10 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
     info = await stat(dir);
   }
   if (!info.isDirectory()) {
-    throw new BrokerError('CONFIG_INVALID', `Data directory ${dir} exists but is not a directory. Remove it or set TOKEN_BROKER_HOME to another path.`);
+    throw new BrokerError(
+      'CONFIG_INVALID',
+      `Data directory ${dir} exists but is not a directory. Remove it or set TOKEN_BROKER_HOME to another path.`,
+    );
   }
   // Windows has no POSIX owner/mode bits; the per-user profile directory carries the ACLs.
   if (process.platform === 'win32' || typeof process.getuid !== 'function') return;
@@ -102,7 +105,10 @@ async function statOrUndefined(path: string): Promise<Stats | undefined> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     const link = await lstat(path).catch(() => undefined);
     if (link?.isSymbolicLink()) {
-      throw new BrokerError('CONFIG_INVALID', `Data directory ${path} is a symbolic link to a missing target. Create the target or remove the link.`);
+      throw new BrokerError(
+        'CONFIG_INVALID',
+        `Data directory ${path} is a symbolic link to a missing target. Create the target or remove the link.`,
+      );
     }
     return undefined;
   }

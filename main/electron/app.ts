@@ -135,7 +135,7 @@ export async function startApp(deps: AppDeps = {}): Promise<RunningApp | undefin
   }
   const { broker, configStore } = daemon;
 
-    const clipboardGuard = createClipboardGuard({
+  const clipboardGuard = createClipboardGuard({
     clipboard,
     clock,
     onError: (error) => logger.warn(`[electron] clearing the clipboard failed: ${toBrokerError(error).code}`),
@@ -179,7 +179,11 @@ export async function startApp(deps: AppDeps = {}): Promise<RunningApp | undefin
     if (window !== undefined && !window.isDestroyed()) window.webContents.send(IPC_EVENT_CHANNELS[event], payload);
   };
   const stopForwarding = forwardBrokerEvents({ broker, approvals, urls, emit });
-  const unbindIpc = bindIpc(ipcMain, handlers, createSenderCheck(() => windowRef.current?.webContents, pageUrl(paths)));
+  const unbindIpc = bindIpc(
+    ipcMain,
+    handlers,
+    createSenderCheck(() => windowRef.current?.webContents, pageUrl(paths)),
+  );
 
   const argv = deps.argv ?? process.argv;
   const mainWindow = createMainWindow(paths, {

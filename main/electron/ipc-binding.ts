@@ -7,7 +7,10 @@ import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { IPC_INVOKE_CHANNELS, type IpcChannel, type IpcResult } from '../ipc/contract.js';
 import { invokeHandler, type IpcHandlerTable } from '../ipc/handlers.js';
 
-const DENIED: IpcResult<never> = { ok: false, error: { code: 'DENIED', message: 'This request did not come from the Token Broker window' } };
+const DENIED: IpcResult<never> = {
+  ok: false,
+  error: { code: 'DENIED', message: 'This request did not come from the Token Broker window' },
+};
 
 /** Same document, ignoring the fragment (the page may route with `#`). */
 function samePage(url: string, expected: string): boolean {

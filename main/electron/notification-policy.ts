@@ -29,7 +29,11 @@ export function createAttentionTracker(): AttentionTracker {
       switch (event.type) {
         case 'needs_login':
           return enter(event.account, 'needs_login')
-            ? { title: `Sign in to ${event.account} again`, body: 'Scripts cannot get a token for this account until you sign in.', account: event.account }
+            ? {
+                title: `Sign in to ${event.account} again`,
+                body: 'Scripts cannot get a token for this account until you sign in.',
+                account: event.account,
+              }
             : undefined;
         case 'refresh_failed':
           // Error messages are secret-free by construction (main/core/errors.ts).

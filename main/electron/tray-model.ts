@@ -136,7 +136,11 @@ export function buildTrayModel(accounts: readonly AccountView[], now: number): T
   const state = worst(accounts.map((account) => accountTrayState(account, now)));
   const soonest = soonestExpiring(accounts, now);
   const title =
-    state === 'attention' || state === 'error' ? '!' : soonest?.expiresAt === undefined ? '' : formatShortRemaining(soonest.expiresAt - now);
+    state === 'attention' || state === 'error'
+      ? '!'
+      : soonest?.expiresAt === undefined
+        ? ''
+        : formatShortRemaining(soonest.expiresAt - now);
 
   const sorted = [...accounts].sort(byUrgency(now));
   const shown = sorted.slice(0, MAX_MENU_ACCOUNTS);

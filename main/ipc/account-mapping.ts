@@ -3,30 +3,15 @@
  * AccountInput + secrets, and AccountSummary / TokenDetails / AuditEntry → their views. Pure.
  */
 import { accountSchema, type AccountInput, type ProviderConfig } from '../core/accounts/model.js';
-import type {
-  AccountSecretsInput,
-  AccountSummary,
-  AuditEntry,
-  ErrorInfo,
-  SignInProgress,
-  TokenDetails,
-} from '../core/broker/types.js';
+import type { AccountSecretsInput, AccountSummary, AuditEntry, ErrorInfo, SignInProgress, TokenDetails } from '../core/broker/types.js';
 import { BrokerError } from '../core/errors.js';
-import type {
-  AccountDraft,
-  AccountView,
-  AuditEntryView,
-  IpcError,
-  SignInProgressView,
-  TokenDetailsView,
-} from './contract.js';
+import type { AccountDraft, AccountView, AuditEntryView, IpcError, SignInProgressView, TokenDetailsView } from './contract.js';
 import { describeIssues } from './input-schemas.js';
 
 /** Builds a provider from a preset's fields (main/core/accounts/presets.ts `presetProvider`). */
 export type PresetProviderFn = (presetId: string, fields: Record<string, string>) => ProviderConfig;
 
-const nonEmpty = (value: string | undefined): string | undefined =>
-  value === undefined || value.trim() === '' ? undefined : value.trim();
+const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
 
 function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
@@ -41,7 +26,9 @@ function draftProvider(draft: AccountDraft, presetProvider: PresetProviderFn | u
     if (draft.extraParams === undefined) return built;
     // The draft's parameters replace the preset's defaults (so one can be removed), but a
     // parameter the person typed into a preset field (Auth0 audience) is the one that counts.
-    const fromFields = Object.fromEntries(Object.entries(built.extraParams ?? {}).filter(([key]) => nonEmpty(fields[key as keyof typeof fields]) !== undefined));
+    const fromFields = Object.fromEntries(
+      Object.entries(built.extraParams ?? {}).filter(([key]) => nonEmpty(fields[key as keyof typeof fields]) !== undefined),
+    );
     const endpoints: ProviderConfig = { ...built };
     delete endpoints.extraParams;
     return withExtraParams(endpoints, { ...draft.extraParams, ...fromFields });

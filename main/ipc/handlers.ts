@@ -8,16 +8,7 @@
 import type { BrokerConfig, Settings } from '../core/accounts/model.js';
 import type { BrokerService } from '../core/broker/types.js';
 import { BrokerError, toBrokerError } from '../core/errors.js';
-import type {
-  DiscoveryCheck,
-  IpcChannel,
-  IpcEvent,
-  IpcEventMap,
-  IpcInvokeMap,
-  IpcResult,
-  PresetView,
-  SettingsView,
-} from './contract.js';
+import type { DiscoveryCheck, IpcChannel, IpcEvent, IpcEventMap, IpcInvokeMap, IpcResult, PresetView, SettingsView } from './contract.js';
 import {
   draftToAccountInput,
   toAccountView,

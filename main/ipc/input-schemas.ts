@@ -4,7 +4,13 @@
  * fields are rejected rather than ignored.
  */
 import { z } from 'zod';
-import { ACCOUNT_NAME_PATTERN, CLIENT_AUTH_METHODS, extraParamsSchema, GRANTS, type ReservedRequestParam as ModelReservedParam } from '../core/accounts/model.js';
+import {
+  ACCOUNT_NAME_PATTERN,
+  CLIENT_AUTH_METHODS,
+  extraParamsSchema,
+  GRANTS,
+  type ReservedRequestParam as ModelReservedParam,
+} from '../core/accounts/model.js';
 import { BrokerError } from '../core/errors.js';
 import type { IpcChannel, ReservedRequestParam } from './contract.js';
 
@@ -55,9 +61,7 @@ const draft = z
   })
   .strict();
 
-const credentials = z
-  .object({ username: z.string().min(1).max(1024), password: z.string().min(1).max(4096) })
-  .strict();
+const credentials = z.object({ username: z.string().min(1).max(1024), password: z.string().min(1).max(4096) }).strict();
 
 const approvalId = z.string().min(1).max(200);
 

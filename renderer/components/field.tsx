@@ -32,7 +32,11 @@ export function Field({
         {label}
         {optional ? <span className="field__optional"> (optional)</span> : null}
       </label>
-      {children({ id, 'aria-invalid': error === undefined ? undefined : true, 'aria-describedby': describedBy === '' ? undefined : describedBy })}
+      {children({
+        id,
+        'aria-invalid': error === undefined ? undefined : true,
+        'aria-describedby': describedBy === '' ? undefined : describedBy,
+      })}
       {hint === undefined ? null : (
         <p id={`${id}-hint`} className="hint">
           {hint}

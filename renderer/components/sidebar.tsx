@@ -20,12 +20,7 @@ export function Sidebar() {
 
   const item = (name: 'accounts' | 'activity' | 'settings', label: string, icon: ReactNode, extra?: ReactNode) => (
     <li>
-      <button
-        type="button"
-        className="nav__item"
-        aria-current={current === name ? 'page' : undefined}
-        onClick={() => navigate({ name })}
-      >
+      <button type="button" className="nav__item" aria-current={current === name ? 'page' : undefined} onClick={() => navigate({ name })}>
         {icon}
         <span className="nav__label">{label}</span>
         {extra}

@@ -182,7 +182,13 @@ function PasswordForm({ name }: { name: string }) {
         <label className="field__label" htmlFor="sign-in-username">
           Username
         </label>
-        <input id="sign-in-username" className="input" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />
+        <input
+          id="sign-in-username"
+          className="input"
+          autoComplete="username"
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+        />
       </div>
       <div className="field">
         <label className="field__label" htmlFor="sign-in-password">

@@ -81,8 +81,10 @@ export function parseExtraParams(text: string): { params: Record<string, string>
     if (eq === -1) return { error: `${at}: write it as name=value, e.g. access_type=offline.` };
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
-    if (!PARAM_NAME_PATTERN.test(key)) return { error: `${at}: “${key}” is not a parameter name (letters, digits, “.”, “_”, “~” or “-”, at most 64).` };
-    if (Object.hasOwn(RESERVED_PARAMS, key.toLowerCase())) return { error: `${at}: “${key}” is set by the broker itself and cannot be an extra parameter.` };
+    if (!PARAM_NAME_PATTERN.test(key))
+      return { error: `${at}: “${key}” is not a parameter name (letters, digits, “.”, “_”, “~” or “-”, at most 64).` };
+    if (Object.hasOwn(RESERVED_PARAMS, key.toLowerCase()))
+      return { error: `${at}: “${key}” is set by the broker itself and cannot be an extra parameter.` };
     if (Object.hasOwn(params, key)) return { error: `${at}: “${key}” is given twice.` };
     if (value.length > MAX_PARAM_VALUE) return { error: `${at}: the value is longer than ${MAX_PARAM_VALUE} characters.` };
     params[key] = value;
@@ -208,7 +210,11 @@ export function validateAccountForm(
     else if (!isHttpUrl(issuer)) errors['preset.issuer'] = 'The issuer must be an http(s) URL.';
     provider = isSyntheticPreset(preset) ? { issuer } : { presetFields: { issuer }, issuer };
   } else if (kind === 'endpoints') {
-    const endpoint = (key: 'authorizationEndpoint' | 'tokenEndpoint' | 'deviceAuthorizationEndpoint' | 'revocationEndpoint', required: boolean, label: string) => {
+    const endpoint = (
+      key: 'authorizationEndpoint' | 'tokenEndpoint' | 'deviceAuthorizationEndpoint' | 'revocationEndpoint',
+      required: boolean,
+      label: string,
+    ) => {
       const value = values[key].trim();
       if (value === '') {
         if (required) errors[key] = `The ${label} is required for this grant.`;

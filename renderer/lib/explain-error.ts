@@ -6,8 +6,7 @@ const OAUTH_ERRORS: Record<string, string> = {
   access_denied: 'The sign-in was declined at the provider, so no token was issued.',
   invalid_client:
     'The provider did not accept the client credentials. Check the client ID and secret (or key) against the app registration.',
-  invalid_grant:
-    'The provider rejected the grant: the code, refresh token or password is invalid, expired or was revoked. Sign in again.',
+  invalid_grant: 'The provider rejected the grant: the code, refresh token or password is invalid, expired or was revoked. Sign in again.',
   invalid_scope: 'The provider does not allow one of the requested scopes for this client. Remove it or enable it in the app registration.',
   unauthorized_client: 'This client is not allowed to use this grant type. Enable the grant in the provider’s app registration.',
   unsupported_grant_type: 'The provider does not support this grant type.',

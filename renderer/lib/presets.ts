@@ -16,7 +16,14 @@ const ALL_GRANTS: GrantName[] = ['authorization_code', 'device_code', 'client_cr
 const GENERIC_OIDC: PresetView = {
   id: GENERIC_OIDC_ID,
   label: 'OpenID Connect',
-  fields: [{ key: 'issuer', label: 'Issuer URL', placeholder: 'https://id.example.com', help: 'Endpoints are found through the issuer’s discovery document.' }],
+  fields: [
+    {
+      key: 'issuer',
+      label: 'Issuer URL',
+      placeholder: 'https://id.example.com',
+      help: 'Endpoints are found through the issuer’s discovery document.',
+    },
+  ],
   grants: ALL_GRANTS,
   defaultGrant: 'authorization_code',
   defaultScopes: ['openid', 'profile', 'offline_access'],
@@ -125,7 +132,11 @@ export function presetFieldsFromAccount(
     }
   }
   // Okta's issuer field is only needed for a non-default authorization server.
-  if (preset.fields.some((f) => f.key === 'domain') && fields.issuer !== undefined && fields.issuer === `https://${fields.domain ?? ''}/oauth2/default`) {
+  if (
+    preset.fields.some((f) => f.key === 'domain') &&
+    fields.issuer !== undefined &&
+    fields.issuer === `https://${fields.domain ?? ''}/oauth2/default`
+  ) {
     delete fields.issuer;
   }
   return fields;

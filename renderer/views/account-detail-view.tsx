@@ -145,7 +145,8 @@ function Actions({ account, status }: { account: AccountView; status: ReturnType
             void signOut(account.name);
           }}
         >
-          The tokens are revoked at the provider (where it supports revocation) and forgotten here. The account stays; sign in again to use it.
+          The tokens are revoked at the provider (where it supports revocation) and forgotten here. The account stays; sign in again to use
+          it.
         </ConfirmDialog>
       ) : null}
       {confirm === 'remove' ? (
@@ -210,7 +211,9 @@ function TokenCard({ details, now }: { details: TokenDetailsView | null | undefi
               <>
                 {formatRelative(details.lastRefreshAt, now)}{' '}
                 {details.lastRefreshOutcome === undefined ? null : (
-                  <span className={`outcome-tag outcome-tag--${details.lastRefreshOutcome}`}>{details.lastRefreshOutcome === 'ok' ? 'succeeded' : 'failed'}</span>
+                  <span className={`outcome-tag outcome-tag--${details.lastRefreshOutcome}`}>
+                    {details.lastRefreshOutcome === 'ok' ? 'succeeded' : 'failed'}
+                  </span>
                 )}
               </>
             )}
@@ -309,7 +312,11 @@ function AccountActivity({ name }: { name: string }) {
       <h2 id="account-activity-title" className="card__title">
         Activity
       </h2>
-      {entries.length === 0 ? <p className="muted">No token requests yet.</p> : <AuditTable entries={entries.slice(0, 50)} showAccount={false} />}
+      {entries.length === 0 ? (
+        <p className="muted">No token requests yet.</p>
+      ) : (
+        <AuditTable entries={entries.slice(0, 50)} showAccount={false} />
+      )}
     </section>
   );
 }

@@ -8,7 +8,15 @@ import { AlertIcon, BackIcon, CheckIcon } from '../components/icons.js';
 import { ProviderIcon } from '../components/provider-icon.js';
 import { Switch } from '../components/switch.js';
 import type { AccountFormErrors, AccountFormValues } from '../lib/account-form.js';
-import { emptyFormValues, formValuesFromAccount, LEGACY_GRANTS, needsSecret, parseExtraParams, usesRedirect, validateAccountForm } from '../lib/account-form.js';
+import {
+  emptyFormValues,
+  formValuesFromAccount,
+  LEGACY_GRANTS,
+  needsSecret,
+  parseExtraParams,
+  usesRedirect,
+  validateAccountForm,
+} from '../lib/account-form.js';
 import { explainError } from '../lib/explain-error.js';
 import { fieldPlaceholder, isOptionalField, presetKind, withGenericPresets } from '../lib/presets.js';
 import { CLIENT_AUTH_LABELS, GRANT_LABELS } from '../lib/status.js';
@@ -23,7 +31,10 @@ export function AccountFormView({ editing }: { editing?: string }) {
   const navigate = useBroker((state) => state.navigate);
 
   const initialPreset =
-    editing === undefined ? undefined : (presets.find((p) => p.id === account?.preset) ?? presets.find((p) => presetKind(p) === (account?.issuer === undefined ? 'endpoints' : 'issuer')));
+    editing === undefined
+      ? undefined
+      : (presets.find((p) => p.id === account?.preset) ??
+        presets.find((p) => presetKind(p) === (account?.issuer === undefined ? 'endpoints' : 'issuer')));
   const [presetId, setPresetId] = useState<string | undefined>(initialPreset?.id);
   const preset = presets.find((p) => p.id === presetId);
   const back = () => navigate(editing === undefined ? { name: 'accounts' } : { name: 'account', account: editing });
@@ -66,7 +77,14 @@ function PresetPicker({ presets, value, onChange }: { presets: PresetView[]; val
       <div className="preset-grid">
         {presets.map((preset) => (
           <label key={preset.id} className={`preset-card ${value === preset.id ? 'preset-card--selected' : ''}`}>
-            <input type="radio" name="preset" value={preset.id} checked={value === preset.id} onChange={() => onChange(preset.id)} className="visually-hidden-input" />
+            <input
+              type="radio"
+              name="preset"
+              value={preset.id}
+              checked={value === preset.id}
+              onChange={() => onChange(preset.id)}
+              className="visually-hidden-input"
+            />
             <ProviderIcon preset={preset.id} size={28} />
             <PresetLabel label={preset.label} />
           </label>
@@ -82,8 +100,7 @@ function PresetLabel({ label }: { label: string }) {
   if (match === null) return <span className="preset-card__label">{label}</span>;
   return (
     <span className="preset-card__label">
-      {match[1]}{' '}
-      <span className="preset-card__caption">{match[2]}</span>
+      {match[1]} <span className="preset-card__caption">{match[2]}</span>
     </span>
   );
 }
@@ -139,7 +156,10 @@ function AccountForm({
     // The secret leaves the form as soon as it has been sent, whatever the outcome.
     setValues((v) => ({ ...v, clientSecret: '' }));
     if (response.ok) navigate({ name: 'account', account: response.value.name });
-    else setSubmitError(explainError(response.error) + (response.error.message === explainError(response.error) ? '' : ` (${response.error.message})`));
+    else
+      setSubmitError(
+        explainError(response.error) + (response.error.message === explainError(response.error) ? '' : ` (${response.error.message})`),
+      );
   };
 
   const legacy = LEGACY_GRANTS.includes(values.grant);
@@ -161,7 +181,15 @@ function AccountForm({
         <h2 className="section-title">Account</h2>
         <Field label="Account name" hint="Scripts use this name, e.g. token-broker token github-work." error={errors.name}>
           {(p) => (
-            <input {...p} className="input" value={values.name} readOnly={mode === 'edit'} autoComplete="off" spellCheck={false} onChange={(e) => set('name', e.target.value)} />
+            <input
+              {...p}
+              className="input"
+              value={values.name}
+              readOnly={mode === 'edit'}
+              autoComplete="off"
+              spellCheck={false}
+              onChange={(e) => set('name', e.target.value)}
+            />
           )}
         </Field>
       </div>
@@ -172,7 +200,13 @@ function AccountForm({
         {kind === 'endpoints' ? <EndpointFields values={values} errors={errors} set={set} /> : null}
         {kind === 'preset'
           ? preset.fields.map((field) => (
-              <Field key={field.key} label={field.label} hint={field.help} error={errors[`preset.${field.key}`]} optional={isOptionalField(field)}>
+              <Field
+                key={field.key}
+                label={field.label}
+                hint={field.help}
+                error={errors[`preset.${field.key}`]}
+                optional={isOptionalField(field)}
+              >
                 {(p) => (
                   <input
                     {...p}
@@ -192,11 +226,25 @@ function AccountForm({
       <div className="form__section">
         <h2 className="section-title">Client</h2>
         <Field label="Client ID" error={errors.clientId}>
-          {(p) => <input {...p} className="input mono" value={values.clientId} autoComplete="off" spellCheck={false} onChange={(e) => set('clientId', e.target.value)} />}
+          {(p) => (
+            <input
+              {...p}
+              className="input mono"
+              value={values.clientId}
+              autoComplete="off"
+              spellCheck={false}
+              onChange={(e) => set('clientId', e.target.value)}
+            />
+          )}
         </Field>
         <Field label="Client authentication">
           {(p) => (
-            <select {...p} className="input" value={values.clientAuth} onChange={(e) => set('clientAuth', e.target.value as ClientAuthName)}>
+            <select
+              {...p}
+              className="input"
+              value={values.clientAuth}
+              onChange={(e) => set('clientAuth', e.target.value as ClientAuthName)}
+            >
               {(Object.keys(CLIENT_AUTH_LABELS) as ClientAuthName[]).map((auth) => (
                 <option key={auth} value={auth}>
                   {CLIENT_AUTH_LABELS[auth]}
@@ -208,15 +256,34 @@ function AccountForm({
         {needsSecret(values.clientAuth) ? (
           <Field
             label={values.clientAuth === 'private_key_jwt' ? 'Private key (PEM)' : 'Client secret'}
-            hint={mode === 'edit' ? 'Leave empty to keep the stored one. Stored only in the encrypted vault.' : 'Stored only in the encrypted vault; never shown again.'}
+            hint={
+              mode === 'edit'
+                ? 'Leave empty to keep the stored one. Stored only in the encrypted vault.'
+                : 'Stored only in the encrypted vault; never shown again.'
+            }
             error={errors.clientSecret}
             optional={mode === 'edit'}
           >
             {(p) =>
               values.clientAuth === 'private_key_jwt' ? (
-                <textarea {...p} className="input mono" rows={4} value={values.clientSecret} spellCheck={false} autoComplete="off" onChange={(e) => set('clientSecret', e.target.value)} />
+                <textarea
+                  {...p}
+                  className="input mono"
+                  rows={4}
+                  value={values.clientSecret}
+                  spellCheck={false}
+                  autoComplete="off"
+                  onChange={(e) => set('clientSecret', e.target.value)}
+                />
               ) : (
-                <input {...p} type="password" className="input" value={values.clientSecret} autoComplete="new-password" onChange={(e) => set('clientSecret', e.target.value)} />
+                <input
+                  {...p}
+                  type="password"
+                  className="input"
+                  value={values.clientSecret}
+                  autoComplete="new-password"
+                  onChange={(e) => set('clientSecret', e.target.value)}
+                />
               )
             }
           </Field>
@@ -246,7 +313,11 @@ function AccountForm({
             <Switch
               checked={values.allowLegacy}
               onChange={(on) => {
-                setValues((v) => ({ ...v, allowLegacy: on, grant: !on && LEGACY_GRANTS.includes(v.grant) ? preset.defaultGrant : v.grant }));
+                setValues((v) => ({
+                  ...v,
+                  allowLegacy: on,
+                  grant: !on && LEGACY_GRANTS.includes(v.grant) ? preset.defaultGrant : v.grant,
+                }));
                 setErrors((e) => ({ ...e, grant: undefined }));
               }}
               label="I understand this is insecure"
@@ -256,11 +327,16 @@ function AccountForm({
         ) : null}
         {legacy ? (
           <p className="warning" role="note">
-            <AlertIcon /> {values.grant === 'password' ? 'Your password is sent once per sign-in and never stored.' : 'The token passes through the browser’s address bar.'}
+            <AlertIcon />{' '}
+            {values.grant === 'password'
+              ? 'Your password is sent once per sign-in and never stored.'
+              : 'The token passes through the browser’s address bar.'}
           </p>
         ) : null}
         <Field label="Scopes" hint="Separated by spaces." optional>
-          {(p) => <input {...p} className="input mono" value={values.scopes} spellCheck={false} onChange={(e) => set('scopes', e.target.value)} />}
+          {(p) => (
+            <input {...p} className="input mono" value={values.scopes} spellCheck={false} onChange={(e) => set('scopes', e.target.value)} />
+          )}
         </Field>
         {usesRedirect(values.grant) ? (
           <Field
@@ -269,7 +345,16 @@ function AccountForm({
             error={errors.redirectUri}
             optional
           >
-            {(p) => <input {...p} className="input mono" placeholder="http://127.0.0.1/callback" value={values.redirectUri} spellCheck={false} onChange={(e) => set('redirectUri', e.target.value)} />}
+            {(p) => (
+              <input
+                {...p}
+                className="input mono"
+                placeholder="http://127.0.0.1/callback"
+                value={values.redirectUri}
+                spellCheck={false}
+                onChange={(e) => set('redirectUri', e.target.value)}
+              />
+            )}
           </Field>
         ) : null}
       </div>
@@ -279,7 +364,13 @@ function AccountForm({
         <fieldset className="radio-group">
           <legend className="field__label">Approval policy</legend>
           <label className="radio">
-            <input type="radio" name="approval" value="auto" checked={values.approval === 'auto'} onChange={() => set('approval', 'auto')} />
+            <input
+              type="radio"
+              name="approval"
+              value="auto"
+              checked={values.approval === 'auto'}
+              onChange={() => set('approval', 'auto')}
+            />
             <span>
               <strong>Automatic</strong> — any local script of yours may get a token.
             </span>
@@ -291,12 +382,33 @@ function AccountForm({
             </span>
           </label>
         </fieldset>
-        <Field label="Git hosts" hint="git-credential answers for these hosts with this account’s token, e.g. github.com." error={errors.gitHosts} optional>
-          {(p) => <input {...p} className="input mono" value={values.gitHosts} spellCheck={false} onChange={(e) => set('gitHosts', e.target.value)} />}
+        <Field
+          label="Git hosts"
+          hint="git-credential answers for these hosts with this account’s token, e.g. github.com."
+          error={errors.gitHosts}
+          optional
+        >
+          {(p) => (
+            <input
+              {...p}
+              className="input mono"
+              value={values.gitHosts}
+              spellCheck={false}
+              onChange={(e) => set('gitHosts', e.target.value)}
+            />
+          )}
         </Field>
         {values.gitHosts.trim() === '' ? null : (
           <Field label="Git username" hint="Defaults to oauth2." optional>
-            {(p) => <input {...p} className="input mono" value={values.gitUsername} spellCheck={false} onChange={(e) => set('gitUsername', e.target.value)} />}
+            {(p) => (
+              <input
+                {...p}
+                className="input mono"
+                value={values.gitUsername}
+                spellCheck={false}
+                onChange={(e) => set('gitUsername', e.target.value)}
+              />
+            )}
           </Field>
         )}
       </div>
@@ -362,9 +474,19 @@ function grantHint(grant: GrantName): string {
   }
 }
 
-function IssuerFields({ values, errors, onChange }: { values: AccountFormValues; errors: AccountFormErrors; onChange: (key: string, value: string) => void }) {
+function IssuerFields({
+  values,
+  errors,
+  onChange,
+}: {
+  values: AccountFormValues;
+  errors: AccountFormErrors;
+  onChange: (key: string, value: string) => void;
+}) {
   const checkDiscovery = useBroker((state) => state.checkDiscovery);
-  const [check, setCheck] = useState<{ state: 'idle' | 'checking' } | { state: 'ok'; value: DiscoveryCheck } | { state: 'error'; message: string }>({ state: 'idle' });
+  const [check, setCheck] = useState<
+    { state: 'idle' | 'checking' } | { state: 'ok'; value: DiscoveryCheck } | { state: 'error'; message: string }
+  >({ state: 'idle' });
   const issuer = values.presetFields.issuer ?? '';
   const run = async () => {
     setCheck({ state: 'checking' });
@@ -376,8 +498,20 @@ function IssuerFields({ values, errors, onChange }: { values: AccountFormValues;
       <Field label="Issuer URL" hint="Endpoints are found through the issuer’s discovery document." error={errors['preset.issuer']}>
         {(p) => (
           <div className="input-row">
-            <input {...p} className="input mono" placeholder="https://id.example.com" value={issuer} spellCheck={false} onChange={(e) => onChange('issuer', e.target.value)} />
-            <button type="button" className="button" disabled={issuer.trim() === '' || check.state === 'checking'} onClick={() => void run()}>
+            <input
+              {...p}
+              className="input mono"
+              placeholder="https://id.example.com"
+              value={issuer}
+              spellCheck={false}
+              onChange={(e) => onChange('issuer', e.target.value)}
+            />
+            <button
+              type="button"
+              className="button"
+              disabled={issuer.trim() === '' || check.state === 'checking'}
+              onClick={() => void run()}
+            >
               {check.state === 'checking' ? 'Checking…' : 'Check discovery'}
             </button>
           </div>
@@ -422,9 +556,22 @@ function EndpointFields({
   errors: AccountFormErrors;
   set: <K extends keyof AccountFormValues>(key: K, value: AccountFormValues[K]) => void;
 }) {
-  const endpoint = (key: 'authorizationEndpoint' | 'tokenEndpoint' | 'deviceAuthorizationEndpoint' | 'revocationEndpoint', label: string, optional: boolean) => (
+  const endpoint = (
+    key: 'authorizationEndpoint' | 'tokenEndpoint' | 'deviceAuthorizationEndpoint' | 'revocationEndpoint',
+    label: string,
+    optional: boolean,
+  ) => (
     <Field key={key} label={label} error={errors[key]} optional={optional}>
-      {(p) => <input {...p} className="input mono" placeholder="https://" value={values[key]} spellCheck={false} onChange={(e) => set(key, e.target.value)} />}
+      {(p) => (
+        <input
+          {...p}
+          className="input mono"
+          placeholder="https://"
+          value={values[key]}
+          spellCheck={false}
+          onChange={(e) => set(key, e.target.value)}
+        />
+      )}
     </Field>
   );
   return (

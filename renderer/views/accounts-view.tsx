@@ -81,7 +81,11 @@ function AccountRow({ name }: { name: string }) {
       </div>
       <div className="account-row__status">
         <StatusBadge status={status} />
-        {account.status === 'ok' ? <Expiry expiresAt={account.expiresAt} /> : <span className="expiry">{account.lastError?.message ?? ''}</span>}
+        {account.status === 'ok' ? (
+          <Expiry expiresAt={account.expiresAt} />
+        ) : (
+          <span className="expiry">{account.lastError?.message ?? ''}</span>
+        )}
       </div>
       <RowAction account={account} needsSignIn={status === 'needs_login' || (status === 'expired' && !account.hasRefreshToken)} />
     </li>

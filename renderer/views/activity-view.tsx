@@ -55,7 +55,9 @@ export function ActivityView() {
       </div>
       <div className="card card--flush">
         {entries.length === 0 ? (
-          <p className="muted empty-inline">{total === 0 ? 'No activity yet. Token requests from scripts show up here.' : 'No entries match the filters.'}</p>
+          <p className="muted empty-inline">
+            {total === 0 ? 'No activity yet. Token requests from scripts show up here.' : 'No entries match the filters.'}
+          </p>
         ) : (
           <AuditTable entries={entries} />
         )}

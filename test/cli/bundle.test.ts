@@ -39,18 +39,28 @@ beforeAll(async () => {
 });
 
 describe('the CLI bundle', () => {
-  it.each(['token', 'exec', 'git-credential', 'kubectl-credential'])('the %s path loads only small local chunks and Node built-ins', async (command) => {
-    const source = await readFile(entry, 'utf8');
-    const chunk = new RegExp(`['"]?${command}['"]?: \\(\\) => import\\("([^"]+)"\\)`).exec(source)?.[1];
-    expect(chunk, `dynamic import for ${command}`).toBeDefined();
-    const entryClosure = await closure(entry);
-    const commandClosure = await closure(join(dirname(entry), chunk as string));
-    const builtins = new Set([...entryClosure.builtins, ...commandClosure.builtins]);
-    for (const spec of builtins) expect(spec, `${command} imports ${spec}`).toMatch(/^node:/);
-    const all = [...entryClosure.files.values(), ...commandClosure.files.values()].join('\n');
-    expect(all.length, `${command} path size`).toBeLessThan(40 * 1024);
-    for (const marker of ['// node_modules/zod', '// node_modules/got', 'keytar', 'oidc-provider', '// node_modules/jose', 'main/core/broker/']) {
-      expect(all, `${command} path contains ${marker}`).not.toContain(marker);
-    }
-  });
+  it.each(['token', 'exec', 'git-credential', 'kubectl-credential'])(
+    'the %s path loads only small local chunks and Node built-ins',
+    async (command) => {
+      const source = await readFile(entry, 'utf8');
+      const chunk = new RegExp(`['"]?${command}['"]?: \\(\\) => import\\("([^"]+)"\\)`).exec(source)?.[1];
+      expect(chunk, `dynamic import for ${command}`).toBeDefined();
+      const entryClosure = await closure(entry);
+      const commandClosure = await closure(join(dirname(entry), chunk as string));
+      const builtins = new Set([...entryClosure.builtins, ...commandClosure.builtins]);
+      for (const spec of builtins) expect(spec, `${command} imports ${spec}`).toMatch(/^node:/);
+      const all = [...entryClosure.files.values(), ...commandClosure.files.values()].join('\n');
+      expect(all.length, `${command} path size`).toBeLessThan(40 * 1024);
+      for (const marker of [
+        '// node_modules/zod',
+        '// node_modules/got',
+        'keytar',
+        'oidc-provider',
+        '// node_modules/jose',
+        'main/core/broker/',
+      ]) {
+        expect(all, `${command} path contains ${marker}`).not.toContain(marker);
+      }
+    },
+  );
 });

@@ -31,7 +31,9 @@ beforeEach(async () => {
       res.end('{"error":{"code":"OAUTH_ERROR","message":"Refused.","oauth_error":"invalid_client","oauth_error_description":"bad"}}');
     } else if (req.url === '/oauth-named') {
       res.writeHead(502, { 'Content-Type': 'application/json' });
-      res.end('{"error":{"code":"OAUTH_ERROR","message":"The provider refused: invalid_grant (expired).","oauth_error":"invalid_grant","oauth_error_description":"expired"}}');
+      res.end(
+        '{"error":{"code":"OAUTH_ERROR","message":"The provider refused: invalid_grant (expired).","oauth_error":"invalid_grant","oauth_error_description":"expired"}}',
+      );
     } else if (req.url === '/html') {
       res.end('<html>');
     } else {
@@ -58,10 +60,16 @@ describe('CLI client (raw GET on node:net)', () => {
   });
 
   it('turns API errors into exit codes and readable messages', async () => {
-    await expect(getJson('/needs-login', { env: env() })).rejects.toMatchObject({ exitCode: 3, code: 'NEEDS_LOGIN', message: 'Sign in to x first.' });
+    await expect(getJson('/needs-login', { env: env() })).rejects.toMatchObject({
+      exitCode: 3,
+      code: 'NEEDS_LOGIN',
+      message: 'Sign in to x first.',
+    });
     await expect(getJson('/oauth', { env: env() })).rejects.toMatchObject({ exitCode: 1, message: 'Refused. (invalid_client: bad)' });
     // Not said twice when the broker's message already names the provider's error.
-    await expect(getJson('/oauth-named', { env: env() })).rejects.toMatchObject({ message: 'The provider refused: invalid_grant (expired).' });
+    await expect(getJson('/oauth-named', { env: env() })).rejects.toMatchObject({
+      message: 'The provider refused: invalid_grant (expired).',
+    });
     await expect(getJson('/html', { env: env() })).rejects.toMatchObject({ exitCode: 1 });
   });
 

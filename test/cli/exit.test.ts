@@ -16,9 +16,13 @@ describe('exit codes', () => {
 
 describe('argument parsing', () => {
   it('turns unknown flags and missing positionals into usage errors (exit 2)', () => {
-    expect(() => parse('token', ['x', '--bogus'], {}, { min: 1, max: 1, names: 'NAME' })).toThrow(expect.objectContaining({ exitCode: EXIT.usage }));
+    expect(() => parse('token', ['x', '--bogus'], {}, { min: 1, max: 1, names: 'NAME' })).toThrow(
+      expect.objectContaining({ exitCode: EXIT.usage }),
+    );
     expect(() => parse('token', [], {}, { min: 1, max: 1, names: 'NAME' })).toThrow(expect.objectContaining({ exitCode: EXIT.usage }));
-    expect(() => parse('token', ['a', 'b'], {}, { min: 1, max: 1, names: 'NAME' })).toThrow(expect.objectContaining({ exitCode: EXIT.usage }));
+    expect(() => parse('token', ['a', 'b'], {}, { min: 1, max: 1, names: 'NAME' })).toThrow(
+      expect.objectContaining({ exitCode: EXIT.usage }),
+    );
     expect(() => parseSeconds('token', '--min-ttl', '-5')).toThrow(expect.objectContaining({ exitCode: EXIT.usage }));
     expect(parseSeconds('token', '--min-ttl', '60')).toBe(60);
   });

@@ -73,6 +73,11 @@ describe('small helpers', () => {
   });
 
   it('aligns table columns', () => {
-    expect(table([['A', 'BB'], ['CCC', 'D']])).toBe('A    BB\nCCC  D\n');
+    expect(
+      table([
+        ['A', 'BB'],
+        ['CCC', 'D'],
+      ]),
+    ).toBe('A    BB\nCCC  D\n');
   });
 });

@@ -54,7 +54,10 @@ function statusOf(name: string) {
 }
 
 async function goTo(section: 'Accounts' | 'Activity' | 'Settings'): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: new RegExp(`^${section}`) }).click();
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('button', { name: new RegExp(`^${section}`) })
+    .click();
   await page.getByRole('heading', { level: 1, name: section }).waitFor();
 }
 
@@ -62,7 +65,11 @@ async function goTo(section: 'Accounts' | 'Activity' | 'Settings'): Promise<void
 function requestToken(account: string, client: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { socketPath: bridge.daemon.socketPath, path: `/v1/accounts/${encodeURIComponent(account)}/token`, headers: { host: 'broker', 'x-token-broker-client': client } },
+      {
+        socketPath: bridge.daemon.socketPath,
+        path: `/v1/accounts/${encodeURIComponent(account)}/token`,
+        headers: { host: 'broker', 'x-token-broker-client': client },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -281,7 +288,10 @@ describe('renderer in Chromium over the real broker', () => {
     await submitForm();
     await page.getByRole('heading', { level: 1, name: 'google-work' }).waitFor();
     const stored = () => bridge.daemon.configStore.get().accounts.find((a) => a.name === 'google-work');
-    expect(stored()?.provider).toEqual({ issuer: 'https://accounts.google.com', extraParams: { access_type: 'offline', prompt: 'consent' } });
+    expect(stored()?.provider).toEqual({
+      issuer: 'https://accounts.google.com',
+      extraParams: { access_type: 'offline', prompt: 'consent' },
+    });
 
     await page.getByRole('button', { name: 'Edit' }).click();
     await page.getByRole('heading', { level: 1, name: 'Edit google-work' }).waitFor();

@@ -27,21 +27,25 @@ function startRecordingProxy(target: string): Promise<Server> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const upstream = httpRequest(`${target}${req.url ?? ''}`, { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (up) => {
-        const body: Buffer[] = [];
-        up.on('data', (c: Buffer) => body.push(c));
-        up.on('end', () => {
-          const text = Buffer.concat(body).toString('utf8');
-          try {
-            const json = JSON.parse(text) as { refresh_token?: string };
-            if (json.refresh_token) issuedRefreshTokens.add(json.refresh_token);
-          } catch {
-            // not JSON: nothing to record
-          }
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          res.end(text);
-        });
-      });
+      const upstream = httpRequest(
+        `${target}${req.url ?? ''}`,
+        { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
+        (up) => {
+          const body: Buffer[] = [];
+          up.on('data', (c: Buffer) => body.push(c));
+          up.on('end', () => {
+            const text = Buffer.concat(body).toString('utf8');
+            try {
+              const json = JSON.parse(text) as { refresh_token?: string };
+              if (json.refresh_token) issuedRefreshTokens.add(json.refresh_token);
+            } catch {
+              // not JSON: nothing to record
+            }
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            res.end(text);
+          });
+        },
+      );
       upstream.end(Buffer.concat(chunks));
     });
   });
@@ -109,13 +113,18 @@ describe('TCP listener (127.0.0.1, bearer key)', () => {
   it('no key → 401, wrong key → 401, right key → 200', async () => {
     const host = { Host: `127.0.0.1:${tcpPort}` };
     expect((await call(t(), 'GET', '/v1/accounts', { headers: host })).status).toBe(401);
-    expect((await call(t(), 'GET', '/v1/accounts', { headers: { ...host, Authorization: 'Bearer wrong-key-of-some-length-000000000000' } })).status).toBe(401);
+    expect(
+      (await call(t(), 'GET', '/v1/accounts', { headers: { ...host, Authorization: 'Bearer wrong-key-of-some-length-000000000000' } }))
+        .status,
+    ).toBe(401);
     expect((await call(t(), 'GET', '/v1/accounts', { headers: { ...host, Authorization: `Bearer ${await key()}` } })).status).toBe(200);
   });
 
   it('Origin header → 403, Host evil.com → 403', async () => {
     const auth = { Authorization: `Bearer ${await key()}` };
-    expect((await call(t(), 'GET', '/v1/health', { headers: { Host: `127.0.0.1:${tcpPort}`, Origin: 'https://evil.com', ...auth } })).status).toBe(403);
+    expect(
+      (await call(t(), 'GET', '/v1/health', { headers: { Host: `127.0.0.1:${tcpPort}`, Origin: 'https://evil.com', ...auth } })).status,
+    ).toBe(403);
     expect((await call(t(), 'GET', '/v1/health', { headers: { Host: 'evil.com', ...auth } })).status).toBe(403);
   });
 
@@ -130,7 +139,21 @@ describe('secrets never leave the broker', () => {
   it('no refresh token, client secret or password in any API or CLI output, log or audit file', async () => {
     const { clientId, clientSecret } = server.clients.basic;
     const added = await runCli(
-      ['account', 'add', 'pw', '--token-endpoint', `${proxyUrl}/token`, '--client-id', clientId, '--client-secret-stdin', '--grant', 'password', '--allow-legacy', '--scope', 'api'],
+      [
+        'account',
+        'add',
+        'pw',
+        '--token-endpoint',
+        `${proxyUrl}/token`,
+        '--client-id',
+        clientId,
+        '--client-secret-stdin',
+        '--grant',
+        'password',
+        '--allow-legacy',
+        '--scope',
+        'api',
+      ],
       sandbox.env,
       `${clientSecret}\n`,
     );
@@ -148,16 +171,26 @@ describe('secrets never leave the broker', () => {
     await cli(['kubectl-credential', 'pw']);
     await cli(['exec', 'pw', '--', process.execPath, '-e', 'process.stdout.write(Object.keys(process.env).join(","))']);
     const sock = { socketPath: sandbox.socketPath };
-    for (const [method, path] of [['GET', '/v1/accounts'], ['GET', '/v1/accounts/pw/token'], ['POST', '/v1/accounts/pw/refresh'], ['GET', '/v1/accounts/pw/token?min_ttl=99999'], ['GET', '/v1/health']] as const) {
+    for (const [method, path] of [
+      ['GET', '/v1/accounts'],
+      ['GET', '/v1/accounts/pw/token'],
+      ['POST', '/v1/accounts/pw/refresh'],
+      ['GET', '/v1/accounts/pw/token?min_ttl=99999'],
+      ['GET', '/v1/health'],
+    ] as const) {
       outputs.push((await call(sock, method, path)).text);
     }
-    const login = await call(sock, 'POST', '/v1/accounts/pw/login', { body: JSON.stringify({ username: server.user.username, password: server.user.password }) });
+    const login = await call(sock, 'POST', '/v1/accounts/pw/login', {
+      body: JSON.stringify({ username: server.user.username, password: server.user.password }),
+    });
     expect(login.text).toContain('"result":"ok"');
     outputs.push(login.text);
 
     expect(issuedRefreshTokens.size).toBeGreaterThanOrEqual(3);
     const files = await Promise.all(
-      (await readdir(sandbox.home)).map(async (name) => ((await stat(join(sandbox.home, name))).isFile() ? readFile(join(sandbox.home, name), 'latin1') : '')),
+      (await readdir(sandbox.home)).map(async (name) =>
+        (await stat(join(sandbox.home, name))).isFile() ? readFile(join(sandbox.home, name), 'latin1') : '',
+      ),
     );
     const everything = [...outputs, broker.stderr(), ...files].join('\n---\n');
     for (const rt of issuedRefreshTokens) expect(everything).not.toContain(rt);

@@ -55,7 +55,11 @@ describe('token-broker CLI against a real broker and provider', () => {
 
   it('client credentials with client_secret_basic, in every token format', async () => {
     const { clientId, clientSecret } = server.clients.basic;
-    await add('cc', ['--issuer', server.issuer, '--client-id', clientId, '--client-secret-stdin', '--grant', 'client_credentials', '--scope', 'api read'], `${clientSecret}\n`);
+    await add(
+      'cc',
+      ['--issuer', server.issuer, '--client-id', clientId, '--client-secret-stdin', '--grant', 'client_credentials', '--scope', 'api read'],
+      `${clientSecret}\n`,
+    );
     const raw = (await token('cc')).trim();
     expect((await server.introspect(raw)).active).toBe(true);
 
@@ -64,15 +68,47 @@ describe('token-broker CLI against a real broker and provider', () => {
     expect(json.access_token).toBe(raw);
     expect(json.expires_in).toBeGreaterThan(3500);
     expect(await token('cc', '--format', 'header')).toBe(`Authorization: Bearer ${raw}\n`);
-    expect(await token('cc', '--format', 'env')).toMatch(new RegExp(`^ACCESS_TOKEN=${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\nTOKEN_TYPE=Bearer\nTOKEN_EXPIRES_AT=\\d+\n$`));
+    expect(await token('cc', '--format', 'env')).toMatch(
+      new RegExp(`^ACCESS_TOKEN=${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\nTOKEN_TYPE=Bearer\nTOKEN_EXPIRES_AT=\\d+\n$`),
+    );
     expect((await cli(['token', 'cc', '--format', 'yaml'])).code).toBe(2);
   });
 
   it('client credentials with client_secret_post and private_key_jwt', async () => {
-    await add('post', ['--issuer', server.issuer, '--client-id', server.clients.post.clientId, '--client-secret-stdin', '--auth', 'post', '--grant', 'client_credentials'], server.clients.post.clientSecret);
+    await add(
+      'post',
+      [
+        '--issuer',
+        server.issuer,
+        '--client-id',
+        server.clients.post.clientId,
+        '--client-secret-stdin',
+        '--auth',
+        'post',
+        '--grant',
+        'client_credentials',
+      ],
+      server.clients.post.clientSecret,
+    );
     expect((await server.introspect((await token('post')).trim())).active).toBe(true);
     const { clientId, privateKeyPem, keyId } = server.clients.jwt;
-    await add('jwt', ['--issuer', server.issuer, '--client-id', clientId, '--auth', 'private_key_jwt', '--key-id', keyId, '--client-secret-stdin', '--grant', 'client_credentials'], `${privateKeyPem}\n`);
+    await add(
+      'jwt',
+      [
+        '--issuer',
+        server.issuer,
+        '--client-id',
+        clientId,
+        '--auth',
+        'private_key_jwt',
+        '--key-id',
+        keyId,
+        '--client-secret-stdin',
+        '--grant',
+        'client_credentials',
+      ],
+      `${privateKeyPem}\n`,
+    );
     expect((await server.introspect((await token('jwt')).trim())).active).toBe(true);
   });
 
@@ -103,7 +139,20 @@ describe('token-broker CLI against a real broker and provider', () => {
   });
 
   it('authorization code + PKCE: login --no-browser prints the URL, exits 0 once signed in', async () => {
-    await add('code', ['--issuer', server.issuer, '--client-id', server.clients.public.clientId, '--auth', 'none', '--grant', 'authorization_code', '--scope', 'openid api', '--redirect-uri', 'http://127.0.0.1/callback']);
+    await add('code', [
+      '--issuer',
+      server.issuer,
+      '--client-id',
+      server.clients.public.clientId,
+      '--auth',
+      'none',
+      '--grant',
+      'authorization_code',
+      '--scope',
+      'openid api',
+      '--redirect-uri',
+      'http://127.0.0.1/callback',
+    ]);
     const needs = await cli(['token', 'code']);
     expect(needs.code).toBe(3);
     const login = await loginWithBrowser('code', sandbox.env);
@@ -114,7 +163,16 @@ describe('token-broker CLI against a real broker and provider', () => {
   });
 
   it('device authorization: prints the verification URL and the user code', async () => {
-    await add('device', ['--issuer', server.issuer, '--client-id', server.clients.public.clientId, '--grant', 'device_code', '--scope', 'api']);
+    await add('device', [
+      '--issuer',
+      server.issuer,
+      '--client-id',
+      server.clients.public.clientId,
+      '--grant',
+      'device_code',
+      '--scope',
+      'api',
+    ]);
     const login = await loginWithDeviceCode('device', sandbox.env, server);
     expect(login.code).toBe(0);
     expect(login.url).toMatch(new RegExp(`^${server.issuer}/`));
@@ -123,12 +181,39 @@ describe('token-broker CLI against a real broker and provider', () => {
 
   it('password grant: refused without --allow-legacy before reaching anything, works with it', async () => {
     server.resetCounters();
-    const refused = await cli(['account', 'add', 'pw', '--issuer', server.issuer, '--client-id', server.clients.basic.clientId, '--client-secret-stdin', '--grant', 'password'], server.clients.basic.clientSecret);
+    const refused = await cli(
+      [
+        'account',
+        'add',
+        'pw',
+        '--issuer',
+        server.issuer,
+        '--client-id',
+        server.clients.basic.clientId,
+        '--client-secret-stdin',
+        '--grant',
+        'password',
+      ],
+      server.clients.basic.clientSecret,
+    );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--allow-legacy');
     expect((await api('GET', '/v1/accounts')).json).not.toContainEqual(expect.objectContaining({ name: 'pw' }));
 
-    await add('pw', ['--issuer', server.issuer, '--client-id', server.clients.basic.clientId, '--client-secret-stdin', '--grant', 'password', '--allow-legacy'], server.clients.basic.clientSecret);
+    await add(
+      'pw',
+      [
+        '--issuer',
+        server.issuer,
+        '--client-id',
+        server.clients.basic.clientId,
+        '--client-secret-stdin',
+        '--grant',
+        'password',
+        '--allow-legacy',
+      ],
+      server.clients.basic.clientSecret,
+    );
     const bad = await cli(['login', 'pw', '--username', server.user.username, '--password-stdin'], 'wrong-password\n');
     expect(bad.code).toBe(1);
     expect(bad.stderr).not.toContain('wrong-password');
@@ -140,7 +225,19 @@ describe('token-broker CLI against a real broker and provider', () => {
   });
 
   it('implicit grant (legacy, opted in) through the fixture route', async () => {
-    await add('implicit', ['--issuer', server.issuer, '--authorization-endpoint', `${server.issuer}/implicit/authorize`, '--client-id', server.clients.public.clientId, '--grant', 'implicit', '--allow-legacy', '--scope', 'api']);
+    await add('implicit', [
+      '--issuer',
+      server.issuer,
+      '--authorization-endpoint',
+      `${server.issuer}/implicit/authorize`,
+      '--client-id',
+      server.clients.public.clientId,
+      '--grant',
+      'implicit',
+      '--allow-legacy',
+      '--scope',
+      'api',
+    ]);
     const login = await loginImplicit('implicit', sandbox.env);
     expect(login.code).toBe(0);
     expect((await token('implicit')).trim()).not.toBe('');
@@ -157,10 +254,26 @@ describe('token-broker CLI against a real broker and provider', () => {
 
   it('exec puts the token in the environment and exits with the child status', async () => {
     const expected = (await token('cc')).trim();
-    const result = await cli(['exec', 'cc', '--', process.execPath, '-e', 'process.stdout.write(process.env.ACCESS_TOKEN ?? ""); process.exit(7)']);
+    const result = await cli([
+      'exec',
+      'cc',
+      '--',
+      process.execPath,
+      '-e',
+      'process.stdout.write(process.env.ACCESS_TOKEN ?? ""); process.exit(7)',
+    ]);
     expect(result.stdout).toBe(expected);
     expect(result.code).toBe(7);
-    const named = await cli(['exec', 'cc', '--env', 'GH_TOKEN', '--', process.execPath, '-e', 'process.stdout.write(String(process.env.GH_TOKEN === process.env.NOPE ? "" : "set"))']);
+    const named = await cli([
+      'exec',
+      'cc',
+      '--env',
+      'GH_TOKEN',
+      '--',
+      process.execPath,
+      '-e',
+      'process.stdout.write(String(process.env.GH_TOKEN === process.env.NOPE ? "" : "set"))',
+    ]);
     expect(named.stdout).toBe('set');
     expect(named.code).toBe(0);
     expect((await cli(['exec', 'cc', process.execPath])).code).toBe(2);
@@ -169,7 +282,11 @@ describe('token-broker CLI against a real broker and provider', () => {
   it('kubectl-credential prints an ExecCredential v1 with an RFC 3339 expiry', async () => {
     const result = await cli(['kubectl-credential', 'cc']);
     expect(result.code).toBe(0);
-    const credential = JSON.parse(result.stdout) as { apiVersion: string; kind: string; status: { token: string; expirationTimestamp: string } };
+    const credential = JSON.parse(result.stdout) as {
+      apiVersion: string;
+      kind: string;
+      status: { token: string; expirationTimestamp: string };
+    };
     expect(credential.apiVersion).toBe('client.authentication.k8s.io/v1');
     expect(credential.kind).toBe('ExecCredential');
     expect(credential.status.expirationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -178,10 +295,31 @@ describe('token-broker CLI against a real broker and provider', () => {
   });
 
   it('git-credential answers for its hosts and stays silent for others', async () => {
-    await add('git', ['--issuer', server.issuer, '--client-id', server.clients.basic.clientId, '--client-secret-stdin', '--grant', 'client_credentials', '--git-host', 'git.example.test', '--git-username', 'x-access-token'], server.clients.basic.clientSecret);
+    await add(
+      'git',
+      [
+        '--issuer',
+        server.issuer,
+        '--client-id',
+        server.clients.basic.clientId,
+        '--client-secret-stdin',
+        '--grant',
+        'client_credentials',
+        '--git-host',
+        'git.example.test',
+        '--git-username',
+        'x-access-token',
+      ],
+      server.clients.basic.clientSecret,
+    );
     const get = await cli(['git-credential', 'get'], 'protocol=https\nhost=git.example.test\n\n');
     expect(get.code).toBe(0);
-    const fields = Object.fromEntries(get.stdout.trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    const fields = Object.fromEntries(
+      get.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+    );
     expect(fields.username).toBe('x-access-token');
     expect((await server.introspect(fields.password as string)).active).toBe(true);
     const other = await cli(['git-credential', 'get'], 'protocol=https\nhost=elsewhere.test\n\n');
@@ -195,11 +333,15 @@ describe('token-broker CLI against a real broker and provider', () => {
     // And through git itself, when it is installed.
     if (spawnSync('git', ['--version']).status === 0) {
       const helper = `!'${process.execPath}' '${await cliPath()}' git-credential`;
-      const filled = spawnSync('git', ['-c', 'credential.helper=', '-c', `credential.https://git.example.test.helper=${helper}`, 'credential', 'fill'], {
-        input: 'protocol=https\nhost=git.example.test\n\n',
-        env: { ...sandbox.env, GIT_TERMINAL_PROMPT: '0' },
-        encoding: 'utf8',
-      });
+      const filled = spawnSync(
+        'git',
+        ['-c', 'credential.helper=', '-c', `credential.https://git.example.test.helper=${helper}`, 'credential', 'fill'],
+        {
+          input: 'protocol=https\nhost=git.example.test\n\n',
+          env: { ...sandbox.env, GIT_TERMINAL_PROMPT: '0' },
+          encoding: 'utf8',
+        },
+      );
       expect(filled.stdout).toContain('username=x-access-token\n');
       expect(filled.stdout).toMatch(/password=\S+/);
     }
@@ -207,7 +349,9 @@ describe('token-broker CLI against a real broker and provider', () => {
 
   it('curl --unix-socket gets a token', async () => {
     if (spawnSync('curl', ['--version']).status !== 0) return;
-    const result = spawnSync('curl', ['-sS', '--unix-socket', sandbox.socketPath, 'http://broker/v1/accounts/cc/token?min_ttl=60'], { encoding: 'utf8' });
+    const result = spawnSync('curl', ['-sS', '--unix-socket', sandbox.socketPath, 'http://broker/v1/accounts/cc/token?min_ttl=60'], {
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(0);
     const body = JSON.parse(result.stdout) as { access_token: string; token_type: string };
     expect(body.token_type.toLowerCase()).toBe('bearer');
@@ -215,7 +359,21 @@ describe('token-broker CLI against a real broker and provider', () => {
   });
 
   it('approval ask is denied headless: exit 4 and 403 DENIED', async () => {
-    await add('ask', ['--issuer', server.issuer, '--client-id', server.clients.basic.clientId, '--client-secret-stdin', '--grant', 'client_credentials', '--approval', 'ask'], server.clients.basic.clientSecret);
+    await add(
+      'ask',
+      [
+        '--issuer',
+        server.issuer,
+        '--client-id',
+        server.clients.basic.clientId,
+        '--client-secret-stdin',
+        '--grant',
+        'client_credentials',
+        '--approval',
+        'ask',
+      ],
+      server.clients.basic.clientSecret,
+    );
     const result = await cli(['token', 'ask']);
     expect(result.code).toBe(4);
     const res = await api('GET', '/v1/accounts/ask/token');
@@ -248,7 +406,11 @@ describe('token-broker CLI against a real broker and provider', () => {
   });
 
   it('logout of a client credentials account: token exits 3 and 409 NEEDS_LOGIN until login fetches again', async () => {
-    await add('cc-out', ['--issuer', server.issuer, '--client-id', server.clients.basic.clientId, '--client-secret-stdin', '--grant', 'client_credentials'], server.clients.basic.clientSecret);
+    await add(
+      'cc-out',
+      ['--issuer', server.issuer, '--client-id', server.clients.basic.clientId, '--client-secret-stdin', '--grant', 'client_credentials'],
+      server.clients.basic.clientSecret,
+    );
     const before = (await token('cc-out')).trim();
     expect((await cli(['logout', 'cc-out'])).code).toBe(0);
     expect((await server.introspect(before)).active).toBe(false);
@@ -296,7 +458,20 @@ describe('token-broker CLI against a real broker and provider', () => {
   });
 
   it('--help works on every command', async () => {
-    for (const args of [['--help'], ['serve', '--help'], ['account', '--help'], ['account', 'add', '--help'], ['account', 'list', '--help'], ['account', 'remove', '--help'], ['login', '--help'], ['token', '--help'], ['exec', '--help'], ['logout', '--help'], ['kubectl-credential', '--help'], ['git-credential', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['serve', '--help'],
+      ['account', '--help'],
+      ['account', 'add', '--help'],
+      ['account', 'list', '--help'],
+      ['account', 'remove', '--help'],
+      ['login', '--help'],
+      ['token', '--help'],
+      ['exec', '--help'],
+      ['logout', '--help'],
+      ['kubectl-credential', '--help'],
+      ['git-credential', '--help'],
+    ]) {
       const result = await cli(args);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout, args.join(' ')).toMatch(/^usage: token-broker/);

@@ -21,7 +21,8 @@ interface TokenBody {
   expires_in: number;
 }
 
-const api = (path: string, method = 'GET') => call({ socketPath: sandbox.socketPath }, method, path, { headers: { 'X-Token-Broker-Client': 'refresh-test' } });
+const api = (path: string, method = 'GET') =>
+  call({ socketPath: sandbox.socketPath }, method, path, { headers: { 'X-Token-Broker-Client': 'refresh-test' } });
 const tokenOf = async (name: string, query = ''): Promise<TokenBody> => {
   const res = await api(`/v1/accounts/${name}/token${query}`);
   expect(res.status, res.text).toBe(200);
@@ -29,14 +30,28 @@ const tokenOf = async (name: string, query = ''): Promise<TokenBody> => {
 };
 
 beforeAll(async () => {
-  [server, slow, sandbox] = await Promise.all([startAuthServer(), startAuthServer(), createSandbox(), cliPath()]).then(([a, b, c]) => [a, b, c] as const);
+  [server, slow, sandbox] = await Promise.all([startAuthServer(), startAuthServer(), createSandbox(), cliPath()]).then(
+    ([a, b, c]) => [a, b, c] as const,
+  );
   broker = await startServe(sandbox, { TOKEN_BROKER_PROACTIVE_REFRESH: 'off' });
   const add = async (name: string, fixture: AuthServer, grant: string, extra: string[] = []): Promise<void> => {
     const confidential = grant === 'client_credentials';
     const result = await runCli(
-      ['account', 'add', name, '--issuer', fixture.issuer, '--grant', grant, '--scope', 'api', ...extra,
-        '--client-id', confidential ? fixture.clients.basic.clientId : fixture.clients.public.clientId,
-        ...(confidential ? ['--client-secret-stdin'] : [])],
+      [
+        'account',
+        'add',
+        name,
+        '--issuer',
+        fixture.issuer,
+        '--grant',
+        grant,
+        '--scope',
+        'api',
+        ...extra,
+        '--client-id',
+        confidential ? fixture.clients.basic.clientId : fixture.clients.public.clientId,
+        ...(confidential ? ['--client-secret-stdin'] : []),
+      ],
       sandbox.env,
       confidential ? fixture.clients.basic.clientSecret : undefined,
     );
@@ -94,7 +109,7 @@ describe('refresh through the API', () => {
     expect((res.json as TokenBody).access_token).not.toBe(before.access_token);
   });
 
-  it("a slow refresh of account A does not delay account B", async () => {
+  it('a slow refresh of account A does not delay account B', async () => {
     await tokenOf('a');
     await tokenOf('b');
     slow.setTokenDelay(1500);

@@ -48,23 +48,26 @@ describe('token-broker serve', () => {
     expect(wrong.stderr).not.toContain('wrong passphrase');
   });
 
-  it.skipIf(process.platform === 'win32')('serves from a symlinked TOKEN_BROKER_HOME (judged by its real directory), refuses it once others can read it', async () => {
-    const real = join(sandbox.dir, 'real-home');
-    await mkdir(real, { mode: 0o700 });
-    await chmod(real, 0o700);
-    const link = join(sandbox.dir, 'linked-home');
-    await symlink(real, link);
-    const env: NodeJS.ProcessEnv = { ...sandbox.env, TOKEN_BROKER_HOME: link };
-    delete env.TOKEN_BROKER_SOCKET;
-    const socketPath = join(link, 'broker.sock');
-    const broker = await startServe({ ...sandbox, env, socketPath });
-    expect((await call({ socketPath }, 'GET', '/v1/health')).json).toMatchObject({ status: 'ok' });
-    expect(await broker.stop()).toBe(0);
+  it.skipIf(process.platform === 'win32')(
+    'serves from a symlinked TOKEN_BROKER_HOME (judged by its real directory), refuses it once others can read it',
+    async () => {
+      const real = join(sandbox.dir, 'real-home');
+      await mkdir(real, { mode: 0o700 });
+      await chmod(real, 0o700);
+      const link = join(sandbox.dir, 'linked-home');
+      await symlink(real, link);
+      const env: NodeJS.ProcessEnv = { ...sandbox.env, TOKEN_BROKER_HOME: link };
+      delete env.TOKEN_BROKER_SOCKET;
+      const socketPath = join(link, 'broker.sock');
+      const broker = await startServe({ ...sandbox, env, socketPath });
+      expect((await call({ socketPath }, 'GET', '/v1/health')).json).toMatchObject({ status: 'ok' });
+      expect(await broker.stop()).toBe(0);
 
-    await chmod(real, 0o750);
-    const refused = await runCli(['serve'], env);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('chmod 700');
-    expect(refused.stderr).not.toContain('a symlink?');
-  });
+      await chmod(real, 0o750);
+      const refused = await runCli(['serve'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('chmod 700');
+      expect(refused.stderr).not.toContain('a symlink?');
+    },
+  );
 });

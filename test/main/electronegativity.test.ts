@@ -56,7 +56,9 @@ describe('electronegativity security gate', () => {
     const good = join(work, 'good.json');
     await writeFile(
       good,
-      JSON.stringify({ allow: [{ check: 'OPEN_EXTERNAL_JS_CHECK', file: 'preload/index.ts', justification: 'reviewed: only opens URLs built in main' }] }),
+      JSON.stringify({
+        allow: [{ check: 'OPEN_EXTERNAL_JS_CHECK', file: 'preload/index.ts', justification: 'reviewed: only opens URLs built in main' }],
+      }),
     );
     expect(gate('--sarif', sarif, '--allow-list', good).status).toBe(0);
   });

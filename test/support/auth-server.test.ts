@@ -46,7 +46,10 @@ afterEach(() => {
 });
 
 /** Client authentication per RFC 6749 §2.3.1 and RFC 7523 §2.2, as the broker will do it. */
-async function clientAuth(choice: ClientChoice, audience: string): Promise<{ headers: Record<string, string>; params: Record<string, string> }> {
+async function clientAuth(
+  choice: ClientChoice,
+  audience: string,
+): Promise<{ headers: Record<string, string>; params: Record<string, string> }> {
   const { clients } = server;
   switch (choice) {
     case 'basic': {
@@ -114,15 +117,17 @@ async function codeFlow(choice: ClientChoice, redirectUri: string, scope = 'open
   const state = randomBytes(8).toString('hex');
   const clientId = server.clients[choice].clientId;
   const callbackSeen = listener.nextCallback();
-  const finalUrl = await completeLoginHttp(authorizationUrl({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: redirectUri,
-    scope,
-    state,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-  }));
+  const finalUrl = await completeLoginHttp(
+    authorizationUrl({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      scope,
+      state,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    }),
+  );
   const received = await callbackSeen;
   expect(received.href).toBe(finalUrl);
   expect(received.searchParams.get('state')).toBe(state);
@@ -203,15 +208,17 @@ describe('fixture authorization server (test/support/auth-server.ts)', () => {
     const { challenge } = pkcePair();
     const redirectUri = listener.redirectUri();
     const callbackSeen = listener.nextCallback();
-    await completeLoginHttp(authorizationUrl({
-      response_type: 'code',
-      client_id: server.clients.public.clientId,
-      redirect_uri: redirectUri,
-      scope: 'openid',
-      state: 's',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    }));
+    await completeLoginHttp(
+      authorizationUrl({
+        response_type: 'code',
+        client_id: server.clients.public.clientId,
+        redirect_uri: redirectUri,
+        scope: 'openid',
+        state: 's',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      }),
+    );
     const code = (await callbackSeen).searchParams.get('code') ?? '';
     const reply = await tokenRequest('public', {
       grant_type: 'authorization_code',
@@ -236,17 +243,24 @@ describe('fixture authorization server (test/support/auth-server.ts)', () => {
       const { verifier, challenge } = pkcePair();
       const redirectUri = localhost.redirectUri('/cb');
       const callbackSeen = localhost.nextCallback();
-      await completeLoginHttp(authorizationUrl({
-        response_type: 'code',
-        client_id: server.clients.public.clientId,
-        redirect_uri: redirectUri,
-        scope: 'openid',
-        state: 'st',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      }));
+      await completeLoginHttp(
+        authorizationUrl({
+          response_type: 'code',
+          client_id: server.clients.public.clientId,
+          redirect_uri: redirectUri,
+          scope: 'openid',
+          state: 'st',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        }),
+      );
       const code = (await callbackSeen).searchParams.get('code') ?? '';
-      const reply = await tokenRequest('public', { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier });
+      const reply = await tokenRequest('public', {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri,
+        code_verifier: verifier,
+      });
       expect(reply.status).toBe(200);
     } finally {
       await localhost.close();
@@ -254,14 +268,17 @@ describe('fixture authorization server (test/support/auth-server.ts)', () => {
   });
 
   it('rejects non-loopback redirect URIs without redirecting', async () => {
-    const response = await fetch(authorizationUrl({
-      response_type: 'code',
-      client_id: server.clients.public.clientId,
-      redirect_uri: 'http://evil.example/callback',
-      scope: 'openid',
-      code_challenge: pkcePair().challenge,
-      code_challenge_method: 'S256',
-    }), { redirect: 'manual' });
+    const response = await fetch(
+      authorizationUrl({
+        response_type: 'code',
+        client_id: server.clients.public.clientId,
+        redirect_uri: 'http://evil.example/callback',
+        scope: 'openid',
+        code_challenge: pkcePair().challenge,
+        code_challenge_method: 'S256',
+      }),
+      { redirect: 'manual' },
+    );
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
   });
@@ -377,8 +394,10 @@ describe('fixture authorization server (test/support/auth-server.ts)', () => {
 
   it('closes promptly even while a delayed token request is pending', async () => {
     const slow = await startAuthServer({ tokenDelayMs: 60_000 });
-    const pending = fetch(`${slow.issuer}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) })
-      .then(() => 'answered', () => 'cut off');
+    const pending = fetch(`${slow.issuer}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) }).then(
+      () => 'answered',
+      () => 'cut off',
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = Date.now();
     await slow.close();
@@ -442,10 +461,12 @@ describe('fixture authorization server (test/support/auth-server.ts)', () => {
     const strict = await startAuthServer({ deviceInterval: 5, enforceDeviceInterval: true });
     try {
       const post = async (path: string, params: Record<string, string>) =>
-        (await fetch(`${strict.issuer}${path}`, {
-          method: 'POST',
-          body: new URLSearchParams({ client_id: strict.clients.public.clientId, ...params }),
-        })).json() as Promise<Record<string, unknown>>;
+        (
+          await fetch(`${strict.issuer}${path}`, {
+            method: 'POST',
+            body: new URLSearchParams({ client_id: strict.clients.public.clientId, ...params }),
+          })
+        ).json() as Promise<Record<string, unknown>>;
       const authorization = await post('/device/auth', {});
       const poll = () => post('/token', { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: String(authorization.device_code) });
       expect((await poll()).error).toBe('authorization_pending');

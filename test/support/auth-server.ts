@@ -99,17 +99,7 @@ export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_c
  * scopes from this list and silently drop others (oidc-provider's behaviour for unknown scopes);
  * client_credentials passes any requested scope through.
  */
-export const FIXTURE_SCOPES = [
-  'openid',
-  'offline_access',
-  'profile',
-  'email',
-  'api',
-  'read',
-  'write',
-  'api:read',
-  'api:write',
-] as const;
+export const FIXTURE_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'api', 'read', 'write', 'api:read', 'api:write'] as const;
 
 /** The one resource owner the fixture knows (same for every server). */
 export const FIXTURE_USER = { username: 'alice', password: 'wonderland-secret' } as const;
@@ -274,9 +264,28 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
 
   const provider: Provider = new Provider(issuer, {
     clients: [
-      { ...common, client_id: clients.basic.clientId, client_secret: clients.basic.clientSecret, grant_types: confidentialGrants, token_endpoint_auth_method: 'client_secret_basic' },
-      { ...common, client_id: clients.post.clientId, client_secret: clients.post.clientSecret, grant_types: confidentialGrants, token_endpoint_auth_method: 'client_secret_post' },
-      { ...common, client_id: clients.jwt.clientId, jwks: { keys: [keys.clientPublicJwk] }, grant_types: confidentialGrants, token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'RS256' },
+      {
+        ...common,
+        client_id: clients.basic.clientId,
+        client_secret: clients.basic.clientSecret,
+        grant_types: confidentialGrants,
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      {
+        ...common,
+        client_id: clients.post.clientId,
+        client_secret: clients.post.clientSecret,
+        grant_types: confidentialGrants,
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+      {
+        ...common,
+        client_id: clients.jwt.clientId,
+        jwks: { keys: [keys.clientPublicJwk] },
+        grant_types: confidentialGrants,
+        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_signing_alg: 'RS256',
+      },
       { ...common, client_id: clients.public.clientId, grant_types: INTERACTIVE_GRANTS, token_endpoint_auth_method: 'none' },
     ],
     adapter: createMemoryAdapterFactory(),
@@ -431,10 +440,15 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     const userOk = constantTimeEquals(form.get('login') ?? '', TEST_USER.username);
     const passwordOk = constantTimeEquals(form.get('password') ?? '', TEST_USER.password);
     if (userOk && passwordOk) return false;
-    const returnTo = await provider.interactionResult(ctx.req, ctx.res, {
-      error: 'access_denied',
-      error_description: 'invalid username or password',
-    }, { mergeWithLastSubmission: false });
+    const returnTo = await provider.interactionResult(
+      ctx.req,
+      ctx.res,
+      {
+        error: 'access_denied',
+        error_description: 'invalid username or password',
+      },
+      { mergeWithLastSubmission: false },
+    );
     ctx.redirect(returnTo);
     ctx.status = 303;
     return true;
@@ -447,9 +461,10 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     const base = { accountId: TEST_USER.username, client, grantId, gty, scope, expiresWithSession: false };
     const at = new provider.AccessToken(base);
     const accessToken = await at.save();
-    const refreshToken = client.grantTypeAllowed('refresh_token') && gty !== 'implicit'
-      ? await new provider.RefreshToken({ ...base, rotations: 0 }).save()
-      : undefined;
+    const refreshToken =
+      client.grantTypeAllowed('refresh_token') && gty !== 'implicit'
+        ? await new provider.RefreshToken({ ...base, rotations: 0 }).save()
+        : undefined;
     return { accessToken, expiresIn: at.expiration, refreshToken };
   }
 

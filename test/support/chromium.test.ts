@@ -93,7 +93,12 @@ describe('Chromium support (test/support/chromium.ts)', () => {
               if (property === 'on') return () => () => undefined;
               if (property === 'version') return () => ok({ app: version });
               if (property === 'getSettings') {
-                return () => ok({ socketPath: '/run/user/1000/token-broker/broker.sock', tcpListener: { enabled: false, port: 0 }, startAtLogin: false });
+                return () =>
+                  ok({
+                    socketPath: '/run/user/1000/token-broker/broker.sock',
+                    tcpListener: { enabled: false, port: 0 },
+                    startAtLogin: false,
+                  });
               }
               if (typeof property === 'string' && lists.has(property)) return () => ok([]);
               return () => Promise.resolve({ ok: false, error: { code: 'NOT_AVAILABLE', message: 'stub broker' } });

@@ -87,7 +87,9 @@ export async function serveDirectory(dir: string): Promise<{ url: string; close(
         res.end();
         return;
       }
-      createReadStream(file).on('error', () => res.destroy()).pipe(res);
+      createReadStream(file)
+        .on('error', () => res.destroy())
+        .pipe(res);
     })();
   });
   await new Promise<void>((resolveListen, reject) => {

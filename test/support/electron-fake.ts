@@ -446,7 +446,11 @@ class FakeIpcMain extends EventEmitter {
   }
 
   /** Test helper: invoke from any frame of any web contents (e.g. a subframe). */
-  async invokeFrom(channel: string, from: { sender: FakeWebContents; frame: FakeWebFrameMain | null }, ...args: unknown[]): Promise<unknown> {
+  async invokeFrom(
+    channel: string,
+    from: { sender: FakeWebContents; frame: FakeWebFrameMain | null },
+    ...args: unknown[]
+  ): Promise<unknown> {
     const handler = this.handlers.get(channel);
     if (handler === undefined) throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
     const event = { sender: from.sender, senderFrame: from.frame, processId: 1, frameId: from.frame?.routingId ?? 0 };

@@ -128,9 +128,7 @@ async function deliverCallback(url: URL): Promise<void> {
   }
 }
 
-type DriveOutcome =
-  | { kind: 'left-origin'; url: URL }
-  | { kind: 'page'; url: URL; status: number; body: string };
+type DriveOutcome = { kind: 'left-origin'; url: URL } | { kind: 'page'; url: URL; status: number; body: string };
 
 /**
  * Walks redirects and devInteractions pages (login, consent) until the user agent either leaves
@@ -158,9 +156,7 @@ async function driveInteractions(
       url = next;
       continue;
     }
-    const page = response.status === 200
-      ? parseForms(body).find((candidate) => candidate.fields.prompt !== undefined)
-      : undefined;
+    const page = response.status === 200 ? parseForms(body).find((candidate) => candidate.fields.prompt !== undefined) : undefined;
     if (!page) return { kind: 'page', url, status: response.status, body };
     if (opts.deny) {
       const abort = /href="([^"]*\/abort)"/.exec(body)?.[1];
@@ -200,11 +196,7 @@ export async function completeLoginHttp(authorizationUrl: string, opts: HttpLogi
  *
  * @see RFC 8628 §3.3
  */
-export async function approveDeviceCode(
-  server: AuthServer,
-  userCode: string,
-  opts: LoginOptions & { deny?: boolean } = {},
-): Promise<void> {
+export async function approveDeviceCode(server: AuthServer, userCode: string, opts: LoginOptions & { deny?: boolean } = {}): Promise<void> {
   const agent = new HttpAgent(server.issuer);
   const verification = new URL(`${server.issuer}/device`);
 
@@ -222,11 +214,15 @@ export async function approveDeviceCode(
   }
 
   const { confirm: _confirm, ...withoutConfirm } = confirmForm.fields;
-  const outcome = await driveInteractions(agent, {
-    url: new URL(confirmForm.action, verification),
-    method: 'POST',
-    form: opts.deny ? { ...withoutConfirm, abort: 'yes' } : confirmForm.fields,
-  }, { ...opts, deny: false });
+  const outcome = await driveInteractions(
+    agent,
+    {
+      url: new URL(confirmForm.action, verification),
+      method: 'POST',
+      form: opts.deny ? { ...withoutConfirm, abort: 'yes' } : confirmForm.fields,
+    },
+    { ...opts, deny: false },
+  );
   if (outcome.kind === 'left-origin') throw new Error(`[login] device flow left the server for ${outcome.url.origin}`);
   const expected = opts.deny ? /interrupted/i : /Sign-in Success/;
   if (!expected.test(outcome.body)) {

@@ -111,7 +111,10 @@ declare module 'oidc-provider' {
     ): Promise<void>;
   }
 
-  type OIDCErrorClass = new (description?: string, detail?: string) => Error & {
+  type OIDCErrorClass = new (
+    description?: string,
+    detail?: string,
+  ) => Error & {
     error: string;
     error_description?: string;
     status: number;

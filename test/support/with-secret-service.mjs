@@ -16,9 +16,7 @@ const REQUIRED = [
 ];
 
 export function missingSecretServicePrograms() {
-  return REQUIRED.filter(([program]) => spawnSync('sh', ['-c', `command -v ${program}`]).status !== 0).map(
-    ([, pkg]) => pkg,
-  );
+  return REQUIRED.filter(([program]) => spawnSync('sh', ['-c', `command -v ${program}`]).status !== 0).map(([, pkg]) => pkg);
 }
 
 function main() {

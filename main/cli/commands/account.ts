@@ -24,7 +24,10 @@ export async function run(args: string[]): Promise<number> {
     case 'remove':
       return remove(rest);
     default:
-      throw usageError(sub === undefined ? 'Missing the subcommand (add, list or remove).' : `Unknown subcommand 'account ${sub}'.`, 'account');
+      throw usageError(
+        sub === undefined ? 'Missing the subcommand (add, list or remove).' : `Unknown subcommand 'account ${sub}'.`,
+        'account',
+      );
   }
 }
 
@@ -69,7 +72,10 @@ async function add(args: string[]): Promise<number> {
   const auth = v.auth ?? (v['client-secret-stdin'] ? 'basic' : 'none');
   if (!AUTH_METHODS.includes(auth)) throw usageError(`--auth must be one of ${AUTH_METHODS.join(', ')}.`, cmd);
   if (auth !== 'none' && !v['client-secret-stdin']) {
-    throw usageError(`--auth ${auth} needs --client-secret-stdin (${auth === 'private_key_jwt' ? 'the PEM private key' : 'the client secret'} on stdin).`, cmd);
+    throw usageError(
+      `--auth ${auth} needs --client-secret-stdin (${auth === 'private_key_jwt' ? 'the PEM private key' : 'the client secret'} on stdin).`,
+      cmd,
+    );
   }
   if (auth === 'none' && v['client-secret-stdin']) throw usageError('--auth none takes no secret; drop --client-secret-stdin.', cmd);
   if (v['key-id'] !== undefined && auth !== 'private_key_jwt') throw usageError('--key-id goes with --auth private_key_jwt.', cmd);

@@ -28,7 +28,11 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     'login',
     args,
-    { 'no-browser': { type: 'boolean', default: false }, username: { type: 'string' }, 'password-stdin': { type: 'boolean', default: false } },
+    {
+      'no-browser': { type: 'boolean', default: false },
+      username: { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
+    },
     { min: 1, max: 1, names: 'the account NAME' },
   );
   const name = positionals[0] as string;

@@ -48,7 +48,8 @@ export async function openConfigStore(dataDir: string): Promise<ConfigStore> {
     const next = validateConfig({ ...candidate, $schema: `./${CONFIG_SCHEMA_FILE_NAME}` }, 'configuration change');
     if (!schemaWritten) {
       const schema = configJsonSchemaText();
-      if ((await readFile(schemaPath, 'utf8').catch(() => undefined)) !== schema) await writeFileAtomic(schemaPath, schema, { mode: 0o600 });
+      if ((await readFile(schemaPath, 'utf8').catch(() => undefined)) !== schema)
+        await writeFileAtomic(schemaPath, schema, { mode: 0o600 });
       schemaWritten = true;
     }
     await writeFileAtomic(path, serializeConfig(next), { mode: 0o600, keepBackup: true });

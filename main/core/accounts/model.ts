@@ -96,11 +96,15 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 
 export const clientSchema = z
   .object({
-    id: z.string().min(1).max(512).meta({ description: 'OAuth client_id. The client secret or private key is kept in the vault, never here.' }),
-    auth: z
-      .enum(CLIENT_AUTH_METHODS)
-      .default('basic')
-      .meta({ description: 'Token endpoint authentication: client_secret_basic, client_secret_post, private_key_jwt (RFC 7523) or none (public client with PKCE).' }),
+    id: z
+      .string()
+      .min(1)
+      .max(512)
+      .meta({ description: 'OAuth client_id. The client secret or private key is kept in the vault, never here.' }),
+    auth: z.enum(CLIENT_AUTH_METHODS).default('basic').meta({
+      description:
+        'Token endpoint authentication: client_secret_basic, client_secret_post, private_key_jwt (RFC 7523) or none (public client with PKCE).',
+    }),
     /** `kid` header for private_key_jwt client assertions. */
     keyId: z.string().min(1).max(256).optional(),
   })

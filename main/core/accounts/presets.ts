@@ -42,7 +42,8 @@ export interface Preset {
 const ENDPOINT_KEYS = ['authorizationEndpoint', 'tokenEndpoint', 'deviceAuthorizationEndpoint', 'revocationEndpoint'] as const;
 type EndpointKey = (typeof ENDPOINT_KEYS)[number];
 
-const ENTRA_TENANT = /^(common|organizations|consumers|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+)$/i;
+const ENTRA_TENANT =
+  /^(common|organizations|consumers|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+)$/i;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+(?::\d{1,5})?$/i;
 const REALM = /^[A-Za-z0-9._~-]{1,255}$/;
@@ -149,7 +150,13 @@ export const PRESETS: readonly Preset[] = [
     id: 'okta',
     label: 'Okta',
     fields: [
-      { key: 'domain', label: 'Okta domain', placeholder: 'dev-123456.okta.com', help: 'Your Okta (or custom) domain, without https://.', required: true },
+      {
+        key: 'domain',
+        label: 'Okta domain',
+        placeholder: 'dev-123456.okta.com',
+        help: 'Your Okta (or custom) domain, without https://.',
+        required: true,
+      },
       {
         key: 'issuer',
         label: 'Authorization server issuer',
@@ -174,7 +181,13 @@ export const PRESETS: readonly Preset[] = [
     id: 'auth0',
     label: 'Auth0',
     fields: [
-      { key: 'domain', label: 'Auth0 domain', placeholder: 'your-tenant.us.auth0.com', help: 'Tenant domain or custom domain, without https://.', required: true },
+      {
+        key: 'domain',
+        label: 'Auth0 domain',
+        placeholder: 'your-tenant.us.auth0.com',
+        help: 'Tenant domain or custom domain, without https://.',
+        required: true,
+      },
       {
         key: 'audience',
         label: 'API audience',
@@ -199,7 +212,13 @@ export const PRESETS: readonly Preset[] = [
     id: 'keycloak',
     label: 'Keycloak',
     fields: [
-      { key: 'baseUrl', label: 'Keycloak URL', placeholder: 'https://sso.example.com', help: 'Server URL; Keycloak 16 and older need the /auth suffix.', required: true },
+      {
+        key: 'baseUrl',
+        label: 'Keycloak URL',
+        placeholder: 'https://sso.example.com',
+        help: 'Server URL; Keycloak 16 and older need the /auth suffix.',
+        required: true,
+      },
       { key: 'realm', label: 'Realm', placeholder: 'my-realm', required: true },
     ],
     grants: ['authorization_code', 'device_code', 'client_credentials', 'password'],
@@ -218,7 +237,15 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'oidc',
     label: 'OpenID Connect (discovery)',
-    fields: [{ key: 'issuer', label: 'Issuer URL', placeholder: 'https://id.example.com', help: 'Endpoints are read from <issuer>/.well-known/openid-configuration (or RFC 8414 metadata).', required: true }],
+    fields: [
+      {
+        key: 'issuer',
+        label: 'Issuer URL',
+        placeholder: 'https://id.example.com',
+        help: 'Endpoints are read from <issuer>/.well-known/openid-configuration (or RFC 8414 metadata).',
+        required: true,
+      },
+    ],
     grants: ['authorization_code', 'device_code', 'client_credentials', 'password', 'implicit'],
     defaultGrant: 'authorization_code',
     defaultScopes: ['openid'],
@@ -226,7 +253,7 @@ export const PRESETS: readonly Preset[] = [
     hints: [
       'The issuer must match the "issuer" in the discovery document exactly (including any trailing slash).',
       'Many providers need the "offline_access" scope for refresh tokens.',
-      'implicit and password are legacy grants: they need the account\'s legacy opt-in.',
+      "implicit and password are legacy grants: they need the account's legacy opt-in.",
     ],
   },
   {
@@ -239,7 +266,7 @@ export const PRESETS: readonly Preset[] = [
     defaultClientAuth: 'basic',
     hints: [
       'For servers without discovery: give the token endpoint, and the authorization / device authorization / revocation endpoints the grant needs.',
-      'implicit and password are legacy grants: they need the account\'s legacy opt-in.',
+      "implicit and password are legacy grants: they need the account's legacy opt-in.",
     ],
   },
 ];
@@ -257,19 +284,24 @@ export function findPreset(presetId: string): Preset | undefined {
 export function presetProvider(presetId: string, fields: Record<string, string>): ProviderConfig {
   const preset = findPreset(presetId);
   if (preset === undefined) {
-    throw new BrokerError('INVALID_REQUEST', `preset: unknown provider preset "${presetId}" (known: ${PRESETS.map((p) => p.id).join(', ')})`);
+    throw new BrokerError(
+      'INVALID_REQUEST',
+      `preset: unknown provider preset "${presetId}" (known: ${PRESETS.map((p) => p.id).join(', ')})`,
+    );
   }
   const values = new Map<string, string>();
   for (const [key, raw] of Object.entries(fields)) {
     const value = typeof raw === 'string' ? raw.trim() : '';
     if (value === '') continue;
-    const known = preset.fields.some((field) => field.key === key) || (preset.id === 'oauth2' && (ENDPOINT_KEYS as readonly string[]).includes(key));
+    const known =
+      preset.fields.some((field) => field.key === key) || (preset.id === 'oauth2' && (ENDPOINT_KEYS as readonly string[]).includes(key));
     if (!known) throw new BrokerError('INVALID_REQUEST', `${key}: the ${preset.label} preset has no such field`);
     values.set(key, value);
   }
   for (const field of preset.fields) {
     if (!values.has(field.key) && field.defaultValue !== undefined) values.set(field.key, field.defaultValue);
-    if (field.required && !values.has(field.key)) throw new BrokerError('INVALID_REQUEST', `${field.key}: ${field.label} is required for ${preset.label}`);
+    if (field.required && !values.has(field.key))
+      throw new BrokerError('INVALID_REQUEST', `${field.key}: ${field.label} is required for ${preset.label}`);
   }
   const value = (key: string): string => values.get(key) ?? '';
   const provider = buildProvider(preset, values, value);
@@ -289,7 +321,6 @@ function fieldParams(values: ReadonlyMap<string, string>): Record<string, string
 }
 
 function buildProvider(preset: Preset, values: ReadonlyMap<string, string>, value: (key: string) => string): ProviderConfig {
-
   switch (preset.id) {
     case 'github': {
       const base = baseUrl('baseUrl', value('baseUrl'));
@@ -304,7 +335,10 @@ function buildProvider(preset: Preset, values: ReadonlyMap<string, string>, valu
     case 'entra': {
       const tenant = value('tenant');
       if (!ENTRA_TENANT.test(tenant)) {
-        throw new BrokerError('INVALID_REQUEST', 'tenant: must be a directory (tenant) ID, a verified domain, "common", "organizations" or "consumers"');
+        throw new BrokerError(
+          'INVALID_REQUEST',
+          'tenant: must be a directory (tenant) ID, a verified domain, "common", "organizations" or "consumers"',
+        );
       }
       const base = `https://login.microsoftonline.com/${encodeURIComponent(tenant.toLowerCase())}`;
       // Discovery's issuer is the tenant-ID URL, so it only matches for a tenant ID; the explicit
@@ -378,6 +412,7 @@ function parseUrl(field: string, raw: string): URL {
 
 function host(field: string, raw: string): string {
   const value = raw.replace(/^https:\/\//i, '').replace(/\/+$/, '');
-  if (!HOSTNAME.test(value)) throw new BrokerError('INVALID_REQUEST', `${field}: must be a domain name such as example.okta.com (without https://)`);
+  if (!HOSTNAME.test(value))
+    throw new BrokerError('INVALID_REQUEST', `${field}: must be a domain name such as example.okta.com (without https://)`);
   return value.toLowerCase();
 }

@@ -36,13 +36,27 @@ export function accountRuleViolations(account: AccountConfig, at: PropertyKey[] 
   const problems: string[] = [];
   const field = (...rest: PropertyKey[]) => formatPath([...at, ...rest]);
   if (account.grant === 'client_credentials' && account.client.auth === 'none') {
-    problems.push(`${field('client', 'auth')}: the client_credentials grant needs client authentication (basic, post or private_key_jwt), not "none"`);
+    problems.push(
+      `${field('client', 'auth')}: the client_credentials grant needs client authentication (basic, post or private_key_jwt), not "none"`,
+    );
   }
-  if ((account.grant === 'authorization_code' || account.grant === 'implicit') && account.provider.issuer === undefined && account.provider.authorizationEndpoint === undefined) {
-    problems.push(`${field('provider', 'authorizationEndpoint')}: the ${account.grant} grant needs an authorization endpoint (or an issuer to discover it)`);
+  if (
+    (account.grant === 'authorization_code' || account.grant === 'implicit') &&
+    account.provider.issuer === undefined &&
+    account.provider.authorizationEndpoint === undefined
+  ) {
+    problems.push(
+      `${field('provider', 'authorizationEndpoint')}: the ${account.grant} grant needs an authorization endpoint (or an issuer to discover it)`,
+    );
   }
-  if (account.grant === 'device_code' && account.provider.issuer === undefined && account.provider.deviceAuthorizationEndpoint === undefined) {
-    problems.push(`${field('provider', 'deviceAuthorizationEndpoint')}: the device_code grant needs a device authorization endpoint (or an issuer to discover it)`);
+  if (
+    account.grant === 'device_code' &&
+    account.provider.issuer === undefined &&
+    account.provider.deviceAuthorizationEndpoint === undefined
+  ) {
+    problems.push(
+      `${field('provider', 'deviceAuthorizationEndpoint')}: the device_code grant needs a device authorization endpoint (or an issuer to discover it)`,
+    );
   }
   if (account.redirectUri !== undefined && !isLoopbackHttpUri(account.redirectUri)) {
     problems.push(`${field('redirectUri')}: must be a loopback http URI such as http://127.0.0.1/callback (RFC 8252 §7.3)`);

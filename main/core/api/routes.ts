@@ -230,8 +230,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
       case 'token':
       case 'refresh': {
         const request = { minTtl: parseMinTtl(query.get('min_ttl')), scope: parseScope(query.get('scope')), client };
-        const handout =
-          route.kind === 'token' ? await broker.getToken(route.name, request) : await broker.refresh(route.name, request);
+        const handout = route.kind === 'token' ? await broker.getToken(route.name, request) : await broker.refresh(route.name, request);
         return sendJson(res, 200, toTokenBody(handout, clock.now()));
       }
       case 'logout':
@@ -285,7 +284,11 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         admin.cancelSignIn(name);
       }
     });
-    res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.writeHead(200, {
+      'Content-Type': 'application/x-ndjson; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
     const line = (value: unknown): void => {
       if (!res.writableEnded) res.write(`${JSON.stringify(value)}\n`);
     };
@@ -311,7 +314,9 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     handle(req, res, ctx).catch((error: unknown) => {
       const brokerError = isBrokerError(error) ? error : new BrokerError('INTERNAL', 'Internal error in the token API.', { cause: error });
       if (!isBrokerError(error)) {
-        logger.error(`[api] internal error on ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${error instanceof Error ? error.name : typeof error}`);
+        logger.error(
+          `[api] internal error on ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${error instanceof Error ? error.name : typeof error}`,
+        );
       }
       sendError(res, brokerError);
       if (brokerError.code === 'PAYLOAD_TOO_LARGE') req.socket.end();

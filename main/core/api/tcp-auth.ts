@@ -25,7 +25,10 @@ export async function loadOrCreateApiKey(keyFile: string): Promise<string> {
   }
   const key = (await readFile(keyFile, 'utf8')).trim();
   if (key.length < 16) {
-    throw new BrokerError('CONFIG_INVALID', `The API key file ${keyFile} holds no usable key (at least 16 characters). Delete it to get a new one.`);
+    throw new BrokerError(
+      'CONFIG_INVALID',
+      `The API key file ${keyFile} holds no usable key (at least 16 characters). Delete it to get a new one.`,
+    );
   }
   return key;
 }

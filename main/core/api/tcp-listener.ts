@@ -160,14 +160,22 @@ export function createTcpListenerSlot(deps: { limits: ApiLimits; route: Route; l
 function translateTcpListenError(error: unknown, port: number): BrokerError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') {
-    return new BrokerError('CONFIG_INVALID', `Port ${port} on ${LOOPBACK} is in use by another program. Choose another port, or 0 for any free one.`, {
-      cause: error,
-    });
+    return new BrokerError(
+      'CONFIG_INVALID',
+      `Port ${port} on ${LOOPBACK} is in use by another program. Choose another port, or 0 for any free one.`,
+      {
+        cause: error,
+      },
+    );
   }
   if (code === 'EACCES' || code === 'EPERM') {
-    return new BrokerError('CONFIG_INVALID', `Port ${port} on ${LOOPBACK} needs privileges. Choose a port above 1023, or 0 for any free one.`, {
-      cause: error,
-    });
+    return new BrokerError(
+      'CONFIG_INVALID',
+      `Port ${port} on ${LOOPBACK} needs privileges. Choose a port above 1023, or 0 for any free one.`,
+      {
+        cause: error,
+      },
+    );
   }
   return new BrokerError('INTERNAL', `Cannot listen on ${LOOPBACK}:${port} (${code ?? 'unknown error'}).`, { cause: error });
 }

@@ -49,7 +49,9 @@ function checkClientSecrets(account: AccountConfig, secrets: AccountSecrets | un
     throw new BrokerError('INVALID_REQUEST', `Client authentication '${auth}' needs a client secret.`, { account: account.name });
   }
   if (auth === 'private_key_jwt' && (secrets?.privateKeyPem === undefined || secrets.privateKeyPem === '')) {
-    throw new BrokerError('INVALID_REQUEST', `Client authentication 'private_key_jwt' needs a private key (PEM).`, { account: account.name });
+    throw new BrokerError('INVALID_REQUEST', `Client authentication 'private_key_jwt' needs a private key (PEM).`, {
+      account: account.name,
+    });
   }
 }
 
@@ -197,7 +199,9 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       const before = ctx.requireAccount(name);
       const account = parseAccountInput(input);
       if (account.name !== name) {
-        throw new BrokerError('INVALID_REQUEST', `Renaming an account is not supported ('${name}' → '${account.name}'); add a new one.`, { account: name });
+        throw new BrokerError('INVALID_REQUEST', `Renaming an account is not supported ('${name}' → '${account.name}'); add a new one.`, {
+          account: name,
+        });
       }
       const fields = secretFields(secrets);
       checkSecretNotRedirected(before, account, fields);

@@ -97,7 +97,8 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
   let closed = false;
 
   function record(account: string, client: string, outcome: AuditEntry['outcome'], code?: string): void {
-    const entry: AuditEntry = code === undefined ? { at: clock.now(), account, client, outcome } : { at: clock.now(), account, client, outcome, code };
+    const entry: AuditEntry =
+      code === undefined ? { at: clock.now(), account, client, outcome } : { at: clock.now(), account, client, outcome, code };
     audit.record(entry);
     if (events.hasListeners()) events.emit({ type: 'token_handed_out', entry });
   }

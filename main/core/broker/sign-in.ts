@@ -29,7 +29,11 @@ export interface SignInCoordinator {
 
 const noBrowser: BrowserOpener = async () => {};
 
-export function createSignInCoordinator(ctx: BrokerContext, tokens: TokenService, openBrowser: BrowserOpener | undefined): SignInCoordinator {
+export function createSignInCoordinator(
+  ctx: BrokerContext,
+  tokens: TokenService,
+  openBrowser: BrowserOpener | undefined,
+): SignInCoordinator {
   const active = new Map<string, AbortController>();
 
   async function runGrant(
@@ -65,9 +69,31 @@ export function createSignInCoordinator(ctx: BrokerContext, tokens: TokenService
         report({ account: name, phase: 'exchanging' });
         return ctx.grants.clientCredentialsGrant({ http, clock, metadata, client, ...scoped, ...extra });
       case 'authorization_code':
-        return ctx.grants.authorizationCodeGrant({ http, clock, metadata, client, ...scoped, ...extra, ...redirect, openBrowser: opener, onAuthorizationUrl, signal });
+        return ctx.grants.authorizationCodeGrant({
+          http,
+          clock,
+          metadata,
+          client,
+          ...scoped,
+          ...extra,
+          ...redirect,
+          openBrowser: opener,
+          onAuthorizationUrl,
+          signal,
+        });
       case 'implicit':
-        return ctx.grants.implicitGrant({ clock, metadata, client, ...scoped, ...extra, ...redirect, allowLegacy: account.allowLegacy, openBrowser: opener, onAuthorizationUrl, signal });
+        return ctx.grants.implicitGrant({
+          clock,
+          metadata,
+          client,
+          ...scoped,
+          ...extra,
+          ...redirect,
+          allowLegacy: account.allowLegacy,
+          openBrowser: opener,
+          onAuthorizationUrl,
+          signal,
+        });
       case 'device_code':
         return ctx.grants.deviceAuthorizationGrant({
           http,
@@ -144,13 +170,18 @@ export function createSignInCoordinator(ctx: BrokerContext, tokens: TokenService
       let exchanging = false;
       report({ account: name, phase: 'starting' });
       try {
-        const tokenSet = await runGrant(account, controller.signal, (progress) => {
-          if (progress.phase === 'exchanging') {
-            if (exchanging) return;
-            exchanging = true;
-          }
-          report(progress);
-        }, options);
+        const tokenSet = await runGrant(
+          account,
+          controller.signal,
+          (progress) => {
+            if (progress.phase === 'exchanging') {
+              if (exchanging) return;
+              exchanging = true;
+            }
+            report(progress);
+          },
+          options,
+        );
         if (controller.signal.aborted) throw new BrokerError('CANCELLED', `The sign-in for '${name}' was cancelled.`, { account: name });
         if (!exchanging) report({ account: name, phase: 'exchanging' });
         await tokens.storeSignInTokens(name, tokenSet);
@@ -165,7 +196,9 @@ export function createSignInCoordinator(ctx: BrokerContext, tokens: TokenService
             : new BrokerError('CANCELLED', `The sign-in for '${name}' was cancelled.`, { account: name, cause: brokerError });
         }
         report({ account: name, phase: 'failed', error: toErrorInfo(brokerError) });
-        ctx.logger.warn(`[sign-in] '${name}' failed: ${brokerError.code}${brokerError.oauthError === undefined ? '' : ` (${brokerError.oauthError})`}`);
+        ctx.logger.warn(
+          `[sign-in] '${name}' failed: ${brokerError.code}${brokerError.oauthError === undefined ? '' : ` (${brokerError.oauthError})`}`,
+        );
         throw brokerError;
       } finally {
         external?.removeEventListener('abort', forwardAbort);

@@ -58,10 +58,7 @@ export function isUnexpired(tokens: TokenSet, now: number): boolean {
 export function computeRefreshAt(tokens: TokenSet, random: number): number | undefined {
   if (tokens.expiresAt === undefined) return undefined;
   const lifetime = Math.max(0, tokens.expiresAt - tokens.obtainedAt);
-  const lead = Math.min(
-    Math.max(lifetime * (1 - REFRESH_AT_FRACTION), REFRESH_LEAD_MS),
-    lifetime * REFRESH_NOT_BEFORE_FRACTION,
-  );
+  const lead = Math.min(Math.max(lifetime * (1 - REFRESH_AT_FRACTION), REFRESH_LEAD_MS), lifetime * REFRESH_NOT_BEFORE_FRACTION);
   const jittered = lead * (1 + REFRESH_JITTER * (2 * random - 1));
   return Math.max(tokens.obtainedAt, tokens.expiresAt - Math.min(jittered, lifetime));
 }

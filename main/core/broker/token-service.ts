@@ -30,7 +30,13 @@ import type { TokenHandout, TokenRequest } from './types.js';
 /** Narrower-scope token sets kept per account (least recently stored evicted first). */
 const MAX_SCOPED_TOKEN_SETS = 32;
 /** Errors after which a still-valid cached token is handed out instead of failing the caller. */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set(['PROVIDER_ERROR', 'PROVIDER_UNREACHABLE', 'TIMEOUT', 'INVALID_RESPONSE', 'DISCOVERY_FAILED']);
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'PROVIDER_ERROR',
+  'PROVIDER_UNREACHABLE',
+  'TIMEOUT',
+  'INVALID_RESPONSE',
+  'DISCOVERY_FAILED',
+]);
 
 /** What a caller asks of a hand-out; the broker's TokenRequest passes straight through (no copy per request). */
 export type TokenQuery = Pick<TokenRequest, 'minTtl' | 'scope'>;
@@ -154,7 +160,13 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     ctx.onScheduleChanged();
   }
 
-  async function recordFailure(account: AccountConfig, state: AccountState, generation: number, scopeKey: string, error: unknown): Promise<BrokerError> {
+  async function recordFailure(
+    account: AccountConfig,
+    state: AccountState,
+    generation: number,
+    scopeKey: string,
+    error: unknown,
+  ): Promise<BrokerError> {
     const brokerError = toBrokerError(error, 'Refreshing the token failed unexpectedly');
     if (state.generation !== generation) return brokerError;
     const invalidGrant = brokerError.code === 'OAUTH_ERROR' && brokerError.oauthError === 'invalid_grant';
@@ -167,7 +179,9 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       state.lastRefreshOutcome = 'error';
       state.failures += 1;
       state.refreshDueAt = ctx.clock.now() + backoffDelayMs(state.failures, ctx.random());
-      ctx.logger.warn(`[broker] refreshing '${account.name}' failed: ${brokerError.code}${brokerError.oauthError === undefined ? '' : ` (${brokerError.oauthError})`}`);
+      ctx.logger.warn(
+        `[broker] refreshing '${account.name}' failed: ${brokerError.code}${brokerError.oauthError === undefined ? '' : ` (${brokerError.oauthError})`}`,
+      );
       ctx.events.emit({ type: 'refresh_failed', account: account.name, error: state.lastError });
       ctx.onScheduleChanged();
     }
@@ -194,7 +208,11 @@ export function createTokenService(ctx: BrokerContext): TokenService {
           ...(account.provider.extraParams === undefined ? {} : { extraParams: account.provider.extraParams }),
         });
       } else {
-        result = await ctx.grants.refreshTokenGrant({ ...common, refreshToken: sentRefreshToken, ...(scope === undefined ? {} : { scope }) });
+        result = await ctx.grants.refreshTokenGrant({
+          ...common,
+          refreshToken: sentRefreshToken,
+          ...(scope === undefined ? {} : { scope }),
+        });
       }
     } catch (error) {
       throw await recordFailure(account, state, generation, scopeKey, error);
@@ -215,12 +233,21 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       state.lastRefreshOutcome = 'ok';
       state.failures = 0;
       schedule(account, state);
-      ctx.events.emit({ type: 'token_refreshed', account: account.name, ...(merged.expiresAt === undefined ? {} : { expiresAt: merged.expiresAt }) });
+      ctx.events.emit({
+        type: 'token_refreshed',
+        account: account.name,
+        ...(merged.expiresAt === undefined ? {} : { expiresAt: merged.expiresAt }),
+      });
       return merged;
     }
 
     // Narrower scope: cached separately; a rotated refresh token replaces the main one first.
-    if (result.refreshToken !== undefined && sentRefreshToken !== undefined && result.refreshToken !== sentRefreshToken && state.tokens !== undefined) {
+    if (
+      result.refreshToken !== undefined &&
+      sentRefreshToken !== undefined &&
+      result.refreshToken !== sentRefreshToken &&
+      state.tokens !== undefined
+    ) {
       const rotated: TokenSet = { ...state.tokens, refreshToken: result.refreshToken };
       if (!(await commitMainTokens(account.name, state, generation, rotated))) return staleResult(account, state, result);
     }
@@ -247,9 +274,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
   }
 
   function obtain(account: AccountConfig, state: AccountState, scopeKey: string): Promise<TokenSet> {
-    return flights.run(`${account.name}\u0000${scopeKey}`, () =>
-      refreshes.queue(account.name, () => refreshNow(account, state, scopeKey)),
-    );
+    return flights.run(`${account.name}\u0000${scopeKey}`, () => refreshes.queue(account.name, () => refreshNow(account, state, scopeKey)));
   }
 
   return {
@@ -325,7 +350,11 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       state.lastRefreshOutcome = 'ok';
       state.failures = 0;
       schedule(account, state);
-      ctx.events.emit({ type: 'token_refreshed', account: name, ...(tokens.expiresAt === undefined ? {} : { expiresAt: tokens.expiresAt }) });
+      ctx.events.emit({
+        type: 'token_refreshed',
+        account: name,
+        ...(tokens.expiresAt === undefined ? {} : { expiresAt: tokens.expiresAt }),
+      });
       ctx.events.emit({ type: 'accounts_changed' });
     },
 

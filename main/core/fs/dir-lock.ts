@@ -61,7 +61,10 @@ export async function acquireDirLock(dir: string, options: { now?: () => number 
       if (error.code !== 'ENOENT') throw error;
     });
   }
-  throw new BrokerError('VAULT_LOCKED', `Could not take the lock ${path}: another process keeps creating it. Stop the other token-broker and retry.`);
+  throw new BrokerError(
+    'VAULT_LOCKED',
+    `Could not take the lock ${path}: another process keeps creating it. Stop the other token-broker and retry.`,
+  );
 }
 
 function makeLock(path: string, content: string): DirLock {

@@ -47,7 +47,10 @@ export function parseLoopbackRedirectUri(redirectUri: string = DEFAULT_REDIRECT_
   }
   if (url.protocol !== 'http:') throw new BrokerError('CONFIG_INVALID', 'A loopback redirect URI uses http:// (RFC 8252 §7.3).');
   if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') {
-    throw new BrokerError('CONFIG_INVALID', 'The redirect URI must point at 127.0.0.1 or localhost: the broker only listens on the loopback interface.');
+    throw new BrokerError(
+      'CONFIG_INVALID',
+      'The redirect URI must point at 127.0.0.1 or localhost: the broker only listens on the loopback interface.',
+    );
   }
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
     throw new BrokerError('CONFIG_INVALID', 'The redirect URI must not contain credentials, a query or a fragment.');
@@ -175,7 +178,10 @@ export async function startLoopbackListener<T>(options: LoopbackOptions<T>): Pro
 
   async function handleRelayPost(req: IncomingMessage, res: ServerResponse, port: number): Promise<void> {
     const originHeader = req.headers.origin;
-    if (req.headers['x-token-broker-relay'] !== relayKey || (originHeader !== undefined && !allowedHosts(port).has(originHeader.replace(/^http:\/\//, '')))) {
+    if (
+      req.headers['x-token-broker-relay'] !== relayKey ||
+      (originHeader !== undefined && !allowedHosts(port).has(originHeader.replace(/^http:\/\//, '')))
+    ) {
       sendJson(res, 403, { ok: false, message: 'Forbidden.' });
       return;
     }
@@ -249,7 +255,13 @@ function errorMessage(error: unknown): string {
 }
 
 /** Sends a page rendered with a fresh CSP nonce that its headers allow. */
-function send(res: ServerResponse, status: number, render: (nonce: string) => string, closeConnection = false, extra: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  render: (nonce: string) => string,
+  closeConnection = false,
+  extra: Record<string, string> = {},
+): void {
   const nonce = newNonce();
   res.writeHead(status, { ...pageHeaders(nonce, extra), ...(closeConnection ? { connection: 'close' } : {}) });
   res.end(render(nonce));

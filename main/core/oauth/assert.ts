@@ -55,7 +55,9 @@ export function requireJsonObject(response: HttpResponse, context: ResponseConte
 
 /** A harmless description of a body: its kind and size, never its content. */
 export function describeBody(response: HttpResponse): string {
-  const type = String(response.headers['content-type'] ?? 'no content type').split(';')[0]?.trim();
+  const type = String(response.headers['content-type'] ?? 'no content type')
+    .split(';')[0]
+    ?.trim();
   const text = response.body.trim();
   if (text === '') return `an empty body (HTTP ${response.status})`;
   if ((type ?? '').includes('html') || text.startsWith('<')) return `an HTML page (HTTP ${response.status})`;

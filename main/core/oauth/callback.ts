@@ -34,7 +34,8 @@ export function callbackExpectations(metadata: ProviderMetadata, state: string):
  */
 export function checkAuthorizationResponse(params: URLSearchParams, expected: CallbackExpectations): void {
   for (const name of new Set(params.keys())) {
-    if (params.getAll(name).length > 1) throw new BrokerError('CALLBACK_INVALID', `The authorization response repeats the "${name}" parameter.`);
+    if (params.getAll(name).length > 1)
+      throw new BrokerError('CALLBACK_INVALID', `The authorization response repeats the "${name}" parameter.`);
   }
   const iss = params.get('iss');
   if (iss === null && expected.issRequired === true) {
@@ -45,12 +46,18 @@ export function checkAuthorizationResponse(params: URLSearchParams, expected: Ca
   // unasked, so an account without an issuer accepts it; configure the issuer to get the check.
   if (iss !== null && expected.issuer !== undefined) {
     if (iss !== expected.issuer) {
-      throw new BrokerError('ISSUER_MISMATCH', `The authorization response came from issuer ${safeUrl(iss)}, not ${safeUrl(expected.issuer)} (possible mix-up attack).`);
+      throw new BrokerError(
+        'ISSUER_MISMATCH',
+        `The authorization response came from issuer ${safeUrl(iss)}, not ${safeUrl(expected.issuer)} (possible mix-up attack).`,
+      );
     }
   }
   const state = params.get('state');
   if (state === null || state !== expected.state) {
-    throw new BrokerError('STATE_MISMATCH', 'The authorization response does not carry the state this sign-in sent; it was rejected (possible CSRF).');
+    throw new BrokerError(
+      'STATE_MISMATCH',
+      'The authorization response does not carry the state this sign-in sent; it was rejected (possible CSRF).',
+    );
   }
   const error = params.get('error');
   if (error !== null) {
@@ -89,7 +96,8 @@ export function validateImplicitResponse(params: URLSearchParams, expected: Call
   try {
     return tokenSetFromParameters(body, { purpose: 'authorization endpoint', url: 'http://127.0.0.1/', now: clock.now() });
   } catch (error) {
-    if (error instanceof BrokerError) throw new BrokerError('CALLBACK_INVALID', `The implicit response is invalid: ${error.message.replace(/^.*?: /, '')}`);
+    if (error instanceof BrokerError)
+      throw new BrokerError('CALLBACK_INVALID', `The implicit response is invalid: ${error.message.replace(/^.*?: /, '')}`);
     throw error;
   }
 }

@@ -27,13 +27,22 @@ export function toClientAuth(client: ClientConfig, secrets: { clientSecret?: str
       if (secrets.clientSecret === undefined || secrets.clientSecret === '') {
         throw new BrokerError('CONFIG_INVALID', `Client "${clientId}" uses client_secret_${client.auth} but no client secret is stored.`);
       }
-      return { method: client.auth === 'basic' ? 'client_secret_basic' : 'client_secret_post', clientId, clientSecret: secrets.clientSecret };
+      return {
+        method: client.auth === 'basic' ? 'client_secret_basic' : 'client_secret_post',
+        clientId,
+        clientSecret: secrets.clientSecret,
+      };
     }
     case 'private_key_jwt': {
       if (secrets.privateKeyPem === undefined || secrets.privateKeyPem === '') {
         throw new BrokerError('CONFIG_INVALID', `Client "${clientId}" uses private_key_jwt but no private key is stored.`);
       }
-      return { method: 'private_key_jwt', clientId, privateKeyPem: secrets.privateKeyPem, ...(client.keyId === undefined ? {} : { keyId: client.keyId }) };
+      return {
+        method: 'private_key_jwt',
+        clientId,
+        privateKeyPem: secrets.privateKeyPem,
+        ...(client.keyId === undefined ? {} : { keyId: client.keyId }),
+      };
     }
     case 'none':
       return { method: 'none', clientId };
@@ -132,7 +141,10 @@ export function importSigningKey(pem: string, clientId: string): { key: KeyObjec
     const alg = curve === 'prime256v1' ? 'ES256' : curve === 'secp384r1' ? 'ES384' : curve === 'secp521r1' ? 'ES512' : undefined;
     if (alg !== undefined) return { key, alg };
   }
-  throw new BrokerError('CONFIG_INVALID', `The private key stored for "${clientId}" has an unsupported type; use RSA, P-256/384/521 or Ed25519.`);
+  throw new BrokerError(
+    'CONFIG_INVALID',
+    `The private key stored for "${clientId}" has an unsupported type; use RSA, P-256/384/521 or Ed25519.`,
+  );
 }
 
 function scrubbed(error: unknown): Error | undefined {

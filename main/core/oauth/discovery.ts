@@ -67,7 +67,8 @@ function metadataFromDocument(body: JsonObject, expectedIssuer: string, context:
     );
   }
   try {
-    if (!isHttpUrl(tokenEndpoint)) throw new BrokerError('DISCOVERY_FAILED', `"token_endpoint" in ${safeUrl(context.url)} is not an absolute http(s) URL.`);
+    if (!isHttpUrl(tokenEndpoint))
+      throw new BrokerError('DISCOVERY_FAILED', `"token_endpoint" in ${safeUrl(context.url)} is not an absolute http(s) URL.`);
     const authorizationEndpoint = optionalHttpUrl(body, 'authorization_endpoint', context);
     const deviceAuthorizationEndpoint = optionalHttpUrl(body, 'device_authorization_endpoint', context);
     const revocationEndpoint = optionalHttpUrl(body, 'revocation_endpoint', context);
@@ -188,7 +189,8 @@ export async function resolveProviderMetadata(
   };
   const issuer = provider.issuer;
   if (issuer !== undefined) {
-    const discovered = cache === undefined ? await discoverProvider(issuer, http) : await cache.get(issuer, () => discoverProvider(issuer, http));
+    const discovered =
+      cache === undefined ? await discoverProvider(issuer, http) : await cache.get(issuer, () => discoverProvider(issuer, http));
     return { ...discovered, ...explicit };
   }
   if (explicit.tokenEndpoint === undefined) {

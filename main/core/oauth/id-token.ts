@@ -37,13 +37,20 @@ export interface IdTokenExpectations {
  *   for a bad signature or claims.
  * @see OpenID Connect Core §3.1.3.7, §15.5.2
  */
-export async function validateIdToken(idToken: string, metadata: ProviderMetadata, http: HttpClient, expected: IdTokenExpectations): Promise<Record<string, unknown>> {
+export async function validateIdToken(
+  idToken: string,
+  metadata: ProviderMetadata,
+  http: HttpClient,
+  expected: IdTokenExpectations,
+): Promise<Record<string, unknown>> {
   let claims: Record<string, unknown>;
   if (metadata.jwksUri !== undefined) {
     const jwksUri = metadata.jwksUri;
     const response = await http.request({ method: 'GET', url: jwksUri, headers: { accept: 'application/json' }, purpose: 'JWKS endpoint' });
     if (response.status !== 200) {
-      throw new BrokerError('INVALID_RESPONSE', `Could not load the provider's signing keys (HTTP ${response.status}).`, { status: response.status });
+      throw new BrokerError('INVALID_RESPONSE', `Could not load the provider's signing keys (HTTP ${response.status}).`, {
+        status: response.status,
+      });
     }
     const jwks = requireJsonObject(response, { purpose: 'JWKS endpoint', url: jwksUri }) as unknown as JSONWebKeySet;
     try {

@@ -145,7 +145,9 @@ function openTunnel(proxy: URL, target: { host: string; port: number }, options:
   });
   return new Promise<Socket>((resolve, reject) => {
     const timer = setTimeout(() => {
-      request.destroy(Object.assign(new Error(`Proxy tunnel not established within ${options.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' }));
+      request.destroy(
+        Object.assign(new Error(`Proxy tunnel not established within ${options.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' }),
+      );
     }, options.connectTimeoutMs);
     request.once('connect', (response, socket, head) => {
       clearTimeout(timer);

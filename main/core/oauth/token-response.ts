@@ -42,7 +42,9 @@ export function oauthErrorFromBody(
   if (code === undefined) return undefined;
   // Redact before truncating, so a secret cut at the length limit cannot leave its prefix behind.
   const rawDescription = body['error_description'];
-  const description = sanitizeDescription(typeof rawDescription === 'string' ? redactSecrets(rawDescription, context.redact ?? []) : undefined);
+  const description = sanitizeDescription(
+    typeof rawDescription === 'string' ? redactSecrets(rawDescription, context.redact ?? []) : undefined,
+  );
   const message = `${capitalize(describe(context))} refused the request: ${code}${description === undefined ? '' : ` (${description})`}.`;
   return new BrokerError('OAUTH_ERROR', message, {
     oauthError: code,
@@ -56,15 +58,22 @@ export function oauthErrorFromBody(
  * `OAUTH_ERROR`; a non-2xx without one becomes `PROVIDER_ERROR`; a 2xx that is not a JSON
  * object becomes `INVALID_RESPONSE`. Returns the JSON object of a successful response.
  */
-export function processJsonResponse(response: HttpResponse, options: ResponseContext & { redact?: ReadonlyArray<string | undefined> }): JsonObject {
+export function processJsonResponse(
+  response: HttpResponse,
+  options: ResponseContext & { redact?: ReadonlyArray<string | undefined> },
+): JsonObject {
   const body = parseJsonObject(response, options);
   // Some providers (GitHub) answer errors with 200; an `error` member always wins.
   const oauthError = oauthErrorFromBody(body, response.status, options);
   if (oauthError !== undefined) throw oauthError;
   if (response.status < 200 || response.status > 299) {
-    throw new BrokerError('PROVIDER_ERROR', `${capitalize(describe(options))} failed with HTTP ${response.status} and ${describeBody(response)}.`, {
-      status: response.status,
-    });
+    throw new BrokerError(
+      'PROVIDER_ERROR',
+      `${capitalize(describe(options))} failed with HTTP ${response.status} and ${describeBody(response)}.`,
+      {
+        status: response.status,
+      },
+    );
   }
   if (body === undefined) throw invalidResponse(options, `expected a JSON object but got ${describeBody(response)}`, response.status);
   return body;
@@ -100,4 +109,3 @@ export function tokenSetFromParameters(body: JsonObject, options: ProcessOptions
     obtainedAt: options.now,
   };
 }
-

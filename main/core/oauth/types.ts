@@ -50,4 +50,3 @@ export interface DeviceCodeInfo {
   /** Seconds between polls, as the provider asked (RFC 8628 §3.5). */
   interval: number;
 }
-

@@ -108,7 +108,10 @@ export function parseHeader(file: Uint8Array): VaultHeader {
     throw new VaultFormatError('not-a-vault', 'the file does not start with the vault signature "TBV1"');
   }
   if (bytes.length < HEADER_LENGTH + TAG_LENGTH) {
-    throw new VaultFormatError('truncated', `the file is truncated (${bytes.length} bytes, a vault has at least ${HEADER_LENGTH + TAG_LENGTH})`);
+    throw new VaultFormatError(
+      'truncated',
+      `the file is truncated (${bytes.length} bytes, a vault has at least ${HEADER_LENGTH + TAG_LENGTH})`,
+    );
   }
   const check = createHash('sha256').update(bytes.subarray(0, 45)).digest().subarray(0, 8);
   if (!check.equals(bytes.subarray(45, HEADER_LENGTH))) {
@@ -116,7 +119,10 @@ export function parseHeader(file: Uint8Array): VaultHeader {
   }
   const version = bytes[4] ?? 0;
   if (version !== FORMAT_VERSION) {
-    throw new VaultFormatError('unsupported-version', `the vault format version ${version} is not supported by this token-broker (it reads version ${FORMAT_VERSION}); upgrade token-broker`);
+    throw new VaultFormatError(
+      'unsupported-version',
+      `the vault format version ${version} is not supported by this token-broker (it reads version ${FORMAT_VERSION}); upgrade token-broker`,
+    );
   }
   const sourceId = bytes[5];
   const keySource = sourceId === 1 ? 'keychain' : sourceId === 2 ? 'scrypt' : undefined;

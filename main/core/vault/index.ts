@@ -15,7 +15,16 @@ import { BrokerError } from '../errors.js';
 import { BACKUP_SUFFIX, removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { acquireDirLock, type DirLock } from '../fs/dir-lock.js';
 import type { SecretStore } from '../ports.js';
-import { keyIdOf, openSealedVault, parseHeader, sealVault, VaultFormatError, type KeySource, type ScryptParams, type VaultHeader } from './format.js';
+import {
+  keyIdOf,
+  openSealedVault,
+  parseHeader,
+  sealVault,
+  VaultFormatError,
+  type KeySource,
+  type ScryptParams,
+  type VaultHeader,
+} from './format.js';
 import {
   acceptableScrypt,
   createKeychainKey,
@@ -86,7 +95,10 @@ export async function openVault(options: OpenVaultOptions): Promise<SecretVault>
             `Restore it with: cp '${path}${BACKUP_SUFFIX}' '${path}' — or remove the backup to start an empty vault (you will have to sign in again).`,
         );
       }
-      material = options.passphraseFile === undefined ? await newKeychainMaterial(options.secretStore, dataDir) : await newPassphraseMaterial(options.passphraseFile);
+      material =
+        options.passphraseFile === undefined
+          ? await newKeychainMaterial(options.secretStore, dataDir)
+          : await newPassphraseMaterial(options.passphraseFile);
       accounts = new Map();
       await persist(path, material, accounts);
     } else {
@@ -215,7 +227,11 @@ function corrupt(path: string, reason: string, hasBackup: boolean, cause?: unkno
     ? `The previous generation is kept in ${backup}: stop token-broker and restore it with cp '${backup}' '${path}' ` +
       `(accounts changed since may need a new sign-in), or move ${path} away to start an empty vault.`
     : `There is no backup (${backup} does not exist): move ${path} away to start an empty vault and sign in again.`;
-  return new BrokerError('VAULT_CORRUPT', `The vault ${path} is damaged: ${reason}. It was left unchanged. ${remedy}`, cause === undefined ? {} : { cause });
+  return new BrokerError(
+    'VAULT_CORRUPT',
+    `The vault ${path} is damaged: ${reason}. It was left unchanged. ${remedy}`,
+    cause === undefined ? {} : { cause },
+  );
 }
 
 async function readIfExists(path: string): Promise<Buffer | undefined> {
@@ -251,7 +267,12 @@ export function dropsSecrets(previous: ReadonlyMap<string, AccountSecrets>, next
  * new generation, after the main file (so there is always a readable current file; a crash in
  * between leaves an older backup, as a crash during any write can).
  */
-async function persist(path: string, material: KeyMaterial, accounts: ReadonlyMap<string, AccountSecrets>, scrubBackup = false): Promise<void> {
+async function persist(
+  path: string,
+  material: KeyMaterial,
+  accounts: ReadonlyMap<string, AccountSecrets>,
+  scrubBackup = false,
+): Promise<void> {
   const plaintext = encodePayload(accounts);
   let sealed: Buffer;
   try {
@@ -305,7 +326,9 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
           accounts = next;
           for (const item of batch) item.resolve();
         } catch (error) {
-          const failure = new BrokerError('INTERNAL', `Writing the vault ${path} failed; the previous content is unchanged.`, { cause: error });
+          const failure = new BrokerError('INTERNAL', `Writing the vault ${path} failed; the previous content is unchanged.`, {
+            cause: error,
+          });
           for (const item of batch) item.reject(failure);
         }
       }
@@ -337,7 +360,9 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
         const parsed = accountSecretsSchema.safeParse(secrets);
         if (!parsed.success) {
           const field = parsed.error.issues[0]?.path.join('.') ?? '';
-          throw new BrokerError('INVALID_REQUEST', `Secrets for account "${account}" are malformed${field ? ` at ${field}` : ''}.`, { account });
+          throw new BrokerError('INVALID_REQUEST', `Secrets for account "${account}" are malformed${field ? ` at ${field}` : ''}.`, {
+            account,
+          });
         }
         const value = stripUndefined(parsed.data);
         return enqueue((next) => next.set(account, value));
@@ -373,6 +398,9 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
 
 function assertAccountName(account: string): void {
   if (typeof account !== 'string' || !ACCOUNT_NAME_PATTERN.test(account)) {
-    throw new BrokerError('INVALID_REQUEST', 'Account names use letters, digits, ".", "_" or "-" (at most 64, starting with a letter or digit).');
+    throw new BrokerError(
+      'INVALID_REQUEST',
+      'Account names use letters, digits, ".", "_" or "-" (at most 64, starting with a letter or digit).',
+    );
   }
 }

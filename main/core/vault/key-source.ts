@@ -80,9 +80,15 @@ async function openPassphraseFile(file: string): Promise<FileHandle> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') {
-      throw new BrokerError('CONFIG_INVALID', `The passphrase file ${file} is a symbolic link; point TOKEN_BROKER_PASSPHRASE_FILE at the file itself.`, { cause: error });
+      throw new BrokerError(
+        'CONFIG_INVALID',
+        `The passphrase file ${file} is a symbolic link; point TOKEN_BROKER_PASSPHRASE_FILE at the file itself.`,
+        { cause: error },
+      );
     }
-    throw new BrokerError('CONFIG_INVALID', `Cannot read the passphrase file ${file} (TOKEN_BROKER_PASSPHRASE_FILE): ${code ?? 'error'}.`, { cause: error });
+    throw new BrokerError('CONFIG_INVALID', `Cannot read the passphrase file ${file} (TOKEN_BROKER_PASSPHRASE_FILE): ${code ?? 'error'}.`, {
+      cause: error,
+    });
   }
 }
 
@@ -106,7 +112,10 @@ async function readCheckedPassphrase(handle: FileHandle, file: string): Promise<
   if (!info.isFile()) throw new BrokerError('CONFIG_INVALID', `The passphrase file ${file} is not a regular file.`);
   if (process.platform !== 'win32') {
     if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
-      throw new BrokerError('CONFIG_INVALID', `The passphrase file ${file} is owned by another user (uid ${info.uid}); use a file you own with mode 0600.`);
+      throw new BrokerError(
+        'CONFIG_INVALID',
+        `The passphrase file ${file} is owned by another user (uid ${info.uid}); use a file you own with mode 0600.`,
+      );
     }
     if ((info.mode & 0o077) !== 0) {
       throw new BrokerError(

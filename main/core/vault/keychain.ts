@@ -61,9 +61,13 @@ export function createKeytarSecretStore(options: { load?: () => KeytarModule } =
     try {
       return await fn(keytar);
     } catch (error) {
-      throw new BrokerError('KEYCHAIN_UNAVAILABLE', `The OS keychain is not available (${operation}: ${firstLine(error)}). ${keychainRemedy()}`, {
-        cause: error,
-      });
+      throw new BrokerError(
+        'KEYCHAIN_UNAVAILABLE',
+        `The OS keychain is not available (${operation}: ${firstLine(error)}). ${keychainRemedy()}`,
+        {
+          cause: error,
+        },
+      );
     }
   };
 

@@ -8,13 +8,19 @@ import type { AccountSecrets } from './types.js';
 
 export const PAYLOAD_VERSION = 1;
 
-const secret = z.string().min(1).max(64 * 1024);
+const secret = z
+  .string()
+  .min(1)
+  .max(64 * 1024);
 
 export const tokenSetSchema = z.object({
   accessToken: secret,
   tokenType: z.string().min(1).max(64),
   expiresAt: z.number().finite().optional(),
-  scope: z.string().max(8 * 1024).optional(),
+  scope: z
+    .string()
+    .max(8 * 1024)
+    .optional(),
   refreshToken: secret.optional(),
   idToken: secret.optional(),
   obtainedAt: z.number().finite(),

@@ -31,7 +31,10 @@ describe('published JSON Schema (schema/config.schema.json)', () => {
     if (pkg.files !== undefined) {
       expect(pkg.files.some((entry) => entry === 'schema' || entry.startsWith('schema/'))).toBe(true);
     }
-    const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: REPO_ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const [packed] = JSON.parse(stdout) as [{ files: { path: string }[] }];
     expect(packed.files.map((file) => file.path)).toContain('schema/config.schema.json');
   });

@@ -43,7 +43,10 @@ describe('openConfigStore', () => {
 
   it('update validates, writes 2-space JSON (0600) with $schema and the schema file next to it, and reloads', async () => {
     const store = await openConfigStore(dataDir);
-    const result = await store.update((config) => ({ ...config, accounts: [...config.accounts, account('work') as BrokerConfig['accounts'][number]] }));
+    const result = await store.update((config) => ({
+      ...config,
+      accounts: [...config.accounts, account('work') as BrokerConfig['accounts'][number]],
+    }));
     expect(result.accounts[0]).toMatchObject({ name: 'work', scopes: [], allowLegacy: false, approval: 'auto', client: { auth: 'basic' } });
 
     const path = join(dataDir, 'config.json');
@@ -66,7 +69,9 @@ describe('openConfigStore', () => {
   it('serializes updates: each sees the previous result', async () => {
     const store = await openConfigStore(dataDir);
     await Promise.all(
-      ['a', 'b', 'c', 'd'].map((name) => store.update((config) => ({ ...config, accounts: [...config.accounts, account(name) as BrokerConfig['accounts'][number]] }))),
+      ['a', 'b', 'c', 'd'].map((name) =>
+        store.update((config) => ({ ...config, accounts: [...config.accounts, account(name) as BrokerConfig['accounts'][number]] })),
+      ),
     );
     expect(store.get().accounts.map((a) => a.name)).toEqual(['a', 'b', 'c', 'd']);
     expect((await openConfigStore(dataDir)).get().accounts).toHaveLength(4);
@@ -77,9 +82,15 @@ describe('openConfigStore', () => {
     await store.update((config) => ({ ...config, accounts: [account('a') as BrokerConfig['accounts'][number]] }));
     const before = await readFile(join(dataDir, 'config.json'), 'utf8');
     const error = await store
-      .update((config) => ({ ...config, accounts: [...config.accounts, account('b', { provider: { issuer: 'ftp://x' } }) as BrokerConfig['accounts'][number]] }))
+      .update((config) => ({
+        ...config,
+        accounts: [...config.accounts, account('b', { provider: { issuer: 'ftp://x' } }) as BrokerConfig['accounts'][number]],
+      }))
       .catch((e: unknown) => e as BrokerError);
-    expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('accounts[1].provider.issuer: must be an http(s) URL') });
+    expect(error).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('accounts[1].provider.issuer: must be an http(s) URL'),
+    });
     expect(await readFile(join(dataDir, 'config.json'), 'utf8')).toBe(before);
     expect(store.get().accounts).toHaveLength(1);
     // The queue goes on after a failed update.
@@ -89,7 +100,11 @@ describe('openConfigStore', () => {
   it('an invalid file is reported with the field path and never overwritten', async () => {
     await openConfigStore(dataDir); // creates the directory
     const path = join(dataDir, 'config.json');
-    const content = JSON.stringify({ version: 1, accounts: [account('ok'), account('bad', { provider: { issuer: 'not a url' } })] }, null, 2);
+    const content = JSON.stringify(
+      { version: 1, accounts: [account('ok'), account('bad', { provider: { issuer: 'not a url' } })] },
+      null,
+      2,
+    );
     await writeFile(path, content);
     await expect(openConfigStore(dataDir)).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
@@ -141,9 +156,9 @@ describe('config validation messages', () => {
     expect(messageOf(() => parse({ version: 1, accounts: [account('a'), account('b'), account('a')] }))).toContain(
       'accounts[2].name: duplicate account name "a" (also accounts[0])',
     );
-    expect(messageOf(() => parse({ version: 1, accounts: [account('a', { grant: 'client_credentials', client: { id: 'c', auth: 'none' } })] }))).toContain(
-      'accounts[0].client.auth: the client_credentials grant needs client authentication',
-    );
+    expect(
+      messageOf(() => parse({ version: 1, accounts: [account('a', { grant: 'client_credentials', client: { id: 'c', auth: 'none' } })] })),
+    ).toContain('accounts[0].client.auth: the client_credentials grant needs client authentication');
     expect(messageOf(() => parse({ version: 1, accounts: [account('a', { redirectUri: 'https://example.com/cb' })] }))).toContain(
       'accounts[0].redirectUri: must be a loopback http URI',
     );

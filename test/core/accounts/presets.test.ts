@@ -61,7 +61,9 @@ describe('presetProvider', () => {
       tokenEndpoint: 'https://github.com/login/oauth/access_token',
       deviceAuthorizationEndpoint: 'https://github.com/login/device/code',
     });
-    expect(presetProvider('github', { baseUrl: 'https://github.example.com/' }).tokenEndpoint).toBe('https://github.example.com/login/oauth/access_token');
+    expect(presetProvider('github', { baseUrl: 'https://github.example.com/' }).tokenEndpoint).toBe(
+      'https://github.example.com/login/oauth/access_token',
+    );
   });
 
   it('Google: the accounts.google.com issuer, asking for offline access so a refresh token comes back', () => {
@@ -95,11 +97,15 @@ describe('presetProvider', () => {
 
   it('Okta: the default custom authorization server unless another issuer on the domain is given', () => {
     expect(presetProvider('okta', { domain: 'dev-1.okta.com' })).toEqual({ issuer: 'https://dev-1.okta.com/oauth2/default' });
-    expect(presetProvider('okta', { domain: 'dev-1.okta.com', issuer: 'https://dev-1.okta.com' })).toEqual({ issuer: 'https://dev-1.okta.com' });
+    expect(presetProvider('okta', { domain: 'dev-1.okta.com', issuer: 'https://dev-1.okta.com' })).toEqual({
+      issuer: 'https://dev-1.okta.com',
+    });
     expect(presetProvider('okta', { domain: 'https://dev-1.okta.com/', issuer: 'https://dev-1.okta.com/oauth2/aus123' })).toEqual({
       issuer: 'https://dev-1.okta.com/oauth2/aus123',
     });
-    expect(invalid('okta', { domain: 'dev-1.okta.com', issuer: 'https://evil.example.com/oauth2/default' })).toBe('issuer: must be on the Okta domain dev-1.okta.com');
+    expect(invalid('okta', { domain: 'dev-1.okta.com', issuer: 'https://evil.example.com/oauth2/default' })).toBe(
+      'issuer: must be on the Okta domain dev-1.okta.com',
+    );
     expect(invalid('okta', { domain: 'not a domain' })).toMatch(/^domain: must be a domain name/);
   });
 
@@ -120,7 +126,9 @@ describe('presetProvider', () => {
   });
 
   it('Keycloak: the realm URL', () => {
-    expect(presetProvider('keycloak', { baseUrl: 'https://sso.example.com/auth/', realm: 'dev' })).toEqual({ issuer: 'https://sso.example.com/auth/realms/dev' });
+    expect(presetProvider('keycloak', { baseUrl: 'https://sso.example.com/auth/', realm: 'dev' })).toEqual({
+      issuer: 'https://sso.example.com/auth/realms/dev',
+    });
     expect(invalid('keycloak', { baseUrl: 'https://sso.example.com' })).toBe('realm: Realm is required for Keycloak');
     expect(invalid('keycloak', { baseUrl: 'https://sso.example.com', realm: 'a/b' })).toMatch(/^realm:/);
   });
@@ -133,11 +141,19 @@ describe('presetProvider', () => {
   });
 
   it('generic OAuth 2.0 takes explicit endpoints and needs the token endpoint', () => {
-    expect(presetProvider('oauth2', { tokenEndpoint: 'https://as.example.com/token', revocationEndpoint: 'https://as.example.com/revoke', issuer: '' })).toEqual({
+    expect(
+      presetProvider('oauth2', {
+        tokenEndpoint: 'https://as.example.com/token',
+        revocationEndpoint: 'https://as.example.com/revoke',
+        issuer: '',
+      }),
+    ).toEqual({
       tokenEndpoint: 'https://as.example.com/token',
       revocationEndpoint: 'https://as.example.com/revoke',
     });
-    expect(invalid('oauth2', { authorizationEndpoint: 'https://as.example.com/authorize' })).toBe('tokenEndpoint: the token endpoint URL is required');
+    expect(invalid('oauth2', { authorizationEndpoint: 'https://as.example.com/authorize' })).toBe(
+      'tokenEndpoint: the token endpoint URL is required',
+    );
   });
 
   it('names unknown presets and fields', () => {

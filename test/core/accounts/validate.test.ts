@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { findJsonErrorPosition } from '../../../main/core/accounts/json-position.js';
-import { assertAccountName, formatPath, isLoopbackHttpUri, validateAccountInput, validateConfig } from '../../../main/core/accounts/validate.js';
+import {
+  assertAccountName,
+  formatPath,
+  isLoopbackHttpUri,
+  validateAccountInput,
+  validateConfig,
+} from '../../../main/core/accounts/validate.js';
 import { BrokerError } from '../../../main/core/errors.js';
 
 describe('validateAccountInput', () => {
   it('fills in the defaults', () => {
     expect(
-      validateAccountInput({ name: 'ci', provider: { tokenEndpoint: 'https://id.example.com/token' }, client: { id: 'svc' }, grant: 'client_credentials' }),
+      validateAccountInput({
+        name: 'ci',
+        provider: { tokenEndpoint: 'https://id.example.com/token' },
+        client: { id: 'svc' },
+        grant: 'client_credentials',
+      }),
     ).toEqual({
       name: 'ci',
       provider: { tokenEndpoint: 'https://id.example.com/token' },
@@ -27,22 +38,37 @@ describe('validateAccountInput', () => {
       }
       throw new Error('expected an error');
     };
-    const error = attempt({ name: 'a', provider: { issuer: 'javascript:alert(1)' }, client: { id: 'c', secret: 'top-secret-value' }, grant: 'authorization_code' });
+    const error = attempt({
+      name: 'a',
+      provider: { issuer: 'javascript:alert(1)' },
+      client: { id: 'c', secret: 'top-secret-value' },
+      grant: 'authorization_code',
+    });
     expect(error.code).toBe('INVALID_REQUEST');
     expect(error.message).toContain('provider.issuer: must be an http(s) URL');
     expect(error.message).toMatch(/client: .*secret/);
     expect(error.message).not.toContain('top-secret-value');
-    expect(attempt({ name: 'a', provider: { tokenEndpoint: 'https://x.example/t' }, client: { id: 'c' }, grant: 'authorization_code' }, 'CONFIG_INVALID')).toMatchObject({
+    expect(
+      attempt(
+        { name: 'a', provider: { tokenEndpoint: 'https://x.example/t' }, client: { id: 'c' }, grant: 'authorization_code' },
+        'CONFIG_INVALID',
+      ),
+    ).toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringContaining('provider.authorizationEndpoint: the authorization_code grant needs an authorization endpoint'),
     });
-    expect(attempt({ name: 'a', provider: { tokenEndpoint: 'https://x.example/t' }, client: { id: 'c' }, grant: 'device_code' }).message).toContain(
-      'provider.deviceAuthorizationEndpoint',
-    );
+    expect(
+      attempt({ name: 'a', provider: { tokenEndpoint: 'https://x.example/t' }, client: { id: 'c' }, grant: 'device_code' }).message,
+    ).toContain('provider.deviceAuthorizationEndpoint');
   });
 
   it('takes extra request parameters, but never one the broker sets itself, naming the key', () => {
-    const base = { name: 'g', provider: { issuer: 'https://accounts.google.com', extraParams: { access_type: 'offline', prompt: 'consent' } }, client: { id: 'c' }, grant: 'authorization_code' };
+    const base = {
+      name: 'g',
+      provider: { issuer: 'https://accounts.google.com', extraParams: { access_type: 'offline', prompt: 'consent' } },
+      client: { id: 'c' },
+      grant: 'authorization_code',
+    };
     expect(validateAccountInput(base).provider.extraParams).toEqual({ access_type: 'offline', prompt: 'consent' });
     const reject = (extraParams: Record<string, string>, code?: 'CONFIG_INVALID'): BrokerError => {
       try {
@@ -52,8 +78,26 @@ describe('validateAccountInput', () => {
       }
       throw new Error('expected an error');
     };
-    const reserved = ['response_type', 'client_id', 'redirect_uri', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'scope', 'grant_type', 'code',
-      'code_verifier', 'refresh_token', 'client_secret', 'client_assertion', 'client_assertion_type', 'username', 'password', 'device_code'];
+    const reserved = [
+      'response_type',
+      'client_id',
+      'redirect_uri',
+      'state',
+      'nonce',
+      'code_challenge',
+      'code_challenge_method',
+      'scope',
+      'grant_type',
+      'code',
+      'code_verifier',
+      'refresh_token',
+      'client_secret',
+      'client_assertion',
+      'client_assertion_type',
+      'username',
+      'password',
+      'device_code',
+    ];
     for (const key of reserved) {
       const error = reject({ [key]: 'x' }, 'CONFIG_INVALID');
       expect(error.code).toBe('CONFIG_INVALID');
@@ -65,7 +109,14 @@ describe('validateAccountInput', () => {
     const config = () =>
       validateConfig({
         version: 1,
-        accounts: [{ name: 'a', provider: { issuer: 'https://x.example', extraParams: { 'bad key': 'v', State: 'x', ok: 'y' } }, client: { id: 'c' }, grant: 'authorization_code' }],
+        accounts: [
+          {
+            name: 'a',
+            provider: { issuer: 'https://x.example', extraParams: { 'bad key': 'v', State: 'x', ok: 'y' } },
+            client: { id: 'c' },
+            grant: 'authorization_code',
+          },
+        ],
       });
     expect(config).toThrow(/CONFIG_INVALID|Invalid config/);
     try {
@@ -76,7 +127,9 @@ describe('validateAccountInput', () => {
       expect((error as BrokerError).message).toContain('accounts[0].provider.extraParams.State: "State" is set by the broker itself');
     }
     expect(reject({ audience: 'x'.repeat(1025) }).message).toContain('provider.extraParams.audience');
-    expect(reject(Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`p${i}`, 'v']))).message).toContain('at most 20 extra parameters');
+    expect(reject(Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`p${i}`, 'v']))).message).toContain(
+      'at most 20 extra parameters',
+    );
     // Values are never echoed (they may be anything a person pasted).
     expect(reject({ scope: 'value-that-must-not-show' }).message).not.toContain('value-that-must-not-show');
   });

@@ -30,7 +30,10 @@ async function healthy(api: ApiServer): Promise<void> {
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tb-apisec-'));
   broker = new FakeBroker();
-  broker.add('work', { token: { accessToken: 'at-work', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000 }, refreshToken: 'rt-never-out' });
+  broker.add('work', {
+    token: { accessToken: 'at-work', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000 },
+    refreshToken: 'rt-never-out',
+  });
 });
 
 afterEach(async () => {
@@ -55,7 +58,10 @@ describe('socket permissions', () => {
     await mkdir(join(dir, 'run'), { mode: 0o700 });
     const path = join(dir, 'run', 'broker.sock');
     // A broker that crashed: killed with SIGKILL, its socket file left behind.
-    const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`]);
+    const child = spawn(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`,
+    ]);
     await new Promise((resolve) => child.stdout.once('data', resolve));
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
@@ -93,24 +99,30 @@ describe('socket permissions', () => {
     await expect(start()).rejects.toMatchObject({ code: 'SOCKET_INSECURE', message: expect.stringContaining(`chmod 700 '${real}'`) });
   });
 
-  it.runIf(process.platform !== 'win32')('treats a \\\\.\\pipe\\ path as an ordinary socket path off Windows (directory checks apply)', async () => {
-    const cwd = process.cwd();
-    const open = join(dir, 'cwd');
-    await mkdir(open);
-    await chmod(open, 0o755);
-    const pipeLike = '\\\\.\\pipe\\tb-test';
-    try {
-      process.chdir(open);
-      await expect(start({ socketPath: pipeLike })).rejects.toMatchObject({ code: 'SOCKET_INSECURE', message: expect.stringContaining('chmod 700') });
-      await chmod(open, 0o700);
-      const api = await start({ socketPath: pipeLike });
-      await healthy(api);
-      expect((await stat(join(open, pipeLike))).mode & 0o777).toBe(0o600);
-      await api.close();
-    } finally {
-      process.chdir(cwd);
-    }
-  });
+  it.runIf(process.platform !== 'win32')(
+    'treats a \\\\.\\pipe\\ path as an ordinary socket path off Windows (directory checks apply)',
+    async () => {
+      const cwd = process.cwd();
+      const open = join(dir, 'cwd');
+      await mkdir(open);
+      await chmod(open, 0o755);
+      const pipeLike = '\\\\.\\pipe\\tb-test';
+      try {
+        process.chdir(open);
+        await expect(start({ socketPath: pipeLike })).rejects.toMatchObject({
+          code: 'SOCKET_INSECURE',
+          message: expect.stringContaining('chmod 700'),
+        });
+        await chmod(open, 0o700);
+        const api = await start({ socketPath: pipeLike });
+        await healthy(api);
+        expect((await stat(join(open, pipeLike))).mode & 0o777).toBe(0o600);
+        await api.close();
+      } finally {
+        process.chdir(cwd);
+      }
+    },
+  );
 });
 
 describe('TCP listener', () => {
@@ -143,7 +155,9 @@ describe('TCP listener', () => {
     const none = await call(t, 'GET', '/v1/accounts/work/token', { headers: host(port) });
     expect(none.status).toBe(401);
     expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
-    const wrong = await call(t, 'GET', '/v1/accounts/work/token', { headers: { ...host(port), Authorization: `Bearer ${key.slice(0, -1)}x` } });
+    const wrong = await call(t, 'GET', '/v1/accounts/work/token', {
+      headers: { ...host(port), Authorization: `Bearer ${key.slice(0, -1)}x` },
+    });
     expect(wrong.status).toBe(401);
     expect((await call(t, 'GET', '/v1/accounts/work/token', { headers: { ...host(port), Authorization: 'Basic abc' } })).status).toBe(401);
     const right = await call(t, 'GET', '/v1/accounts/work/token', { headers: { ...host(port), Authorization: `Bearer ${key}` } });
@@ -204,13 +218,24 @@ describe('misbehaving clients leave the broker serving', () => {
   it('refuses a 10 MiB body with 413 without buffering it', async () => {
     const api = await start();
     const socket = await rawConnect(api.socketPath);
-    const { text, closed } = await sendLarge(socket, `POST /v1/accounts HTTP/1.1\r\nHost: broker\r\nContent-Type: application/json\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`, 10 * 1024 * 1024, 0x20);
+    const { text, closed } = await sendLarge(
+      socket,
+      `POST /v1/accounts HTTP/1.1\r\nHost: broker\r\nContent-Type: application/json\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`,
+      10 * 1024 * 1024,
+      0x20,
+    );
     expect(text).toMatch(/^HTTP\/1\.1 413 /);
     expect(closed).toBe(true);
     // Chunked, undeclared length: cut off at the limit too.
     const chunked = await rawConnect(api.socketPath);
     const framed = Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(0x10000, 0x20), Buffer.from('\r\n')]);
-    const chunkedAnswer = await sendLarge(chunked, 'POST /v1/accounts HTTP/1.1\r\nHost: broker\r\nTransfer-Encoding: chunked\r\n\r\n', 20 * framed.length, 0x20, framed);
+    const chunkedAnswer = await sendLarge(
+      chunked,
+      'POST /v1/accounts HTTP/1.1\r\nHost: broker\r\nTransfer-Encoding: chunked\r\n\r\n',
+      20 * framed.length,
+      0x20,
+      framed,
+    );
     // Either we read the 413 or the server's close raced our write (EPIPE): both prove the cut-off.
     expect(chunkedAnswer.text).toMatch(/^HTTP\/1\.1 413 |^$/);
     expect(chunkedAnswer.closed).toBe(true);
@@ -244,6 +269,8 @@ describe('misbehaving clients leave the broker serving', () => {
     const { closed } = await readUntilClose(extra, 3000);
     expect(closed).toBe(true);
     for (const socket of idle) socket.destroy();
-    await expect.poll(async () => (await call({ socketPath: api.socketPath }, 'GET', '/v1/health').catch(() => ({ status: 0 }))).status).toBe(200);
+    await expect
+      .poll(async () => (await call({ socketPath: api.socketPath }, 'GET', '/v1/health').catch(() => ({ status: 0 }))).status)
+      .toBe(200);
   });
 });

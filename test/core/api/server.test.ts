@@ -20,7 +20,10 @@ describe('token API server (routing and wire shapes)', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tb-api-'));
     broker = new FakeBroker();
-    broker.add('work', { token: { accessToken: 'at-work', tokenType: 'bearer', expiresAt: NOW + 120_500, scope: 'read' }, refreshToken: 'rt-secret' });
+    broker.add('work', {
+      token: { accessToken: 'at-work', tokenType: 'bearer', expiresAt: NOW + 120_500, scope: 'read' },
+      refreshToken: 'rt-secret',
+    });
     broker.add('nologin');
     broker.add('denied', { error: new BrokerError('DENIED', 'Denied by policy.') });
     broker.add('down', { error: new BrokerError('PROVIDER_UNREACHABLE', 'Cannot reach the provider.') });
@@ -46,7 +49,13 @@ describe('token API server (routing and wire shapes)', () => {
     const res = await call(sock(), 'GET', '/v1/accounts');
     expect(res.status).toBe(200);
     const list = res.json as Record<string, unknown>[];
-    expect(list[0]).toEqual({ name: 'work', grant: 'client_credentials', status: 'ok', expires_at: Math.floor((NOW + 120_500) / 1000), scopes: ['read'] });
+    expect(list[0]).toEqual({
+      name: 'work',
+      grant: 'client_credentials',
+      status: 'ok',
+      expires_at: Math.floor((NOW + 120_500) / 1000),
+      scopes: ['read'],
+    });
     expect(res.text).not.toContain('at-work');
     expect(res.text).not.toContain('rt-secret');
   });
@@ -56,8 +65,18 @@ describe('token API server (routing and wire shapes)', () => {
       headers: { 'X-Token-Broker-Client': 'deploy.sh;<script>' },
     });
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ access_token: 'at-work', token_type: 'bearer', expires_at: Math.floor((NOW + 120_500) / 1000), expires_in: 120, scope: 'read' });
-    expect(broker.calls.at(-1)).toEqual({ method: 'getToken', name: 'work', request: { minTtl: 60, scope: 'read write', client: 'deploy.shscript' } });
+    expect(res.json).toEqual({
+      access_token: 'at-work',
+      token_type: 'bearer',
+      expires_at: Math.floor((NOW + 120_500) / 1000),
+      expires_in: 120,
+      scope: 'read',
+    });
+    expect(broker.calls.at(-1)).toEqual({
+      method: 'getToken',
+      name: 'work',
+      request: { minTtl: 60, scope: 'read write', client: 'deploy.shscript' },
+    });
     expect(res.text).not.toContain('rt-secret');
   });
 
@@ -138,7 +157,9 @@ describe('token API server (routing and wire shapes)', () => {
     expect(add.text).not.toContain('s3cret');
     const dup = await call(sock(), 'POST', '/v1/accounts', { body: JSON.stringify({ account: { name: 'new' } }) });
     expect(dup.status).toBe(409);
-    const invalid = await call(sock(), 'POST', '/v1/accounts', { body: JSON.stringify({ account: { name: 'x' }, secrets: { clientSecret: 'bad' } }) });
+    const invalid = await call(sock(), 'POST', '/v1/accounts', {
+      body: JSON.stringify({ account: { name: 'x' }, secrets: { clientSecret: 'bad' } }),
+    });
     expect(invalid.status).toBe(400);
     expect((await call(sock(), 'POST', '/v1/accounts', { body: '{not json' })).status).toBe(400);
     expect((await call(sock(), 'POST', '/v1/accounts', { body: '[]' })).status).toBe(400);
@@ -153,14 +174,19 @@ describe('token API server (routing and wire shapes)', () => {
     const res = await call(sock(), 'POST', '/v1/accounts/work/login', { body: JSON.stringify({ noBrowser: true }) });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
-    const lines = res.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = res.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[1]).toEqual({ progress: { account: 'work', phase: 'waiting_for_browser', url: 'https://issuer.example/authorize?x=1' } });
     expect(lines.at(-1)).toMatchObject({ result: 'ok', account: { name: 'work' } });
     expect(broker.calls.at(-1)).toEqual({ method: 'signIn', name: 'work', options: { noBrowser: true } });
   });
 
   it('reports a failed sign-in as the last NDJSON line, without the password', async () => {
-    const res = await call(sock(), 'POST', '/v1/accounts/work/login', { body: JSON.stringify({ username: 'alice', password: 'hunter2-wrong' }) });
+    const res = await call(sock(), 'POST', '/v1/accounts/work/login', {
+      body: JSON.stringify({ username: 'alice', password: 'hunter2-wrong' }),
+    });
     const last = JSON.parse(res.text.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
     expect(last).toMatchObject({ error: { code: 'OAUTH_ERROR', oauth_error: 'invalid_grant' }, status: 502 });
     expect(res.text).not.toContain('hunter2');
@@ -188,7 +214,10 @@ describe('token API server (routing and wire shapes)', () => {
 
   it('answers git credential requests for the matching host, most specific first', async () => {
     broker.add('gh', { token: { accessToken: 'at-gh', tokenType: 'Bearer' }, git: { hosts: ['github.com'], username: 'oauth2' } });
-    broker.add('acme', { token: { accessToken: 'at-acme', tokenType: 'Bearer' }, git: { hosts: ['github.com/acme'], username: 'x-access-token' } });
+    broker.add('acme', {
+      token: { accessToken: 'at-acme', tokenType: 'Bearer' },
+      git: { hosts: ['github.com/acme'], username: 'x-access-token' },
+    });
     const plain = await call(sock(), 'GET', '/v1/git/credential?host=github.com');
     expect(plain.json).toMatchObject({ account: 'gh', username: 'oauth2', access_token: 'at-gh', expires_at: null });
     const scoped = await call(sock(), 'GET', '/v1/git/credential?host=GitHub.com&path=acme/tools.git');

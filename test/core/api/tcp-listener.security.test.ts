@@ -43,7 +43,13 @@ const regenerate = (): Promise<void> => writeFileAtomic(keyFile, `${randomBytes(
 function get(key: string, agent?: Agent): Promise<{ status: number; reused: boolean }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/v1/accounts/work/token', agent: agent ?? false, headers: { Host: `127.0.0.1:${port}`, Authorization: `Bearer ${key}` } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/accounts/work/token',
+        agent: agent ?? false,
+        headers: { Host: `127.0.0.1:${port}`, Authorization: `Bearer ${key}` },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));

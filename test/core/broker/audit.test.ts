@@ -29,7 +29,8 @@ describe('audit log', () => {
     await audit.flush();
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     for (let round = 0; round < 5; round += 1) {
-      for (let i = 0; i < 5; i += 1) audit.record({ at: 100 + round * 10 + i, account: 'acct', client: 'client', outcome: 'denied', code: 'DENIED' });
+      for (let i = 0; i < 5; i += 1)
+        audit.record({ at: 100 + round * 10 + i, account: 'acct', client: 'client', outcome: 'denied', code: 'DENIED' });
       await audit.flush();
     }
     await audit.close();
@@ -43,7 +44,13 @@ describe('audit log', () => {
     const file = join(dir, 'audit.log');
     const audit = createAuditLog({ file, logger: silentLogger, capacity: 3 });
     for (let i = 0; i < 25; i += 1) {
-      audit.record({ at: i, account: `acct-${i % 4}`, client: 'burst', outcome: i % 5 === 0 ? 'denied' : 'granted', ...(i % 5 === 0 ? { code: 'DENIED' } : {}) });
+      audit.record({
+        at: i,
+        account: `acct-${i % 4}`,
+        client: 'burst',
+        outcome: i % 5 === 0 ? 'denied' : 'granted',
+        ...(i % 5 === 0 ? { code: 'DENIED' } : {}),
+      });
     }
     await audit.close();
     const lines = (await readFile(file, 'utf8')).trim().split('\n');
@@ -66,7 +73,11 @@ describe('audit log', () => {
 
   it('loads the tail of an existing file on start and drops malformed lines', async () => {
     const file = join(dir, 'audit.log');
-    await writeFile(file, `{"at":1,"account":"a","client":"c","outcome":"granted"}\nnot json\n{"at":2,"account":"a","client":"c","outcome":"bogus"}\n`, { mode: 0o644 });
+    await writeFile(
+      file,
+      `{"at":1,"account":"a","client":"c","outcome":"granted"}\nnot json\n{"at":2,"account":"a","client":"c","outcome":"bogus"}\n`,
+      { mode: 0o644 },
+    );
     const audit = createAuditLog({ file, logger: silentLogger });
     expect(audit.query()).toEqual([{ at: 1, account: 'a', client: 'c', outcome: 'granted' }]);
     expect((await stat(file)).mode & 0o777).toBe(0o600);

@@ -28,7 +28,13 @@ describe('accounts', () => {
   it('adds an account: config to config.json, secrets only to the vault', async () => {
     h = await createHarness();
     const summary = await h.broker.addAccount(passwordAccount(server, 'work'), basicSecrets(server));
-    expect(summary).toMatchObject({ name: 'work', grant: 'password', status: 'needs_login', scopes: ['openid', 'api'], hasRefreshToken: false });
+    expect(summary).toMatchObject({
+      name: 'work',
+      grant: 'password',
+      status: 'needs_login',
+      scopes: ['openid', 'api'],
+      hasRefreshToken: false,
+    });
     expect(h.events).toContainEqual({ type: 'accounts_changed' });
     const configText = await readFile(join(h.dataDir, 'config.json'), 'utf8');
     expect(configText).toContain('"work"');
@@ -36,7 +42,9 @@ describe('accounts', () => {
     expect(h.vault.get('work')?.clientSecret).toBe(server.clients.basic.clientSecret);
     expect(h.broker.listAccounts().map((account) => account.name)).toEqual(['work']);
 
-    await expect(h.broker.addAccount(passwordAccount(server, 'work'), basicSecrets(server))).rejects.toMatchObject({ code: 'ACCOUNT_EXISTS' });
+    await expect(h.broker.addAccount(passwordAccount(server, 'work'), basicSecrets(server))).rejects.toMatchObject({
+      code: 'ACCOUNT_EXISTS',
+    });
     await expect(h.broker.addAccount({ ...passwordAccount(server, 'bad name!') }, basicSecrets(server))).rejects.toMatchObject({
       code: 'INVALID_REQUEST',
       message: expect.stringContaining('name'),
@@ -173,10 +181,13 @@ describe('audit', () => {
     expect(h.events.filter((event) => event.type === 'token_handed_out')).toHaveLength(2);
     await h.broker.close();
     const file = await readFile(h.auditFile, 'utf8');
-    expect(file.trim().split('\n').map((line) => JSON.parse(line) as { outcome: string }).map((entry) => entry.outcome)).toEqual([
-      'granted',
-      'needs_login',
-    ]);
+    expect(
+      file
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { outcome: string })
+        .map((entry) => entry.outcome),
+    ).toEqual(['granted', 'needs_login']);
     expect((await stat(h.auditFile)).mode & 0o777).toBe(0o600);
   });
 

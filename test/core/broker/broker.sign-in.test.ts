@@ -42,7 +42,11 @@ describe('signIn', () => {
     const waiting = progress[1] as Extract<SignInProgress, { phase: 'waiting_for_browser' }>;
     expect(waiting.url.startsWith(`${server.issuer}/`)).toBe(true);
     expect(h.broker.getAccount('code')).toMatchObject({ status: 'ok', hasRefreshToken: true });
-    expect(h.events.filter((event) => event.type === 'sign_in_progress').map((event) => event.type === 'sign_in_progress' && event.progress.phase)).toEqual(phases(progress));
+    expect(
+      h.events
+        .filter((event) => event.type === 'sign_in_progress')
+        .map((event) => event.type === 'sign_in_progress' && event.progress.phase),
+    ).toEqual(phases(progress));
     const details = h.broker.tokenDetails('code');
     expect(details?.hasIdToken).toBe(true);
     expect(details?.idTokenClaims?.['sub']).toBe('alice');
@@ -61,7 +65,10 @@ describe('signIn', () => {
       scopes: ['openid', 'api'],
     });
     const progress = await signInInteractively(h.broker, server, 'offline');
-    const waiting = progress.find((entry) => entry.phase === 'waiting_for_browser') as Extract<SignInProgress, { phase: 'waiting_for_browser' }>;
+    const waiting = progress.find((entry) => entry.phase === 'waiting_for_browser') as Extract<
+      SignInProgress,
+      { phase: 'waiting_for_browser' }
+    >;
     const params = new URL(waiting.url).searchParams;
     expect(params.get('access_type')).toBe('offline');
     expect(params.get('prompt')).toBe('consent');
@@ -71,12 +78,22 @@ describe('signIn', () => {
   it('runs the device authorization grant and reports the user code', async () => {
     h = await createHarness();
     await h.broker.addAccount(
-      { name: 'device', provider: { issuer: server.issuer }, client: { id: server.clients.basic.clientId }, grant: 'device_code', scopes: ['openid', 'api'] },
+      {
+        name: 'device',
+        provider: { issuer: server.issuer },
+        client: { id: server.clients.basic.clientId },
+        grant: 'device_code',
+        scopes: ['openid', 'api'],
+      },
       basicSecrets(server),
     );
     const progress = await signInInteractively(h.broker, server, 'device');
     expect(phases(progress)).toEqual(['starting', 'device_code', 'exchanging', 'done']);
-    expect(progress[1]).toMatchObject({ phase: 'device_code', userCode: expect.any(String), verificationUri: expect.stringContaining(server.issuer) });
+    expect(progress[1]).toMatchObject({
+      phase: 'device_code',
+      userCode: expect.any(String),
+      verificationUri: expect.stringContaining(server.issuer),
+    });
     expect(h.broker.getAccount('device').status).toBe('ok');
   });
 
@@ -84,7 +101,11 @@ describe('signIn', () => {
     h = await createHarness();
     await h.broker.addAccount(passwordAccount(server, 'pw'), basicSecrets(server));
     const progress: SignInProgress[] = [];
-    await h.broker.signIn('pw', { username: server.user.username, password: server.user.password, onProgress: (entry) => progress.push(entry) });
+    await h.broker.signIn('pw', {
+      username: server.user.username,
+      password: server.user.password,
+      onProgress: (entry) => progress.push(entry),
+    });
     expect(phases(progress)).toEqual(['starting', 'exchanging', 'done']);
     expect(server.tokenRequests['password']).toBe(1);
     expect(JSON.stringify(h.vault.get('pw'))).not.toContain(server.user.password);
@@ -100,7 +121,11 @@ describe('signIn', () => {
       name: 'implicit',
       // Explicit endpoints: the fixture's implicit route is not the discovered authorization
       // endpoint. It still sends RFC 9207 `iss`, which an account without an issuer accepts.
-      provider: { authorizationEndpoint: `${server.issuer}/implicit/authorize`, tokenEndpoint: `${server.issuer}/token`, revocationEndpoint: `${server.issuer}/token/revocation` },
+      provider: {
+        authorizationEndpoint: `${server.issuer}/implicit/authorize`,
+        tokenEndpoint: `${server.issuer}/token`,
+        revocationEndpoint: `${server.issuer}/token/revocation`,
+      },
       client: { id: server.clients.public.clientId, auth: 'none' },
       grant: 'implicit',
       scopes: ['api'],
@@ -124,7 +149,9 @@ describe('signIn', () => {
 
   it('refuses legacy grants without the opt-in before anything reaches the provider', async () => {
     const first = await createHarness({ keepDataDir: true });
-    await expect(first.broker.addAccount(passwordAccount(server, 'pw', { allowLegacy: false }), basicSecrets(server))).rejects.toMatchObject({
+    await expect(
+      first.broker.addAccount(passwordAccount(server, 'pw', { allowLegacy: false }), basicSecrets(server)),
+    ).rejects.toMatchObject({
       code: 'LEGACY_GRANT_REFUSED',
     });
     // A config edited by hand can still name a legacy grant without the opt-in: refused at sign-in.
@@ -133,7 +160,11 @@ describe('signIn', () => {
     h = await createHarness({ dataDir: first.dataDir });
     const progress: SignInProgress[] = [];
     await expect(
-      h.broker.signIn('legacy', { username: server.user.username, password: server.user.password, onProgress: (entry) => progress.push(entry) }),
+      h.broker.signIn('legacy', {
+        username: server.user.username,
+        password: server.user.password,
+        onProgress: (entry) => progress.push(entry),
+      }),
     ).rejects.toMatchObject({ code: 'LEGACY_GRANT_REFUSED' });
     expect(progress).toEqual([]);
     expect(server.tokenRequests).toEqual({});
@@ -169,7 +200,12 @@ describe('signIn', () => {
 
   it('close() cancels a sign-in in progress', async () => {
     h = await createHarness();
-    await h.broker.addAccount({ name: 'code', provider: { issuer: server.issuer }, client: { id: server.clients.public.clientId, auth: 'none' }, grant: 'authorization_code' });
+    await h.broker.addAccount({
+      name: 'code',
+      provider: { issuer: server.issuer },
+      client: { id: server.clients.public.clientId, auth: 'none' },
+      grant: 'authorization_code',
+    });
     let waiting: () => void = () => {};
     const reachedBrowser = new Promise<void>((resolve) => {
       waiting = resolve;
@@ -186,7 +222,13 @@ describe('signIn', () => {
     h = await createHarness();
     await h.broker.addAccount(
       // (the fixture's device approval needs the openid scope)
-      { name: 'device', provider: { issuer: server.issuer }, client: { id: server.clients.basic.clientId }, grant: 'device_code', scopes: ['openid'] },
+      {
+        name: 'device',
+        provider: { issuer: server.issuer },
+        client: { id: server.clients.basic.clientId },
+        grant: 'device_code',
+        scopes: ['openid'],
+      },
       basicSecrets(server),
     );
     const controller = new AbortController();
@@ -219,7 +261,12 @@ describe('signIn', () => {
   it('fetches a token for client credentials accounts', async () => {
     h = await createHarness();
     await h.broker.addAccount(
-      { name: 'svc', provider: { issuer: server.issuer }, client: { id: server.clients.post.clientId, auth: 'post' }, grant: 'client_credentials' },
+      {
+        name: 'svc',
+        provider: { issuer: server.issuer },
+        client: { id: server.clients.post.clientId, auth: 'post' },
+        grant: 'client_credentials',
+      },
       { clientSecret: server.clients.post.clientSecret },
     );
     await h.broker.signIn('svc');

@@ -34,7 +34,14 @@ afterEach(async () => {
 });
 
 function ccAccount(name: string, extra: Partial<AccountInput> = {}): AccountInput {
-  return { name, provider: { issuer: server.issuer }, client: { id: server.clients.basic.clientId }, grant: 'client_credentials', scopes: ['api'], ...extra };
+  return {
+    name,
+    provider: { issuer: server.issuer },
+    client: { id: server.clients.basic.clientId },
+    grant: 'client_credentials',
+    scopes: ['api'],
+    ...extra,
+  };
 }
 
 /** Decrypts a vault file with the real key from the keychain and returns the plaintext. */
@@ -184,7 +191,10 @@ describe('changing the provider of an account', () => {
     }
     expect(h.broker.getAccount('svc').config.provider).toEqual({ issuer: server.issuer });
     // Same provider: the stored secret stays usable; a new provider with its secret is fine.
-    await h.broker.updateAccount('svc', ccAccount('svc', { scopes: ['api', 'read'], provider: { issuer: server.issuer, extraParams: { audience: 'x' } } }));
+    await h.broker.updateAccount(
+      'svc',
+      ccAccount('svc', { scopes: ['api', 'read'], provider: { issuer: server.issuer, extraParams: { audience: 'x' } } }),
+    );
     await h.broker.updateAccount('svc', ccAccount('svc', { provider: elsewhere }), { clientSecret: 'the-new-providers-secret' });
     expect(h.vault.get('svc')?.clientSecret).toBe('the-new-providers-secret');
   });

@@ -160,7 +160,13 @@ describe('getToken', () => {
   it('re-runs client credentials when the token expired', async () => {
     h = await createHarness();
     await h.broker.addAccount(
-      { name: 'svc', provider: { issuer: server.issuer }, client: { id: server.clients.basic.clientId }, grant: 'client_credentials', scopes: ['api'] },
+      {
+        name: 'svc',
+        provider: { issuer: server.issuer },
+        client: { id: server.clients.basic.clientId },
+        grant: 'client_credentials',
+        scopes: ['api'],
+      },
       basicSecrets(server),
     );
     expect(h.broker.getAccount('svc').status).toBe('ok');
@@ -207,7 +213,12 @@ describe('getToken', () => {
     h = await createHarness();
     const { jwt } = server.clients;
     await h.broker.addAccount(
-      { name: 'jwt', provider: { issuer: server.issuer }, client: { id: jwt.clientId, auth: 'private_key_jwt', keyId: jwt.keyId }, grant: 'client_credentials' },
+      {
+        name: 'jwt',
+        provider: { issuer: server.issuer },
+        client: { id: jwt.clientId, auth: 'private_key_jwt', keyId: jwt.keyId },
+        grant: 'client_credentials',
+      },
       { privateKeyPem: jwt.privateKeyPem },
     );
     const handout = await h.broker.getToken('jwt');

@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openConfigStore, type ConfigStore } from '../../../main/core/accounts/config-store.js';
 import type { AccountInput } from '../../../main/core/accounts/model.js';
-import { createBroker, type BrokerDeps, type BrokerEvent, type BrokerService, type SignInProgress } from '../../../main/core/broker/index.js';
+import {
+  createBroker,
+  type BrokerDeps,
+  type BrokerEvent,
+  type BrokerService,
+  type SignInProgress,
+} from '../../../main/core/broker/index.js';
 import { defaultGrantPort, type GrantPort } from '../../../main/core/broker/grant-port.js';
 import { createHttpClient } from '../../../main/core/oauth/index.js';
 import type { Logger } from '../../../main/core/ports.js';

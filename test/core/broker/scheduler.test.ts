@@ -26,7 +26,12 @@ function setup(dueTimes: Map<string, number | undefined>) {
 
 describe('scheduler', () => {
   it('sleeps until the earliest due time, at most 60 s at a time', () => {
-    const { timers, scheduler } = setup(new Map([['a', 10_000], ['b', 500_000]]));
+    const { timers, scheduler } = setup(
+      new Map([
+        ['a', 10_000],
+        ['b', 500_000],
+      ]),
+    );
     scheduler.start();
     expect(timers.armed().map((timer) => timer.delayMs)).toEqual([10_000]);
     scheduler.stop();
@@ -36,7 +41,10 @@ describe('scheduler', () => {
   });
 
   it('runs what is due when the timer fires, even hours late, and never twice at once', async () => {
-    const due = new Map<string, number | undefined>([['a', 10_000], ['b', undefined]]);
+    const due = new Map<string, number | undefined>([
+      ['a', 10_000],
+      ['b', undefined],
+    ]);
     const { clock, timers, runs, scheduler, release } = setup(due);
     scheduler.start();
     clock.advance(5 * 3_600_000);

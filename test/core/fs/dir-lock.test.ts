@@ -33,7 +33,10 @@ describe('acquireDirLock', () => {
 
   it('refuses a second holder in the same process', async () => {
     const lock = await acquireDirLock(dir);
-    await expect(acquireDirLock(dir)).rejects.toMatchObject({ code: 'VAULT_LOCKED', message: expect.stringContaining('already open in this process') });
+    await expect(acquireDirLock(dir)).rejects.toMatchObject({
+      code: 'VAULT_LOCKED',
+      message: expect.stringContaining('already open in this process'),
+    });
     await lock.release();
     await (await acquireDirLock(dir)).release();
   });
@@ -53,7 +56,10 @@ describe('acquireDirLock', () => {
 
   it('treats a lock from another host as held (it cannot be checked)', async () => {
     await writeFile(join(dir, LOCK_FILE_NAME), JSON.stringify({ pid: 1, hostname: 'elsewhere.example', startedAt: 0 }));
-    await expect(acquireDirLock(dir)).rejects.toMatchObject({ code: 'VAULT_LOCKED', message: expect.stringContaining('on host elsewhere.example') });
+    await expect(acquireDirLock(dir)).rejects.toMatchObject({
+      code: 'VAULT_LOCKED',
+      message: expect.stringContaining('on host elsewhere.example'),
+    });
   });
 
   it('takes over a stale lock whose process is gone', async () => {

@@ -12,7 +12,8 @@ function codeListener(overrides: { redirectUri?: string; timeoutMs?: number; sig
     ...(overrides.redirectUri === undefined ? {} : { redirectUri: overrides.redirectUri }),
     ...(overrides.timeoutMs === undefined ? {} : { timeoutMs: overrides.timeoutMs }),
     ...(overrides.signal === undefined ? {} : { signal: overrides.signal }),
-    handle: (params) => validateAuthorizationResponse(params, { state: STATE, issuer: ISSUER, issRequired: overrides.issRequired ?? false }),
+    handle: (params) =>
+      validateAuthorizationResponse(params, { state: STATE, issuer: ISSUER, issRequired: overrides.issRequired ?? false }),
   });
 }
 
@@ -28,12 +29,16 @@ describe('parseLoopbackRedirectUri', () => {
     expect(parseLoopbackRedirectUri('http://localhost:8123/oauth/cb')).toEqual({ host: 'localhost', port: 8123, path: '/oauth/cb' });
     expect(parseLoopbackRedirectUri('http://127.0.0.1/cb')).toEqual({ host: '127.0.0.1', port: 0, path: '/cb' });
   });
-  it.each(['https://127.0.0.1/cb', 'http://0.0.0.0/cb', 'http://example.com/cb', 'http://127.0.0.1/cb?x=1', 'http://192.168.1.2/cb', 'not a url'])(
-    'refuses %s',
-    (uri) => {
-      expect(() => parseLoopbackRedirectUri(uri)).toThrow(BrokerError);
-    },
-  );
+  it.each([
+    'https://127.0.0.1/cb',
+    'http://0.0.0.0/cb',
+    'http://example.com/cb',
+    'http://127.0.0.1/cb?x=1',
+    'http://192.168.1.2/cb',
+    'not a url',
+  ])('refuses %s', (uri) => {
+    expect(() => parseLoopbackRedirectUri(uri)).toThrow(BrokerError);
+  });
 });
 
 describe('loopback listener', () => {
@@ -75,7 +80,9 @@ describe('loopback listener', () => {
 
   it('rejects a request with a foreign Host header (DNS rebinding) without consuming', async () => {
     const listener = await codeListener();
-    const evil = await send(callbackUrl(listener.redirectUri, { code: 'x', state: STATE }), { headers: { host: `evil.example:${listener.address.port}` } });
+    const evil = await send(callbackUrl(listener.redirectUri, { code: 'x', state: STATE }), {
+      headers: { host: `evil.example:${listener.address.port}` },
+    });
     expect(evil.status).toBe(400);
     const ok = await send(callbackUrl(listener.redirectUri, { code: 'good', state: STATE }));
     expect(ok.status).toBe(200);
@@ -158,7 +165,10 @@ describe('loopback listener', () => {
     expect(calls).toBe(1);
     const statuses = results.map((r) => (r.status === 'fulfilled' ? r.value.status : 'refused'));
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-    expect(statuses.filter((s) => s !== 200).every((s) => s === 410 || s === 'refused'), JSON.stringify(statuses)).toBe(true);
+    expect(
+      statuses.filter((s) => s !== 200).every((s) => s === 410 || s === 'refused'),
+      JSON.stringify(statuses),
+    ).toBe(true);
     expect(['first', 'second']).toContain(await listener.result);
   });
 
@@ -210,7 +220,11 @@ describe('loopback listener', () => {
     const relayKey = /'x-token-broker-relay': "([^"]+)"/.exec(page.body)?.[1];
     expect(relayKey).toBeTruthy();
 
-    const forged = await send(listener.redirectUri, { method: 'POST', body: 'access_token=evil', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const forged = await send(listener.redirectUri, {
+      method: 'POST',
+      body: 'access_token=evil',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(forged.status).toBe(403);
     const crossOrigin = await send(listener.redirectUri, {
       method: 'POST',
@@ -219,7 +233,11 @@ describe('loopback listener', () => {
     });
     expect(crossOrigin.status).toBe(403);
 
-    const relayed = await send(listener.redirectUri, { method: 'POST', body: 'access_token=good&state=s', headers: { 'x-token-broker-relay': String(relayKey) } });
+    const relayed = await send(listener.redirectUri, {
+      method: 'POST',
+      body: 'access_token=good&state=s',
+      headers: { 'x-token-broker-relay': String(relayKey) },
+    });
     expect(relayed.status).toBe(200);
     expect(JSON.parse(relayed.body)).toMatchObject({ ok: true });
     await expect(listener.result).resolves.toBe('good');

@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
 import { launchChromium, screenshot } from '../../support/chromium.js';
 import { completeLoginInChromium } from '../../support/login.js';
-import { authorizationCodeGrant, createHttpClient, discoverProvider, implicitGrant, type HttpClient, type ProviderMetadata } from '../../../main/core/oauth/index.js';
+import {
+  authorizationCodeGrant,
+  createHttpClient,
+  discoverProvider,
+  implicitGrant,
+  type HttpClient,
+  type ProviderMetadata,
+} from '../../../main/core/oauth/index.js';
 import { clientAuthFor } from './helpers/fixture.js';
 import { rejectionOf } from './helpers/http-util.js';
 
@@ -68,7 +75,11 @@ describe('in real Chromium', () => {
       const tokens = await implicitGrant({
         // The implicit route is the fixture's own (oidc-provider has no plain `token` response)
         // and sends no RFC 9207 `iss`, so it is described as a provider that does not promise one.
-        metadata: { ...metadata, authorizationEndpoint: `${server.issuer}/implicit/authorize`, authorizationResponseIssParameterSupported: false },
+        metadata: {
+          ...metadata,
+          authorizationEndpoint: `${server.issuer}/implicit/authorize`,
+          authorizationResponseIssParameterSupported: false,
+        },
         client: clientAuthFor(server, 'public'),
         scope: 'api:read',
         allowLegacy: true,

@@ -170,12 +170,19 @@ describe('authorization code + PKCE through the loopback listener', () => {
     expect(decodeJwtClaims(tokens.idToken!)?.['nonce']).toBe(params.get('nonce'));
     expect(tokens.refreshToken).toBeDefined();
 
-    const refreshed = await refreshTokenGrant({ http, metadata, client: clientAuthFor(server, 'public'), refreshToken: tokens.refreshToken! });
+    const refreshed = await refreshTokenGrant({
+      http,
+      metadata,
+      client: clientAuthFor(server, 'public'),
+      refreshToken: tokens.refreshToken!,
+    });
     expect(refreshed.refreshToken).toBeDefined();
     expect(refreshed.refreshToken).not.toBe(tokens.refreshToken);
     expect((await server.introspect(refreshed.accessToken)).active).toBe(true);
 
-    const reuse = await rejectionOf(refreshTokenGrant({ http, metadata, client: clientAuthFor(server, 'public'), refreshToken: tokens.refreshToken! }));
+    const reuse = await rejectionOf(
+      refreshTokenGrant({ http, metadata, client: clientAuthFor(server, 'public'), refreshToken: tokens.refreshToken! }),
+    );
     expect(reuse).toMatchObject({ code: 'OAUTH_ERROR', oauthError: 'invalid_grant', status: 400 });
   });
 
@@ -316,7 +323,12 @@ describe('device authorization (RFC 8628)', () => {
   it('maps expired_token from the provider to DEVICE_CODE_EXPIRED', async () => {
     // oidc-provider's memory adapter forgets an expired device code (answering invalid_grant),
     // so the provider's expired_token is injected at the real token endpoint.
-    server.injectTokenResponse({ status: 400, body: { error: 'expired_token' }, contentType: 'application/json', grantType: DEVICE_CODE_GRANT_TYPE });
+    server.injectTokenResponse({
+      status: 400,
+      body: { error: 'expired_token' },
+      contentType: 'application/json',
+      grantType: DEVICE_CODE_GRANT_TYPE,
+    });
     const error = await rejectionOf(
       deviceAuthorizationGrant({
         http,
@@ -402,7 +414,14 @@ describe('password grant (legacy)', () => {
   it('is refused before any request unless the account opted in', async () => {
     server.resetCounters();
     const error = await rejectionOf(
-      passwordGrant({ http, metadata, client: clientAuthFor(server, 'basic'), username: server.user.username, password: server.user.password, allowLegacy: false }),
+      passwordGrant({
+        http,
+        metadata,
+        client: clientAuthFor(server, 'basic'),
+        username: server.user.username,
+        password: server.user.password,
+        allowLegacy: false,
+      }),
     );
     expect(error.code).toBe('LEGACY_GRANT_REFUSED');
     expect(server.tokenRequests['password'] ?? 0).toBe(0);
@@ -419,7 +438,14 @@ describe('password grant (legacy)', () => {
     });
     expect((await server.introspect(tokens.accessToken)).active).toBe(true);
     const error = await rejectionOf(
-      passwordGrant({ http, metadata, client: clientAuthFor(server, 'post'), username: server.user.username, password: 'not-the-password', allowLegacy: true }),
+      passwordGrant({
+        http,
+        metadata,
+        client: clientAuthFor(server, 'post'),
+        username: server.user.username,
+        password: 'not-the-password',
+        allowLegacy: true,
+      }),
     );
     expect(error).toMatchObject({ code: 'OAUTH_ERROR', oauthError: 'invalid_grant' });
   });
@@ -440,12 +466,20 @@ describe('refresh and revocation', () => {
 
   it('refreshes with a narrower scope', async () => {
     const tokens = await passwordTokens();
-    const narrower = await refreshTokenGrant({ http, metadata, client: clientAuthFor(server, 'basic'), refreshToken: tokens.refreshToken!, scope: 'api:read' });
+    const narrower = await refreshTokenGrant({
+      http,
+      metadata,
+      client: clientAuthFor(server, 'basic'),
+      refreshToken: tokens.refreshToken!,
+      scope: 'api:read',
+    });
     expect(narrower.scope).toBe('api:read');
   });
 
   it('reports an unknown refresh token as invalid_grant', async () => {
-    const error = await rejectionOf(refreshTokenGrant({ http, metadata, client: clientAuthFor(server, 'basic'), refreshToken: 'not-a-real-refresh-token' }));
+    const error = await rejectionOf(
+      refreshTokenGrant({ http, metadata, client: clientAuthFor(server, 'basic'), refreshToken: 'not-a-real-refresh-token' }),
+    );
     expect(error).toMatchObject({ code: 'OAUTH_ERROR', oauthError: 'invalid_grant' });
   });
 
@@ -453,12 +487,20 @@ describe('refresh and revocation', () => {
     const tokens = await passwordTokens();
     await revokeToken({ http, metadata, client: clientAuthFor(server, 'basic'), token: tokens.accessToken, tokenTypeHint: 'access_token' });
     expect((await server.introspect(tokens.accessToken)).active).toBe(false);
-    await revokeToken({ http, metadata, client: clientAuthFor(server, 'basic'), token: tokens.refreshToken!, tokenTypeHint: 'refresh_token' });
+    await revokeToken({
+      http,
+      metadata,
+      client: clientAuthFor(server, 'basic'),
+      token: tokens.refreshToken!,
+      tokenTypeHint: 'refresh_token',
+    });
     expect((await server.introspect(tokens.refreshToken!)).active).toBe(false);
   });
 
   it('is a no-op without a revocation endpoint', async () => {
-    await expect(revokeToken({ http, metadata: { tokenEndpoint: metadata.tokenEndpoint }, client: clientAuthFor(server, 'basic'), token: 'x' })).resolves.toBeUndefined();
+    await expect(
+      revokeToken({ http, metadata: { tokenEndpoint: metadata.tokenEndpoint }, client: clientAuthFor(server, 'basic'), token: 'x' }),
+    ).resolves.toBeUndefined();
   });
 });
 
@@ -493,7 +535,9 @@ describe('token endpoint failures', () => {
     const downMetadata = await discoverProvider(down.issuer, http);
     const client = clientAuthFor(down, 'basic');
     await down.close();
-    const error = await rejectionOf(clientCredentialsGrant({ http: createHttpClient({ env: {}, retryDelayMs: 10 }), metadata: downMetadata, client }));
+    const error = await rejectionOf(
+      clientCredentialsGrant({ http: createHttpClient({ env: {}, retryDelayMs: 10 }), metadata: downMetadata, client }),
+    );
     expect(error.code).toBe('PROVIDER_UNREACHABLE');
   });
 });

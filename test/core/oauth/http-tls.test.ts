@@ -18,11 +18,29 @@ let tlsPort: number;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tb-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-    '-subj', '/CN=idp.test', '-addext', 'subjectAltName=DNS:idp.test,DNS:localhost,IP:127.0.0.1',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=idp.test',
+      '-addext',
+      'subjectAltName=DNS:idp.test,DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   caFile = join(dir, 'cert.pem');
   tlsServer = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) }, (req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -47,7 +65,10 @@ describe('TLS trust', () => {
   });
 
   it('trusts the extra CA from TOKEN_BROKER_CA_FILE', async () => {
-    const response = await createHttpClient({ env: { TOKEN_BROKER_CA_FILE: caFile } }).request({ method: 'GET', url: `https://127.0.0.1:${tlsPort}/` });
+    const response = await createHttpClient({ env: { TOKEN_BROKER_CA_FILE: caFile } }).request({
+      method: 'GET',
+      url: `https://127.0.0.1:${tlsPort}/`,
+    });
     expect(response.status).toBe(200);
   });
 
@@ -60,7 +81,10 @@ describe('TLS trust', () => {
   it('tunnels https through a CONNECT proxy with TLS end to end (SNI and certificate of the target name)', async () => {
     const proxy = await startConnectProxy();
     try {
-      const http = createHttpClient({ env: { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, TOKEN_BROKER_CA_FILE: caFile }, requestTimeoutMs: 3000 });
+      const http = createHttpClient({
+        env: { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, TOKEN_BROKER_CA_FILE: caFile },
+        requestTimeoutMs: 3000,
+      });
       const response = await http.request({ method: 'GET', url: 'https://idp.test/.well-known/openid-configuration' });
       expect(JSON.parse(response.body)).toEqual({ host: 'idp.test' });
       expect(proxy.authorities).toEqual(['idp.test:443']);
@@ -75,7 +99,10 @@ describe('TLS trust', () => {
     // (never contacted: the proxy diverts the tunnel) must not accept it.
     const proxy = await startConnectProxy();
     try {
-      const http = createHttpClient({ env: { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, TOKEN_BROKER_CA_FILE: caFile }, requestTimeoutMs: 3000 });
+      const http = createHttpClient({
+        env: { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, TOKEN_BROKER_CA_FILE: caFile },
+        requestTimeoutMs: 3000,
+      });
       const error = await rejectionOf(http.request({ method: 'GET', url: 'https://192.0.2.10/.well-known/openid-configuration' }));
       expect(error.code).toBe('PROVIDER_UNREACHABLE');
       expect(proxy.authorities).toEqual(['192.0.2.10:443']);

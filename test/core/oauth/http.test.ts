@@ -38,7 +38,9 @@ describe('createHttpClient', () => {
       for (let i = 0; i < 32; i += 1) res.write(chunk);
       res.end();
     });
-    const error = await rejectionOf(createHttpClient({ env: {} }).request({ method: 'GET', url: `${s.url}/big`, purpose: 'discovery endpoint' }));
+    const error = await rejectionOf(
+      createHttpClient({ env: {} }).request({ method: 'GET', url: `${s.url}/big`, purpose: 'discovery endpoint' }),
+    );
     expect(error.code).toBe('INVALID_RESPONSE');
     expect(error.message).toContain('larger than the limit');
   });
@@ -68,7 +70,9 @@ describe('createHttpClient', () => {
     const s = await server((_req, res) => json(res, 200, {}));
     const controller = new AbortController();
     controller.abort();
-    expect((await rejectionOf(createHttpClient({ env: {} }).request({ method: 'GET', url: s.url, signal: controller.signal }))).code).toBe('CANCELLED');
+    expect((await rejectionOf(createHttpClient({ env: {} }).request({ method: 'GET', url: s.url, signal: controller.signal }))).code).toBe(
+      'CANCELLED',
+    );
   });
 
   it('accepts a body just under the cap', async () => {
@@ -84,14 +88,27 @@ describe('createHttpClient', () => {
     const s = await server((_req, res) => {
       setTimeout(() => json(res, 200, {}), 2_000).unref();
     });
-    const error = await rejectionOf(createHttpClient({ env: {}, responseTimeoutMs: 100 }).request({ method: 'POST', url: `${s.url}/token`, form: {}, purpose: 'token endpoint' }));
+    const error = await rejectionOf(
+      createHttpClient({ env: {}, responseTimeoutMs: 100 }).request({
+        method: 'POST',
+        url: `${s.url}/token`,
+        form: {},
+        purpose: 'token endpoint',
+      }),
+    );
     expect(error.code).toBe('TIMEOUT');
     expect(error.message).toContain('token endpoint');
   });
 
   it('turns a closed port into PROVIDER_UNREACHABLE', async () => {
     const port = await freePort();
-    const error = await rejectionOf(createHttpClient({ env: {}, connectRetries: 0 }).request({ method: 'GET', url: `http://127.0.0.1:${port}/`, purpose: 'token endpoint' }));
+    const error = await rejectionOf(
+      createHttpClient({ env: {}, connectRetries: 0 }).request({
+        method: 'GET',
+        url: `http://127.0.0.1:${port}/`,
+        purpose: 'token endpoint',
+      }),
+    );
     expect(error.code).toBe('PROVIDER_UNREACHABLE');
     expect(error.message).toBe(`Could not reach the token endpoint at http://127.0.0.1:${port}/ (ECONNREFUSED).`);
   });
@@ -99,8 +116,18 @@ describe('createHttpClient', () => {
   it('retries a request whose connection was refused before anything was sent', async () => {
     const port = await freePort();
     const late = createHttpServer((_req, res) => json(res, 200, { ok: true }));
-    servers.push({ close: () => new Promise((r) => { late.closeAllConnections(); late.close(() => r()); }) });
-    const pending = createHttpClient({ env: {}, connectRetries: 1, retryDelayMs: 400 }).request({ method: 'POST', url: `http://127.0.0.1:${port}/token`, form: { x: '1' } });
+    servers.push({
+      close: () =>
+        new Promise((r) => {
+          late.closeAllConnections();
+          late.close(() => r());
+        }),
+    });
+    const pending = createHttpClient({ env: {}, connectRetries: 1, retryDelayMs: 400 }).request({
+      method: 'POST',
+      url: `http://127.0.0.1:${port}/token`,
+      form: { x: '1' },
+    });
     // The first attempt is refused at once; the server is up before the retry.
     setTimeout(() => late.listen(port, '127.0.0.1'), 100);
     const response = await pending;
@@ -111,7 +138,9 @@ describe('createHttpClient', () => {
     const s = await server((req) => {
       req.socket.destroy();
     });
-    const error = await rejectionOf(createHttpClient({ env: {}, retryDelayMs: 1 }).request({ method: 'POST', url: `${s.url}/token`, form: { refresh_token: 'rt' } }));
+    const error = await rejectionOf(
+      createHttpClient({ env: {}, retryDelayMs: 1 }).request({ method: 'POST', url: `${s.url}/token`, form: { refresh_token: 'rt' } }),
+    );
     expect(error.code).toBe('PROVIDER_UNREACHABLE');
     expect(s.requests).toHaveLength(1);
   });
@@ -145,7 +174,11 @@ describe('createHttpClient', () => {
 
 describe('proxy selection', () => {
   it('picks HTTPS_PROXY / HTTP_PROXY by scheme and honours NO_PROXY', () => {
-    const env = { HTTPS_PROXY: 'http://proxy:3128', HTTP_PROXY: 'proxy2:8080', NO_PROXY: 'internal.example, .corp.example,10.0.0.1,api.example:8443' };
+    const env = {
+      HTTPS_PROXY: 'http://proxy:3128',
+      HTTP_PROXY: 'proxy2:8080',
+      NO_PROXY: 'internal.example, .corp.example,10.0.0.1,api.example:8443',
+    };
     expect(proxyForUrl(new URL('https://idp.example/token'), env)?.href).toBe('http://proxy:3128/');
     expect(proxyForUrl(new URL('http://idp.example/token'), env)?.href).toBe('http://proxy2:8080/');
     expect(proxyForUrl(new URL('https://internal.example/'), env)).toBeUndefined();
@@ -186,7 +219,14 @@ describe('proxy selection', () => {
     });
     proxy.listen(0, '127.0.0.1');
     await once(proxy, 'listening');
-    servers.push({ close: () => new Promise((r) => { for (const t of tunnels) t.destroy(); proxy.closeAllConnections(); proxy.close(() => r()); }) });
+    servers.push({
+      close: () =>
+        new Promise((r) => {
+          for (const t of tunnels) t.destroy();
+          proxy.closeAllConnections();
+          proxy.close(() => r());
+        }),
+    });
     const proxyPort = (proxy.address() as AddressInfo).port;
 
     const http = createHttpClient({ env: { HTTP_PROXY: `http://user:p%40ss@127.0.0.1:${proxyPort}` } });

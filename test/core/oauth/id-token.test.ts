@@ -53,9 +53,15 @@ describe('validateIdToken (OpenID Connect Core §3.1.3.7)', () => {
   });
   it('rejects a foreign signature, audience or issuer, and an expired token', async () => {
     expect((await rejectionOf(validateIdToken(await idToken({}, otherKey), metadata, http, expected))).code).toBe('INVALID_RESPONSE');
-    expect((await rejectionOf(validateIdToken(await idToken({ aud: 'someone-else' }), metadata, http, expected))).code).toBe('INVALID_RESPONSE');
-    expect((await rejectionOf(validateIdToken(await idToken({ iss: 'https://evil.example' }), metadata, http, expected))).code).toBe('INVALID_RESPONSE');
-    expect((await rejectionOf(validateIdToken(await idToken({}), metadata, http, { ...expected, now: NOW + 3_600_000 }))).code).toBe('INVALID_RESPONSE');
+    expect((await rejectionOf(validateIdToken(await idToken({ aud: 'someone-else' }), metadata, http, expected))).code).toBe(
+      'INVALID_RESPONSE',
+    );
+    expect((await rejectionOf(validateIdToken(await idToken({ iss: 'https://evil.example' }), metadata, http, expected))).code).toBe(
+      'INVALID_RESPONSE',
+    );
+    expect((await rejectionOf(validateIdToken(await idToken({}), metadata, http, { ...expected, now: NOW + 3_600_000 }))).code).toBe(
+      'INVALID_RESPONSE',
+    );
   });
   it('checks the claims (not the signature) when the provider publishes no JWKS', async () => {
     const noKeys = { issuer: ISSUER, tokenEndpoint: `${ISSUER}/token` };

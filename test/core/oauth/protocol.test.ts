@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { buildAuthorizationUrl } from '../../../main/core/oauth/authorization-url.js';
 import { validateImplicitResponse } from '../../../main/core/oauth/callback.js';
 import { applyClientAuth, clientSecretBasicHeader, createClientAssertion, toClientAuth } from '../../../main/core/oauth/client-auth.js';
-import { discoveryUrls, processDiscoveryResponse, ProviderMetadataCache, resolveProviderMetadata } from '../../../main/core/oauth/discovery.js';
+import {
+  discoveryUrls,
+  processDiscoveryResponse,
+  ProviderMetadataCache,
+  resolveProviderMetadata,
+} from '../../../main/core/oauth/discovery.js';
 import type { HttpClient, HttpResponse } from '../../../main/core/oauth/http.js';
 import { decodeJwtClaims } from '../../../main/core/oauth/id-token.js';
 import { computeCodeChallenge, generateCodeVerifier, generateState, includesOpenId } from '../../../main/core/oauth/pkce.js';
@@ -34,7 +39,15 @@ describe('authorization URL (RFC 6749 §4.1.1)', () => {
   const metadata = { tokenEndpoint: 'https://idp.example/token', authorizationEndpoint: 'https://idp.example/authorize?tenant=t1' };
   it('keeps endpoint query parameters and adds PKCE S256, state, nonce', () => {
     const url = new URL(
-      buildAuthorizationUrl(metadata, { responseType: 'code', clientId: 'c', redirectUri: 'http://127.0.0.1:5/cb', state: 's', scope: 'openid x', codeChallenge: 'ch', nonce: 'n' }),
+      buildAuthorizationUrl(metadata, {
+        responseType: 'code',
+        clientId: 'c',
+        redirectUri: 'http://127.0.0.1:5/cb',
+        state: 's',
+        scope: 'openid x',
+        codeChallenge: 'ch',
+        nonce: 'n',
+      }),
     );
     expect(Object.fromEntries(url.searchParams)).toEqual({
       tenant: 't1',
@@ -51,13 +64,28 @@ describe('authorization URL (RFC 6749 §4.1.1)', () => {
   it('adds extra parameters (Google access_type, Auth0 audience) for code and implicit requests; protocol parameters win', () => {
     const extraParams = { access_type: 'offline', prompt: 'consent', audience: 'https://api.example.com/v1?x=1&y' };
     const code = new URL(
-      buildAuthorizationUrl(metadata, { responseType: 'code', clientId: 'c', redirectUri: 'http://127.0.0.1:5/cb', state: 's', codeChallenge: 'ch', extraParams }),
+      buildAuthorizationUrl(metadata, {
+        responseType: 'code',
+        clientId: 'c',
+        redirectUri: 'http://127.0.0.1:5/cb',
+        state: 's',
+        codeChallenge: 'ch',
+        extraParams,
+      }),
     );
     expect(code.searchParams.get('access_type')).toBe('offline');
     expect(code.searchParams.get('prompt')).toBe('consent');
     expect(code.searchParams.get('audience')).toBe('https://api.example.com/v1?x=1&y');
     expect(code.searchParams.get('tenant')).toBe('t1');
-    const implicit = new URL(buildAuthorizationUrl(metadata, { responseType: 'token', clientId: 'c', redirectUri: 'http://127.0.0.1:5/cb', state: 's', extraParams }));
+    const implicit = new URL(
+      buildAuthorizationUrl(metadata, {
+        responseType: 'token',
+        clientId: 'c',
+        redirectUri: 'http://127.0.0.1:5/cb',
+        state: 's',
+        extraParams,
+      }),
+    );
     expect(implicit.searchParams.get('audience')).toBe('https://api.example.com/v1?x=1&y');
     // The model refuses these names; the builder still never lets one replace the flow's own.
     const hostile = new URL(
@@ -77,7 +105,9 @@ describe('authorization URL (RFC 6749 §4.1.1)', () => {
   });
   it('refuses a code request without PKCE, and a provider without an authorization endpoint', () => {
     expect(() => buildAuthorizationUrl(metadata, { responseType: 'code', clientId: 'c', redirectUri: 'x', state: 's' })).toThrow(/PKCE/);
-    expect(() => buildAuthorizationUrl({ tokenEndpoint: 't' }, { responseType: 'token', clientId: 'c', redirectUri: 'x', state: 's' })).toThrow(BrokerError);
+    expect(() =>
+      buildAuthorizationUrl({ tokenEndpoint: 't' }, { responseType: 'token', clientId: 'c', redirectUri: 'x', state: 's' }),
+    ).toThrow(BrokerError);
   });
 });
 
@@ -87,18 +117,26 @@ describe('client authentication', () => {
     expect(Buffer.from(header.replace('Basic ', ''), 'base64').toString()).toBe('my+client%3A1:p%40ss%3Aw%25rd%2B%2F+');
   });
   it('maps client config to ClientAuth and names a missing secret without a value', () => {
-    expect(toClientAuth({ id: 'c', auth: 'basic' }, { clientSecret: 's' })).toEqual({ method: 'client_secret_basic', clientId: 'c', clientSecret: 's' });
+    expect(toClientAuth({ id: 'c', auth: 'basic' }, { clientSecret: 's' })).toEqual({
+      method: 'client_secret_basic',
+      clientId: 'c',
+      clientSecret: 's',
+    });
     expect(toClientAuth({ id: 'c', auth: 'post' }, { clientSecret: 's' }).method).toBe('client_secret_post');
     expect(toClientAuth({ id: 'c', auth: 'none' }, {})).toEqual({ method: 'none', clientId: 'c' });
     expect(toClientAuth({ id: 'c', auth: 'private_key_jwt', keyId: 'k' }, { privateKeyPem: 'pem' })).toEqual({
-      method: 'private_key_jwt', clientId: 'c', privateKeyPem: 'pem', keyId: 'k',
+      method: 'private_key_jwt',
+      clientId: 'c',
+      privateKeyPem: 'pem',
+      keyId: 'k',
     });
     expect(() => toClientAuth({ id: 'c', auth: 'basic' }, {})).toThrow(/no client secret/);
     expect(() => toClientAuth({ id: 'c', auth: 'private_key_jwt' }, {})).toThrow(/no private key/);
   });
   it('puts post credentials in the body and none as client_id only', async () => {
     expect(await applyClientAuth({ method: 'client_secret_post', clientId: 'c', clientSecret: 's' }, 'aud', 0)).toEqual({
-      headers: {}, params: { client_id: 'c', client_secret: 's' },
+      headers: {},
+      params: { client_id: 'c', client_secret: 's' },
     });
     expect(await applyClientAuth({ method: 'none', clientId: 'c' }, 'aud', 0)).toEqual({ headers: {}, params: { client_id: 'c' } });
   });
@@ -122,14 +160,28 @@ describe('client authentication', () => {
     expect(decodeJwt(second).jti).not.toBe(payload.jti);
   });
   it('refuses an unreadable key without quoting it', async () => {
-    const error = await createClientAssertion({ clientId: 'cid', privateKeyPem: '-----BEGIN PRIVATE KEY-----\nSECRETSTUFF\n-----END PRIVATE KEY-----' }, 'a', 0).catch((e: unknown) => e as BrokerError);
+    const error = await createClientAssertion(
+      { clientId: 'cid', privateKeyPem: '-----BEGIN PRIVATE KEY-----\nSECRETSTUFF\n-----END PRIVATE KEY-----' },
+      'a',
+      0,
+    ).catch((e: unknown) => e as BrokerError);
     expect(error).toBeInstanceOf(BrokerError);
     expect((error as BrokerError).code).toBe('CONFIG_INVALID');
     expect((error as BrokerError).message).not.toContain('SECRETSTUFF');
   });
   it('builds token requests as form POSTs with Accept: application/json', async () => {
-    const request = await buildTokenRequest({ tokenEndpoint: 'https://idp.example/token' }, { method: 'client_secret_basic', clientId: 'c', clientSecret: 's' }, { grant_type: 'client_credentials' }, { now: 0 });
-    expect(request).toMatchObject({ method: 'POST', url: 'https://idp.example/token', form: { grant_type: 'client_credentials' }, headers: { accept: 'application/json' } });
+    const request = await buildTokenRequest(
+      { tokenEndpoint: 'https://idp.example/token' },
+      { method: 'client_secret_basic', clientId: 'c', clientSecret: 's' },
+      { grant_type: 'client_credentials' },
+      { now: 0 },
+    );
+    expect(request).toMatchObject({
+      method: 'POST',
+      url: 'https://idp.example/token',
+      form: { grant_type: 'client_credentials' },
+      headers: { accept: 'application/json' },
+    });
     expect(request.headers?.['authorization']).toMatch(/^Basic /);
   });
 });
@@ -153,7 +205,12 @@ describe('discovery', () => {
     jwks_uri: 'https://idp.example/jwks',
   };
   const ctx = { purpose: 'discovery endpoint', url: 'https://idp.example/.well-known/openid-configuration' };
-  const ok = (body: unknown, status = 200): HttpResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), url: ctx.url });
+  const ok = (body: unknown, status = 200): HttpResponse => ({
+    status,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    url: ctx.url,
+  });
   it('maps the document', () => {
     expect(processDiscoveryResponse(ok(doc), 'https://idp.example', ctx)).toEqual({
       issuer: 'https://idp.example',
@@ -164,12 +221,20 @@ describe('discovery', () => {
     });
   });
   it('requires the exact issuer', () => {
-    expect(() => processDiscoveryResponse(ok(doc), 'https://idp.example/', ctx)).toThrow(expect.objectContaining({ code: 'ISSUER_MISMATCH' }));
-    expect(() => processDiscoveryResponse(ok({ ...doc, issuer: 'https://evil.example' }), 'https://idp.example', ctx)).toThrow(expect.objectContaining({ code: 'ISSUER_MISMATCH' }));
+    expect(() => processDiscoveryResponse(ok(doc), 'https://idp.example/', ctx)).toThrow(
+      expect.objectContaining({ code: 'ISSUER_MISMATCH' }),
+    );
+    expect(() => processDiscoveryResponse(ok({ ...doc, issuer: 'https://evil.example' }), 'https://idp.example', ctx)).toThrow(
+      expect.objectContaining({ code: 'ISSUER_MISMATCH' }),
+    );
   });
   it('fails discovery on a missing token endpoint, a bad URL or a 404', () => {
-    expect(() => processDiscoveryResponse(ok({ issuer: doc.issuer }), doc.issuer, ctx)).toThrow(expect.objectContaining({ code: 'DISCOVERY_FAILED' }));
-    expect(() => processDiscoveryResponse(ok({ ...doc, revocation_endpoint: 'ftp://x' }), doc.issuer, ctx)).toThrow(expect.objectContaining({ code: 'DISCOVERY_FAILED' }));
+    expect(() => processDiscoveryResponse(ok({ issuer: doc.issuer }), doc.issuer, ctx)).toThrow(
+      expect.objectContaining({ code: 'DISCOVERY_FAILED' }),
+    );
+    expect(() => processDiscoveryResponse(ok({ ...doc, revocation_endpoint: 'ftp://x' }), doc.issuer, ctx)).toThrow(
+      expect.objectContaining({ code: 'DISCOVERY_FAILED' }),
+    );
     expect(() => processDiscoveryResponse(ok({}, 404), doc.issuer, ctx)).toThrow(expect.objectContaining({ code: 'DISCOVERY_FAILED' }));
   });
 
@@ -185,7 +250,11 @@ describe('discovery', () => {
     expect(calls).toBe(0);
     let now = 0;
     const cache = new ProviderMetadataCache({ ttlMs: 1000, clock: { now: () => now } });
-    const first = await resolveProviderMetadata({ issuer: doc.issuer, revocationEndpoint: 'https://idp.example/custom-revoke' }, http, cache);
+    const first = await resolveProviderMetadata(
+      { issuer: doc.issuer, revocationEndpoint: 'https://idp.example/custom-revoke' },
+      http,
+      cache,
+    );
     expect(first.revocationEndpoint).toBe('https://idp.example/custom-revoke');
     await resolveProviderMetadata({ issuer: doc.issuer }, http, cache);
     expect(calls).toBe(1);
@@ -201,7 +270,9 @@ describe('implicit response and JWT decoding', () => {
     const params = new URLSearchParams({ access_token: 'at', token_type: 'Bearer', expires_in: '120', state: 's' });
     expect(validateImplicitResponse(params, { state: 's' }, { now: () => 1000 })).toMatchObject({ accessToken: 'at', expiresAt: 121_000 });
     expect(() => validateImplicitResponse(params, { state: 'other' })).toThrow(expect.objectContaining({ code: 'STATE_MISMATCH' }));
-    expect(() => validateImplicitResponse(new URLSearchParams({ state: 's' }), { state: 's' })).toThrow(expect.objectContaining({ code: 'CALLBACK_INVALID' }));
+    expect(() => validateImplicitResponse(new URLSearchParams({ state: 's' }), { state: 's' })).toThrow(
+      expect.objectContaining({ code: 'CALLBACK_INVALID' }),
+    );
   });
   it('decodes claims without verifying, and returns undefined for non-JWTs', () => {
     const jwt = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"alice","exp":5}').toString('base64url')}.`;

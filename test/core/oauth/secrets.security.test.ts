@@ -57,7 +57,8 @@ beforeAll(async () => {
     else if (req.url === '/html') {
       res.writeHead(500, { 'content-type': 'text/html' });
       res.end(`<html><body>Error for ${everything}</body></html>`);
-    } else if (req.url === '/bad-token') json(res, 200, { access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_in: `soon ${ACCESS_TOKEN}` });
+    } else if (req.url === '/bad-token')
+      json(res, 200, { access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_in: `soon ${ACCESS_TOKEN}` });
     else if (req.url === '/bad-type') json(res, 200, { access_token: ACCESS_TOKEN, token_type: { echo: everything } });
     else if (req.url === '/slow') setTimeout(() => json(res, 200, {}), 2000).unref();
     else json(res, 404, {});
@@ -73,16 +74,29 @@ const at = (path: string): ProviderMetadata => ({ ...echoMetadata, tokenEndpoint
 describe('secrets never reach errors', () => {
   it('a password echoed by the provider is redacted', async () => {
     for (const client of [basic, post]) {
-      const error = await rejectionOf(passwordGrant({ http, metadata: at('/oauth-error'), client, username: 'alice', password: PASSWORD, allowLegacy: true }));
+      const error = await rejectionOf(
+        passwordGrant({ http, metadata: at('/oauth-error'), client, username: 'alice', password: PASSWORD, allowLegacy: true }),
+      );
       expect(error.code).toBe('OAUTH_ERROR');
       expectNoSecret(error);
     }
   });
 
   it('a secret cut at the description length limit leaves no prefix behind', async () => {
-    const long = await startTestServer((_req, res) => json(res, 400, { error: 'invalid_grant', error_description: `${'x'.repeat(290)}${PASSWORD}` }));
+    const long = await startTestServer((_req, res) =>
+      json(res, 400, { error: 'invalid_grant', error_description: `${'x'.repeat(290)}${PASSWORD}` }),
+    );
     try {
-      const error = await rejectionOf(passwordGrant({ http, metadata: { tokenEndpoint: long.url }, client: basic, username: 'alice', password: PASSWORD, allowLegacy: true }));
+      const error = await rejectionOf(
+        passwordGrant({
+          http,
+          metadata: { tokenEndpoint: long.url },
+          client: basic,
+          username: 'alice',
+          password: PASSWORD,
+          allowLegacy: true,
+        }),
+      );
       expect(error.message).not.toContain(PASSWORD.slice(0, 8));
     } finally {
       await long.close();
@@ -96,7 +110,9 @@ describe('secrets never reach errors', () => {
   });
 
   it('an HTML error page quoting the request is not repeated', async () => {
-    const error = await rejectionOf(passwordGrant({ http, metadata: at('/html'), client: basic, username: 'alice', password: PASSWORD, allowLegacy: true }));
+    const error = await rejectionOf(
+      passwordGrant({ http, metadata: at('/html'), client: basic, username: 'alice', password: PASSWORD, allowLegacy: true }),
+    );
     expect(error.code).toBe('PROVIDER_ERROR');
     expectNoSecret(error);
   });
@@ -110,18 +126,29 @@ describe('secrets never reach errors', () => {
   });
 
   it('timeouts and connection failures keep no request body or header in their cause', async () => {
-    const timeout = await rejectionOf(passwordGrant({ http, metadata: at('/slow'), client: basic, username: 'alice', password: PASSWORD, allowLegacy: true }));
+    const timeout = await rejectionOf(
+      passwordGrant({ http, metadata: at('/slow'), client: basic, username: 'alice', password: PASSWORD, allowLegacy: true }),
+    );
     expect(timeout.code).toBe('TIMEOUT');
     expectNoSecret(timeout);
     const port = await freePort();
     const refused = await rejectionOf(
-      passwordGrant({ http, metadata: { tokenEndpoint: `http://127.0.0.1:${port}/token` }, client: basic, username: 'alice', password: PASSWORD, allowLegacy: true }),
+      passwordGrant({
+        http,
+        metadata: { tokenEndpoint: `http://127.0.0.1:${port}/token` },
+        client: basic,
+        username: 'alice',
+        password: PASSWORD,
+        allowLegacy: true,
+      }),
     );
     expect(refused.code).toBe('PROVIDER_UNREACHABLE');
     expectNoSecret(refused);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
-    const cancelled = await rejectionOf(refreshTokenGrant({ http, metadata: at('/slow'), client: basic, refreshToken: REFRESH_TOKEN, signal: controller.signal }));
+    const cancelled = await rejectionOf(
+      refreshTokenGrant({ http, metadata: at('/slow'), client: basic, refreshToken: REFRESH_TOKEN, signal: controller.signal }),
+    );
     expect(cancelled.code).toBe('CANCELLED');
     expectNoSecret(cancelled);
   });
@@ -134,7 +161,13 @@ describe('secrets never reach errors', () => {
 
   it('a private key is never quoted', async () => {
     const pem = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(PASSWORD).toString('base64')}\n-----END PRIVATE KEY-----`;
-    const error = await rejectionOf(clientCredentialsGrant({ http, metadata: at('/oauth-error'), client: { method: 'private_key_jwt', clientId: 'x', privateKeyPem: pem } }));
+    const error = await rejectionOf(
+      clientCredentialsGrant({
+        http,
+        metadata: at('/oauth-error'),
+        client: { method: 'private_key_jwt', clientId: 'x', privateKeyPem: pem },
+      }),
+    );
     expect(error.code).toBe('CONFIG_INVALID');
     expectNoSecret(error, [Buffer.from(PASSWORD).toString('base64')]);
   });
@@ -148,7 +181,11 @@ describe('secrets never reach errors', () => {
     });
     try {
       const error = await rejectionOf(
-        clientCredentialsGrant({ http, metadata: { tokenEndpoint: `${assertionEcho.url}/token` }, client: { method: 'private_key_jwt', clientId: 'x', privateKeyPem } }),
+        clientCredentialsGrant({
+          http,
+          metadata: { tokenEndpoint: `${assertionEcho.url}/token` },
+          client: { method: 'private_key_jwt', clientId: 'x', privateKeyPem },
+        }),
       );
       expect(error.code).toBe('OAUTH_ERROR');
       const sent = new URLSearchParams(assertionEcho.requests[0]?.body ?? '').get('client_assertion');
@@ -182,22 +219,46 @@ describe('against the real authorization server', () => {
 
   it('a wrong password or client secret stays out of the error', async () => {
     const wrongPassword = await rejectionOf(
-      passwordGrant({ http, metadata, client: clientAuthFor(server, 'basic'), username: server.user.username, password: PASSWORD, allowLegacy: true }),
+      passwordGrant({
+        http,
+        metadata,
+        client: clientAuthFor(server, 'basic'),
+        username: server.user.username,
+        password: PASSWORD,
+        allowLegacy: true,
+      }),
     );
     expect(wrongPassword.code).toBe('OAUTH_ERROR');
     expectNoSecret(wrongPassword, [PASSWORD, server.clients.basic.clientSecret]);
 
     const wrongSecret = await rejectionOf(
-      passwordGrant({ http, metadata, client: { ...clientAuthFor(server, 'post'), clientSecret: CLIENT_SECRET } as ClientAuth, username: server.user.username, password: server.user.password, allowLegacy: true }),
+      passwordGrant({
+        http,
+        metadata,
+        client: { ...clientAuthFor(server, 'post'), clientSecret: CLIENT_SECRET } as ClientAuth,
+        username: server.user.username,
+        password: server.user.password,
+        allowLegacy: true,
+      }),
     );
     expect(wrongSecret).toMatchObject({ code: 'OAUTH_ERROR', oauthError: 'invalid_client' });
     expectNoSecret(wrongSecret, [CLIENT_SECRET, server.user.password]);
   });
 
   it('a reused refresh token stays out of the error', async () => {
-    const tokens = await passwordGrant({ http, metadata, client: clientAuthFor(server, 'basic'), username: server.user.username, password: server.user.password, scope: 'api:read', allowLegacy: true });
+    const tokens = await passwordGrant({
+      http,
+      metadata,
+      client: clientAuthFor(server, 'basic'),
+      username: server.user.username,
+      password: server.user.password,
+      scope: 'api:read',
+      allowLegacy: true,
+    });
     await refreshTokenGrant({ http, metadata, client: clientAuthFor(server, 'basic'), refreshToken: tokens.refreshToken! });
-    const reuse = await rejectionOf(refreshTokenGrant({ http, metadata, client: clientAuthFor(server, 'basic'), refreshToken: tokens.refreshToken! }));
+    const reuse = await rejectionOf(
+      refreshTokenGrant({ http, metadata, client: clientAuthFor(server, 'basic'), refreshToken: tokens.refreshToken! }),
+    );
     expect(reuse.code).toBe('OAUTH_ERROR');
     expectNoSecret(reuse, [tokens.refreshToken!, tokens.accessToken, server.clients.basic.clientSecret]);
   });

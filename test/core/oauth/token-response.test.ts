@@ -26,17 +26,29 @@ describe('processTokenResponse (RFC 6749 §5.1)', () => {
       response(200, { access_token: 'at', token_type: 'Bearer', expires_in: 3600, scope: 'a b', refresh_token: 'rt', id_token: 'it' }),
       CTX,
     );
-    expect(tokens).toEqual({ accessToken: 'at', tokenType: 'Bearer', expiresAt: NOW + 3_600_000, scope: 'a b', refreshToken: 'rt', idToken: 'it', obtainedAt: NOW });
+    expect(tokens).toEqual({
+      accessToken: 'at',
+      tokenType: 'Bearer',
+      expiresAt: NOW + 3_600_000,
+      scope: 'a b',
+      refreshToken: 'rt',
+      idToken: 'it',
+      obtainedAt: NOW,
+    });
   });
 
   it('leaves expiresAt undefined when expires_in is absent, and tolerates a digit string', () => {
     expect(processTokenResponse(response(200, { access_token: 'at', token_type: 'bearer' }), CTX).expiresAt).toBeUndefined();
-    expect(processTokenResponse(response(200, { access_token: 'at', token_type: 'bearer', expires_in: '60' }), CTX).expiresAt).toBe(NOW + 60_000);
+    expect(processTokenResponse(response(200, { access_token: 'at', token_type: 'bearer', expires_in: '60' }), CTX).expiresAt).toBe(
+      NOW + 60_000,
+    );
     expect(processTokenResponse(response(200, { access_token: 'at', token_type: 'bearer', expires_in: 0 }), CTX).expiresAt).toBe(NOW);
   });
 
   it('accepts application/json with a charset', () => {
-    expect(processTokenResponse(response(200, { access_token: 'at', token_type: 'Bearer' }, 'application/json; charset=utf-8'), CTX).accessToken).toBe('at');
+    expect(
+      processTokenResponse(response(200, { access_token: 'at', token_type: 'Bearer' }, 'application/json; charset=utf-8'), CTX).accessToken,
+    ).toBe('at');
   });
 
   it.each([
@@ -58,9 +70,18 @@ describe('processTokenResponse (RFC 6749 §5.1)', () => {
   });
 
   it('turns an OAuth error body into OAUTH_ERROR with error, description and status (RFC 6749 §5.2)', () => {
-    const error = thrown(() => processTokenResponse(response(400, { error: 'invalid_grant', error_description: 'grant request is invalid' }), CTX));
-    expect(error).toMatchObject({ code: 'OAUTH_ERROR', oauthError: 'invalid_grant', oauthErrorDescription: 'grant request is invalid', status: 400 });
-    expect(error.message).toBe('The token endpoint at https://idp.example/token refused the request: invalid_grant (grant request is invalid).');
+    const error = thrown(() =>
+      processTokenResponse(response(400, { error: 'invalid_grant', error_description: 'grant request is invalid' }), CTX),
+    );
+    expect(error).toMatchObject({
+      code: 'OAUTH_ERROR',
+      oauthError: 'invalid_grant',
+      oauthErrorDescription: 'grant request is invalid',
+      status: 400,
+    });
+    expect(error.message).toBe(
+      'The token endpoint at https://idp.example/token refused the request: invalid_grant (grant request is invalid).',
+    );
   });
 
   it('treats an error member in a 200 response as an OAuth error (GitHub style)', () => {
@@ -68,7 +89,9 @@ describe('processTokenResponse (RFC 6749 §5.1)', () => {
   });
 
   it('truncates descriptions and keeps them to printable ASCII', () => {
-    const error = thrown(() => processTokenResponse(response(401, { error: 'invalid_client', error_description: `bad\u0000\n\u202e${'x'.repeat(1000)}` }), CTX));
+    const error = thrown(() =>
+      processTokenResponse(response(401, { error: 'invalid_client', error_description: `bad\u0000\n\u202e${'x'.repeat(1000)}` }), CTX),
+    );
     const description = String(error.oauthErrorDescription);
     expect(description).toMatch(/^[\x20-\x7e]+$/);
     expect(description.length).toBeLessThanOrEqual(303);
@@ -82,7 +105,9 @@ describe('processTokenResponse (RFC 6749 §5.1)', () => {
   });
 
   it('refuses garbage and JSON that is not an object', () => {
-    expect(thrown(() => processTokenResponse(response(200, 'access_token=at&token_type=bearer', 'application/x-www-form-urlencoded'), CTX)).code).toBe('INVALID_RESPONSE');
+    expect(
+      thrown(() => processTokenResponse(response(200, 'access_token=at&token_type=bearer', 'application/x-www-form-urlencoded'), CTX)).code,
+    ).toBe('INVALID_RESPONSE');
     expect(thrown(() => processTokenResponse(response(200, '{not json'), CTX)).code).toBe('INVALID_RESPONSE');
     expect(thrown(() => processTokenResponse(response(200, '["at"]'), CTX)).code).toBe('INVALID_RESPONSE');
     expect(thrown(() => processTokenResponse(response(200, ''), CTX)).code).toBe('INVALID_RESPONSE');
@@ -95,7 +120,10 @@ describe('processTokenResponse (RFC 6749 §5.1)', () => {
 
   it('redacts values the provider echoes back', () => {
     const error = thrown(() =>
-      processTokenResponse(response(400, { error: 'invalid_grant', error_description: 'refresh token rt-SECRET-123 is revoked' }), { ...CTX, redact: ['rt-SECRET-123'] }),
+      processTokenResponse(response(400, { error: 'invalid_grant', error_description: 'refresh token rt-SECRET-123 is revoked' }), {
+        ...CTX,
+        redact: ['rt-SECRET-123'],
+      }),
     );
     expect(error.message).not.toContain('rt-SECRET-123');
     expect(String(error.oauthErrorDescription)).not.toContain('rt-SECRET-123');
@@ -105,7 +133,9 @@ describe('processTokenResponse (RFC 6749 §5.1)', () => {
 describe('processRevocationResponse (RFC 7009 §2.2)', () => {
   it('accepts 200 with any body and reports OAuth errors', () => {
     expect(() => processRevocationResponse(response(200, ''), { url: CTX.url })).not.toThrow();
-    expect(thrown(() => processRevocationResponse(response(400, { error: 'unsupported_token_type' }), { url: CTX.url })).code).toBe('OAUTH_ERROR');
+    expect(thrown(() => processRevocationResponse(response(400, { error: 'unsupported_token_type' }), { url: CTX.url })).code).toBe(
+      'OAUTH_ERROR',
+    );
     expect(thrown(() => processRevocationResponse(response(503, 'down', 'text/plain'), { url: CTX.url })).code).toBe('PROVIDER_ERROR');
   });
 });
@@ -122,8 +152,14 @@ describe('processDeviceAuthorizationResponse (RFC 8628 §3.2)', () => {
     });
   });
   it('refuses a response without verification_uri or expires_in', () => {
-    expect(thrown(() => processDeviceAuthorizationResponse(response(200, { ...ok, verification_uri: undefined }), CTX)).code).toBe('INVALID_RESPONSE');
-    expect(thrown(() => processDeviceAuthorizationResponse(response(200, { ...ok, expires_in: undefined }), CTX)).code).toBe('INVALID_RESPONSE');
-    expect(thrown(() => processDeviceAuthorizationResponse(response(200, { ...ok, verification_uri: 'javascript:alert(1)' }), CTX)).code).toBe('INVALID_RESPONSE');
+    expect(thrown(() => processDeviceAuthorizationResponse(response(200, { ...ok, verification_uri: undefined }), CTX)).code).toBe(
+      'INVALID_RESPONSE',
+    );
+    expect(thrown(() => processDeviceAuthorizationResponse(response(200, { ...ok, expires_in: undefined }), CTX)).code).toBe(
+      'INVALID_RESPONSE',
+    );
+    expect(
+      thrown(() => processDeviceAuthorizationResponse(response(200, { ...ok, verification_uri: 'javascript:alert(1)' }), CTX)).code,
+    ).toBe('INVALID_RESPONSE');
   });
 });

@@ -99,7 +99,9 @@ async function killLoop(script: string, count: number): Promise<{ kills: number;
     try {
       const counter = vault.get('counter');
       const generation = counter?.tokens?.obtainedAt ?? 0;
-      expect([done, begun], `kill ${kill}: vault holds generation ${generation}, child had done ${done} and begun ${begun}`).toContain(generation);
+      expect([done, begun], `kill ${kill}: vault holds generation ${generation}, child had done ${done} and begun ${begun}`).toContain(
+        generation,
+      );
       if (generation > 0) expect(counter).toEqual(counterSecrets(generation));
       if (begun > done && generation === begun) newGenerationLanded += 1;
       for (let index = 0; index < STATIC_ACCOUNTS; index += 1) expect(vault.get(`static-${index}`)).toEqual(staticSecrets(index));

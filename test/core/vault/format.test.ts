@@ -1,6 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HEADER_LENGTH, keyIdOf, openSealedVault, parseHeader, sealVault, TAG_LENGTH, VaultFormatError } from '../../../main/core/vault/format.js';
+import {
+  HEADER_LENGTH,
+  keyIdOf,
+  openSealedVault,
+  parseHeader,
+  sealVault,
+  TAG_LENGTH,
+  VaultFormatError,
+} from '../../../main/core/vault/format.js';
 
 const key = randomBytes(32);
 const plaintext = Buffer.from(JSON.stringify({ version: 1, accounts: { a: { clientSecret: 's3cr3t' } } }));
@@ -27,7 +35,9 @@ describe('vault file format', () => {
   });
 
   it('uses a fresh nonce on every write', () => {
-    const nonces = new Set(Array.from({ length: 50 }, () => parseHeader(sealVault(key, plaintext, { keySource: 'keychain' })).nonce.toString('hex')));
+    const nonces = new Set(
+      Array.from({ length: 50 }, () => parseHeader(sealVault(key, plaintext, { keySource: 'keychain' })).nonce.toString('hex')),
+    );
     expect(nonces.size).toBe(50);
   });
 
@@ -44,7 +54,10 @@ describe('vault file format', () => {
       const damaged = Buffer.from(file);
       damaged[offset] = (damaged[offset] as number) ^ 0x01;
       const expected = offset < 4 ? 'not-a-vault' : offset < HEADER_LENGTH ? 'header-damaged' : 'authentication-failed';
-      expect(problemOf(() => openSealedVault(key, damaged)), `offset ${offset}`).toBe(expected);
+      expect(
+        problemOf(() => openSealedVault(key, damaged)),
+        `offset ${offset}`,
+      ).toBe(expected);
     }
   });
 

@@ -73,7 +73,9 @@ describe('passphrase mode (TOKEN_BROKER_PASSPHRASE_FILE, scrypt)', () => {
 
   it('refuses a missing or empty passphrase file', async () => {
     const dataDir = await tempDataDir();
-    expect(await rejectionOf(openVault({ dataDir, secretStore: noKeychain, passphraseFile: join(dataDir, '..', 'missing') }))).toMatchObject({
+    expect(
+      await rejectionOf(openVault({ dataDir, secretStore: noKeychain, passphraseFile: join(dataDir, '..', 'missing') })),
+    ).toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringContaining('ENOENT'),
     });
@@ -84,20 +86,32 @@ describe('passphrase mode (TOKEN_BROKER_PASSPHRASE_FILE, scrypt)', () => {
     });
   });
 
-  it.skipIf(process.platform === 'win32')('refuses a symlink (even to a good 0600 file) and a directory, through one open handle', async () => {
-    const dataDir = await tempDataDir();
-    const dir = join(dataDir, '..');
-    const good = await passphraseFile(dir, 'correct horse\n');
-    expect((await readPassphraseFile(good)).toString()).toBe('correct horse');
-    const link = join(dir, `link-${Math.random().toString(36).slice(2)}`);
-    await symlink(good, link);
-    expect(await rejectionOf(readPassphraseFile(link))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('symbolic link') });
-    const folder = join(dir, `folder-${Math.random().toString(36).slice(2)}`);
-    await mkdir(folder, { mode: 0o700 });
-    expect(await rejectionOf(readPassphraseFile(folder))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('not a regular file') });
-    await chmod(good, 0o640);
-    expect(await rejectionOf(readPassphraseFile(good))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('chmod 600') });
-  });
+  it.skipIf(process.platform === 'win32')(
+    'refuses a symlink (even to a good 0600 file) and a directory, through one open handle',
+    async () => {
+      const dataDir = await tempDataDir();
+      const dir = join(dataDir, '..');
+      const good = await passphraseFile(dir, 'correct horse\n');
+      expect((await readPassphraseFile(good)).toString()).toBe('correct horse');
+      const link = join(dir, `link-${Math.random().toString(36).slice(2)}`);
+      await symlink(good, link);
+      expect(await rejectionOf(readPassphraseFile(link))).toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('symbolic link'),
+      });
+      const folder = join(dir, `folder-${Math.random().toString(36).slice(2)}`);
+      await mkdir(folder, { mode: 0o700 });
+      expect(await rejectionOf(readPassphraseFile(folder))).toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('not a regular file'),
+      });
+      await chmod(good, 0o640);
+      expect(await rejectionOf(readPassphraseFile(good))).toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('chmod 600'),
+      });
+    },
+  );
 
   it('a passphrase vault opened without a passphrase, or a keychain vault with one → VAULT_KEY_MISMATCH naming the fix', async () => {
     const passDir = await tempDataDir('pass');

@@ -30,7 +30,10 @@ describe('secrets at rest', () => {
       accounts: [
         {
           name: 'gh',
-          provider: { authorizationEndpoint: 'https://github.com/login/oauth/authorize', tokenEndpoint: 'https://github.com/login/oauth/access_token' },
+          provider: {
+            authorizationEndpoint: 'https://github.com/login/oauth/authorize',
+            tokenEndpoint: 'https://github.com/login/oauth/access_token',
+          },
           client: { id: 'Iv1.0123456789abcdef', auth: 'post' },
           grant: 'authorization_code',
           scopes: ['repo'],
@@ -40,9 +43,15 @@ describe('secrets at rest', () => {
       ],
     }));
     const vault = await openVault({ dataDir, secretStore: keychain });
-    await vault.set('gh', { clientSecret: CLIENT_SECRET, tokens: { accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN, tokenType: 'bearer', obtainedAt: Date.now() } });
+    await vault.set('gh', {
+      clientSecret: CLIENT_SECRET,
+      tokens: { accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN, tokenType: 'bearer', obtainedAt: Date.now() },
+    });
     await vault.set('jwt', { privateKeyPem: PRIVATE_KEY });
-    await vault.set('gh', { clientSecret: CLIENT_SECRET, tokens: { accessToken: `${ACCESS_TOKEN}2`, tokenType: 'bearer', obtainedAt: Date.now() } });
+    await vault.set('gh', {
+      clientSecret: CLIENT_SECRET,
+      tokens: { accessToken: `${ACCESS_TOKEN}2`, tokenType: 'bearer', obtainedAt: Date.now() },
+    });
     await vault.close();
 
     const files = await readAllFiles(dataDir);
@@ -72,7 +81,9 @@ describe('secrets at rest', () => {
     const passFile = join(dataDir, '..', 'pass');
     await writeFile(passFile, 'my-secret-passphrase', { mode: 0o644 });
     await chmod(passFile, 0o644);
-    const insecure = await rejectionOf(openVault({ dataDir: join(dataDir, '..', 'other'), secretStore: keychain, passphraseFile: passFile }));
+    const insecure = await rejectionOf(
+      openVault({ dataDir: join(dataDir, '..', 'other'), secretStore: keychain, passphraseFile: passFile }),
+    );
 
     for (const error of [bad, corrupt, insecure]) {
       const text = `${error.message} ${JSON.stringify(error)}`;

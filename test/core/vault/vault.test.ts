@@ -12,7 +12,13 @@ import { cleanupDataDirs, keychain, rejectionOf, tempDataDir } from './support/h
 
 const secrets: AccountSecrets = {
   clientSecret: 'client-secret-value',
-  tokens: { accessToken: 'access-token-value', tokenType: 'Bearer', expiresAt: 1_900_000_000_000, refreshToken: 'refresh-token-value', obtainedAt: 1_800_000_000_000 },
+  tokens: {
+    accessToken: 'access-token-value',
+    tokenType: 'Bearer',
+    expiresAt: 1_900_000_000_000,
+    refreshToken: 'refresh-token-value',
+    obtainedAt: 1_800_000_000_000,
+  },
 };
 
 /** A SecretStore that counts calls on top of the real keychain. */
@@ -105,7 +111,9 @@ describe('openVault with the OS keychain (real Secret Service)', () => {
     const vault = await openVault({ dataDir, secretStore: keychain });
     const before = await readFile(join(dataDir, 'vault.bin'));
     expect(await rejectionOf(vault.set('../etc', secrets))).toMatchObject({ code: 'INVALID_REQUEST' });
-    const malformed = await rejectionOf(vault.set('ok', { tokens: { accessToken: 'tok-value-xyz', tokenType: 'Bearer' } } as unknown as AccountSecrets));
+    const malformed = await rejectionOf(
+      vault.set('ok', { tokens: { accessToken: 'tok-value-xyz', tokenType: 'Bearer' } } as unknown as AccountSecrets),
+    );
     expect(malformed).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('tokens.obtainedAt') });
     expect(malformed.message).not.toContain('tok-value-xyz');
     expect((await readFile(join(dataDir, 'vault.bin'))).equals(before)).toBe(true);
@@ -117,7 +125,10 @@ describe('openVault with the OS keychain (real Secret Service)', () => {
     const vault = await openVault({ dataDir, secretStore: keychain });
     await vault.set('a', { clientSecret: 'before' });
     await rm(dataDir, { recursive: true, force: true });
-    expect(await rejectionOf(vault.set('a', { clientSecret: 'after' }))).toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('previous content is unchanged') });
+    expect(await rejectionOf(vault.set('a', { clientSecret: 'after' }))).toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringContaining('previous content is unchanged'),
+    });
     expect(vault.get('a')?.clientSecret).toBe('before');
     await mkdir(dataDir, { mode: 0o700 });
     await vault.set('b', { clientSecret: 'b' });

@@ -50,7 +50,11 @@ export interface BrokerBridge {
   /** Exposes window.broker in this context's pages; call before the page loads the app. */
   attach(context: BrowserContext | Page): Promise<void>;
   /** Resolves with the first sign-in progress (already seen or coming) that matches. */
-  waitForProgress<P extends SignInProgressView['phase']>(account: string, phase: P, timeoutMs?: number): Promise<Extract<SignInProgressView, { phase: P }>>;
+  waitForProgress<P extends SignInProgressView['phase']>(
+    account: string,
+    phase: P,
+    timeoutMs?: number,
+  ): Promise<Extract<SignInProgressView, { phase: P }>>;
   call<K extends IpcChannel>(channel: K, ...args: IpcInvokeMap[K]['args']): Promise<IpcResult<IpcInvokeMap[K]['result']>>;
   close(): Promise<void>;
 }
@@ -120,7 +124,11 @@ export async function startBrokerBridge(options: { openBrowser?: (url: string) =
     desktop,
     approvals,
     urls,
-    api: { socketPath: daemon.socketPath, tcpAddress: () => daemon.api.tcpAddress, applyTcpListener: (tcp) => daemon.applyTcpListener(tcp) },
+    api: {
+      socketPath: daemon.socketPath,
+      tcpAddress: () => daemon.api.tcpAddress,
+      applyTcpListener: (tcp) => daemon.applyTcpListener(tcp),
+    },
     clock: systemTimerClock,
   });
 
@@ -135,7 +143,13 @@ export async function startBrokerBridge(options: { openBrowser?: (url: string) =
     if (event === 'signInProgress') for (const waiter of progressWaiters) waiter(wire as SignInProgressView);
     for (const [page, queue] of pages) {
       const next = queue
-        .then(() => page.evaluate(([name, value]) => (window as unknown as { __brokerDispatch?: (e: string, p: unknown) => void }).__brokerDispatch?.(name, value), [event, wire] as const))
+        .then(() =>
+          page.evaluate(
+            ([name, value]) =>
+              (window as unknown as { __brokerDispatch?: (e: string, p: unknown) => void }).__brokerDispatch?.(name, value),
+            [event, wire] as const,
+          ),
+        )
         .catch(() => undefined);
       pages.set(page, next);
     }
@@ -173,7 +187,12 @@ export async function startBrokerBridge(options: { openBrowser?: (url: string) =
     },
     waitForProgress(account, phase, timeoutMs = 20_000) {
       type Wanted = Extract<SignInProgressView, { phase: typeof phase }>;
-      const seen = events.find((e) => e.event === 'signInProgress' && (e.payload as SignInProgressView).account === account && (e.payload as SignInProgressView).phase === phase);
+      const seen = events.find(
+        (e) =>
+          e.event === 'signInProgress' &&
+          (e.payload as SignInProgressView).account === account &&
+          (e.payload as SignInProgressView).phase === phase,
+      );
       if (seen !== undefined) return Promise.resolve(seen.payload as Wanted);
       return new Promise<Wanted>((resolve, reject) => {
         const timer = setTimeout(() => {

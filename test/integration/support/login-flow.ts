@@ -6,7 +6,11 @@ import { startCli, type CliResult } from './cli.js';
 /** The URL line `login` prints on stderr (a line of its own). */
 export const URL_LINE = /^(https?:\/\/\S+)$/m;
 
-export async function loginWithBrowser(name: string, env: NodeJS.ProcessEnv, opts: { deny?: boolean } = {}): Promise<CliResult & { url: string }> {
+export async function loginWithBrowser(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  opts: { deny?: boolean } = {},
+): Promise<CliResult & { url: string }> {
   const running = await startCli(['login', name, '--no-browser'], env);
   const [, url] = await running.waitForStderr(URL_LINE);
   await completeLoginHttp(url as string, opts);
@@ -42,7 +46,10 @@ export async function loginImplicit(name: string, env: NodeJS.ProcessEnv): Promi
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-token-broker-relay': JSON.parse(relayKey) as string },
     body: fragment,
   });
-  if (!relayed.ok) throw new Error(`relay POST failed: HTTP ${relayed.status}: ${await relayed.text()} (fragment keys: ${[...new URLSearchParams(fragment).keys()].join(",")})`);
+  if (!relayed.ok)
+    throw new Error(
+      `relay POST failed: HTTP ${relayed.status}: ${await relayed.text()} (fragment keys: ${[...new URLSearchParams(fragment).keys()].join(',')})`,
+    );
   const { code } = await running.exited;
   return { code, stdout: running.stdout(), stderr: running.stderr(), url: url as string };
 }

@@ -136,7 +136,9 @@ describe('IPC binding', () => {
     // The right URL in another window's main frame.
     const other = new FakeBrowserWindow({});
     await other.loadURL(PAGE_URL);
-    expect(await fake.ipcMain.invokeFrom(channel, { sender: other.webContents, frame: other.webContents.mainFrame }, 'keep')).toEqual(denied);
+    expect(await fake.ipcMain.invokeFrom(channel, { sender: other.webContents, frame: other.webContents.mainFrame }, 'keep')).toEqual(
+      denied,
+    );
     // No frame at all (it went away).
     expect(await fake.ipcMain.invokeFrom(channel, { sender: contents, frame: null }, 'keep')).toEqual(denied);
     // Nothing happened.
@@ -183,7 +185,9 @@ describe('startup failure', () => {
       dataDir: '/nonexistent',
       argv: [],
       startDaemon: () =>
-        Promise.reject(new BrokerError('KEYCHAIN_UNAVAILABLE', 'No keychain is reachable. Start a Secret Service or set TOKEN_BROKER_PASSPHRASE_FILE.')),
+        Promise.reject(
+          new BrokerError('KEYCHAIN_UNAVAILABLE', 'No keychain is reachable. Start a Secret Service or set TOKEN_BROKER_PASSPHRASE_FILE.'),
+        ),
     });
     expect(running).toBeUndefined();
     expect(fake.app.exitCode).toBe(1);
@@ -348,7 +352,10 @@ describe('TCP listener', () => {
     const holder = await occupyPort();
     try {
       const result = await booted.call('updateSettings', { tcpListener: { enabled: true, port: portOf(holder) } });
-      expect(result).toMatchObject({ ok: false, error: { code: 'CONFIG_INVALID', message: expect.stringContaining(`Port ${portOf(holder)} on 127.0.0.1 is in use`) } });
+      expect(result).toMatchObject({
+        ok: false,
+        error: { code: 'CONFIG_INVALID', message: expect.stringContaining(`Port ${portOf(holder)} on 127.0.0.1 is in use`) },
+      });
       expect(booted.app.daemon.configStore.get().settings.tcpListener).toEqual({ enabled: true, port: 0 });
       expect((await booted.ok('getSettings')).tcpListener).toEqual({ enabled: true, port, address: `127.0.0.1:${port}` });
       expect(await tokenOverTcp(port, key)).toBe(200);

@@ -41,7 +41,11 @@ const TRAY_DIR = join(REPO_ROOT, 'build/tray');
 describe('generated icons (scripts/make-icons.mjs)', () => {
   it('has every tray state for light and dark panels and macOS templates, at 1x and 2x', async () => {
     for (const state of TRAY_STATES) {
-      for (const [platform, dark] of [['linux', false], ['linux', true], ['darwin', false]] as const) {
+      for (const [platform, dark] of [
+        ['linux', false],
+        ['linux', true],
+        ['darwin', false],
+      ] as const) {
         const path = trayIconPath(TRAY_DIR, state, platform, dark);
         const one = await readPng(path);
         const two = await readPng(path.replace(/\.png$/, '@2x.png'));

@@ -81,7 +81,10 @@ describe('buildTrayModel', () => {
   });
 
   it('gives each account Refresh now, Sign in again and Copy access token', () => {
-    const [first, second] = buildTrayModel([account('ok', { expiresAt: NOW + 20 * MIN }), account('web', { status: 'needs_login' })], NOW).menu;
+    const [first, second] = buildTrayModel(
+      [account('ok', { expiresAt: NOW + 20 * MIN }), account('web', { status: 'needs_login' })],
+      NOW,
+    ).menu;
     expect(first).toMatchObject({ kind: 'account', account: 'web' });
     expect(second).toMatchObject({ kind: 'account', account: 'ok' });
     if (first?.kind !== 'account' || second?.kind !== 'account') throw new Error('unexpected menu');

@@ -15,7 +15,12 @@ function setup() {
   const queue = createApprovalQueue({ clock });
   const events: ApprovalQueueEvent[] = [];
   queue.on((event) => events.push(event));
-  return { clock, queue, events, req: (id: string, account?: string, client?: string) => request(id, account, client, 60_000, clock.now()) };
+  return {
+    clock,
+    queue,
+    events,
+    req: (id: string, account?: string, client?: string) => request(id, account, client, 60_000, clock.now()),
+  };
 }
 
 describe('approval queue', () => {

@@ -117,16 +117,32 @@ describe('IPC handler table', () => {
   it('builds field-less presets in main: Google gets its issuer and offline access from the preset alone', async () => {
     const presets = await rig.ok('listPresets');
     expect(presets.find((p) => p.id === 'google')?.extraParams).toEqual({ access_type: 'offline', prompt: 'consent' });
-    const base: Omit<AccountDraft, 'name'> = { clientId: 'g', clientAuth: 'post', clientSecret: 's', grant: 'authorization_code', scopes: ['openid'], allowLegacy: false, approval: 'auto' };
+    const base: Omit<AccountDraft, 'name'> = {
+      clientId: 'g',
+      clientAuth: 'post',
+      clientSecret: 's',
+      grant: 'authorization_code',
+      scopes: ['openid'],
+      allowLegacy: false,
+      approval: 'auto',
+    };
     const google = await rig.ok('addAccount', { ...base, name: 'google', preset: 'google' });
     expect(google).toMatchObject({ issuer: 'https://accounts.google.com', extraParams: { access_type: 'offline', prompt: 'consent' } });
     // A draft that lists parameters replaces the defaults, so the form can drop one.
-    const edited = await rig.ok('updateAccount', 'google', { ...base, name: 'google', preset: 'google', extraParams: { access_type: 'offline' } });
+    const edited = await rig.ok('updateAccount', 'google', {
+      ...base,
+      name: 'google',
+      preset: 'google',
+      extraParams: { access_type: 'offline' },
+    });
     expect(edited.extraParams).toEqual({ access_type: 'offline' });
     const none = await rig.ok('updateAccount', 'google', { ...base, name: 'google', preset: 'google', extraParams: {} });
     expect(none).not.toHaveProperty('extraParams');
     const github = await rig.ok('addAccount', { ...base, name: 'gh', preset: 'github', scopes: [] });
-    expect(github).toMatchObject({ tokenEndpoint: 'https://github.com/login/oauth/access_token', authorizationEndpoint: 'https://github.com/login/oauth/authorize' });
+    expect(github).toMatchObject({
+      tokenEndpoint: 'https://github.com/login/oauth/access_token',
+      authorizationEndpoint: 'https://github.com/login/oauth/authorize',
+    });
   });
 
   it("takes Auth0's audience from its preset field, over the same name in the extra parameters", async () => {
@@ -142,7 +158,10 @@ describe('IPC handler table', () => {
       allowLegacy: false,
       approval: 'auto',
     });
-    expect(added).toMatchObject({ issuer: 'https://acme.us.auth0.com/', extraParams: { audience: 'https://api.acme.example', organization: 'org_1' } });
+    expect(added).toMatchObject({
+      issuer: 'https://acme.us.auth0.com/',
+      extraParams: { audience: 'https://api.acme.example', organization: 'org_1' },
+    });
   });
 
   it('shows everything the edit form needs, so saving an unchanged account loses nothing', async () => {
@@ -264,7 +283,10 @@ describe('IPC handler table', () => {
         throw new BrokerError('OAUTH_ERROR', 'The provider refused', { oauthError: 'invalid_client', oauthErrorDescription: 'bad client' });
       },
     } as unknown as IpcHandlerTable;
-    expect(await invokeHandler(table, 'listAccounts', [])).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'Unexpected internal error' } });
+    expect(await invokeHandler(table, 'listAccounts', [])).toEqual({
+      ok: false,
+      error: { code: 'INTERNAL', message: 'Unexpected internal error' },
+    });
     expect(await invokeHandler(table, 'refresh', ['x'])).toEqual({
       ok: false,
       error: { code: 'OAUTH_ERROR', message: 'The provider refused', oauthError: 'invalid_client', oauthErrorDescription: 'bad client' },

@@ -10,7 +10,10 @@ async function openDetail() {
   const t = clock.value;
   const app = await renderApp(
     {
-      accounts: [accountView({ name: 'azure', preset: 'entra', expiresAt: t + 30 * 60_000, scopes: ['openid', 'User.Read'] }), accountView({ name: 'other' })],
+      accounts: [
+        accountView({ name: 'azure', preset: 'entra', expiresAt: t + 30 * 60_000, scopes: ['openid', 'User.Read'] }),
+        accountView({ name: 'other' }),
+      ],
       tokenDetails: {
         azure: {
           tokenType: 'Bearer',

@@ -148,7 +148,9 @@ describe('Add account form', () => {
     delete stored.issuer;
     const app = await renderApp({ accounts: [stored] });
     app.store.getState().navigate({ name: 'edit-account', account: 'custom' });
-    expect(((await screen.findByLabelText(/Device authorization endpoint/)) as HTMLInputElement).value).toBe('https://as.example.com/device');
+    expect(((await screen.findByLabelText(/Device authorization endpoint/)) as HTMLInputElement).value).toBe(
+      'https://as.example.com/device',
+    );
     expect((screen.getByLabelText(/Revocation endpoint/) as HTMLInputElement).value).toBe('https://as.example.com/revoke');
     expect((screen.getByLabelText(/Key ID/) as HTMLInputElement).value).toBe('k1');
     expect((screen.getByLabelText(/Git username/) as HTMLInputElement).value).toBe('bot');
@@ -170,11 +172,16 @@ describe('Add account form', () => {
   });
 
   it('edits an account with its values filled in and the secret kept', async () => {
-    const app = await renderApp({ accounts: [accountView({ name: 'kc', preset: 'keycloak', issuer: 'https://sso.example.com/realms/dev', clientAuth: 'none' })] });
+    const app = await renderApp({
+      accounts: [accountView({ name: 'kc', preset: 'keycloak', issuer: 'https://sso.example.com/realms/dev', clientAuth: 'none' })],
+    });
     app.store.getState().navigate({ name: 'edit-account', account: 'kc' });
     expect(((await screen.findByLabelText('Realm')) as HTMLInputElement).value).toBe('dev');
     expect((screen.getByLabelText('Account name') as HTMLInputElement).readOnly).toBe(true);
     await app.user.click(screen.getByRole('button', { name: 'Save changes' }));
-    expect(app.fake.callsTo('updateAccount')[0]).toEqual(['kc', expect.objectContaining({ presetFields: { baseUrl: 'https://sso.example.com', realm: 'dev' } })]);
+    expect(app.fake.callsTo('updateAccount')[0]).toEqual([
+      'kc',
+      expect.objectContaining({ presetFields: { baseUrl: 'https://sso.example.com', realm: 'dev' } }),
+    ]);
   });
 });

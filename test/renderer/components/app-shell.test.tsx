@@ -27,7 +27,10 @@ describe('App shell', () => {
       if (route.name === 'add-account') await app.user.click(screen.getByRole('radio', { name: /OAuth 2.0/ }));
       for (const control of document.querySelectorAll('input, select, textarea')) {
         const id = control.getAttribute('id');
-        const labelled = control.closest('label') !== null || (id !== null && document.querySelector(`label[for="${id}"]`) !== null) || control.hasAttribute('aria-label');
+        const labelled =
+          control.closest('label') !== null ||
+          (id !== null && document.querySelector(`label[for="${id}"]`) !== null) ||
+          control.hasAttribute('aria-label');
         expect(labelled, control.outerHTML).toBe(true);
       }
     }

@@ -9,7 +9,15 @@ afterEach(cleanup);
 describe('Approval dialog', () => {
   it('asks when a script requests an approval account, with a countdown to auto-deny', async () => {
     const { fake, clock, advance, user } = await renderApp({ accounts: [accountView({ name: 'prod', approval: 'ask' })] });
-    act(() => fake.emit('approvalRequested', { id: 'r1', account: 'prod', client: 'kubectl', requestedAt: clock.value, expiresAt: clock.value + 60_000 }));
+    act(() =>
+      fake.emit('approvalRequested', {
+        id: 'r1',
+        account: 'prod',
+        client: 'kubectl',
+        requestedAt: clock.value,
+        expiresAt: clock.value + 60_000,
+      }),
+    );
     const dialog = screen.getByRole('alertdialog', { name: 'Allow kubectl to get a token for prod?' });
     expect(within(dialog).getByTestId('approval-countdown').textContent).toContain('Denied automatically in 1 min.');
     // Focus starts on Deny, so a stray Enter cannot hand out a token.

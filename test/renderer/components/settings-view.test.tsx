@@ -8,12 +8,17 @@ afterEach(cleanup);
 
 describe('Settings view', () => {
   it('shows the socket path with copy and ready-to-paste snippets for the chosen account', async () => {
-    const { user, store } = await renderApp({ accounts: [accountView({ name: 'gh' }), accountView({ name: 'prod' })], settings: { socketPath: '/tmp/tb/broker.sock' } });
+    const { user, store } = await renderApp({
+      accounts: [accountView({ name: 'gh' }), accountView({ name: 'prod' })],
+      settings: { socketPath: '/tmp/tb/broker.sock' },
+    });
     act(() => store.getState().navigate({ name: 'settings' }));
     expect(screen.getByTestId('socket-path').textContent).toBe('/tmp/tb/broker.sock');
     await user.click(screen.getByRole('button', { name: 'Copy path' }));
     expect(await navigator.clipboard.readText()).toBe('/tmp/tb/broker.sock');
-    expect(screen.getByLabelText('curl snippet').textContent).toBe('curl --unix-socket /tmp/tb/broker.sock http://broker/v1/accounts/gh/token');
+    expect(screen.getByLabelText('curl snippet').textContent).toBe(
+      'curl --unix-socket /tmp/tb/broker.sock http://broker/v1/accounts/gh/token',
+    );
     await user.selectOptions(screen.getByLabelText('Account'), 'prod');
     expect(screen.getByLabelText('CLI snippet').textContent).toBe('token-broker token prod --format raw');
     expect(screen.getByLabelText('kubectl (kubeconfig user) snippet').textContent).toContain('"kubectl-credential", "prod"');
@@ -52,7 +57,9 @@ describe('Settings view', () => {
   it('says when an enabled listener is not listening, and why', async () => {
     const { store } = await renderApp({ settings: { tcpListener: { enabled: true, port: 8765 } } });
     act(() => store.getState().navigate({ name: 'settings' }));
-    expect(screen.getByTestId('tcp-state').textContent).toBe('Not listening: the port could not be opened. Choose another port, or 0 for any free one.');
+    expect(screen.getByTestId('tcp-state').textContent).toBe(
+      'Not listening: the port could not be opened. Choose another port, or 0 for any free one.',
+    );
     expect(screen.queryByText(/next time the broker starts/)).toBeNull();
     cleanup();
 

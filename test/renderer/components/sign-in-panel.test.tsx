@@ -26,7 +26,13 @@ describe('Sign-in panel', () => {
     const { user, fake, clock } = await renderApp({ accounts: [accountView({ name: 'gh', grant: 'device_code', status: 'needs_login' })] });
     await user.click(screen.getByRole('button', { name: 'Sign in to gh' }));
     act(() =>
-      fake.progress({ account: 'gh', phase: 'device_code', userCode: 'WDJB-MJHT', verificationUri: 'https://github.com/login/device', expiresAt: clock.value + 600_000 }),
+      fake.progress({
+        account: 'gh',
+        phase: 'device_code',
+        userCode: 'WDJB-MJHT',
+        verificationUri: 'https://github.com/login/device',
+        expiresAt: clock.value + 600_000,
+      }),
     );
     const dialog = screen.getByRole('dialog');
     expect(within(dialog).getByTestId('user-code').textContent).toBe('WDJB-MJHT');
@@ -44,7 +50,14 @@ describe('Sign-in panel', () => {
     const { user, fake } = await renderApp({ accounts: [accountView({ name: 'kc', status: 'needs_login' })] });
     await user.click(screen.getByRole('button', { name: 'Sign in to kc' }));
     await act(async () =>
-      fake.finishSignIn('kc', { error: { code: 'OAUTH_ERROR', message: 'access_denied', oauthError: 'access_denied', oauthErrorDescription: 'End-User aborted interaction' } }),
+      fake.finishSignIn('kc', {
+        error: {
+          code: 'OAUTH_ERROR',
+          message: 'access_denied',
+          oauthError: 'access_denied',
+          oauthErrorDescription: 'End-User aborted interaction',
+        },
+      }),
     );
     const alert = within(screen.getByRole('dialog')).getByRole('alert');
     expect(alert.textContent).toContain('Sign-in failed');
@@ -54,7 +67,9 @@ describe('Sign-in panel', () => {
   });
 
   it('asks for the password grant’s credentials, sends them once and clears them', async () => {
-    const { user, fake } = await renderApp({ accounts: [accountView({ name: 'legacy', grant: 'password', allowLegacy: true, status: 'needs_login' })] });
+    const { user, fake } = await renderApp({
+      accounts: [accountView({ name: 'legacy', grant: 'password', allowLegacy: true, status: 'needs_login' })],
+    });
     await user.click(screen.getByRole('button', { name: 'Sign in to legacy' }));
     expect(fake.callsTo('signIn')).toHaveLength(0);
     await user.type(screen.getByLabelText('Username'), 'alice');

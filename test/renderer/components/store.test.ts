@@ -12,7 +12,11 @@ describe('createBrokerStore', () => {
 
   it('loads everything on connect and stays live through events', async () => {
     let now = 1_000_000;
-    const fake = new FakeBroker({ now: () => now, accounts: [accountView({ name: 'a' })], audit: [{ at: 1, account: 'a', client: 'curl', outcome: 'granted' }] });
+    const fake = new FakeBroker({
+      now: () => now,
+      accounts: [accountView({ name: 'a' })],
+      audit: [{ at: 1, account: 'a', client: 'curl', outcome: 'granted' }],
+    });
     const store = createBrokerStore(fake.api, { now: () => now, tickMs: 0 });
     const disconnect = store.getState().connect();
     await flush();

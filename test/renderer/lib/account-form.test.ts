@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../../main/core/accounts/presets.js';
 import type { PresetView } from '../../../main/ipc/contract.js';
-import { emptyFormValues, formatExtraParams, formValuesFromAccount, parseExtraParams, validateAccountForm } from '../../../renderer/lib/account-form.js';
+import {
+  emptyFormValues,
+  formatExtraParams,
+  formValuesFromAccount,
+  parseExtraParams,
+  validateAccountForm,
+} from '../../../renderer/lib/account-form.js';
 import { draftToAccountInput } from '../../../main/ipc/account-mapping.js';
 import { presetProvider } from '../../../main/core/accounts/presets.js';
 import { fieldPlaceholder, isOptionalField, presetKind, withGenericPresets } from '../../../renderer/lib/presets.js';
@@ -25,7 +31,11 @@ describe('account form validation', () => {
 
   it('refuses a duplicate name when adding', () => {
     const google = preset('google');
-    const { errors } = validateAccountForm({ ...emptyFormValues(google), name: 'taken', clientId: 'c', clientSecret: 's' }, google, context);
+    const { errors } = validateAccountForm(
+      { ...emptyFormValues(google), name: 'taken', clientId: 'c', clientSecret: 's' },
+      google,
+      context,
+    );
     expect(errors.name).toMatch(/already exists/);
   });
 
@@ -33,16 +43,33 @@ describe('account form validation', () => {
     const entra = preset('entra');
     const values = { ...emptyFormValues(entra), name: 'azure', clientId: 'app-id', presetFields: { tenant: 'contoso.onmicrosoft.com' } };
     const { draft } = validateAccountForm(values, entra, context);
-    expect(draft).toMatchObject({ name: 'azure', preset: 'entra', presetFields: { tenant: 'contoso.onmicrosoft.com' }, clientAuth: 'none', grant: 'authorization_code' });
+    expect(draft).toMatchObject({
+      name: 'azure',
+      preset: 'entra',
+      presetFields: { tenant: 'contoso.onmicrosoft.com' },
+      clientAuth: 'none',
+      grant: 'authorization_code',
+    });
     expect(draft?.scopes).toEqual(['openid', 'profile', 'offline_access', 'User.Read']);
     expect(draft).not.toHaveProperty('clientSecret');
   });
 
   it('leaves the provider of field-less presets to main, which builds it (one place for preset endpoints)', () => {
     const github = preset('github');
-    const { draft } = validateAccountForm({ ...emptyFormValues(github), name: 'gh', clientId: 'Iv1', clientSecret: 'shh' }, github, context);
+    const { draft } = validateAccountForm(
+      { ...emptyFormValues(github), name: 'gh', clientId: 'Iv1', clientSecret: 'shh' },
+      github,
+      context,
+    );
     expect(draft).toMatchObject({ preset: 'github', clientSecret: 'shh' });
-    for (const key of ['issuer', 'authorizationEndpoint', 'tokenEndpoint', 'deviceAuthorizationEndpoint', 'revocationEndpoint', 'presetFields']) {
+    for (const key of [
+      'issuer',
+      'authorizationEndpoint',
+      'tokenEndpoint',
+      'deviceAuthorizationEndpoint',
+      'revocationEndpoint',
+      'presetFields',
+    ]) {
       expect(draft).not.toHaveProperty(key);
     }
     // What main makes of that draft: the same provider the renderer used to build itself.
@@ -52,7 +79,11 @@ describe('account form validation', () => {
       deviceAuthorizationEndpoint: 'https://github.com/login/device/code',
     });
     const google = preset('google');
-    const googleDraft = validateAccountForm({ ...emptyFormValues(google), name: 'g', clientId: 'c', clientSecret: 's' }, google, context).draft!;
+    const googleDraft = validateAccountForm(
+      { ...emptyFormValues(google), name: 'g', clientId: 'c', clientSecret: 's' },
+      google,
+      context,
+    ).draft!;
     expect(draftToAccountInput(googleDraft, presetProvider).input.provider).toEqual({
       issuer: 'https://accounts.google.com',
       extraParams: { access_type: 'offline', prompt: 'consent' },
@@ -67,7 +98,9 @@ describe('account form validation', () => {
     expect(isOptionalField({ key: 'realm', label: 'Realm' })).toBe(false);
     expect(isOptionalField({ key: 'realm', label: 'Realm', required: true })).toBe(false);
     const entra = preset('entra');
-    expect(validateAccountForm({ ...emptyFormValues(entra), name: 'e', clientId: 'c' }, entra, context).errors['preset.tenant']).toBe('Tenant is required.');
+    expect(validateAccountForm({ ...emptyFormValues(entra), name: 'e', clientId: 'c' }, entra, context).errors['preset.tenant']).toBe(
+      'Tenant is required.',
+    );
   });
 
   it('needs the explicit endpoints a generic OAuth 2.0 grant uses', () => {
@@ -82,14 +115,23 @@ describe('account form validation', () => {
       oauth2,
       context,
     );
-    expect(draft).toMatchObject({ tokenEndpoint: 'https://auth.example.com/token', deviceAuthorizationEndpoint: 'https://auth.example.com/device' });
+    expect(draft).toMatchObject({
+      tokenEndpoint: 'https://auth.example.com/token',
+      deviceAuthorizationEndpoint: 'https://auth.example.com/device',
+    });
   });
 
   it('starts a new account with the preset’s extra parameters, which the person may change or remove', () => {
     const google = preset('google');
     expect(emptyFormValues(google).extraParams).toBe('access_type=offline\nprompt=consent');
     expect(emptyFormValues(preset('okta')).extraParams).toBe('');
-    const values = { ...emptyFormValues(google), name: 'g', clientId: 'c', clientSecret: 's', extraParams: 'access_type=offline\n\n  hd = example.com ' };
+    const values = {
+      ...emptyFormValues(google),
+      name: 'g',
+      clientId: 'c',
+      clientSecret: 's',
+      extraParams: 'access_type=offline\n\n  hd = example.com ',
+    };
     expect(validateAccountForm(values, google, context).draft?.extraParams).toEqual({ access_type: 'offline', hd: 'example.com' });
     expect(validateAccountForm({ ...values, extraParams: '' }, google, context).draft?.extraParams).toEqual({});
   });
@@ -104,7 +146,11 @@ describe('account form validation', () => {
     expect(parseExtraParams(`a=${'x'.repeat(1025)}`)).toEqual({ error: expect.stringContaining('longer than 1024') });
     expect(parseExtraParams(Array.from({ length: 21 }, (_, i) => `p${i}=v`).join('\n'))).toEqual({ error: 'At most 20 extra parameters.' });
     const google = preset('google');
-    const { errors, draft } = validateAccountForm({ ...emptyFormValues(google), name: 'g', clientId: 'c', clientSecret: 's', extraParams: 'state=x' }, google, context);
+    const { errors, draft } = validateAccountForm(
+      { ...emptyFormValues(google), name: 'g', clientId: 'c', clientSecret: 's', extraParams: 'state=x' },
+      google,
+      context,
+    );
     expect(draft).toBeUndefined();
     expect(errors.extraParams).toMatch(/“state” is set by the broker itself/);
     expect(formatExtraParams({ a: '1', audience: 'x' }, new Set(['audience']))).toBe('a=1');
@@ -182,14 +228,32 @@ describe('account form validation', () => {
 
   it('accepts legacy grants only with the explicit opt-in', () => {
     const oidc = preset('oidc');
-    const values = { ...emptyFormValues(oidc), name: 'old', clientId: 'c', clientSecret: 's', presetFields: { issuer: 'https://id.example.com' }, grant: 'password' as const };
+    const values = {
+      ...emptyFormValues(oidc),
+      name: 'old',
+      clientId: 'c',
+      clientSecret: 's',
+      presetFields: { issuer: 'https://id.example.com' },
+      grant: 'password' as const,
+    };
     expect(validateAccountForm(values, oidc, context).errors.grant).toMatch(/insecure/);
-    expect(validateAccountForm({ ...values, allowLegacy: true }, oidc, context).draft).toMatchObject({ grant: 'password', allowLegacy: true, issuer: 'https://id.example.com' });
+    expect(validateAccountForm({ ...values, allowLegacy: true }, oidc, context).draft).toMatchObject({
+      grant: 'password',
+      allowLegacy: true,
+      issuer: 'https://id.example.com',
+    });
   });
 
   it('wants loopback redirect URIs and bare git hosts', () => {
     const google = preset('google');
-    const values = { ...emptyFormValues(google), name: 'g', clientId: 'c', clientSecret: 's', redirectUri: 'https://evil.example.com/cb', gitHosts: 'https://github.com' };
+    const values = {
+      ...emptyFormValues(google),
+      name: 'g',
+      clientId: 'c',
+      clientSecret: 's',
+      redirectUri: 'https://evil.example.com/cb',
+      gitHosts: 'https://github.com',
+    };
     const { errors } = validateAccountForm(values, google, context);
     expect(errors.redirectUri).toMatch(/loopback/);
     expect(errors.gitHosts).toMatch(/without https/);

@@ -129,11 +129,16 @@ export class FakeBroker {
     const ok = <T>(value: T): IpcResult<T> => ({ ok: true, value });
     const err = (code: string, message: string): IpcResult<never> => ({ ok: false, error: { code, message } });
     const find = (name: string) => this.accounts.find((a) => a.name === name);
-    const handlers: { [K in IpcChannel]: (...args: IpcInvokeMap[K]['args']) => IpcResult<IpcInvokeMap[K]['result']> | Promise<IpcResult<IpcInvokeMap[K]['result']>> } = {
+    const handlers: {
+      [K in IpcChannel]: (
+        ...args: IpcInvokeMap[K]['args']
+      ) => IpcResult<IpcInvokeMap[K]['result']> | Promise<IpcResult<IpcInvokeMap[K]['result']>>;
+    } = {
       version: () => ok({ app: '0.1.0' }),
       listAccounts: () => ok(this.accounts),
       listPresets: () => ok(FAKE_PRESETS),
-      checkDiscovery: (issuer) => this.discovery.get(issuer) ?? ok({ issuer, authorizationEndpoint: `${issuer}/auth`, tokenEndpoint: `${issuer}/token` }),
+      checkDiscovery: (issuer) =>
+        this.discovery.get(issuer) ?? ok({ issuer, authorizationEndpoint: `${issuer}/auth`, tokenEndpoint: `${issuer}/token` }),
       addAccount: (draft) => {
         if (find(draft.name) !== undefined) return err('ACCOUNT_EXISTS', `Account ${draft.name} already exists`);
         const account = this.viewFromDraft(draft);
@@ -192,7 +197,13 @@ export class FakeBroker {
         return ok(null);
       },
       auditLog: (filter) =>
-        ok(this.audit.filter((e) => (filter?.account === undefined || e.account === filter.account) && (filter?.client === undefined || e.client === filter.client))),
+        ok(
+          this.audit.filter(
+            (e) =>
+              (filter?.account === undefined || e.account === filter.account) &&
+              (filter?.client === undefined || e.client === filter.client),
+          ),
+        ),
       getSettings: () => ok(this.settings),
       updateSettings: (patch) => {
         this.settings = {

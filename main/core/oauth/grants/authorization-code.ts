@@ -83,7 +83,8 @@ export async function authorizationCodeGrant(p: AuthorizationCodeParams): Promis
     [code, codeVerifier],
   );
   if (nonce !== undefined) {
-    if (tokens.idToken === undefined) throw new BrokerError('INVALID_RESPONSE', 'The provider returned no ID token although openid was requested.');
+    if (tokens.idToken === undefined)
+      throw new BrokerError('INVALID_RESPONSE', 'The provider returned no ID token although openid was requested.');
     await validateIdToken(tokens.idToken, p.metadata, p.http, { clientId: p.client.clientId, nonce, now: clock.now() });
   }
   return tokens;
@@ -93,7 +94,11 @@ export async function authorizationCodeGrant(p: AuthorizationCodeParams): Promis
  * Hands the URL to the caller and to the browser opener. When a caller shows the URL itself,
  * a failing opener is not fatal: the person can still open the URL by hand.
  */
-export async function openAuthorizationUrl(url: string, openBrowser: BrowserOpener, onAuthorizationUrl?: (url: string) => void): Promise<void> {
+export async function openAuthorizationUrl(
+  url: string,
+  openBrowser: BrowserOpener,
+  onAuthorizationUrl?: (url: string) => void,
+): Promise<void> {
   onAuthorizationUrl?.(url);
   try {
     await openBrowser(url);

@@ -147,5 +147,9 @@ export async function deviceAuthorizationGrant(p: DeviceAuthorizationParams): Pr
 }
 
 function expired(cause?: unknown): BrokerError {
-  return new BrokerError('DEVICE_CODE_EXPIRED', 'The device code expired before the sign-in was completed; start again.', cause === undefined ? {} : { cause });
+  return new BrokerError(
+    'DEVICE_CODE_EXPIRED',
+    'The device code expired before the sign-in was completed; start again.',
+    cause === undefined ? {} : { cause },
+  );
 }

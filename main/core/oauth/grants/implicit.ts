@@ -31,7 +31,10 @@ export interface ImplicitParams {
  */
 export async function implicitGrant(p: ImplicitParams): Promise<TokenSet> {
   if (!p.allowLegacy) {
-    throw new BrokerError('LEGACY_GRANT_REFUSED', 'The implicit grant is a legacy grant and is off for this account; enable "allow legacy" to use it.');
+    throw new BrokerError(
+      'LEGACY_GRANT_REFUSED',
+      'The implicit grant is a legacy grant and is off for this account; enable "allow legacy" to use it.',
+    );
   }
   if (p.metadata.authorizationEndpoint === undefined) {
     throw new BrokerError('CONFIG_INVALID', 'The provider has no authorization endpoint; the implicit grant needs one.');

@@ -26,7 +26,10 @@ export interface PasswordParams {
 export function passwordGrant(p: PasswordParams): Promise<TokenSet> {
   if (!p.allowLegacy) {
     return Promise.reject(
-      new BrokerError('LEGACY_GRANT_REFUSED', 'The password grant is a legacy grant and is off for this account; enable "allow legacy" to use it.'),
+      new BrokerError(
+        'LEGACY_GRANT_REFUSED',
+        'The password grant is a legacy grant and is off for this account; enable "allow legacy" to use it.',
+      ),
     );
   }
   const params = {

@@ -20,9 +20,16 @@ export interface RevokeParams {
  * RFC 7009 §2.2); an OAuth error body becomes `OAUTH_ERROR`; other statuses `PROVIDER_ERROR`.
  * @see RFC 7009 §2.2, §2.2.1
  */
-export function processRevocationResponse(response: HttpResponse, context: { url: string; redact?: ReadonlyArray<string | undefined> }): void {
+export function processRevocationResponse(
+  response: HttpResponse,
+  context: { url: string; redact?: ReadonlyArray<string | undefined> },
+): void {
   if (response.status === 200) return;
-  processJsonResponse(response, { purpose: 'revocation endpoint', url: context.url, ...(context.redact === undefined ? {} : { redact: context.redact }) });
+  processJsonResponse(response, {
+    purpose: 'revocation endpoint',
+    url: context.url,
+    ...(context.redact === undefined ? {} : { redact: context.redact }),
+  });
 }
 
 /**

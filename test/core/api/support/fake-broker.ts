@@ -42,7 +42,15 @@ export class FakeBroker implements BrokerService {
       ...(extra.git === undefined ? {} : { git: extra.git }),
     };
     this.accounts.set(name, {
-      summary: { config, name, grant: config.grant, status: 'ok', expiresAt: extra.token?.expiresAt, scopes: ['read'], hasRefreshToken: true },
+      summary: {
+        config,
+        name,
+        grant: config.grant,
+        status: 'ok',
+        expiresAt: extra.token?.expiresAt,
+        scopes: ['read'],
+        hasRefreshToken: true,
+      },
       ...extra,
     });
   }

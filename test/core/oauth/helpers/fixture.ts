@@ -12,7 +12,12 @@ export function clientAuthFor(server: AuthServer, name: FixtureClientName): Clie
     case 'post':
       return { method: 'client_secret_post', ...clients.post };
     case 'jwt':
-      return { method: 'private_key_jwt', clientId: clients.jwt.clientId, privateKeyPem: clients.jwt.privateKeyPem, keyId: clients.jwt.keyId };
+      return {
+        method: 'private_key_jwt',
+        clientId: clients.jwt.clientId,
+        privateKeyPem: clients.jwt.privateKeyPem,
+        keyId: clients.jwt.keyId,
+      };
     case 'public':
       return { method: 'none', clientId: clients.public.clientId };
   }

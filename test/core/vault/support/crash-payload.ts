@@ -7,7 +7,12 @@ export const STATIC_ACCOUNTS = 20;
 export function staticSecrets(index: number): AccountSecrets {
   return {
     clientSecret: `static-secret-${index}`,
-    tokens: { accessToken: `static-${index}-`.padEnd(1200, 'a'), refreshToken: `static-rt-${index}`, tokenType: 'Bearer', obtainedAt: index },
+    tokens: {
+      accessToken: `static-${index}-`.padEnd(1200, 'a'),
+      refreshToken: `static-rt-${index}`,
+      tokenType: 'Bearer',
+      obtainedAt: index,
+    },
   };
 }
 
@@ -15,6 +20,11 @@ export function staticSecrets(index: number): AccountSecrets {
 export function counterSecrets(generation: number): AccountSecrets {
   return {
     clientSecret: `counter-secret-${generation}`,
-    tokens: { accessToken: `gen-${generation}-`.padEnd(2000, 'g'), refreshToken: `rt-${generation}`, tokenType: 'Bearer', obtainedAt: generation },
+    tokens: {
+      accessToken: `gen-${generation}-`.padEnd(2000, 'g'),
+      refreshToken: `rt-${generation}`,
+      tokenType: 'Bearer',
+      obtainedAt: generation,
+    },
   };
 }

@@ -9,5 +9,7 @@ try {
   const value = await createKeytarSecretStore().getPassword('token-broker-probe', 'probe');
   process.stdout.write(`${JSON.stringify({ ok: true, found: value !== null })}\n`);
 } catch (error) {
-  process.stdout.write(`${JSON.stringify({ ok: false, code: isBrokerError(error) ? error.code : 'NOT_A_BROKER_ERROR', message: (error as Error).message })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ok: false, code: isBrokerError(error) ? error.code : 'NOT_A_BROKER_ERROR', message: (error as Error).message })}\n`,
+  );
 }
