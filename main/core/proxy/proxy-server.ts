@@ -25,7 +25,6 @@ import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeader
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream';
 import { httpStatusForError } from '../api/http-status.js';
 import { assertPrivateSocketDir, removeStaleSocket } from '../api/socket-guard.js';
 import { createBearerCheck } from '../api/tcp-auth.js';
@@ -257,10 +256,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         headers: upstreamRequestHeaders(req.rawHeaders, upstream.host, creds) as unknown as OutgoingHttpHeaders,
         timeout: limits.upstreamTimeoutMs,
       });
-      const abandon = (): void => {
+      let answered: number | undefined;
+      // One listener per attempt: a client gone early takes the upstream request with it; a
+      // relayed answer is reported when the client has it (or gave up on it).
+      const onClose = (): void => {
         if (!res.writableFinished) upstreamReq.destroy();
+        if (answered !== undefined) report({ method, host: upstream.host, status: answered, outcome: 'granted', caller: verdict.caller });
       };
-      res.once('close', abandon);
+      res.once('close', onClose);
       upstreamReq.once('timeout', () => upstreamReq.destroy(new BrokerError('TIMEOUT', 'The upstream did not answer in time.')));
       upstreamReq.once('error', (error) => {
         if (res.headersSent) {
@@ -293,7 +296,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
                 : undefined;
           if (again !== undefined) {
             upstreamRes.resume();
-            res.off('close', abandon);
+            res.off('close', onClose);
             options.credentials.authorize(again).then(
               (fresh) => attempt(fresh, false),
               (failure: unknown) => failed(res, req, toBrokerError(failure), verdict.caller),
@@ -306,15 +309,19 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           upstreamRes.statusMessage,
           downstreamResponseHeaders(upstreamRes.rawHeaders) as unknown as OutgoingHttpHeaders,
         );
-        pipeline(upstreamRes, res, (error) => {
-          if (error !== undefined && error !== null) res.destroy();
+        answered = status;
+        // pipe(), not pipeline(): the same backpressure without an AbortController per request.
+        // An upstream that stops mid-body leaves the client with a cut response, never a hang.
+        upstreamRes.once('close', () => {
+          if (!upstreamRes.complete) res.destroy();
         });
-        res.once('close', () => report({ method, host: upstream.host, status, outcome: 'granted', caller: verdict.caller }));
+        upstreamRes.pipe(res);
       });
       if (hasBody) {
-        pipeline(req, upstreamReq, (error) => {
-          if (error !== undefined && error !== null) upstreamReq.destroy();
+        req.once('close', () => {
+          if (!req.complete) upstreamReq.destroy();
         });
+        req.pipe(upstreamReq);
       } else {
         req.resume();
         upstreamReq.end();
