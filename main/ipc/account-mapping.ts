@@ -7,6 +7,7 @@ import type { AccountSecretsInput, AccountSummary, AuditEntry, ErrorInfo, SignIn
 import { BrokerError } from '../core/errors.js';
 import type { AccountDraft, AccountView, AuditEntryView, IpcError, SignInProgressView, TokenDetailsView } from './contract.js';
 import { describeIssues } from './input-schemas.js';
+import { CLIENT_AUTH_TRAITS } from '../shared/client-auth.js';
 
 /** Builds a provider from a preset's fields (main/core/accounts/presets.ts `presetProvider`). */
 export type PresetProviderFn = (presetId: string, fields: Record<string, string>) => ProviderConfig;
@@ -76,10 +77,9 @@ export function draftToAccountInput(
   const checked = accountSchema.safeParse(input);
   if (!checked.success) throw new BrokerError('INVALID_REQUEST', describeIssues('account', checked.error.issues));
 
-  let secrets: AccountSecretsInput | undefined;
-  if (draft.clientSecret !== undefined) {
-    secrets = draft.clientAuth === 'private_key_jwt' ? { privateKeyPem: draft.clientSecret } : { clientSecret: draft.clientSecret };
-  }
+  // The form has one secret field; the auth method says which vault field it fills.
+  const field = CLIENT_AUTH_TRAITS[draft.clientAuth].secret?.field ?? 'clientSecret';
+  const secrets: AccountSecretsInput | undefined = draft.clientSecret === undefined ? undefined : { [field]: draft.clientSecret };
   return { input, secrets };
 }
 

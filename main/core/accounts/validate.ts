@@ -3,8 +3,10 @@
  * records, with messages that point at the offending field.
  */
 import type { z } from 'zod';
+import { GRANT_TRAITS, type GrantEndpoint } from '../../shared/grants.js';
 import { BrokerError, type ErrorCode } from '../errors.js';
-import { ACCOUNT_NAME_PATTERN, accountSchema, configSchema, type AccountConfig, type BrokerConfig } from './model.js';
+import { ACCOUNT_NAME_PATTERN } from '../../shared/accounts.js';
+import { accountSchema, configSchema, type AccountConfig, type BrokerConfig } from './model.js';
 
 /**
  * Formats zod issues as `path: message` lines, the path in JS notation
@@ -28,6 +30,13 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** Where an account names each endpoint a grant needs; the token endpoint is checked by the schema. */
+const ENDPOINT_FIELDS: Record<GrantEndpoint, { key: 'authorizationEndpoint' | 'deviceAuthorizationEndpoint' | undefined; name: string }> = {
+  authorization: { key: 'authorizationEndpoint', name: 'an authorization endpoint' },
+  device_authorization: { key: 'deviceAuthorizationEndpoint', name: 'a device authorization endpoint' },
+  token: { key: undefined, name: 'a token endpoint' },
+};
+
 /**
  * Rules that one field alone cannot express. Returns `path: message` lines (empty when fine).
  * `at` is the path prefix of the account inside its container (e.g. `['accounts', 2]`).
@@ -35,28 +44,18 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function accountRuleViolations(account: AccountConfig, at: PropertyKey[] = []): string[] {
   const problems: string[] = [];
   const field = (...rest: PropertyKey[]) => formatPath([...at, ...rest]);
-  if (account.grant === 'client_credentials' && account.client.auth === 'none') {
+  const traits = GRANT_TRAITS[account.grant];
+  if (traits.needsClientAuth && account.client.auth === 'none') {
     problems.push(
-      `${field('client', 'auth')}: the client_credentials grant needs client authentication (basic, post or private_key_jwt), not "none"`,
+      `${field('client', 'auth')}: the ${account.grant} grant needs client authentication (basic, post or private_key_jwt), not "none"`,
     );
   }
-  if (
-    (account.grant === 'authorization_code' || account.grant === 'implicit') &&
-    account.provider.issuer === undefined &&
-    account.provider.authorizationEndpoint === undefined
-  ) {
-    problems.push(
-      `${field('provider', 'authorizationEndpoint')}: the ${account.grant} grant needs an authorization endpoint (or an issuer to discover it)`,
-    );
-  }
-  if (
-    account.grant === 'device_code' &&
-    account.provider.issuer === undefined &&
-    account.provider.deviceAuthorizationEndpoint === undefined
-  ) {
-    problems.push(
-      `${field('provider', 'deviceAuthorizationEndpoint')}: the device_code grant needs a device authorization endpoint (or an issuer to discover it)`,
-    );
+  // The token endpoint is the provider schema's own rule (issuer or tokenEndpoint, always).
+  for (const endpoint of traits.endpoints) {
+    const { key, name } = ENDPOINT_FIELDS[endpoint];
+    if (key !== undefined && account.provider.issuer === undefined && account.provider[key] === undefined) {
+      problems.push(`${field('provider', key)}: the ${account.grant} grant needs ${name} (or an issuer to discover it)`);
+    }
   }
   if (account.redirectUri !== undefined && !isLoopbackHttpUri(account.redirectUri)) {
     problems.push(`${field('redirectUri')}: must be a loopback http URI such as http://127.0.0.1/callback (RFC 8252 §7.3)`);

@@ -4,7 +4,9 @@
  *
  * @see RFC 7009 (token revocation on logout and removal)
  */
-import { accountSchema, isLegacyGrant, type AccountConfig, type AccountInput } from '../accounts/model.js';
+import { CLIENT_AUTH_TRAITS } from '../../shared/client-auth.js';
+import { GRANT_TRAITS, isLegacyGrant } from '../../shared/grants.js';
+import { accountSchema, type AccountConfig, type AccountInput } from '../accounts/model.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
 import type { AccountSecrets } from '../vault/types.js';
@@ -45,13 +47,11 @@ export function parseAccountInput(input: unknown): AccountConfig {
 /** The client's auth method needs its secret: fail at add/edit time, not at the first token request. */
 function checkClientSecrets(account: AccountConfig, secrets: AccountSecrets | undefined): void {
   const auth = account.client.auth;
-  if ((auth === 'basic' || auth === 'post') && (secrets?.clientSecret === undefined || secrets.clientSecret === '')) {
-    throw new BrokerError('INVALID_REQUEST', `Client authentication '${auth}' needs a client secret.`, { account: account.name });
-  }
-  if (auth === 'private_key_jwt' && (secrets?.privateKeyPem === undefined || secrets.privateKeyPem === '')) {
-    throw new BrokerError('INVALID_REQUEST', `Client authentication 'private_key_jwt' needs a private key (PEM).`, {
-      account: account.name,
-    });
+  const needed = CLIENT_AUTH_TRAITS[auth].secret;
+  if (needed === undefined) return;
+  const value = secrets?.[needed.field];
+  if (value === undefined || value === '') {
+    throw new BrokerError('INVALID_REQUEST', `Client authentication '${auth}' needs a ${needed.noun}.`, { account: account.name });
   }
 }
 
@@ -95,12 +95,13 @@ function secretDestinationChanged(before: AccountConfig, after: AccountConfig): 
  * the broker send them the vault's client secret. A new provider or client needs its secret again.
  */
 function checkSecretNotRedirected(before: AccountConfig, after: AccountConfig, fields: AccountSecrets): void {
-  if (after.client.auth === 'none' || !secretDestinationChanged(before, after)) return;
-  const supplied = after.client.auth === 'private_key_jwt' ? fields.privateKeyPem : fields.clientSecret;
+  const needed = CLIENT_AUTH_TRAITS[after.client.auth].secret;
+  if (needed === undefined || !secretDestinationChanged(before, after)) return;
+  const supplied = fields[needed.field];
   if (supplied === undefined || supplied === '') {
     throw new BrokerError(
       'INVALID_REQUEST',
-      `Changing the provider or client of '${after.name}' needs the client ${after.client.auth === 'private_key_jwt' ? 'private key' : 'secret'} again; the stored one is only sent where it was entered for.`,
+      `Changing the provider or client of '${after.name}' needs the ${needed.noun} again; the stored one is only sent where it was entered for.`,
       { account: after.name },
     );
   }
@@ -116,7 +117,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
         needsLogin: state.needsLogin,
         signedOut: state.signedOut,
         hasError: state.lastError !== undefined,
-        canFetchWithoutUser: account.grant === 'client_credentials',
+        canFetchWithoutUser: !GRANT_TRAITS[account.grant].needsPerson,
         canRefresh: tokens.canRefresh(account, state),
       },
       ctx.clock.now(),

@@ -7,6 +7,7 @@
  * @see RFC 6749 §6 (refreshing an access token; a narrower `scope` on refresh)
  * @see RFC 9700 §4.14.2 (refresh token rotation)
  */
+import { GRANT_TRAITS } from '../../shared/grants.js';
 import type { AccountConfig } from '../accounts/model.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
@@ -14,6 +15,7 @@ import type { AccountState } from './account-state.js';
 import { createSequencer, createSingleFlight } from './concurrency.js';
 import type { BrokerContext } from './context.js';
 import { toErrorInfo } from './error-info.js';
+import { reissueTokens } from './grant-flows.js';
 import {
   backoffDelayMs,
   computeRefreshAt,
@@ -65,14 +67,22 @@ export interface TokenService {
 }
 
 /**
- * A client_credentials request goes to the provider with whatever scope the caller names, so the
- * broker enforces what a refresh token grant gets from the provider (RFC 6749 §6): a requested
- * scope is a subset of the account's configured scopes. Only checked on a cache miss — a cached
- * scoped token passed this check when it was fetched. Accounts without configured scopes leave
- * it to the provider.
+ * Whether the account's grant renews by running again (client credentials) rather than with a
+ * refresh token: it needs no person and no refresh token, and invalid_grant does not mean "sign in".
+ */
+function reissues(account: AccountConfig): boolean {
+  return GRANT_TRAITS[account.grant].renewal === 'reissue';
+}
+
+/**
+ * A reissuing grant (client credentials) goes to the provider with whatever scope the caller
+ * names, so the broker enforces what a refresh token grant gets from the provider (RFC 6749 §6):
+ * a requested scope is a subset of the account's configured scopes. Only checked on a cache miss
+ * — a cached scoped token passed this check when it was fetched. Accounts without configured
+ * scopes leave it to the provider.
  */
 function checkRequestedScope(account: AccountConfig, scopeKey: string): void {
-  if (account.grant !== 'client_credentials' || account.scopes.length === 0) return;
+  if (!reissues(account) || account.scopes.length === 0) return;
   const extra = scopesOutside(scopeKey, account.scopes);
   if (extra.length > 0) {
     throw new BrokerError(
@@ -119,7 +129,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
   }
 
   function canRefresh(account: AccountConfig, state: AccountState): boolean {
-    return account.grant === 'client_credentials' || state.tokens?.refreshToken !== undefined;
+    return reissues(account) || state.tokens?.refreshToken !== undefined;
   }
 
   function schedule(account: AccountConfig, state: AccountState): void {
@@ -170,7 +180,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     const brokerError = toBrokerError(error, 'Refreshing the token failed unexpectedly');
     if (state.generation !== generation) return brokerError;
     const invalidGrant = brokerError.code === 'OAUTH_ERROR' && brokerError.oauthError === 'invalid_grant';
-    if (invalidGrant && account.grant !== 'client_credentials') {
+    if (invalidGrant && !reissues(account)) {
       await markNeedsLogin(account.name, state);
       return needsLoginError(account.name, brokerError);
     }
@@ -193,23 +203,20 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     const generation = state.generation;
     if (state.signedOut) throw needsLoginError(account.name);
     const scope = scopeKey === '' ? undefined : scopeKey;
-    // client_credentials needs no refresh token; every other grant cannot go on without one.
-    const sentRefreshToken = account.grant === 'client_credentials' ? undefined : state.tokens?.refreshToken;
-    if (account.grant !== 'client_credentials' && sentRefreshToken === undefined) throw needsLoginError(account.name);
+    // A reissuing grant needs no refresh token; every other grant cannot go on without one.
+    const sentRefreshToken = reissues(account) ? undefined : state.tokens?.refreshToken;
+    if (!reissues(account) && sentRefreshToken === undefined) throw needsLoginError(account.name);
     let result: TokenSet;
     try {
-      const { metadata, client } = await ctx.providerFor(account);
-      const common = { http: ctx.http, clock: ctx.clock, metadata, client };
       if (sentRefreshToken === undefined) {
-        const requested = scope ?? configuredScope(account);
-        result = await ctx.grants.clientCredentialsGrant({
-          ...common,
-          ...(requested === undefined ? {} : { scope: requested }),
-          ...(account.provider.extraParams === undefined ? {} : { extraParams: account.provider.extraParams }),
-        });
+        result = await reissueTokens(ctx, account, scope);
       } else {
+        const { metadata, client } = await ctx.providerFor(account);
         result = await ctx.grants.refreshTokenGrant({
-          ...common,
+          http: ctx.http,
+          clock: ctx.clock,
+          metadata,
+          client,
           refreshToken: sentRefreshToken,
           ...(scope === undefined ? {} : { scope }),
         });
@@ -266,7 +273,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
 
   /** The account was logged out or signed in again while this refresh ran: its result is not kept. */
   function staleResult(account: AccountConfig, state: AccountState, result: TokenSet): TokenSet {
-    if (state.signedOut || (state.tokens === undefined && account.grant !== 'client_credentials')) throw needsLoginError(account.name);
+    if (state.signedOut || (state.tokens === undefined && !reissues(account))) throw needsLoginError(account.name);
     const handout: TokenSet = { accessToken: result.accessToken, tokenType: result.tokenType, obtainedAt: result.obtainedAt };
     if (result.expiresAt !== undefined) handout.expiresAt = result.expiresAt;
     if (result.scope !== undefined) handout.scope = result.scope;
@@ -287,7 +294,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
         const now = ctx.clock.now();
         if (isFresh(cached, now, effectiveMinTtlMs(cached, query.minTtl))) return toHandout(cached, now, fallbackScope);
       }
-      if (state.signedOut || (state.needsLogin && account.grant !== 'client_credentials')) throw needsLoginError(account.name);
+      if (state.signedOut || (state.needsLogin && !reissues(account))) throw needsLoginError(account.name);
       if (scopeKey !== '') checkRequestedScope(account, scopeKey);
       else if (!canRefresh(account, state)) {
         // Nothing can renew it (implicit, or no refresh token): the cached token is handed out

@@ -9,7 +9,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ACCOUNT_NAME_PATTERN } from '../accounts/model.js';
+import { ACCOUNT_NAME_RULE, isAccountName } from '../../shared/accounts.js';
 import { ensurePrivateDir } from '../data-dir.js';
 import { BrokerError } from '../errors.js';
 import { BACKUP_SUFFIX, removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
@@ -397,10 +397,5 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
 }
 
 function assertAccountName(account: string): void {
-  if (typeof account !== 'string' || !ACCOUNT_NAME_PATTERN.test(account)) {
-    throw new BrokerError(
-      'INVALID_REQUEST',
-      'Account names use letters, digits, ".", "_" or "-" (at most 64, starting with a letter or digit).',
-    );
-  }
+  if (!isAccountName(account)) throw new BrokerError('INVALID_REQUEST', `Account names use ${ACCOUNT_NAME_RULE}.`);
 }

@@ -3,7 +3,7 @@
  * Validated after decryption too — authenticated bytes can still come from a buggy writer.
  */
 import { z } from 'zod';
-import { ACCOUNT_NAME_PATTERN } from '../accounts/model.js';
+import { ACCOUNT_NAME_PATTERN } from '../../shared/accounts.js';
 import type { AccountSecrets } from './types.js';
 
 export const PAYLOAD_VERSION = 1;
