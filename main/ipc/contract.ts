@@ -164,11 +164,6 @@ export interface SettingsView {
   socketPath: string;
   tcpListener: { enabled: boolean; port: number; address?: string };
   startAtLogin: boolean;
-  /**
-   * True when a changed TCP listener setting or a regenerated key takes effect only after the
-   * app (the broker) restarts; the running listener still uses the old ones until then.
-   */
-  restartRequired?: boolean;
 }
 
 export interface SettingsPatch {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { extraParamsSchema } from '../core/accounts/model.js';
-import { BrokerError } from '../core/errors.js';
+import { formatIssues, invalidInput } from '../core/issues.js';
 import { ACCOUNT_LIMITS, ACCOUNT_NAME_MAX_LENGTH, ACCOUNT_NAME_PATTERN } from '../shared/accounts.js';
 import { CLIENT_AUTH_METHODS } from '../shared/client-auth.js';
 import { GRANTS } from '../shared/grants.js';
@@ -111,13 +111,5 @@ export function parseIpcArgs<K extends IpcChannel>(channel: K, args: readonly un
   while (trimmed.length > 0 && trimmed[trimmed.length - 1] === undefined) trimmed.pop();
   const result = IPC_INPUT_SCHEMAS[channel].safeParse(trimmed);
   if (result.success) return result.data as z.infer<(typeof IPC_INPUT_SCHEMAS)[K]>;
-  throw new BrokerError('INVALID_REQUEST', describeIssues(channel, result.error.issues));
-}
-
-export function describeIssues(channel: string, issues: readonly z.core.$ZodIssue[]): string {
-  const parts = issues.slice(0, 3).map((issue) => {
-    const path = issue.path.length === 0 ? 'arguments' : issue.path.map(String).join('.');
-    return `${path}: ${issue.message}`;
-  });
-  return `Invalid request to ${channel}: ${parts.join('; ')}`;
+  throw invalidInput('INVALID_REQUEST', `Invalid request to ${channel}`, formatIssues(result.error.issues, ['arguments']));
 }

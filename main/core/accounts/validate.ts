@@ -2,33 +2,10 @@
  * Turning untrusted input (config.json, the CLI, the IPC form, the API) into validated account
  * records, with messages that point at the offending field.
  */
-import type { z } from 'zod';
 import { GRANT_TRAITS, type GrantEndpoint } from '../../shared/grants.js';
-import { BrokerError, type ErrorCode } from '../errors.js';
-import { ACCOUNT_NAME_PATTERN } from '../../shared/accounts.js';
+import type { ErrorCode } from '../errors.js';
+import { formatIssues, formatPath, invalidInput } from '../issues.js';
 import { accountSchema, configSchema, type AccountConfig, type BrokerConfig } from './model.js';
-
-/**
- * Formats zod issues as `path: message` lines, the path in JS notation
- * (`accounts[1].provider.issuer: must be an http(s) URL`). Values are never echoed.
- */
-export function formatIssues(error: z.ZodError, prefix: PropertyKey[] = []): string[] {
-  return error.issues.map((issue) => {
-    const path = formatPath([...prefix, ...issue.path]);
-    return `${path || '(root)'}: ${issue.message}`;
-  });
-}
-
-/** `['accounts', 1, 'provider', 'issuer']` → `accounts[1].provider.issuer`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (typeof part === 'string' && /^[A-Za-z_$][\w$]*$/.test(part)) out += out ? `.${part}` : part;
-    else out += `[${JSON.stringify(String(part))}]`;
-  }
-  return out;
-}
 
 /** Where an account names each endpoint a grant needs; the token endpoint is checked by the schema. */
 const ENDPOINT_FIELDS: Record<GrantEndpoint, { key: 'authorizationEndpoint' | 'deviceAuthorizationEndpoint' | undefined; name: string }> = {
@@ -69,9 +46,9 @@ export function accountRuleViolations(account: AccountConfig, at: PropertyKey[] 
  */
 export function validateAccountInput(input: unknown, code: ErrorCode = 'INVALID_REQUEST'): AccountConfig {
   const parsed = accountSchema.safeParse(input);
-  if (!parsed.success) throw invalid(code, 'Invalid account', formatIssues(parsed.error));
+  if (!parsed.success) throw invalidInput(code, 'Invalid account', formatIssues(parsed.error.issues));
   const problems = accountRuleViolations(parsed.data);
-  if (problems.length > 0) throw invalid(code, 'Invalid account', problems);
+  if (problems.length > 0) throw invalidInput(code, 'Invalid account', problems);
   return parsed.data;
 }
 
@@ -81,7 +58,7 @@ export function validateAccountInput(input: unknown, code: ErrorCode = 'INVALID_
  */
 export function validateConfig(input: unknown, source = 'config'): BrokerConfig {
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) throw invalid('CONFIG_INVALID', `Invalid ${source}`, formatIssues(parsed.error));
+  if (!parsed.success) throw invalidInput('CONFIG_INVALID', `Invalid ${source}`, formatIssues(parsed.error.issues));
   const problems: string[] = [];
   const seen = new Map<string, number>();
   parsed.data.accounts.forEach((account, index) => {
@@ -90,15 +67,8 @@ export function validateConfig(input: unknown, source = 'config'): BrokerConfig 
     else seen.set(account.name, index);
     problems.push(...accountRuleViolations(account, ['accounts', index]));
   });
-  if (problems.length > 0) throw invalid('CONFIG_INVALID', `Invalid ${source}`, problems);
+  if (problems.length > 0) throw invalidInput('CONFIG_INVALID', `Invalid ${source}`, problems);
   return parsed.data;
-}
-
-/** @throws BrokerError `INVALID_REQUEST` when `name` is not a valid account name. */
-export function assertAccountName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || !ACCOUNT_NAME_PATTERN.test(name)) {
-    throw new BrokerError('INVALID_REQUEST', 'name: letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit');
-  }
 }
 
 /**
@@ -114,10 +84,4 @@ export function isLoopbackHttpUri(value: string): boolean {
     return false;
   }
   return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost') && url.hash === '';
-}
-
-function invalid(code: ErrorCode, title: string, problems: string[]): BrokerError {
-  const shown = problems.slice(0, 10);
-  const more = problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : '';
-  return new BrokerError(code, `${title}: ${shown.length === 1 ? shown[0] : `\n  ${shown.join('\n  ')}`}${more}`);
 }

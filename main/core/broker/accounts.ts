@@ -6,7 +6,8 @@
  */
 import { CLIENT_AUTH_TRAITS } from '../../shared/client-auth.js';
 import { GRANT_TRAITS, isLegacyGrant } from '../../shared/grants.js';
-import { accountSchema, type AccountConfig, type AccountInput } from '../accounts/model.js';
+import type { AccountConfig, AccountInput } from '../accounts/model.js';
+import { validateAccountInput } from '../accounts/validate.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
 import type { AccountSecrets } from '../vault/types.js';
@@ -25,15 +26,13 @@ export interface AccountAdmin {
   details(name: string): TokenDetails | undefined;
 }
 
-/** Validates input with the account schema; the first problem names its field. */
-export function parseAccountInput(input: unknown): AccountConfig {
-  const parsed = accountSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue === undefined || issue.path.length === 0 ? 'account' : issue.path.join('.');
-    throw new BrokerError('INVALID_REQUEST', `Invalid account: ${field}: ${issue?.message ?? 'invalid'}`);
-  }
-  const account = parsed.data;
+/**
+ * Validates an account being added or edited (every field and every cross-field rule, as for
+ * config.json) and refuses a legacy grant without the account's opt-in: config.json may still
+ * name one (refused at sign-in), but the broker does not create one.
+ */
+function acceptAccountInput(input: unknown): AccountConfig {
+  const account = validateAccountInput(input);
   if (isLegacyGrant(account.grant) && !account.allowLegacy) {
     throw new BrokerError(
       'LEGACY_GRANT_REFUSED',
@@ -166,7 +165,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
     summarize,
 
     async add(input, secrets) {
-      const account = parseAccountInput(input);
+      const account = acceptAccountInput(input);
       if (ctx.findAccount(account.name) !== undefined) {
         throw new BrokerError('ACCOUNT_EXISTS', `An account named '${account.name}' already exists.`, { account: account.name });
       }
@@ -198,7 +197,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
 
     async update(name, input, secrets) {
       const before = ctx.requireAccount(name);
-      const account = parseAccountInput(input);
+      const account = acceptAccountInput(input);
       if (account.name !== name) {
         throw new BrokerError('INVALID_REQUEST', `Renaming an account is not supported ('${name}' → '${account.name}'); add a new one.`, {
           account: name,

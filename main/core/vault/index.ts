@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ACCOUNT_NAME_RULE, isAccountName } from '../../shared/accounts.js';
 import { ensurePrivateDir } from '../data-dir.js';
 import { BrokerError } from '../errors.js';
+import { formatIssues, invalidInput } from '../issues.js';
 import { BACKUP_SUFFIX, removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { acquireDirLock, type DirLock } from '../fs/dir-lock.js';
 import type { SecretStore } from '../ports.js';
@@ -359,8 +360,7 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
         assertAccountName(account);
         const parsed = accountSecretsSchema.safeParse(secrets);
         if (!parsed.success) {
-          const field = parsed.error.issues[0]?.path.join('.') ?? '';
-          throw new BrokerError('INVALID_REQUEST', `Secrets for account "${account}" are malformed${field ? ` at ${field}` : ''}.`, {
+          throw invalidInput('INVALID_REQUEST', `Secrets for account "${account}" are malformed`, formatIssues(parsed.error.issues), {
             account,
           });
         }

@@ -92,7 +92,7 @@ describe('IPC argument parsing', () => {
       parseIpcArgs('signIn', ['web', { username: 'alice', password: 12345678 }]);
       expect.unreachable();
     } catch (error) {
-      expect(String((error as Error).message)).toContain('1.password');
+      expect(String((error as Error).message)).toContain('arguments[1].password');
       expect(String((error as Error).message)).not.toContain('12345678');
     }
   });
