@@ -11,6 +11,7 @@ import { validateAccountInput } from '../accounts/validate.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
 import type { AccountSecrets } from '../vault/types.js';
+import { forgetScoped } from './account-state.js';
 import type { BrokerContext } from './context.js';
 import type { SignInCoordinator } from './sign-in.js';
 import { computeStatus } from './token-policy.js';
@@ -221,7 +222,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
         })),
       );
       ctx.forgetProvider(name);
-      ctx.state(name).scoped.clear();
+      forgetScoped(ctx.state(name));
       tokens.prime(account);
       ctx.logger.info(`[broker] account '${name}' updated${forget ? ' (tokens forgotten: provider, client or grant changed)' : ''}`);
       ctx.events.emit({ type: 'accounts_changed' });
