@@ -12,8 +12,14 @@ export type PresetProviderFn = (presetId: string, fields: Record<string, string>
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
 
-function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+/** `T` with the keys whose value may be undefined made optional (and never undefined). */
+type Defined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
+
+/** Leaves out the keys whose value is undefined: the views' optional fields are absent, never undefined. */
+function withoutUndefined<T extends Record<string, unknown>>(value: T): Defined<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Defined<T>;
 }
 
 function draftProvider(draft: AccountDraft, presetProvider: PresetProviderFn | undefined): ProviderConfig {

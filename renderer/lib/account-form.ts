@@ -38,7 +38,8 @@ export interface AccountFormValues {
 }
 
 export type AccountFormField = keyof AccountFormValues | `preset.${string}`;
-export type AccountFormErrors = Partial<Record<AccountFormField, string>>;
+// `undefined` clears one field's error while the others stay.
+export type AccountFormErrors = Partial<Record<AccountFormField, string | undefined>>;
 
 const HOST_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
 

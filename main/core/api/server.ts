@@ -38,7 +38,7 @@ export interface ApiServerOptions {
 export interface ApiServer {
   socketPath: string;
   /** Where the TCP listener is bound right now (it changes with {@link ApiServer.setTcpListener}). */
-  readonly tcpAddress?: TcpAddress;
+  readonly tcpAddress: TcpAddress | undefined;
   /**
    * Starts, re-binds or stops (`undefined`) the 127.0.0.1 listener while the Unix socket keeps
    * serving. The key file is re-read whenever a listener is left running; a failed re-bind

@@ -31,10 +31,11 @@ export interface AccountSecretsInput {
 }
 
 export interface TokenRequest {
+  // `| undefined`: the socket route passes what it parsed as is, without building a new object per request.
   /** Seconds the token must still be valid for; a fresher token is fetched otherwise. */
-  minTtl?: number;
+  minTtl?: number | undefined;
   /** Space-separated scopes, a subset of what was granted (refresh with narrower scope). */
-  scope?: string;
+  scope?: string | undefined;
   /** Who asks: the `X-Token-Broker-Client` header, "cli", or the app itself. */
   client?: string;
   /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findJsonErrorPosition } from '../../../main/core/accounts/json-position.js';
 import { isLoopbackHttpUri, validateAccountInput, validateConfig } from '../../../main/core/accounts/validate.js';
-import { BrokerError } from '../../../main/core/errors.js';
+import type { BrokerError } from '../../../main/core/errors.js';
 import { formatPath } from '../../../main/core/issues.js';
 
 describe('validateAccountInput', () => {

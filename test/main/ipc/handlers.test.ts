@@ -70,7 +70,8 @@ describe('IPC handler table', () => {
     expect(rig.events.some((e) => e.event === 'accountsChanged')).toBe(true);
 
     // Editing without a secret keeps the one in the vault: the account still gets tokens.
-    const updated = await rig.ok('updateAccount', 'ci', { ...ccDraft('ci', { approval: 'ask' }), clientSecret: undefined });
+    const { clientSecret: _kept, ...withoutSecret } = ccDraft('ci', { approval: 'ask' });
+    const updated = await rig.ok('updateAccount', 'ci', withoutSecret);
     expect(updated.approval).toBe('ask');
     await rig.ok('refresh', 'ci');
     expect((await rig.ok('listAccounts'))[0]?.status).toBe('ok');
@@ -208,7 +209,8 @@ describe('IPC handler table', () => {
   });
 
   it('rejects drafts the account model refuses, naming the field', async () => {
-    const result = await rig.call('addAccount', { ...ccDraft('x'), issuer: undefined, tokenEndpoint: undefined });
+    const { issuer: _issuer, tokenEndpoint: _tokenEndpoint, ...withoutProvider } = ccDraft('x');
+    const result = await rig.call('addAccount', withoutProvider);
     expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
     if (!result.ok) expect(result.error.message).toMatch(/issuer|tokenEndpoint/);
   });
