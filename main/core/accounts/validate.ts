@@ -73,7 +73,7 @@ export function validateConfig(input: unknown, source = 'config'): BrokerConfig 
 
 /**
  * RFC 8252 §7.3 loopback redirect: http on 127.0.0.1 or localhost (§8.3 discourages localhost but
- * providers use it). Not [::1]: the listener binds 127.0.0.1 only (DESIGN.md), so an IPv6 redirect
+ * providers use it). Not [::1]: the listener binds 127.0.0.1 only (docs/security.md), so an IPv6 redirect
  * would be accepted here and then fail at sign-in.
  */
 export function isLoopbackHttpUri(value: string): boolean {

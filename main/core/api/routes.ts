@@ -1,5 +1,5 @@
 /**
- * The local token API's routes (DESIGN.md, "The local token API"), independent of the listener.
+ * The local token API's routes (README.md, "The socket"; docs/architecture.md, "A token request"), independent of the listener.
  *
  * | request | answer |
  * |---|---|

@@ -1,5 +1,5 @@
 /**
- * Wire shapes of the local token API (DESIGN.md, "The local token API"): snake_case JSON,
+ * Wire shapes of the local token API (README.md, "The socket"; docs/architecture.md): snake_case JSON,
  * times in epoch seconds. Pure functions; the only place a hand-out becomes a response body.
  * Only the access token ever leaves: the types here have no field a refresh token could reach.
  */

@@ -78,10 +78,19 @@ export async function runSignInGrant(
   const scope = configuredScope(account);
   const scoped = scope === undefined ? {} : { scope };
   const extra = extraParamsOf(account);
-  const redirect = account.redirectUri === undefined ? {} : { redirectUri: account.redirectUri };
-  const opener = options.noBrowser === true ? noBrowser : (openBrowser ?? noBrowser);
-  const onAuthorizationUrl = (url: string): void => report({ account: name, phase: 'waiting_for_browser', url });
   const { clock, http } = ctx;
+  // What the browser grants (code, implicit) share: the loopback redirect and the browser itself.
+  const viaBrowser = {
+    clock,
+    metadata,
+    client,
+    ...scoped,
+    ...extra,
+    ...(account.redirectUri === undefined ? {} : { redirectUri: account.redirectUri }),
+    openBrowser: options.noBrowser === true ? noBrowser : (openBrowser ?? noBrowser),
+    onAuthorizationUrl: (url: string): void => report({ account: name, phase: 'waiting_for_browser', url }),
+    signal,
+  };
   switch (account.grant) {
     case 'client_credentials':
       report({ account: name, phase: 'exchanging' });
@@ -96,32 +105,10 @@ export async function runSignInGrant(
           return http.request(request);
         },
       };
-      return ctx.grants.authorizationCodeGrant({
-        http: watched,
-        clock,
-        metadata,
-        client,
-        ...scoped,
-        ...extra,
-        ...redirect,
-        openBrowser: opener,
-        onAuthorizationUrl,
-        signal,
-      });
+      return ctx.grants.authorizationCodeGrant({ ...viaBrowser, http: watched });
     }
     case 'implicit':
-      return ctx.grants.implicitGrant({
-        clock,
-        metadata,
-        client,
-        ...scoped,
-        ...extra,
-        ...redirect,
-        allowLegacy: account.allowLegacy,
-        openBrowser: opener,
-        onAuthorizationUrl,
-        signal,
-      });
+      return ctx.grants.implicitGrant({ ...viaBrowser, allowLegacy: account.allowLegacy });
     case 'device_code':
       return ctx.grants.deviceAuthorizationGrant({
         http,

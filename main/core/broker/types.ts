@@ -45,7 +45,7 @@ export interface TokenRequest {
   skipApproval?: boolean;
 }
 
-/** What a script receives (DESIGN.md: the token API). */
+/** What a script receives (README.md, "The socket"). */
 export interface TokenHandout {
   accessToken: string;
   tokenType: string;
