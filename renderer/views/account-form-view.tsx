@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { flushSync } from 'react-dom';
 import { useShallow } from 'zustand/react/shallow';
@@ -18,15 +18,14 @@ import {
   validateAccountForm,
 } from '../lib/account-form.js';
 import { explainError } from '../lib/explain-error.js';
-import { fieldPlaceholder, isOptionalField, presetKind, withGenericPresets } from '../lib/presets.js';
+import { fieldPlaceholder, isOptionalField, presetKind } from '../lib/presets.js';
 import { CLIENT_AUTH_LABELS, GRANT_LABELS } from '../lib/status.js';
 import { useBroker } from '../store/hooks.js';
 import { selectAccount, selectAccountNames } from '../store/selectors.js';
 
 /** Add a new account, or edit one (`editing` = its name). */
 export function AccountFormView({ editing }: { editing?: string }) {
-  const brokerPresets = useBroker((state) => state.presets);
-  const presets = useMemo(() => withGenericPresets(brokerPresets), [brokerPresets]);
+  const presets = useBroker((state) => state.presets);
   const account = useBroker(selectAccount(editing ?? ''));
   const navigate = useBroker((state) => state.navigate);
 

@@ -8,7 +8,7 @@ import { callApi } from '../../main/cli/client-http.js';
 
 let dir: string;
 let server: Server;
-let seen: { url?: string; client?: string | string[] };
+let seen: { url?: string; client?: string | string[] | undefined };
 
 function env(socket = join(dir, 's.sock')): NodeJS.ProcessEnv {
   return { TOKEN_BROKER_SOCKET: socket };

@@ -78,7 +78,7 @@ describe('getToken', () => {
     const held = new Promise<void>((resolve) => {
       releaseSlow = resolve;
     });
-    const slow: { refreshToken?: string } = {};
+    const slow: { refreshToken?: string | undefined } = {};
     h = await createHarness({
       grants: grantsWith({
         refreshTokenGrant: async (params) => {

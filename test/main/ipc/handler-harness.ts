@@ -66,7 +66,11 @@ export async function startHandlerRig(): Promise<HandlerRig> {
     desktop,
     approvals,
     urls,
-    api: { socketPath: daemon.socketPath, tcpAddress: () => daemon.api.tcpAddress },
+    api: {
+      socketPath: daemon.socketPath,
+      tcpAddress: () => daemon.api.tcpAddress,
+      applyTcpListener: (tcp) => daemon.applyTcpListener(tcp),
+    },
     clock,
   });
   const stop = forwardBrokerEvents({

@@ -134,7 +134,6 @@ describe('Add account form', () => {
       name: 'custom',
       preset: 'oauth2',
       grant: 'device_code',
-      issuer: undefined,
       authorizationEndpoint: 'https://as.example.com/authorize',
       tokenEndpoint: 'https://as.example.com/token',
       deviceAuthorizationEndpoint: 'https://as.example.com/device',
