@@ -99,7 +99,10 @@ async function proxyFor(
 }
 
 // Garbage Buffers count in `arrayBuffers` until collected; collecting before each sample leaves
-// only what is really held (by the client, the proxy and the upstream together).
+// mostly what is really held by the client, the proxy and the upstream together. V8 frees the
+// backing stores on a background thread, so a sample can still include up to ~30 MB of garbage
+// (at this rate of churn); the bound below is far under the 100 MB a buffering proxy would hold.
+// The daemon-level test (test/integration) measures the proxy's process alone.
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
@@ -254,7 +257,7 @@ describe('proxy: streams, SSE and WebSocket', () => {
     });
     expect(reply?.status).toBe(200);
     expect(JSON.parse(reply?.body ?? '{}')).toEqual({ bytes: total, sha256: downloadDigest(total) });
-    expect(growth).toBeLessThan(24 * MB);
+    expect(growth).toBeLessThan(50 * MB);
   }, 120_000);
 
   it('streams a 100 MB download through without buffering it', async () => {
@@ -283,7 +286,7 @@ describe('proxy: streams, SSE and WebSocket', () => {
     );
     expect(received).toBe(total);
     expect(digest).toBe(downloadDigest(total));
-    expect(growth).toBeLessThan(24 * MB);
+    expect(growth).toBeLessThan(50 * MB);
   }, 120_000);
 
   it('passes server-sent events through as they come', async () => {
