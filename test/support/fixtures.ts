@@ -106,15 +106,49 @@ export function useTracked<T>(dispose: (value: T) => unknown): <V extends T>(val
  * `describe` (CI time: each start generates keys). `freshCounters` resets `tokenRequests` before
  * each test, for files that count requests per test.
  */
-export function useAuthServer(options: AuthServerOptions = {}, fixture: { freshCounters?: boolean } = {}): AuthServer {
-  const server = useFixture<AuthServer>({
-    name: 'useAuthServer()',
-    scope: 'file',
-    setup: async () => (await import('./auth-server.js')).startAuthServer(options),
-    teardown: (started) => started.close(),
+export function useAuthServer(options: AuthServerOptions = {}, fixture: AuthServerFixtureOptions = {}): AuthServer {
+  return useAuthServers(['useAuthServer()'], options, fixture)['useAuthServer()'];
+}
+
+export interface AuthServerFixtureOptions {
+  /** Reset `tokenRequests` before each test. */
+  freshCounters?: boolean;
+}
+
+/**
+ * Several independent fixture servers for the file, by name, started side by side: for tests that
+ * need a second provider, e.g. one they take down (closing it early is fine; the fixture then
+ * closes nothing).
+ */
+export function useAuthServers<const Name extends string>(
+  names: readonly Name[],
+  options: AuthServerOptions = {},
+  fixture: AuthServerFixtureOptions = {},
+): Record<Name, AuthServer> {
+  const slots: FixtureSlot<AuthServer>[] = names.map((name) => ({ current: undefined, name }));
+  const closeAll = () => Promise.all(slots.map((slot) => slot.current?.close()));
+  beforeAll(async () => {
+    const { startAuthServer } = await import('./auth-server.js');
+    const started = await Promise.allSettled(slots.map(async (slot) => (slot.current = await startAuthServer(options))));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed !== undefined) {
+      await closeAll();
+      throw failed.reason;
+    }
   });
-  if (fixture.freshCounters === true) beforeEach(() => server.resetCounters());
-  return server;
+  afterAll(async () => {
+    await closeAll();
+    for (const slot of slots) slot.current = undefined;
+  });
+  if (fixture.freshCounters === true) {
+    beforeEach(() => {
+      for (const slot of slots) slot.current?.resetCounters();
+    });
+  }
+  return Object.fromEntries(names.map((name, index) => [name, handleOf(slots[index] as FixtureSlot<AuthServer>)])) as Record<
+    Name,
+    AuthServer
+  >;
 }
 
 /** A private temp directory (`<tmpdir>/<prefix>XXXXXX`), removed with everything in it afterwards. */
