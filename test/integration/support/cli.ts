@@ -13,6 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { cliOptions, readPackageVersion } from '../../../scripts/esbuild-settings.mjs';
+import { afterAll, beforeAll } from 'vitest';
+import { handleOf, useFixture, type FixtureSlot } from '../../support/fixtures.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 let built: Promise<string> | undefined;
@@ -154,4 +156,37 @@ export async function startServe(sandbox: Sandbox, extraEnv: NodeJS.ProcessEnv =
       return (await running.exited).code;
     },
   };
+}
+
+/**
+ * A sandbox for the whole file, removed after it. The CLI build starts right away, so it runs
+ * beside the other fixtures' start-up rather than after it.
+ */
+export function useSandbox(): Sandbox {
+  cliPath().catch(() => undefined); // the fixture's own await reports a failed build
+  return useFixture({
+    name: 'useSandbox()',
+    scope: 'file',
+    setup: async () => (await Promise.all([createSandbox(), cliPath()]))[0],
+    teardown: (sandbox) => sandbox.cleanup(),
+  });
+}
+
+export interface ServedBroker extends BrokerProcess {
+  /** Starts `serve` again on the same sandbox, after `stop()` (a restart). */
+  start(): Promise<void>;
+}
+
+/** `token-broker serve` on the sandbox for the whole file, stopped after it. */
+export function useServe(sandbox: Sandbox, extraEnv: NodeJS.ProcessEnv = {}): ServedBroker {
+  const slot: FixtureSlot<ServedBroker> = { current: undefined, name: 'useServe()' };
+  const start = async (): Promise<void> => {
+    slot.current = { ...(await startServe(sandbox, extraEnv)), start };
+  };
+  beforeAll(start);
+  afterAll(async () => {
+    await slot.current?.stop();
+    slot.current = undefined;
+  });
+  return handleOf(slot);
 }
