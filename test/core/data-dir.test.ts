@@ -68,7 +68,7 @@ describe('ensurePrivateDir', () => {
     [0o777, 'group and others'],
     [0o770, 'its group'],
     [0o702, 'others'],
-    // DESIGN.md says 0700: read or search access for anyone else is refused too.
+    // docs/vault.md says 0700: read or search access for anyone else is refused too.
     [0o750, 'its group'],
     [0o755, 'group and others'],
     [0o701, 'others'],

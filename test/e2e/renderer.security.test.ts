@@ -1,6 +1,6 @@
 /**
- * What the window may never see: token values and client secrets stay in main (DESIGN.md: token
- * values never reach the renderer; "copy token" happens in main), the secret field is emptied
+ * What the window may never see: token values and client secrets stay in main (docs/security.md:
+ * token values never cross to the renderer; "copy token" happens in main), the secret field is emptied
  * once sent, and the page's CSP keeps it from loading or sending anything elsewhere.
  */
 import { describe, expect, it } from 'vitest';

@@ -42,7 +42,7 @@ describe('token API server (routing and wire shapes)', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
   });
 
-  it('lists accounts without secrets, in the DESIGN shape', async () => {
+  it('lists accounts without secrets, in the shape of the README API table', async () => {
     const res = await call(sock(), 'GET', '/v1/accounts');
     expect(res.status).toBe(200);
     const list = res.json as Record<string, unknown>[];
