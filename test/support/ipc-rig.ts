@@ -105,6 +105,12 @@ export function clientCredentialsDraft(server: AuthServer, name = 'ci', extra: P
   };
 }
 
+/** The value of a successful call; a failed one throws, naming the channel and the error code. */
+export function valueOf<T>(channel: IpcChannel, result: IpcResult<T>): T {
+  if (!result.ok) throw new Error(`${channel} failed: ${result.error.code} ${result.error.message}`);
+  return result.value;
+}
+
 const CHANNELS = Object.keys(IPC_INVOKE_CHANNELS) as IpcChannel[];
 
 /** Runs in the page before any of its scripts: the same surface the preload exposes. */
@@ -224,11 +230,7 @@ export async function startIpcRig<C extends TimerClock = FakeTimerClock>(options
     events,
     calls,
     call,
-    async ok(channel, ...args) {
-      const result = await call(channel, ...args);
-      if (!result.ok) throw new Error(`${channel}: ${result.error.code} ${result.error.message}`);
-      return result.value;
-    },
+    ok: async (channel, ...args) => valueOf(channel, await call(channel, ...args)),
     async attach(target) {
       await target.exposeBinding('__brokerInvoke', async (source, channel: unknown, args: unknown) => {
         if (typeof channel !== 'string' || !(CHANNELS as string[]).includes(channel) || !Array.isArray(args)) {

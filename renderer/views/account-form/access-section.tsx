@@ -1,9 +1,9 @@
-import { Field } from '../../components/field.js';
 import type { FormFields } from './form-fields.js';
+import { TextField } from './text-field.js';
 
 /** Who may get the account's tokens: the approval policy, and the git hosts git-credential answers for. */
 export function AccessSection({ fields }: { fields: FormFields }) {
-  const { values, errors, set } = fields;
+  const { values, set } = fields;
   return (
     <div className="form__section">
       <h2 className="section-title">Access</h2>
@@ -22,34 +22,16 @@ export function AccessSection({ fields }: { fields: FormFields }) {
           </span>
         </label>
       </fieldset>
-      <Field
+      <TextField
+        fields={fields}
+        name="gitHosts"
         label="Git hosts"
         hint="git-credential answers for these hosts with this account’s token, e.g. github.com."
-        error={errors.gitHosts}
         optional
-      >
-        {(p) => (
-          <input
-            {...p}
-            className="input mono"
-            value={values.gitHosts}
-            spellCheck={false}
-            onChange={(e) => set('gitHosts', e.target.value)}
-          />
-        )}
-      </Field>
+        spellCheck={false}
+      />
       {values.gitHosts.trim() === '' ? null : (
-        <Field label="Git username" hint="Defaults to oauth2." optional>
-          {(p) => (
-            <input
-              {...p}
-              className="input mono"
-              value={values.gitUsername}
-              spellCheck={false}
-              onChange={(e) => set('gitUsername', e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField fields={fields} name="gitUsername" label="Git username" hint="Defaults to oauth2." optional spellCheck={false} />
       )}
     </div>
   );

@@ -3,6 +3,7 @@ import { Field } from '../../components/field.js';
 import { needsSecret } from '../../lib/account-form.js';
 import { CLIENT_AUTH_LABELS } from '../../lib/status.js';
 import type { FormFields } from './form-fields.js';
+import { TextField } from './text-field.js';
 
 /**
  * The OAuth client: its ID, how it authenticates, and the secret or private key, which goes to
@@ -13,18 +14,7 @@ export function ClientSection({ fields, mode }: { fields: FormFields; mode: 'add
   return (
     <div className="form__section">
       <h2 className="section-title">Client</h2>
-      <Field label="Client ID" error={errors.clientId}>
-        {(p) => (
-          <input
-            {...p}
-            className="input mono"
-            value={values.clientId}
-            autoComplete="off"
-            spellCheck={false}
-            onChange={(e) => set('clientId', e.target.value)}
-          />
-        )}
-      </Field>
+      <TextField fields={fields} name="clientId" label="Client ID" autoComplete="off" spellCheck={false} />
       <Field label="Client authentication">
         {(p) => (
           <select {...p} className="input" value={values.clientAuth} onChange={(e) => set('clientAuth', e.target.value as ClientAuthName)}>
@@ -71,11 +61,7 @@ export function ClientSection({ fields, mode }: { fields: FormFields; mode: 'add
           }
         </Field>
       ) : null}
-      {values.clientAuth === 'private_key_jwt' ? (
-        <Field label="Key ID (kid)" optional>
-          {(p) => <input {...p} className="input mono" value={values.keyId} onChange={(e) => set('keyId', e.target.value)} />}
-        </Field>
-      ) : null}
+      {values.clientAuth === 'private_key_jwt' ? <TextField fields={fields} name="keyId" label="Key ID (kid)" optional /> : null}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { usesRedirect } from '../../lib/account-form.js';
 import { fieldPlaceholder, isOptionalField, presetKind } from '../../lib/presets.js';
 import type { FormFields } from './form-fields.js';
 import { IssuerFields } from './issuer-fields.js';
+import { TextField, type TextValue } from './text-field.js';
 
 /**
  * Where the provider is: an issuer found through discovery, explicit endpoints, or the few
@@ -42,30 +43,15 @@ function PresetFields({ fields, preset }: { fields: FormFields; preset: PresetVi
 
 /** Generic OAuth 2.0: the endpoints by hand; which are required follows the grant. */
 function EndpointFields({ fields }: { fields: FormFields }) {
-  const { values, errors, set } = fields;
-  const endpoint = (
-    key: 'authorizationEndpoint' | 'tokenEndpoint' | 'deviceAuthorizationEndpoint' | 'revocationEndpoint',
-    label: string,
-    optional: boolean,
-  ) => (
-    <Field key={key} label={label} error={errors[key]} optional={optional}>
-      {(p) => (
-        <input
-          {...p}
-          className="input mono"
-          placeholder="https://"
-          value={values[key]}
-          spellCheck={false}
-          onChange={(e) => set(key, e.target.value)}
-        />
-      )}
-    </Field>
+  const { grant } = fields.values;
+  const endpoint = (name: TextValue, label: string, optional: boolean) => (
+    <TextField fields={fields} name={name} label={label} optional={optional} placeholder="https://" spellCheck={false} />
   );
   return (
     <>
-      {endpoint('authorizationEndpoint', 'Authorization endpoint', !usesRedirect(values.grant))}
+      {endpoint('authorizationEndpoint', 'Authorization endpoint', !usesRedirect(grant))}
       {endpoint('tokenEndpoint', 'Token endpoint', false)}
-      {endpoint('deviceAuthorizationEndpoint', 'Device authorization endpoint', values.grant !== 'device_code')}
+      {endpoint('deviceAuthorizationEndpoint', 'Device authorization endpoint', grant !== 'device_code')}
       {endpoint('revocationEndpoint', 'Revocation endpoint', true)}
     </>
   );

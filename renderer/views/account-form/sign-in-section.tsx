@@ -5,6 +5,7 @@ import { Switch } from '../../components/switch.js';
 import { LEGACY_GRANTS, usesRedirect } from '../../lib/account-form.js';
 import { GRANT_LABELS } from '../../lib/status.js';
 import type { FormFields } from './form-fields.js';
+import { TextField } from './text-field.js';
 
 /**
  * How the account signs in: the grant (legacy ones only after "I understand this is insecure"),
@@ -52,29 +53,17 @@ export function SignInSection({ fields, preset }: { fields: FormFields; preset: 
             : 'The token passes through the browser’s address bar.'}
         </p>
       ) : null}
-      <Field label="Scopes" hint="Separated by spaces." optional>
-        {(p) => (
-          <input {...p} className="input mono" value={values.scopes} spellCheck={false} onChange={(e) => set('scopes', e.target.value)} />
-        )}
-      </Field>
+      <TextField fields={fields} name="scopes" label="Scopes" hint="Separated by spaces." optional spellCheck={false} />
       {usesRedirect(values.grant) ? (
-        <Field
+        <TextField
+          fields={fields}
+          name="redirectUri"
           label="Redirect URI"
           hint="Leave empty for http://127.0.0.1:<any free port>/callback. Register it at the provider; without a port any port works (RFC 8252)."
-          error={errors.redirectUri}
           optional
-        >
-          {(p) => (
-            <input
-              {...p}
-              className="input mono"
-              placeholder="http://127.0.0.1/callback"
-              value={values.redirectUri}
-              spellCheck={false}
-              onChange={(e) => set('redirectUri', e.target.value)}
-            />
-          )}
-        </Field>
+          placeholder="http://127.0.0.1/callback"
+          spellCheck={false}
+        />
       ) : null}
     </div>
   );

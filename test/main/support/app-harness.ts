@@ -17,6 +17,8 @@ import { fake, resetElectronFake } from '../../support/electron-fake.js';
 import { useTracked } from '../../support/fixtures.js';
 import { createFakeTimerClock, type FakeTimerClock } from '../../support/fake-timer-clock.js';
 
+import { valueOf } from '../../support/ipc-rig.js';
+
 export { clientCredentialsDraft } from '../../support/ipc-rig.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
@@ -74,11 +76,7 @@ export async function bootApp(deps: Partial<AppDeps> = {}, options: { home?: str
     home,
     clock,
     call,
-    async ok(channel, ...args) {
-      const result = await call(channel, ...args);
-      if (!result.ok) throw new Error(`${channel} failed: ${result.error.code} ${result.error.message}`);
-      return result.value;
-    },
+    ok: async (channel, ...args) => valueOf(channel, await call(channel, ...args)),
     async dispose() {
       if (fake.app.exitCode === undefined) await app.quit();
       await rm(home, { recursive: true, force: true });
