@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEVICE_CODE_GRANT_TYPE, startAuthServer } from '../../support/auth-server.js';
-import { useAuthServer } from '../../support/fixtures.js';
+import { useAuthServers } from '../../support/fixtures.js';
 import { approveDeviceCode, completeLoginHttp } from '../../support/login.js';
 import {
   authorizationCodeGrant,
@@ -23,7 +23,8 @@ import {
 import { clientAuthFor, useProviderMetadata } from './helpers/fixture.js';
 import { rejectionOf } from './helpers/http-util.js';
 
-const server = useAuthServer();
+// `down` is a second provider that one test takes down.
+const { server, down } = useAuthServers(['server', 'down']);
 const http: HttpClient = createHttpClient({ env: {} });
 const metadata = useProviderMetadata(server, http);
 
@@ -522,7 +523,6 @@ describe('token endpoint failures', () => {
     }
   });
   it('a provider that is down is PROVIDER_UNREACHABLE', async () => {
-    const down = await startAuthServer();
     const downMetadata = await discoverProvider(down.issuer, http);
     const client = clientAuthFor(down, 'basic');
     await down.close();
