@@ -15,6 +15,7 @@ import type { BrowserOpener } from '../ports.js';
 import type { BrokerContext } from './context.js';
 import { toErrorInfo } from './error-info.js';
 import { runSignInGrant } from './grant-flows.js';
+import { resolveIdentity } from './identity.js';
 import type { TokenService } from './token-service.js';
 import type { SignInOptions, SignInProgress } from './types.js';
 
@@ -89,7 +90,9 @@ export function createSignInCoordinator(
         );
         if (controller.signal.aborted) throw new BrokerError('CANCELLED', `The sign-in for '${name}' was cancelled.`, { account: name });
         if (!exchanging) report({ account: name, phase: 'exchanging' });
-        await tokens.storeSignInTokens(name, tokenSet);
+        const { metadata } = await ctx.providerFor(account);
+        const identity = await resolveIdentity(ctx, name, metadata, tokenSet, controller.signal);
+        await tokens.storeSignInTokens(name, tokenSet, identity);
         report({ account: name, phase: 'done' });
         ctx.logger.info(`[sign-in] '${name}' signed in (${account.grant})`);
       } catch (error) {

@@ -74,6 +74,7 @@ function metadataFromDocument(body: JsonObject, expectedIssuer: string, context:
     const revocationEndpoint = optionalHttpUrl(body, 'revocation_endpoint', context);
     const introspectionEndpoint = optionalHttpUrl(body, 'introspection_endpoint', context);
     const jwksUri = optionalHttpUrl(body, 'jwks_uri', context);
+    const userinfoEndpoint = optionalHttpUrl(body, 'userinfo_endpoint', context);
     const issSupported = optionalBoolean(body, 'authorization_response_iss_parameter_supported', context);
     const scopesSupported = optionalStringArray(body, 'scopes_supported', context);
     return {
@@ -84,6 +85,7 @@ function metadataFromDocument(body: JsonObject, expectedIssuer: string, context:
       ...(revocationEndpoint === undefined ? {} : { revocationEndpoint }),
       ...(introspectionEndpoint === undefined ? {} : { introspectionEndpoint }),
       ...(jwksUri === undefined ? {} : { jwksUri }),
+      ...(userinfoEndpoint === undefined ? {} : { userinfoEndpoint }),
       ...(issSupported === undefined ? {} : { authorizationResponseIssParameterSupported: issSupported }),
       ...(scopesSupported === undefined ? {} : { scopesSupported }),
     };
@@ -186,6 +188,7 @@ export async function resolveProviderMetadata(
     ...(provider.tokenEndpoint === undefined ? {} : { tokenEndpoint: provider.tokenEndpoint }),
     ...(provider.deviceAuthorizationEndpoint === undefined ? {} : { deviceAuthorizationEndpoint: provider.deviceAuthorizationEndpoint }),
     ...(provider.revocationEndpoint === undefined ? {} : { revocationEndpoint: provider.revocationEndpoint }),
+    ...(provider.userinfoEndpoint === undefined ? {} : { userinfoEndpoint: provider.userinfoEndpoint }),
   };
   const issuer = provider.issuer;
   if (issuer !== undefined) {
