@@ -15,6 +15,7 @@ import { selectAccount, selectAuditFor } from '../store/selectors.js';
 import { AuditTable } from './audit-table.js';
 import { Scopes } from './accounts-view.js';
 import { providerLabel } from './provider-label.js';
+import { GRANT_TRAITS } from '../../main/shared/grants.js';
 
 /** One account: token metadata (never values), claims, configuration, its activity and actions. */
 export function AccountDetailView({ name }: { name: string }) {
@@ -117,7 +118,7 @@ function Actions({ account, status }: { account: AccountView; status: ReturnType
           className={`button ${signedIn ? '' : 'button--primary'}`}
           onClick={() => {
             openSignInPanel(account.name);
-            if (account.grant !== 'password') void startSignIn(account.name);
+            if (!GRANT_TRAITS[account.grant].needsPassword) void startSignIn(account.name);
           }}
         >
           <SignInIcon />
