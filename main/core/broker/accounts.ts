@@ -2,7 +2,7 @@
  * Account administration: list/inspect, add, edit, remove, logout. Config goes to the
  * ConfigStore, secrets only to the vault; every change emits `accounts_changed`.
  *
- * @see RFC 7009 (token revocation on logout and removal)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7009.html RFC 7009} (token revocation on logout and removal)
  */
 import { CLIENT_AUTH_TRAITS } from '../../shared/client-auth.js';
 import { GRANT_TRAITS, isLegacyGrant } from '../../shared/grants.js';

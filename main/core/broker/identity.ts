@@ -5,7 +5,7 @@
  * provider's UserInfo endpoint is asked, best effort: a sign-in never fails because the user
  * could not be named.
  *
- * @see OpenID Connect Core §2 (ID token claims), §5.1 (standard claims), §5.3 (UserInfo)
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html OpenID Connect Core §2} (ID token claims), {@link https://openid.net/specs/openid-connect-core-1_0.html §5.1} (standard claims), {@link https://openid.net/specs/openid-connect-core-1_0.html §5.3} (UserInfo)
  */
 import type { AccountIdentity } from '../../shared/accounts.js';
 import { toBrokerError } from '../errors.js';

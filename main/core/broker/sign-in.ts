@@ -7,7 +7,7 @@
  * would otherwise wait for its timeout). Legacy grants are refused before anything reaches the
  * network unless the account opted in. A password is passed to one token request and not kept.
  *
- * @see RFC 8252 (native apps), RFC 8628 (device authorization), RFC 6749 §4.2 / §4.3 (legacy)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8252.html RFC 8252} (native apps), {@link https://www.rfc-editor.org/rfc/rfc8628.html RFC 8628} (device authorization), {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.2 RFC 6749 §4.2} / {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.3 §4.3} (legacy)
  */
 import { GRANT_TRAITS } from '../../shared/grants.js';
 import { BrokerError, toBrokerError } from '../errors.js';

@@ -4,8 +4,8 @@
  * refresh-token grants of one account serialized (a rotated refresh token must never be sent
  * twice), and nothing shared between accounts, so a slow provider delays only its own account.
  *
- * @see RFC 6749 §6 (refreshing an access token; a narrower `scope` on refresh)
- * @see RFC 9700 §4.14.2 (refresh token rotation)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-6 RFC 6749 §6} (refreshing an access token; a narrower `scope` on refresh)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9700.html#section-4.14.2 RFC 9700 §4.14.2} (refresh token rotation)
  */
 import { GRANT_TRAITS } from '../../shared/grants.js';
 import type { AccountIdentity } from '../../shared/accounts.js';

@@ -3,7 +3,7 @@
  * (or accounts that did not ask for `openid`). Build the request and process the response
  * separately, so the parser is tested without a network.
  *
- * @see OpenID Connect Core §5.3
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html OpenID Connect Core §5.3}
  */
 import type { HttpClient, HttpRequest, HttpResponse } from './http.js';
 import { processJsonResponse } from './token-response.js';
