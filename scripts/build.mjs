@@ -5,26 +5,15 @@
 //   dist/renderer/           the React UI (index.html, app.js, app.css)
 //   dist/cli/token-broker.js the `token-broker` bin (ESM, code-split so `token` loads little)
 import { build } from 'esbuild';
-import { chmod, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { cliOptions, esmRequireBanner, readPackageVersion, sharedOptions } from './esbuild-settings.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
-const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
-const watchless = {
-  logLevel: 'warning',
-  absWorkingDir: root,
-  sourcemap: 'linked',
-  legalComments: 'none',
-  define: { __TOKEN_BROKER_VERSION__: JSON.stringify(version) },
-};
-
-// Bundled ESM still meets CommonJS dependencies that call require(); give them one.
-const esmRequireBanner = [
-  "import { createRequire as __tbCreateRequire } from 'node:module';",
-  'const require = __tbCreateRequire(import.meta.url);',
-].join('\n');
+const version = await readPackageVersion(root);
+const watchless = sharedOptions(root, version);
 
 const nodeExternals = ['electron', 'keytar'];
 
@@ -77,21 +66,7 @@ jobs.push(
   }),
 );
 
-jobs.push(
-  build({
-    ...watchless,
-    entryPoints: { 'token-broker': 'main/cli/token-broker.ts' },
-    outdir: join(out, 'cli'),
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['keytar'],
-    chunkNames: 'chunks/[name]-[hash]',
-    banner: { js: '#!/usr/bin/env node\n' + esmRequireBanner },
-  }).then(() => chmod(join(out, 'cli/token-broker.js'), 0o755)),
-);
+jobs.push(build(cliOptions(root, version, join(out, 'cli'))).then(() => chmod(join(out, 'cli/token-broker.js'), 0o755)));
 
 await mkdir(out, { recursive: true });
 await Promise.all(jobs);

@@ -1,41 +1,17 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { API_KEY_FILE } from '../../../main/core/daemon.js';
 import { BrokerError } from '../../../main/core/errors.js';
 import { IPC_INVOKE_CHANNELS, type AccountDraft, type IpcChannel } from '../../../main/ipc/contract.js';
 import { invokeHandler, type IpcHandlerTable } from '../../../main/ipc/handlers.js';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
-import { startHandlerRig, type HandlerRig } from './handler-harness.js';
+import { useAuthServer } from '../../support/fixtures.js';
+import { clientCredentialsDraft, useIpcRig } from '../../support/ipc-rig.js';
 
-let server: AuthServer;
-let rig: HandlerRig;
+const server = useAuthServer();
+const rig = useIpcRig();
 
-beforeAll(async () => {
-  server = await startAuthServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  rig = await startHandlerRig();
-});
-afterEach(async () => {
-  await rig.close();
-});
-
-const ccDraft = (name: string, extra: Partial<AccountDraft> = {}): AccountDraft => ({
-  name,
-  issuer: server.issuer,
-  clientId: server.clients.basic.clientId,
-  clientAuth: 'basic',
-  clientSecret: server.clients.basic.clientSecret,
-  grant: 'client_credentials',
-  scopes: [],
-  allowLegacy: false,
-  approval: 'auto',
-  ...extra,
-});
+const ccDraft = (name: string, extra: Partial<AccountDraft> = {}): AccountDraft => clientCredentialsDraft(server, name, extra);
 
 describe('IPC handler table', () => {
   it('answers version with the app version as a result object', async () => {

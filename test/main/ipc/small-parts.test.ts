@@ -3,7 +3,7 @@ import { createBrokerUrlRegistry, isWebUrl } from '../../../main/ipc/broker-urls
 import { createClipboardGuard } from '../../../main/ipc/clipboard-guard.js';
 import { parseIpcArgs } from '../../../main/ipc/input-schemas.js';
 import { createAttentionTracker } from '../../../main/electron/notification-policy.js';
-import { createFakeTimerClock } from '../support/fake-timer-clock.js';
+import { createFakeTimerClock } from '../../support/fake-timer-clock.js';
 
 describe('clipboard guard', () => {
   const setup = () => {

@@ -1,10 +1,8 @@
-import { cleanup, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import { act } from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { accountView } from '../support/fake-api.js';
 import { renderApp } from '../support/render-app.js';
-
-afterEach(cleanup);
 
 describe('Settings view', () => {
   it('shows the socket path with copy and ready-to-paste snippets for the chosen account', async () => {
