@@ -9,7 +9,7 @@
  * protected header: the `dpop-proof` socket route is a hot path (≈ 50 µs per proof), so jose is
  * not loaded here.
  *
- * @see RFC 9449 (OAuth 2.0 Demonstrating Proof of Possession)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449.html RFC 9449} (OAuth 2.0 Demonstrating Proof of Possession)
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -80,7 +80,7 @@ export class DpopKey {
   }
 }
 
-/** A fresh ES256 key pair for an account. @see RFC 9449 §2 */
+/** A fresh ES256 key pair for an account. @see {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-2 RFC 9449 §2} */
 export function generateDpopKey(): DpopKey {
   return new DpopKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
 }
@@ -108,13 +108,13 @@ export function importDpopPrivateKey(pem: string): DpopKey {
 /**
  * RFC 7638 thumbprint of an EC public key: SHA-256 over the required members in lexicographic
  * order, base64url.
- * @see RFC 7638 §3.2, RFC 9449 §6.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7638.html#section-3.2 RFC 7638 §3.2}, {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-6.1 RFC 9449 §6.1}
  */
 export function jwkThumbprint(jwk: Pick<DpopPublicJwk, 'crv' | 'kty' | 'x' | 'y'>): string {
   return createHash('sha256').update(`{"crv":"${jwk.crv}","kty":"${jwk.kty}","x":"${jwk.x}","y":"${jwk.y}"}`).digest('base64url');
 }
 
-/** `ath`: base64url SHA-256 of the access token's ASCII value. @see RFC 9449 §4.2 */
+/** `ath`: base64url SHA-256 of the access token's ASCII value. @see {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-4.2 RFC 9449 §4.2} */
 export function accessTokenHash(accessToken: string): string {
   return createHash('sha256').update(accessToken, 'ascii').digest('base64url');
 }
@@ -146,7 +146,7 @@ export function isValidDpopNonce(value: unknown): value is string {
  * The `htu` of a request: the target URI without query and fragment. Refuses anything but an
  * absolute http(s) URL.
  * @throws BrokerError `INVALID_REQUEST`
- * @see RFC 9449 §4.2, §4.3 (step 9)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-4.2 RFC 9449 §4.2}, {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-4.3 §4.3} (step 9)
  */
 export function normalizeHtu(url: string): string {
   const parsed = URL.parse(url);
@@ -167,7 +167,7 @@ export function normalizeHtu(url: string): string {
  * Creates one DPoP proof JWT: header `{typ: dpop+jwt, alg: ES256, jwk}`, claims `jti` (random),
  * `htm`, `htu`, `iat`, and `nonce` / `ath` when given.
  * @throws BrokerError `INVALID_REQUEST` for a bad method, URL or nonce.
- * @see RFC 9449 §4.2, §4.3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-4.2 RFC 9449 §4.2}, {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-4.3 §4.3}
  */
 export function createDpopProof(key: DpopKey, input: DpopProofInput): string {
   if (!METHOD.test(input.htm)) throw new BrokerError('INVALID_REQUEST', '"htm" must be an HTTP method such as GET or POST.');
@@ -217,7 +217,7 @@ export class DpopNonceStore {
   }
 }
 
-/** The `DPoP-Nonce` header of a response, when it holds a valid nonce. @see RFC 9449 §8.1 */
+/** The `DPoP-Nonce` header of a response, when it holds a valid nonce. @see {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-8.1 RFC 9449 §8.1} */
 export function dpopNonceFromHeaders(headers: IncomingHttpHeaders): string | undefined {
   const value = headers['dpop-nonce'];
   const nonce = Array.isArray(value) ? value[0] : value;
@@ -257,7 +257,7 @@ export interface DpopBinding {
  * assertion's `jti` would otherwise be refused as a replay). Every `DPoP-Nonce` a response
  * carries is remembered for its origin. Retrying is safe: a server that answers
  * `use_dpop_nonce` has not processed the grant (RFC 9449 §8).
- * @see RFC 9449 §5, §8
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-5 RFC 9449 §5}, {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-8 §8}
  */
 export async function sendWithDpop(
   http: HttpClient,

@@ -9,7 +9,7 @@
  * {@link pushAuthorizationRequest} sends it, with a DPoP proof when the account is bound to a key
  * (RFC 9449 §10.1: the provider then binds the authorization code to that key).
  *
- * @see RFC 9126, RFC 9449 §10
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9126.html RFC 9126}, {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-10 RFC 9449 §10}
  */
 import { systemClock, type Clock } from '../ports.js';
 import { invalidResponse, optionalSeconds, requireString, type ResponseContext } from './assert.js';
@@ -44,7 +44,7 @@ export interface PushedAuthorization {
 /**
  * The PAR POST: the authorization parameters plus `client_id` as a form, with the client's
  * authentication (every method works: basic, post, private_key_jwt, none).
- * @see RFC 9126 §2.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9126.html#section-2.1 RFC 9126 §2.1}
  */
 export function buildPushedAuthorizationRequest(input: PushedAuthorizationRequestInput): Promise<HttpRequest> {
   return buildEndpointRequest({
@@ -62,7 +62,7 @@ export function buildPushedAuthorizationRequest(input: PushedAuthorizationReques
  * Validates the PAR response: an OAuth error → `OAUTH_ERROR`; otherwise `request_uri` (a
  * string) and `expires_in` (positive seconds) are required. RFC 9126 §2.2 says 201; any 2xx is
  * accepted, as some providers answer 200.
- * @see RFC 9126 §2.2, §2.3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9126.html#section-2.2 RFC 9126 §2.2}, {@link https://www.rfc-editor.org/rfc/rfc9126.html#section-2.3 §2.3}
  */
 export function processPushedAuthorizationResponse(
   response: HttpResponse,
@@ -79,7 +79,7 @@ export function processPushedAuthorizationResponse(
  * The browser URL after a push: the authorization endpoint with `client_id` and `request_uri`
  * and nothing else of ours (query parameters already in the endpoint's URL are kept, as RFC 6749
  * §3.1 requires).
- * @see RFC 9126 §4
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9126.html#section-4 RFC 9126 §4}
  */
 export function buildPushedAuthorizationUrl(authorizationEndpoint: string, clientId: string, requestUri: string): string {
   const url = new URL(authorizationEndpoint);
@@ -105,7 +105,7 @@ export interface PushAuthorizationParams {
  * and `dpop_jkt` added (RFC 9449 §10), and a `use_dpop_nonce` challenge is answered once.
  * @throws BrokerError `OAUTH_ERROR` (the provider refused), `INVALID_RESPONSE`, and the HTTP
  *   client's errors.
- * @see RFC 9126 §2, RFC 9449 §10.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9126.html#section-2 RFC 9126 §2}, {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-10.1 RFC 9449 §10.1}
  */
 export async function pushAuthorizationRequest(p: PushAuthorizationParams): Promise<PushedAuthorization> {
   const clock = p.clock ?? systemClock;

@@ -17,7 +17,7 @@ const SPACE = /[ \t]*/y;
  * Parses every challenge of one or more `WWW-Authenticate` field values. Malformed input ends
  * the parse: what was read so far is returned, never an exception (the header comes from an
  * upstream we do not control).
- * @see RFC 9110 §11.6.1, RFC 6750 §3, RFC 9449 §7.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-11.6.1 RFC 9110 §11.6.1}, {@link https://www.rfc-editor.org/rfc/rfc6750.html#section-3 RFC 6750 §3}, {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-7.1 RFC 9449 §7.1}
  */
 export function parseWwwAuthenticate(header: string | readonly string[] | undefined): AuthChallenge[] {
   if (header === undefined) return [];

@@ -7,7 +7,7 @@
  * and the fresh `Authorization` (and `DPoP` proof) is added. Toward the client: hop-by-hop
  * fields go, everything else passes unchanged and in order.
  *
- * @see RFC 9110 §7.6.1 (Connection), §7.2 (Host), RFC 6455 §4.1 (the upgrade request)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-7.6.1 RFC 9110 §7.6.1} (Connection), {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-7.2 §7.2} (Host), {@link https://www.rfc-editor.org/rfc/rfc6455.html#section-4.1 RFC 6455 §4.1} (the upgrade request)
  */
 
 /** Fields that describe one connection and never travel past it (RFC 9110 §7.6.1 and legacy ones). */
@@ -51,7 +51,7 @@ function connectionOptions(rawHeaders: readonly string[]): Set<string> {
 /**
  * The flat `[name, value, …]` header list for the upstream request. For a WebSocket upgrade
  * (`upgrade: true`), `Connection: Upgrade` and `Upgrade` are kept, as the handshake needs them.
- * @see RFC 9110 §7.6.1, RFC 6455 §4.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-7.6.1 RFC 9110 §7.6.1}, {@link https://www.rfc-editor.org/rfc/rfc6455.html#section-4.1 RFC 6455 §4.1}
  */
 export function upstreamRequestHeaders(
   rawHeaders: readonly string[],
@@ -79,7 +79,7 @@ export function upstreamRequestHeaders(
 /**
  * The flat header list of an upstream response as sent to the client: hop-by-hop fields
  * removed (Node frames the body itself), the rest unchanged and in order.
- * @see RFC 9110 §7.6.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-7.6.1 RFC 9110 §7.6.1}
  */
 export function downstreamResponseHeaders(rawHeaders: readonly string[], upgrade = false): string[] {
   const listed = connectionOptions(rawHeaders);
@@ -98,7 +98,7 @@ export function downstreamResponseHeaders(rawHeaders: readonly string[], upgrade
  * `https://api.example.com/v2`) joined with the request target's path and query. Only
  * origin-form targets (`/path?query`) are accepted; anything else (absolute-form, `*`) is
  * refused with undefined, so a client cannot redirect the proxy to another host.
- * @see RFC 9112 §3.2.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9112.html#section-3.2.1 RFC 9112 §3.2.1}
  */
 export function upstreamUrl(base: URL, target: string | undefined): URL | undefined {
   if (target === undefined || !target.startsWith('/') || target.startsWith('//')) return undefined;

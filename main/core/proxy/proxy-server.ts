@@ -18,7 +18,7 @@
  * - Each request is reported to `onRequest` (method, upstream host, status; never a token) for
  *   the audit log.
  *
- * @see RFC 9110 §7.6 (intermediaries), RFC 6750 §3.1, RFC 9449 §7, §9, RFC 6455 §4
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-7.6 RFC 9110 §7.6} (intermediaries), {@link https://www.rfc-editor.org/rfc/rfc6750.html#section-3.1 RFC 6750 §3.1}, {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-7 RFC 9449 §7}, {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-9 §9}, {@link https://www.rfc-editor.org/rfc/rfc6455.html#section-4 RFC 6455 §4}
  */
 import { chmod, unlink } from 'node:fs/promises';
 import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';

@@ -3,7 +3,7 @@
  * another audience or resource, with the same or a narrower scope. The broker only ever asks
  * for access tokens and sends no actor token (impersonation semantics, RFC 8693 §1.1).
  *
- * @see RFC 8693 §2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8693.html#section-2 RFC 8693 §2}
  */
 import { systemClock } from '../../ports.js';
 import { invalidResponse, requireString, type ResponseContext } from '../assert.js';
@@ -14,7 +14,7 @@ import { processJsonResponse, tokenSetFromParameters, type ProcessOptions } from
 import type { TokenSet } from '../types.js';
 
 export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-/** @see RFC 8693 §3 */
+/** @see {@link https://www.rfc-editor.org/rfc/rfc8693.html#section-3 RFC 8693 §3} */
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 /** A JWT is an access token too when the provider issues JWT access tokens (RFC 8693 §3). */
 export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
@@ -37,7 +37,7 @@ export interface ExchangedTokenSet extends TokenSet {
 /**
  * The grant's token request parameters: the subject token as an access token, the target, and
  * `requested_token_type` access_token.
- * @see RFC 8693 §2.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8693.html#section-2.1 RFC 8693 §2.1}
  */
 export function tokenExchangeParams(subjectToken: string, target: TokenExchangeTarget): Record<string, string> {
   return {
@@ -56,7 +56,7 @@ export function tokenExchangeParams(subjectToken: string, target: TokenExchangeT
  * `issued_token_type` (required, RFC 8693 §2.2.1), which must be an access token or a JWT — we
  * asked for an access token and hand out nothing else. A refresh token, if the provider sends
  * one, is dropped: the broker re-exchanges instead (its subject token is what it refreshes).
- * @see RFC 8693 §2.2.1, §2.2.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8693.html#section-2.2.1 RFC 8693 §2.2.1}, {@link https://www.rfc-editor.org/rfc/rfc8693.html#section-2.2.2 §2.2.2}
  */
 export function processTokenExchangeResponse(response: HttpResponse, options: ProcessOptions): ExchangedTokenSet {
   const body = processJsonResponse(response, options);
@@ -81,7 +81,7 @@ export interface TokenExchangeParams extends TokenGrantContext, TokenExchangeTar
  * answering one DPoP nonce challenge, which the provider answers before processing the grant).
  * @throws BrokerError `OAUTH_ERROR` (e.g. `invalid_target` for an audience the provider refuses),
  *   `INVALID_RESPONSE`, and the HTTP client's errors.
- * @see RFC 8693 §2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8693.html#section-2 RFC 8693 §2}
  */
 export async function tokenExchangeGrant(p: TokenExchangeParams): Promise<ExchangedTokenSet> {
   const clock = p.clock ?? systemClock;
