@@ -146,7 +146,17 @@ export function toTokenDetailsView(details: TokenDetails): TokenDetailsView {
 }
 
 export function toAuditEntryView(entry: AuditEntry): AuditEntryView {
-  return withoutUndefined({ at: entry.at, account: entry.account, client: entry.client, outcome: entry.outcome, code: entry.code });
+  return withoutUndefined({
+    at: entry.at,
+    account: entry.account,
+    client: entry.client,
+    outcome: entry.outcome,
+    code: entry.code,
+    kind: entry.kind,
+    method: entry.method,
+    host: entry.host,
+    status: entry.status,
+  });
 }
 
 export function toSignInProgressView(progress: SignInProgress): SignInProgressView {

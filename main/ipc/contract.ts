@@ -141,8 +141,14 @@ export interface AuditEntryView {
   at: number;
   account: string;
   client: string;
-  outcome: 'granted' | 'denied' | 'needs_login' | 'error';
+  outcome: 'granted' | 'denied' | 'needs_login' | 'error' | 'refused';
   code?: string;
+  /** What was done: absent for a token hand-out; `exchange`, `dpop_proof`, `proxy` (a proxied request), … */
+  kind?: 'token' | 'id_token' | 'exchange' | 'dpop_proof' | 'proxy';
+  /** Proxied request or DPoP proof: the HTTP method, the upstream host (never a path) and the status. */
+  method?: string;
+  host?: string;
+  status?: number;
 }
 
 export interface AuditFilter {

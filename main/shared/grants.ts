@@ -43,6 +43,11 @@ export interface GrantTraits {
   /** The client must authenticate at the token endpoint: `auth: none` (a public client) is refused. */
   readonly needsClientAuth: boolean;
   readonly yields: readonly TokenKind[];
+  /**
+   * Its tokens come from the token endpoint, so they can be bound to the account's DPoP key
+   * (RFC 9449 §5). The implicit grant's token comes in the browser URL and cannot.
+   */
+  readonly senderConstrainable: boolean;
 }
 
 /**
@@ -61,6 +66,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['authorization', 'token'],
     needsClientAuth: false,
     yields: ['access_token', 'refresh_token', 'id_token'],
+    senderConstrainable: true,
   },
   client_credentials: {
     label: 'Client credentials',
@@ -73,6 +79,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['token'],
     needsClientAuth: true,
     yields: ['access_token'],
+    senderConstrainable: true,
   },
   device_code: {
     label: 'Device code',
@@ -85,6 +92,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['device_authorization', 'token'],
     needsClientAuth: false,
     yields: ['access_token', 'refresh_token', 'id_token'],
+    senderConstrainable: true,
   },
   password: {
     label: 'Password (legacy)',
@@ -97,6 +105,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['token'],
     needsClientAuth: false,
     yields: ['access_token', 'refresh_token', 'id_token'],
+    senderConstrainable: true,
   },
   implicit: {
     label: 'Implicit (legacy)',
@@ -109,6 +118,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['authorization'],
     needsClientAuth: false,
     yields: ['access_token'],
+    senderConstrainable: false,
   },
 };
 

@@ -41,7 +41,7 @@ let discovery: Discovery;
 let listener: CallbackListener;
 
 beforeAll(async () => {
-  server = await startAuthServer({ deviceInterval: 1 });
+  server = await startAuthServer({ deviceInterval: 1, dpop: true, par: 'optional' });
   discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Discovery;
   listener = await startCallbackListener();
 });
@@ -621,8 +621,8 @@ describe('fixture DPoP, pushed authorization requests and token exchange', () =>
     }
   });
 
-  it('leaves DPoP out of discovery when started with dpop: false', async () => {
-    const plain = await startAuthServer({ dpop: false, par: 'off' });
+  it('leaves DPoP and PAR out of discovery by default', async () => {
+    const plain = await startAuthServer();
     try {
       const metadata = (await (await fetch(`${plain.issuer}/.well-known/openid-configuration`)).json()) as Discovery;
       expect(metadata.dpop_signing_alg_values_supported).toBeUndefined();

@@ -48,19 +48,23 @@ export interface AuthServerOptions {
    */
   enforceDeviceInterval?: boolean;
   /**
-   * DPoP (RFC 9449): on by default (oidc-provider's default), so discovery advertises
-   * `dpop_signing_alg_values_supported` and every grant binds tokens to a proof's key.
+   * DPoP (RFC 9449): off by default, so the broker (`dpop: auto`) uses Bearer tokens unless a test
+   * asks for DPoP. When on, discovery advertises `dpop_signing_alg_values_supported` and every
+   * grant binds tokens to a proof's key.
    */
   dpop?: boolean;
   /**
    * Require a server nonce in every DPoP proof at the token and PAR endpoints (RFC 9449 §8): a
    * proof without one (or with a stale one) gets `use_dpop_nonce` and a `DPoP-Nonce` header.
+   * Turns DPoP on unless `dpop: false`.
    */
   dpopNonce?: boolean;
   /**
-   * Pushed authorization requests (RFC 9126): `optional` (default, oidc-provider's default),
-   * `required` (discovery says `require_pushed_authorization_requests: true` and the
-   * authorization endpoint refuses anything but a `request_uri`), or `off`.
+   * Pushed authorization requests (RFC 9126): `off` (default, so the broker puts the parameters
+   * in the URL unless a test asks for PAR), `optional` (a PAR endpoint is advertised, plain
+   * authorization URLs still work), or `required` (discovery says
+   * `require_pushed_authorization_requests: true` and the authorization endpoint refuses anything
+   * but a `request_uri`).
    */
   par?: 'optional' | 'required' | 'off';
   /**
@@ -290,7 +294,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const injections: InjectedTokenResponse[] = [];
   const lastDevicePoll = new Map<string, number>();
   const exchangeAudiences = new Set<string>(options.exchangeAudiences ?? FIXTURE_EXCHANGE_AUDIENCES);
-  const par = options.par ?? 'optional';
+  const par = options.par ?? 'off';
   let parRequests = 0;
   // RFC 8693 §2.2.2 `invalid_target`; oidc-provider has the class, its declaration file does not name it.
   const { InvalidTarget } = errors as typeof errors & { InvalidTarget: (typeof errors)['InvalidRequest'] };
@@ -371,7 +375,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       dPoP: {
-        enabled: options.dpop ?? true,
+        enabled: options.dpop ?? options.dpopNonce === true,
         ...(options.dpopNonce === true ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}),
       },
       pushedAuthorizationRequests: { enabled: par !== 'off', requirePushedAuthorizationRequests: par === 'required' },

@@ -12,7 +12,7 @@ let key: TestDpopKey;
 let tokenEndpoint: string;
 
 beforeAll(async () => {
-  auth = await startAuthServer();
+  auth = await startAuthServer({ dpop: true });
   api = await startResourceServer({ introspect: (token) => auth.introspect(token) });
   key = await createTestDpopKey();
   tokenEndpoint = `${auth.issuer}/token`;

@@ -53,7 +53,11 @@ export function sanitizeClientName(client: string): string {
   return printable.length > MAX_CLIENT_LENGTH ? printable.slice(0, MAX_CLIENT_LENGTH) : printable;
 }
 
-const OUTCOMES: ReadonlySet<string> = new Set(['granted', 'denied', 'needs_login', 'error']);
+const OUTCOMES: ReadonlySet<string> = new Set(['granted', 'denied', 'needs_login', 'error', 'refused']);
+const KINDS: ReadonlySet<string> = new Set(['token', 'id_token', 'exchange', 'dpop_proof', 'proxy']);
+
+/** The optional fields of an entry (kind, method, host, status, caller): absent on plain hand-outs. */
+export type AuditDetails = Pick<AuditEntry, 'kind' | 'method' | 'host' | 'status' | 'caller'>;
 
 /** Parses one audit line; anything that is not a well-formed entry is dropped. */
 export function parseAuditLine(line: string): AuditEntry | undefined {
@@ -69,13 +73,33 @@ export function parseAuditLine(line: string): AuditEntry | undefined {
   if (typeof outcome !== 'string' || !OUTCOMES.has(outcome)) return undefined;
   const entry: AuditEntry = { at, account, client, outcome: outcome as AuditEntry['outcome'] };
   if (typeof code === 'string') entry.code = code;
-  return entry;
+  return Object.assign(entry, parseDetails(value as Record<string, unknown>));
 }
 
-function serialize(at: number, account: string, client: string, outcome: string, code: string | undefined): string {
+function parseDetails(value: Record<string, unknown>): AuditDetails {
+  const { kind, method, host, status, caller } = value;
+  const details: AuditDetails = {};
+  if (typeof kind === 'string' && KINDS.has(kind)) details.kind = kind as AuditDetails['kind'] & string;
+  if (typeof method === 'string' && method.length <= 32) details.method = method;
+  if (typeof host === 'string' && host.length <= 300) details.host = host;
+  if (typeof status === 'number' && Number.isInteger(status)) details.status = status;
+  if (typeof caller === 'object' && caller !== null && typeof (caller as { verified?: unknown }).verified === 'boolean') {
+    const { verified, uid, pid, exe } = caller as Record<string, unknown>;
+    details.caller = {
+      verified: verified as boolean,
+      ...(typeof uid === 'number' ? { uid } : {}),
+      ...(typeof pid === 'number' ? { pid } : {}),
+      ...(typeof exe === 'string' ? { exe: exe.slice(0, 4096) } : {}),
+    };
+  }
+  return details;
+}
+
+function serialize(at: number, account: string, client: string, outcome: string, code: string | undefined, details: AuditDetails | undefined): string {
   // Same bytes as JSON.stringify of the entry object, without building one per line.
   const tail = code === undefined ? '' : `,"code":${JSON.stringify(code)}`;
-  return `{"at":${JSON.stringify(at)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
+  const more = details === undefined ? '' : JSON.stringify(details).slice(1, -1);
+  return `{"at":${JSON.stringify(at)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)},"outcome":${JSON.stringify(outcome)}${tail}${more === '' ? '' : `,${more}`}}\n`;
 }
 
 /**
@@ -97,6 +121,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const clients = new Array<string>(capacity).fill('');
   const outcomes = new Array<AuditEntry['outcome']>(capacity).fill('granted');
   const codes = new Array<string | undefined>(capacity).fill(undefined);
+  // Only proxied requests, DPoP proofs and exchanges carry details: a plain hand-out stores undefined.
+  const details = new Array<AuditDetails | undefined>(capacity).fill(undefined);
   let start = 0;
   let count = 0;
   // Entries are numbered in recording order; those numbered below `taken` went to the writer.
@@ -112,10 +138,24 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let closed = false;
 
   function lineAt(slot: number): string {
-    return serialize(ats[slot] as number, accounts[slot] as string, clients[slot] as string, outcomes[slot] as string, codes[slot]);
+    return serialize(
+      ats[slot] as number,
+      accounts[slot] as string,
+      clients[slot] as string,
+      outcomes[slot] as string,
+      codes[slot],
+      details[slot],
+    );
   }
 
-  function push(at: number, account: string, client: string, outcome: AuditEntry['outcome'], code: string | undefined): void {
+  function push(
+    at: number,
+    account: string,
+    client: string,
+    outcome: AuditEntry['outcome'],
+    code: string | undefined,
+    detail: AuditDetails | undefined,
+  ): void {
     let slot: number;
     if (count < capacity) {
       slot = (start + count) % capacity;
@@ -134,6 +174,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     clients[slot] = client;
     outcomes[slot] = outcome;
     codes[slot] = code;
+    details[slot] = detail;
     recorded += 1;
   }
 
@@ -246,7 +287,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         .split('\n')
         .map(parseAuditLine)
         .filter((entry): entry is AuditEntry => entry !== undefined);
-      for (const entry of loaded.slice(-capacity)) push(entry.at, entry.account, entry.client, entry.outcome, entry.code);
+      for (const entry of loaded.slice(-capacity)) push(entry.at, entry.account, entry.client, entry.outcome, entry.code, detailsOf(entry));
       taken = recorded;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -259,7 +300,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   return {
     record(entry) {
-      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.outcome, entry.code);
+      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.outcome, entry.code, detailsOf(entry));
       if (file === undefined || closed) taken = recorded;
       else scheduleFlush();
     },
@@ -275,7 +316,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         const code = codes[slot];
         const entry: AuditEntry = { at: ats[slot] as number, account, client, outcome: outcomes[slot] as AuditEntry['outcome'] };
         if (code !== undefined) entry.code = code;
-        out.push(entry);
+        const detail = details[slot];
+        out.push(detail === undefined ? entry : Object.assign(entry, detail));
       }
       return out;
     },
@@ -292,4 +334,18 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       await closeHandle();
     },
   };
+}
+
+/** The entry's optional fields, or undefined for a plain hand-out (no object kept per entry then). */
+function detailsOf(entry: AuditEntry): AuditDetails | undefined {
+  if (entry.kind === undefined && entry.method === undefined && entry.host === undefined && entry.status === undefined && entry.caller === undefined) {
+    return undefined;
+  }
+  const detail: AuditDetails = {};
+  if (entry.kind !== undefined) detail.kind = entry.kind;
+  if (entry.method !== undefined) detail.method = entry.method;
+  if (entry.host !== undefined) detail.host = entry.host;
+  if (entry.status !== undefined) detail.status = entry.status;
+  if (entry.caller !== undefined) detail.caller = entry.caller;
+  return detail;
 }

@@ -10,6 +10,7 @@ import type { Clock, Logger } from '../ports.js';
 import type { AccountSecrets, SecretVault } from '../vault/types.js';
 import { createAccountState, type AccountState } from './account-state.js';
 import { createSequencer } from './concurrency.js';
+import { createDpopKeys, type DpopKeys } from './dpop-keys.js';
 import type { EventEmitter } from './events.js';
 import type { GrantPort, HttpClient } from './grant-port.js';
 import type { BrokerEvent } from './types.js';
@@ -49,6 +50,8 @@ export interface BrokerContext {
   forgetProvider(name: string): void;
   /** Called whenever an account's tokens or refresh schedule changed (re-arms the scheduler). */
   onScheduleChanged(): void;
+  /** The accounts' DPoP keys and nonces (RFC 9449). */
+  readonly dpop: DpopKeys;
 }
 
 export interface ContextOptions {
@@ -81,8 +84,23 @@ export function createBrokerContext(options: ContextOptions): BrokerContext & { 
     return index.get(name);
   }
 
+  function updateSecrets(name: string, mutate: (current: AccountSecrets | undefined) => AccountSecrets | undefined): Promise<void> {
+    return secretWrites.queue(name, async () => {
+      const current = vault.get(name);
+      const next = mutate(current);
+      if (next === undefined) {
+        if (current !== undefined) await vault.delete(name);
+      } else {
+        await vault.set(name, next);
+      }
+    });
+  }
+
+  const dpop = createDpopKeys({ clock: options.clock, readSecrets: (name) => vault.get(name), updateSecrets });
+
   return {
     ...options,
+    dpop,
     findAccount,
     accounts: () => list,
     reloadAccounts,
@@ -105,17 +123,7 @@ export function createBrokerContext(options: ContextOptions): BrokerContext & { 
     dropState(name) {
       states.delete(name);
     },
-    updateSecrets(name, mutate) {
-      return secretWrites.queue(name, async () => {
-        const current = vault.get(name);
-        const next = mutate(current);
-        if (next === undefined) {
-          if (current !== undefined) await vault.delete(name);
-        } else {
-          await vault.set(name, next);
-        }
-      });
-    },
+    updateSecrets,
     async providerFor(account) {
       const key = JSON.stringify(account.provider);
       let cached = metadataCache.get(account.name);

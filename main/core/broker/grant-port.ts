@@ -13,6 +13,7 @@ export type GrantPort = Pick<
   | 'deviceAuthorizationGrant'
   | 'implicitGrant'
   | 'passwordGrant'
+  | 'tokenExchangeGrant'
   | 'revokeToken'
   | 'resolveProviderMetadata'
   | 'toClientAuth'
@@ -31,6 +32,7 @@ export const defaultGrantPort: GrantPort = {
   deviceAuthorizationGrant: oauth.deviceAuthorizationGrant,
   implicitGrant: oauth.implicitGrant,
   passwordGrant: oauth.passwordGrant,
+  tokenExchangeGrant: oauth.tokenExchangeGrant,
   revokeToken: oauth.revokeToken,
   resolveProviderMetadata: oauth.resolveProviderMetadata,
   toClientAuth: oauth.toClientAuth,

@@ -84,8 +84,27 @@ export interface AuditEntry {
   at: number;
   account: string;
   client: string;
-  outcome: 'granted' | 'denied' | 'needs_login' | 'error';
+  outcome: 'granted' | 'denied' | 'needs_login' | 'error' | 'refused';
   code?: string;
+  /** What was handed out or done (CONTRACTS.md); absent for a plain token hand-out. */
+  kind?: AuditKind;
+  /** `dpop_proof`: the proof's method; `proxy`: the request's method. */
+  method?: string;
+  /** `dpop_proof`: the host of the proof's URL; `proxy`: the upstream's host. Never a path or query. */
+  host?: string;
+  /** `proxy`: the HTTP status the client received. */
+  status?: number;
+  /** Who called, as the kernel says (the proxy's TCP peer check); `verified: false` when only claimed. */
+  caller?: AuditCaller;
+}
+
+export type AuditKind = 'token' | 'id_token' | 'exchange' | 'dpop_proof' | 'proxy';
+
+export interface AuditCaller {
+  verified: boolean;
+  uid?: number;
+  pid?: number;
+  exe?: string;
 }
 
 export interface ApprovalRequest {

@@ -30,6 +30,7 @@ export const accountSecretsSchema = z.object({
   clientSecret: secret.optional(),
   privateKeyPem: secret.optional(),
   tokens: tokenSetSchema.optional(),
+  dpopKeyPem: secret.optional(),
   signedOut: z.literal(true).optional(),
   identity: z
     .object({

@@ -274,5 +274,6 @@ function legacyWithoutOptIn() {
     scopes: [],
     allowLegacy: false,
     approval: 'auto' as const,
+    dpop: 'auto' as const,
   };
 }

@@ -32,7 +32,7 @@ let parEndpoint: string;
 let listener: CallbackListener;
 
 beforeAll(async () => {
-  server = await startAuthServer({ dpopNonce: true });
+  server = await startAuthServer({ dpopNonce: true, par: 'optional' });
   http = createHttpClient({ env: {} });
   metadata = await discoverProvider(server.issuer, http);
   parEndpoint = await parEndpointOf(server.issuer);

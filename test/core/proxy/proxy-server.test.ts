@@ -33,7 +33,7 @@ let api: ResourceServer;
 const open: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
-  auth = await startAuthServer();
+  auth = await startAuthServer({ dpop: true });
   http = createHttpClient({ env: {} });
   metadata = await discoverProvider(auth.issuer, http);
   api = await startResourceServer({ introspect: (token) => auth.introspect(token) });

@@ -39,6 +39,7 @@ describe('secrets at rest', () => {
           scopes: ['repo'],
           allowLegacy: false,
           approval: 'auto',
+          dpop: 'auto',
         },
       ],
     }));

@@ -7,9 +7,8 @@
  */
 import { systemClock } from '../../ports.js';
 import { invalidResponse, requireString, type ResponseContext } from '../assert.js';
-import { sendWithDpop, type DpopBinding } from '../dpop.js';
-import type { HttpRequest, HttpResponse } from '../http.js';
-import { buildTokenRequest, sentCredentials, type TokenGrantContext } from '../token-request.js';
+import type { HttpResponse } from '../http.js';
+import { sendTokenRequest, sentCredentials, type TokenGrantContext } from '../token-request.js';
 import { processJsonResponse, tokenSetFromParameters, type ProcessOptions } from '../token-response.js';
 import type { TokenSet } from '../types.js';
 
@@ -70,10 +69,11 @@ export function processTokenExchangeResponse(response: HttpResponse, options: Pr
 }
 
 export interface TokenExchangeParams extends TokenGrantContext, TokenExchangeTarget {
-  /** The account's current access token. */
+  /**
+   * The account's current access token. With `dpop` (the account's key) a bound subject token is
+   * accompanied by a proof of that key, and the new token is bound to it too.
+   */
   subjectToken: string;
-  /** The account's DPoP key: a bound subject token needs a proof of it, and the new token is bound too. */
-  dpop?: DpopBinding;
 }
 
 /**
@@ -85,20 +85,11 @@ export interface TokenExchangeParams extends TokenGrantContext, TokenExchangeTar
  */
 export async function tokenExchangeGrant(p: TokenExchangeParams): Promise<ExchangedTokenSet> {
   const clock = p.clock ?? systemClock;
-  const params = tokenExchangeParams(p.subjectToken, p);
-  let sent: HttpRequest | undefined;
-  const build = async (): Promise<HttpRequest> => {
-    sent = await buildTokenRequest(p.metadata, p.client, params, {
-      now: clock.now(),
-      ...(p.signal === undefined ? {} : { signal: p.signal }),
-    });
-    return sent;
-  };
-  const response = p.dpop === undefined ? await p.http.request(await build()) : await sendWithDpop(p.http, { clock, ...p.dpop }, build);
+  const { request, response } = await sendTokenRequest(p, tokenExchangeParams(p.subjectToken, p));
   return processTokenExchangeResponse(response, {
     purpose: 'token endpoint',
     url: p.metadata.tokenEndpoint,
     now: clock.now(),
-    redact: [p.subjectToken, ...(sent === undefined ? [] : sentCredentials(sent, p.client))],
+    redact: [p.subjectToken, ...sentCredentials(request, p.client)],
   });
 }

@@ -39,6 +39,7 @@ export class FakeBroker implements BrokerService {
       scopes: ['read'],
       allowLegacy: false,
       approval: 'auto' as const,
+      dpop: 'auto' as const,
       ...(extra.git === undefined ? {} : { git: extra.git }),
     };
     this.accounts.set(name, {
