@@ -26,6 +26,8 @@ Commands:
   logout NAME                 revoke at the provider and forget the tokens
   kubectl-credential NAME     kubectl exec credential plugin (client.authentication.k8s.io/v1)
   git-credential get|store|erase   git credential helper
+  dpop-proof NAME --method M --url U   a DPoP proof for one request (DPoP accounts)
+  proxy NAME --upstream URL   an authenticating local proxy to URL (until Ctrl-C)
 
 Run 'token-broker <command> --help' for a command's options.
 ${ENV}
@@ -49,6 +51,7 @@ ${ENV}
           --grant ${GRANTS.join('|')}
           [--scope "a b"] [--redirect-uri URI] [--allow-legacy] [--approval auto|ask]
           [--git-host HOST]... [--git-username NAME] [--param KEY=VALUE]...
+          [--dpop auto|on|off] [--exchange-audience AUDIENCE]...
 
   --issuer URL                 discover endpoints (OpenID Connect Discovery / RFC 8414)
   --client-secret-stdin        read the client secret from stdin (one trailing newline stripped);
@@ -62,6 +65,10 @@ ${ENV}
   --git-username NAME          username git sends with the token (default: oauth2)
   --param KEY=VALUE            extra authorization request parameter (repeatable), e.g.
                                access_type=offline for Google, audience=API for Auth0
+  --dpop MODE                  DPoP sender-constrained tokens (RFC 9449): auto (default) when the
+                               provider supports it, on always (Bearer refused), off never
+  --exchange-audience A        allow token exchange (RFC 8693) for audience or resource A
+                               (repeatable): token NAME --audience A
 `,
   'account list': `usage: token-broker account list [--json]
 
@@ -80,14 +87,39 @@ stderr, with the user code for the device grant; exits 0 once the sign-in comple
   --username U       password grant: the user name
   --password-stdin   password grant: read the password from stdin (used once, never stored)
 `,
-  token: `usage: token-broker token NAME [--min-ttl SECONDS] [--scope "a b"] [--format raw|json|header|env]
+  token: `usage: token-broker token NAME [--min-ttl SECONDS] [--scope "a b"] [--audience A] [--resource R]
+          [--format raw|json|header|env] [--method M --url U]
 
 Prints an access token, refreshed first if it expires within --min-ttl seconds.
   --format raw      the token (default)
   --format json     {"access_token","token_type","expires_at","expires_in","scope"}
-  --format header   Authorization: Bearer <token>
+  --format header   Authorization: Bearer <token> (for DPoP accounts, with --method and --url,
+                    also the DPoP: <proof> line; use with curl -H @<(token-broker token ...))
   --format env      ACCESS_TOKEN=..., TOKEN_TYPE=..., TOKEN_EXPIRES_AT=... lines
+  --audience A, --resource R   a token exchanged for A / R (RFC 8693); the account must allow
+                    them (--exchange-audience); cached like the account's own token
 Exit 3 when the account needs a sign-in, 4 when the request was denied.
+`,
+  'dpop-proof': `usage: token-broker dpop-proof NAME --method M --url U [--nonce N] [--scope S] [--audience A] [--resource R]
+
+Prints a DPoP proof (RFC 9449) for one request with the account's access token (the one
+'token NAME' prints, with the same --scope/--audience/--resource). The broker signs it with the
+account's key, which never leaves the broker. A proof is good for one request, about a minute.
+  --nonce N    the DPoP-Nonce the server asked for (remembered for that server)
+  curl -H "Authorization: DPoP $(token-broker token NAME)" \
+       -H "DPoP: $(token-broker dpop-proof NAME --method GET --url https://api.example.com/me)" \
+       https://api.example.com/me
+`,
+  proxy: `usage: token-broker proxy NAME --upstream URL [--listen 127.0.0.1:PORT | --socket PATH]
+
+Runs an authenticating proxy in the broker until Ctrl-C: requests to the listen address (default
+127.0.0.1 with a free port, printed on stdout) go to URL with a fresh Authorization (and DPoP
+proof) of account NAME; any Authorization the client sends is dropped. Bodies, server-sent
+events and WebSockets stream through. Only you can use it: on TCP, requests from web pages
+(Origin), for other Host names and from other users are refused.
+  --listen 127.0.0.1:PORT   loopback TCP address (also [::1]:PORT)
+  --socket PATH             a Unix socket instead (in a private directory)
+Proxies that should always run go in config.json: "proxies": [{"account","upstream","listen"}].
 `,
   exec: `usage: token-broker exec NAME [--env VAR] [--min-ttl SECONDS] [--scope "a b"] -- COMMAND [ARGS...]
 

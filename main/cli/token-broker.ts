@@ -16,6 +16,8 @@ const loaders: Record<string, () => Promise<{ run: Command }>> = {
   logout: () => import('./commands/logout.js'),
   'kubectl-credential': () => import('./commands/kubectl-credential.js'),
   'git-credential': () => import('./commands/git-credential.js'),
+  'dpop-proof': () => import('./commands/dpop-proof.js'),
+  proxy: () => import('./commands/proxy.js'),
 };
 
 function wantsHelp(args: string[]): boolean {

@@ -9,6 +9,7 @@ import { readStdin, stripTrailingNewline } from '../stdin.js';
 // From the dependency-free shared layer: the account model itself would pull zod into the CLI.
 import { CLIENT_AUTH_METHODS, CLIENT_AUTH_TRAITS, isClientAuthMethod } from '../../shared/client-auth.js';
 import { GRANT_TRAITS, GRANTS, isGrant } from '../../shared/grants.js';
+import { DPOP_MODES, isDpopMode } from '../../shared/accounts.js';
 
 type AccountRow = AccountBody;
 
@@ -52,6 +53,8 @@ async function add(args: string[]): Promise<number> {
       'git-host': { type: 'string', multiple: true },
       'git-username': { type: 'string' },
       param: { type: 'string', multiple: true },
+      dpop: { type: 'string', default: 'auto' },
+      'exchange-audience': { type: 'string', multiple: true },
     },
     { min: 1, max: 1, names: 'the account NAME' },
   );
@@ -77,6 +80,8 @@ async function add(args: string[]): Promise<number> {
     throw usageError(`--auth ${auth} takes no secret; drop --client-secret-stdin.`, cmd);
   if (v['key-id'] !== undefined && auth !== 'private_key_jwt') throw usageError('--key-id goes with --auth private_key_jwt.', cmd);
   if (v.approval !== 'auto' && v.approval !== 'ask') throw usageError('--approval must be auto or ask.', cmd);
+  if (!isDpopMode(v.dpop)) throw usageError(`--dpop must be one of ${DPOP_MODES.join(', ')}.`, cmd);
+  const audiences = v['exchange-audience'] ?? [];
 
   const secrets: Record<string, string> = {};
   if (secretKind !== undefined) {
@@ -105,6 +110,8 @@ async function add(args: string[]): Promise<number> {
     ...(v['redirect-uri'] === undefined ? {} : { redirectUri: v['redirect-uri'] }),
     allowLegacy: v['allow-legacy'],
     approval: v.approval,
+    dpop: v.dpop,
+    ...(audiences.length > 0 ? { tokenExchange: { audiences } } : {}),
     ...(gitHosts.length > 0 || v['git-username'] !== undefined
       ? { git: { hosts: gitHosts, ...(v['git-username'] === undefined ? {} : { username: v['git-username'] }) } }
       : {}),

@@ -1,12 +1,19 @@
-/** `token-broker token NAME [--min-ttl S] [--scope "a b"] [--format raw|json|header|env]` */
+/**
+ * `token-broker token NAME [--min-ttl S] [--scope "a b"] [--audience A] [--resource R]
+ *   [--format raw|json|header|env] [--method M --url U]`
+ */
+import { createHash } from 'node:crypto';
 import { parse, parseSeconds } from '../args.js';
 import { getJson, seg } from '../client.js';
-import { usageError } from '../exit.js';
-import { formatToken, TOKEN_FORMATS, type TokenBody, type TokenFormat } from '../format.js';
+import { CliError, usageError } from '../exit.js';
+import { authScheme, formatToken, TOKEN_FORMATS, type TokenBody, type TokenFormat } from '../format.js';
 
 export interface TokenQuery {
   minTtl?: number;
   scope?: string;
+  /** Token exchange (RFC 8693): a token for this audience / resource. */
+  audience?: string;
+  resource?: string;
 }
 
 /** Fetches a token from the running broker. Shared by token, exec and kubectl-credential. */
@@ -14,25 +21,78 @@ export function fetchToken(name: string, query: TokenQuery, client: string): Pro
   const params = new URLSearchParams();
   if (query.minTtl !== undefined) params.set('min_ttl', String(query.minTtl));
   if (query.scope !== undefined) params.set('scope', query.scope);
+  if (query.audience !== undefined) params.set('audience', query.audience);
+  if (query.resource !== undefined) params.set('resource', query.resource);
   const qs = params.toString();
   return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs === '' ? '' : `?${qs}`}`, { client });
 }
 
 export async function run(args: string[]): Promise<number> {
+  const cmd = 'token';
   const { values, positionals } = parse(
-    'token',
+    cmd,
     args,
-    { 'min-ttl': { type: 'string' }, scope: { type: 'string' }, format: { type: 'string', default: 'raw' } },
+    {
+      'min-ttl': { type: 'string' },
+      scope: { type: 'string' },
+      audience: { type: 'string' },
+      resource: { type: 'string' },
+      format: { type: 'string', default: 'raw' },
+      method: { type: 'string' },
+      url: { type: 'string' },
+    },
     { min: 1, max: 1, names: 'the account NAME' },
   );
   const format = values.format as TokenFormat;
-  if (!TOKEN_FORMATS.includes(format)) throw usageError(`--format must be one of ${TOKEN_FORMATS.join(', ')}.`, 'token');
-  const minTtl = parseSeconds('token', '--min-ttl', values['min-ttl']);
-  const body = await fetchToken(
-    positionals[0] as string,
-    { ...(minTtl === undefined ? {} : { minTtl }), ...(values.scope === undefined ? {} : { scope: values.scope }) },
-    'token-broker token',
-  );
+  if (!TOKEN_FORMATS.includes(format)) throw usageError(`--format must be one of ${TOKEN_FORMATS.join(', ')}.`, cmd);
+  if ((values.method === undefined) !== (values.url === undefined)) throw usageError('--method and --url go together.', cmd);
+  if (values.method !== undefined && format !== 'header') throw usageError('--method and --url are for --format header.', cmd);
+  const minTtl = parseSeconds(cmd, '--min-ttl', values['min-ttl']);
+  const name = positionals[0] as string;
+  const query: TokenQuery = {
+    ...(minTtl === undefined ? {} : { minTtl }),
+    ...(values.scope === undefined ? {} : { scope: values.scope }),
+    ...(values.audience === undefined ? {} : { audience: values.audience }),
+    ...(values.resource === undefined ? {} : { resource: values.resource }),
+  };
+  const body = await fetchToken(name, query, 'token-broker token');
+  const dpop = body.token_type.toLowerCase() === 'dpop';
+  if (format === 'header' && dpop) {
+    if (values.method === undefined || values.url === undefined) {
+      throw usageError(`The tokens of ${name} are DPoP-bound: add --method and --url for the DPoP proof header.`, cmd);
+    }
+    process.stdout.write(await dpopHeaders(name, query, body, values.method.toUpperCase(), values.url));
+    return 0;
+  }
   process.stdout.write(formatToken(body, format));
   return 0;
+}
+
+/**
+ * `Authorization: DPoP …` and `DPoP: <proof>` for one request. The proof must be bound to the
+ * printed token (its `ath`): if the token was refreshed between the two calls, both are fetched
+ * once more.
+ */
+async function dpopHeaders(name: string, query: TokenQuery, first: TokenBody, method: string, url: string): Promise<string> {
+  // Loaded only here: the plain token path stays on the raw-socket GET.
+  const { fetchDpopProof } = await import('./dpop-proof.js');
+  let body = first;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const { proof } = await fetchDpopProof(name, method, url, query, 'token-broker token');
+    if (proofAth(proof) === createHash('sha256').update(body.access_token).digest('base64url')) {
+      return `Authorization: ${authScheme(body.token_type)} ${body.access_token}\nDPoP: ${proof}\n`;
+    }
+    body = await fetchToken(name, query, 'token-broker token');
+  }
+  throw new CliError(`the token of ${name} kept changing while its DPoP proof was made; try again`);
+}
+
+/** The `ath` claim of a proof (read, not verified: the broker made it). */
+function proofAth(proof: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(proof.split('.')[1] ?? '', 'base64url').toString('utf8')) as { ath?: unknown };
+    return typeof payload.ath === 'string' ? payload.ath : undefined;
+  } catch {
+    return undefined;
+  }
 }

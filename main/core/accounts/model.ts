@@ -148,7 +148,9 @@ export const proxySchema = z
   .object({
     account: z.string().regex(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE).meta({ description: 'The account whose tokens the proxy adds.' }),
     upstream: httpUrl
-      .refine((value) => !/[?#]/.test(value) && !/^https?:\/\/[^/]*@/i.test(value), { message: 'must have no credentials, query or fragment' })
+      .refine((value) => !/[?#]/.test(value) && !/^https?:\/\/[^/]*@/i.test(value), {
+        message: 'must have no credentials, query or fragment',
+      })
       .meta({ description: 'Where requests go, e.g. https://api.example.com (a path is a prefix for every request).' }),
     listen: z
       .string()

@@ -35,7 +35,9 @@ export function accountRuleViolations(account: AccountConfig, at: PropertyKey[] 
     }
   }
   if (account.dpop === 'on' && !traits.senderConstrainable) {
-    problems.push(`${field('dpop')}: the ${account.grant} grant cannot bind tokens to a key (RFC 9449 has no implicit flow); use auto or off`);
+    problems.push(
+      `${field('dpop')}: the ${account.grant} grant cannot bind tokens to a key (RFC 9449 has no implicit flow); use auto or off`,
+    );
   }
   if (account.redirectUri !== undefined && !isLoopbackHttpUri(account.redirectUri)) {
     problems.push(`${field('redirectUri')}: must be a loopback http URI such as http://127.0.0.1/callback (RFC 8252 §7.3)`);

@@ -6,12 +6,15 @@
  * | `GET /v1/health` | `{"status":"ok","version"}` |
  * | `GET /v1/accounts` | `[{"name","grant","status","expires_at","scopes"}]` |
  * | `GET /v1/accounts/{name}/token?min_ttl=&scope=` | `{"access_token","token_type","expires_at","expires_in","scope"}` |
+ * | `GET /v1/accounts/{name}/token?audience=&resource=&scope=` | the same for a token exchanged for that audience/resource (RFC 8693) |
  * | `POST /v1/accounts/{name}/refresh` | the same, freshly obtained |
+ * | `POST /v1/accounts/{name}/dpop-proof` `{"htm","htu","nonce"?,"scope"?,"audience"?,"resource"?}` | `{"proof","expires_at"}` (RFC 9449, bound to the current access token — or the scoped / exchanged one named) |
  * | `GET /v1/git/credential?host=&path=` | the same plus `"account","username"` for the account whose git hosts match |
  * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?}}` | 201 + the account |
  * | admin: `DELETE /v1/accounts/{name}` | `{"removed"}` |
  * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?}` | NDJSON {@link LoginStreamLine}s: `{"progress":{"account","phase",…}}`… then `{"result":"ok","account"}` or `{"error":{…},"status"}` |
  * | admin: `POST /v1/accounts/{name}/logout` | `{"logged_out"}` |
+ * | admin: `POST /v1/proxies` `{"account","upstream","listen"?,"socket"?}` | NDJSON: `{"proxy":{"account","upstream","url"}}`, then open until the client closes it (which stops the proxy), or `{"error":{…},"status"}` |
  *
  * Times are epoch seconds (`null` when unknown). Errors are `{"error":{"code","message"}}`
  * (plus `oauth_error`/`oauth_error_description` from the provider) with the status from
@@ -22,6 +25,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccountInput } from '../accounts/model.js';
 import type { AccountSecretsInput, BrokerService, SignInProgress } from '../broker/types.js';
+import type { ProxySpec } from '../proxy/account-proxy.js';
+import type { RunningProxy } from '../proxy/proxy-server.js';
 import { BrokerError, isBrokerError, toBrokerError, type ErrorCode } from '../errors.js';
 import type { Clock, Logger } from '../ports.js';
 import { BROKER_VERSION } from '../version.js';
@@ -33,9 +38,14 @@ import { sanitizeClientName, toAccountBody, toErrorBody, toLoginProgressBody, to
 /** The operations behind the admin endpoints; by default the broker itself. */
 export type AdminPort = Pick<BrokerService, 'addAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'>;
 
+/** Starts an authenticating proxy (`POST /v1/proxies`); the caller closes it. */
+export type ProxyStarter = (spec: ProxySpec) => Promise<RunningProxy>;
+
 export interface RouteDeps {
   broker: BrokerService;
   admin: AdminPort | undefined;
+  /** Proxies on request (admin, socket only); without it `POST /v1/proxies` is not found. */
+  proxies?: ProxyStarter | undefined;
   clock: Clock;
   logger: Logger;
   bodyLimit: number;
@@ -103,6 +113,14 @@ function parseScope(value: string | null): string | undefined {
   return value.trim().split(/\s+/).join(' ');
 }
 
+/** A query parameter that is absent, or present once and not empty. */
+function optionalParam(query: URLSearchParams, key: string): string | undefined {
+  const value = query.get(key);
+  if (value === null) return undefined;
+  if (value === '' || query.getAll(key).length > 1) fail('INVALID_REQUEST', `${key} must be given once and not be empty.`);
+  return value;
+}
+
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
@@ -114,20 +132,22 @@ type Route =
   | { kind: 'health' }
   | { kind: 'accounts' }
   | { kind: 'account'; name: string }
-  | { kind: 'token' | 'refresh' | 'login' | 'logout'; name: string }
-  | { kind: 'git' };
+  | { kind: 'token' | 'refresh' | 'login' | 'logout' | 'dpop-proof'; name: string }
+  | { kind: 'git' }
+  | { kind: 'proxies' };
 
 function matchRoute(path: string): Route | undefined {
   if (path === '/v1/health') return { kind: 'health' };
   if (path === '/v1/accounts') return { kind: 'accounts' };
   if (path === '/v1/git/credential') return { kind: 'git' };
+  if (path === '/v1/proxies') return { kind: 'proxies' };
   const parts = path.split('/');
   // ['', 'v1', 'accounts', name, action?]
   if (parts[1] !== 'v1' || parts[2] !== 'accounts' || parts[3] === undefined || parts[3] === '') return undefined;
   if (parts.length === 4) return { kind: 'account', name: decodeName(parts[3]) };
   if (parts.length !== 5) return undefined;
   const action = parts[4];
-  if (action === 'token' || action === 'refresh' || action === 'login' || action === 'logout') {
+  if (action === 'token' || action === 'refresh' || action === 'login' || action === 'logout' || action === 'dpop-proof') {
     return { kind: action, name: decodeName(parts[3]) };
   }
   return undefined;
@@ -143,6 +163,8 @@ const METHODS: Record<Route['kind'], Record<string, 'read' | 'admin'>> = {
   login: { POST: 'admin' },
   logout: { POST: 'admin' },
   git: { GET: 'read' },
+  'dpop-proof': { POST: 'read' },
+  proxies: { POST: 'admin' },
 };
 
 /** Methods each listener offers per route, computed once (the hot path allocates nothing for this). */
@@ -218,7 +240,13 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         return sendJson(res, 200, { removed: route.name });
       case 'token':
       case 'refresh': {
-        const request = { minTtl: parseMinTtl(query.get('min_ttl')), scope: parseScope(query.get('scope')), client };
+        const request = {
+          minTtl: parseMinTtl(query.get('min_ttl')),
+          scope: parseScope(query.get('scope')),
+          client,
+          audience: optionalParam(query, 'audience'),
+          resource: optionalParam(query, 'resource'),
+        };
         const handout = route.kind === 'token' ? await broker.getToken(route.name, request) : await broker.refresh(route.name, request);
         return sendJson(res, 200, toTokenBody(handout, clock.now()));
       }
@@ -227,6 +255,24 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         return sendJson(res, 200, { logged_out: route.name });
       case 'login':
         return login(res, route.name, input);
+      case 'dpop-proof': {
+        const htm = optionalString(input, 'htm');
+        const htu = optionalString(input, 'htu');
+        if (htm === undefined || htu === undefined)
+          fail('INVALID_REQUEST', 'Send {"htm": "GET", "htu": "https://api.example.com/path", "nonce"?: "…"}.');
+        const proof = await broker.dpopProof(route.name, {
+          htm,
+          htu,
+          nonce: optionalString(input, 'nonce'),
+          scope: optionalString(input, 'scope'),
+          audience: optionalString(input, 'audience'),
+          resource: optionalString(input, 'resource'),
+          client,
+        });
+        return sendJson(res, 200, { proof: proof.proof, expires_at: Math.floor(proof.expiresAt / 1000) });
+      }
+      case 'proxies':
+        return proxy(res, input);
       case 'git': {
         const host = query.get('host');
         if (host === null || host === '') fail('INVALID_REQUEST', 'host is required.');
@@ -253,6 +299,31 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     // The broker validates the account against the config schema (CONFIG_INVALID names the field).
     const summary = await adminPort().addAccount(account as AccountInput, secrets);
     sendJson(res, 201, toAccountBody(summary));
+  }
+
+  /**
+   * Runs a proxy for as long as the request stays open: the first NDJSON line says where it
+   * listens; closing the request (the CLI's Ctrl-C) stops it.
+   */
+  async function proxy(res: ServerResponse, input: Record<string, unknown>): Promise<void> {
+    adminPort();
+    const start = deps.proxies ?? fail('NOT_FOUND', 'This broker runs no proxies on request.');
+    const account = optionalString(input, 'account');
+    const upstream = optionalString(input, 'upstream');
+    if (account === undefined || upstream === undefined) fail('INVALID_REQUEST', 'Send {"account", "upstream", "listen"? | "socket"?}.');
+    // Listened for before the proxy starts: a client gone meanwhile must not leave it running.
+    const gone = new Promise<void>((resolve) => res.once('close', resolve));
+    const running = await start({ account, upstream, listen: optionalString(input, 'listen'), socket: optionalString(input, 'socket') });
+    if (!res.destroyed) {
+      res.writeHead(200, {
+        'Content-Type': 'application/x-ndjson; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      });
+      res.write(`${JSON.stringify({ proxy: { account, upstream, url: running.url } })}\n`);
+      await gone;
+    }
+    await running.close();
   }
 
   /**

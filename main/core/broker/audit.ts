@@ -95,7 +95,14 @@ function parseDetails(value: Record<string, unknown>): AuditDetails {
   return details;
 }
 
-function serialize(at: number, account: string, client: string, outcome: string, code: string | undefined, details: AuditDetails | undefined): string {
+function serialize(
+  at: number,
+  account: string,
+  client: string,
+  outcome: string,
+  code: string | undefined,
+  details: AuditDetails | undefined,
+): string {
   // Same bytes as JSON.stringify of the entry object, without building one per line.
   const tail = code === undefined ? '' : `,"code":${JSON.stringify(code)}`;
   const more = details === undefined ? '' : JSON.stringify(details).slice(1, -1);
@@ -338,7 +345,13 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
 /** The entry's optional fields, or undefined for a plain hand-out (no object kept per entry then). */
 function detailsOf(entry: AuditEntry): AuditDetails | undefined {
-  if (entry.kind === undefined && entry.method === undefined && entry.host === undefined && entry.status === undefined && entry.caller === undefined) {
+  if (
+    entry.kind === undefined &&
+    entry.method === undefined &&
+    entry.host === undefined &&
+    entry.status === undefined &&
+    entry.caller === undefined
+  ) {
     return undefined;
   }
   const detail: AuditDetails = {};

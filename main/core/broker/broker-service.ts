@@ -3,20 +3,33 @@
  * its approval gate and audit trail, sign-in orchestration and the proactive-refresh scheduler.
  * Takes its grant functions as a parameter (index.ts passes the real ones).
  */
+import { ACCOUNT_LIMITS } from '../../shared/accounts.js';
 import type { ConfigStore } from '../accounts/config-store.js';
 import { BrokerError, toBrokerError, type ErrorCode } from '../errors.js';
+import { createDpopProof, DPOP_PROOF_LIFETIME_SECONDS, normalizeHtu } from '../oauth/dpop.js';
 import { silentLogger, systemClock, type BrowserOpener, type Clock, type Logger } from '../ports.js';
 import type { SecretVault } from '../vault/types.js';
 import { createAccountAdmin } from './accounts.js';
 import { createApprovalGate } from './approvals.js';
-import { createAuditLog } from './audit.js';
+import { createAuditLog, type AuditDetails } from './audit.js';
 import { createBrokerContext } from './context.js';
 import { createEventEmitter } from './events.js';
 import type { GrantPort, HttpClient } from './grant-port.js';
 import { createScheduler, type SetTimer } from './scheduler.js';
 import { createSignInCoordinator } from './sign-in.js';
+import { createExchangeService } from './token-exchange.js';
 import { createTokenService } from './token-service.js';
-import type { ApprovalPort, AuditEntry, BrokerEvent, BrokerService, TokenHandout, TokenRequest } from './types.js';
+import type {
+  AccountUpstream,
+  ApprovalPort,
+  AuditEntry,
+  BrokerEvent,
+  BrokerService,
+  DpopProofHandout,
+  DpopProofRequest,
+  TokenHandout,
+  TokenRequest,
+} from './types.js';
 
 /** The ports and settings a broker is built from. */
 export interface BrokerDeps {
@@ -40,6 +53,9 @@ export interface BrokerDeps {
 }
 
 const NOT_AUDITED: ReadonlySet<ErrorCode> = new Set(['ACCOUNT_NOT_FOUND', 'INVALID_REQUEST']);
+const EXCHANGE: AuditDetails = { kind: 'exchange' };
+/** The main token set, with the default freshness: one shared object, no allocation per request. */
+const NO_QUERY: TokenRequest = {};
 /** How long close() waits for refreshes in flight to persist their results. */
 const CLOSE_DRAIN_MS = 5_000;
 
@@ -49,12 +65,23 @@ function outcomeOf(code: ErrorCode): AuditEntry['outcome'] {
   return 'error';
 }
 
-function checkRequest(request: TokenRequest): void {
+function checkRequest(request: Pick<TokenRequest, 'minTtl' | 'scope' | 'audience' | 'resource'>): void {
   if (request.minTtl !== undefined && !(Number.isFinite(request.minTtl) && request.minTtl >= 0)) {
     throw new BrokerError('INVALID_REQUEST', 'min_ttl must be a number of seconds ≥ 0.');
   }
   if (request.scope !== undefined && (request.scope.length > 4096 || request.scope.trim() === '')) {
     throw new BrokerError('INVALID_REQUEST', 'scope must be a non-empty, space-separated list of scopes.');
+  }
+  for (const [label, value] of [
+    ['audience', request.audience],
+    ['resource', request.resource],
+  ] as const) {
+    if (value !== undefined && (value === '' || value.length > ACCOUNT_LIMITS.exchangeAudience || /\s/.test(value))) {
+      throw new BrokerError(
+        'INVALID_REQUEST',
+        `${label} must be one non-empty value without spaces, at most ${ACCOUNT_LIMITS.exchangeAudience} characters.`,
+      );
+    }
   }
 }
 
@@ -73,6 +100,7 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     random: deps.random ?? Math.random,
   });
   const tokens = createTokenService(ctx);
+  const exchanges = createExchangeService(ctx, tokens);
   const signIns = createSignInCoordinator(ctx, tokens, deps.openBrowser);
   const admin = createAccountAdmin(ctx, tokens, signIns);
   const approvals = createApprovalGate(deps.approvals, clock);
@@ -83,10 +111,12 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     logger,
     entries: function* () {
       for (const account of ctx.accounts()) {
-        yield { key: account.name, dueAt: ctx.state(account.name).refreshDueAt };
+        const state = ctx.state(account.name);
+        yield { key: account.name, dueAt: state.refreshDueAt };
+        if (state.exchanged.size > 0) yield* exchanges.scheduled(account.name, state);
       }
     },
-    run: (name) => tokens.refreshInBackground(name),
+    run: (key) => (exchanges.owns(key) ? exchanges.refreshInBackground(key) : tokens.refreshInBackground(key)),
     ...(deps.schedule?.setTimer === undefined ? {} : { setTimer: deps.schedule.setTimer }),
     ...(deps.schedule?.maxSleepMs === undefined ? {} : { maxSleepMs: deps.schedule.maxSleepMs }),
   });
@@ -96,9 +126,10 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
 
   let closed = false;
 
-  function record(account: string, client: string, outcome: AuditEntry['outcome'], code?: string): void {
+  function record(account: string, client: string, outcome: AuditEntry['outcome'], code?: string, details?: AuditDetails): void {
     const entry: AuditEntry =
       code === undefined ? { at: clock.now(), account, client, outcome } : { at: clock.now(), account, client, outcome, code };
+    if (details !== undefined) Object.assign(entry, details);
     audit.record(entry);
     if (events.hasListeners()) events.emit({ type: 'token_handed_out', entry });
   }
@@ -113,14 +144,112 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
       const account = ctx.requireAccount(name);
       audited = account.name;
       if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client);
+      if (request.audience !== undefined || request.resource !== undefined) {
+        const exchanged = await exchanges.handout(account, request, force);
+        record(audited, client, 'granted', undefined, EXCHANGE);
+        return exchanged;
+      }
       const handout = await tokens.getHandout(account, request, force);
       record(audited, client, 'granted');
       return handout;
     } catch (error) {
       const brokerError = toBrokerError(error);
-      if (!NOT_AUDITED.has(brokerError.code)) record(audited, client, outcomeOf(brokerError.code), brokerError.code);
+      const kind = request.audience !== undefined || request.resource !== undefined ? EXCHANGE : undefined;
+      if (!NOT_AUDITED.has(brokerError.code)) record(audited, client, outcomeOf(brokerError.code), brokerError.code, kind);
       throw brokerError;
     }
+  }
+
+  async function dpopProof(name: string, request: DpopProofRequest): Promise<DpopProofHandout> {
+    if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
+    const client = request.client ?? 'unknown';
+    let audited = name;
+    let details: AuditDetails = { kind: 'dpop_proof' };
+    try {
+      const htu = normalizeHtu(request.htu);
+      details = { kind: 'dpop_proof', method: request.htm.slice(0, 32), host: new URL(htu).host };
+      const account = ctx.requireAccount(name);
+      audited = account.name;
+      if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client);
+      const exchange = request.audience !== undefined || request.resource !== undefined;
+      if (exchange || request.scope !== undefined) checkRequest(request);
+      const handout = exchange
+        ? await exchanges.handout(account, request, false)
+        : await tokens.getHandout(account, request.scope === undefined ? NO_QUERY : { scope: request.scope });
+      const key = handout.tokenType.toLowerCase() === 'dpop' ? ctx.dpop.keyOf(account.name) : undefined;
+      if (key === undefined) {
+        throw new BrokerError(
+          'INVALID_REQUEST',
+          `The tokens of '${account.name}' are ${handout.tokenType} tokens, not DPoP-bound: use them without a proof (dpop is ${account.dpop}; DPoP needs a provider that supports it).`,
+          { account: account.name },
+        );
+      }
+      const nonces = ctx.dpop.nonces(account.name);
+      if (request.nonce !== undefined) nonces.remember(htu, request.nonce);
+      const nonce = request.nonce ?? nonces.get(htu);
+      const now = clock.now();
+      const proof = createDpopProof(key, {
+        htm: request.htm,
+        htu,
+        accessToken: handout.accessToken,
+        now,
+        ...(nonce === undefined ? {} : { nonce }),
+      });
+      record(audited, client, 'granted', undefined, details);
+      return { proof, expiresAt: now + DPOP_PROOF_LIFETIME_SECONDS * 1000 };
+    } catch (error) {
+      const brokerError = toBrokerError(error);
+      if (!NOT_AUDITED.has(brokerError.code)) record(audited, client, outcomeOf(brokerError.code), brokerError.code, details);
+      throw brokerError;
+    }
+  }
+
+  async function openUpstream(name: string, client: string): Promise<AccountUpstream> {
+    const account = ctx.requireAccount(name);
+    // One question when the proxy starts, not one per proxied request.
+    if (account.approval === 'ask') await approvals.check(name, client);
+    const header = (handout: TokenHandout): string =>
+      `${handout.tokenType.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer'} ${handout.accessToken}`;
+    return {
+      async authorize({ method, url, rejected }) {
+        if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
+        const current = ctx.requireAccount(name);
+        let handout = await tokens.getHandout(current, NO_QUERY);
+        let authorization = header(handout);
+        // Refused by the upstream: refresh — unless another request already did.
+        if (rejected !== undefined && rejected === authorization) {
+          handout = await tokens.getHandout(current, NO_QUERY, true);
+          authorization = header(handout);
+        }
+        if (handout.tokenType.toLowerCase() !== 'dpop') return { authorization };
+        const key = ctx.dpop.keyOf(current.name);
+        if (key === undefined)
+          throw new BrokerError('INTERNAL', `The DPoP key of '${current.name}' is missing; sign in again.`, { account: name });
+        const nonce = ctx.dpop.nonces(current.name).get(url);
+        return {
+          authorization,
+          dpop: createDpopProof(key, {
+            htm: method,
+            htu: url,
+            accessToken: handout.accessToken,
+            now: clock.now(),
+            ...(nonce === undefined ? {} : { nonce }),
+          }),
+        };
+      },
+      rememberNonce(url, nonce) {
+        ctx.dpop.nonces(name).remember(url, nonce);
+      },
+      record(entry) {
+        record(account.name, client, entry.outcome, entry.code, {
+          kind: 'proxy',
+          method: entry.method,
+          host: entry.host,
+          status: entry.status,
+          ...(entry.caller === undefined ? {} : { caller: entry.caller }),
+        });
+      },
+    };
   }
 
   return {
@@ -135,6 +264,8 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     cancelSignIn: (name) => signIns.cancel(name),
     logout: (name) => admin.logout(name),
     tokenDetails: (name) => admin.details(name),
+    dpopProof,
+    openUpstream,
     auditLog: (filter) => audit.query(filter),
     on: (listener) => events.on(listener),
     async close() {

@@ -16,7 +16,15 @@
 import { GRANT_TRAITS } from '../../shared/grants.js';
 import type { AccountConfig } from '../accounts/model.js';
 import { BrokerError } from '../errors.js';
-import { DPOP_ALG, DpopNonceStore, exportDpopPrivateKey, generateDpopKey, importDpopPrivateKey, type DpopBinding, type DpopKey } from '../oauth/dpop.js';
+import {
+  DPOP_ALG,
+  DpopNonceStore,
+  exportDpopPrivateKey,
+  generateDpopKey,
+  importDpopPrivateKey,
+  type DpopBinding,
+  type DpopKey,
+} from '../oauth/dpop.js';
 import type { ProviderMetadata, TokenSet } from '../oauth/types.js';
 import type { Clock } from '../ports.js';
 import type { AccountSecrets } from '../vault/types.js';
@@ -37,7 +45,7 @@ export function usesDpop(account: AccountConfig, metadata: ProviderMetadata): bo
  * token (it ignored the proof) is refused rather than silently downgraded.
  * @throws BrokerError `INVALID_RESPONSE`
  */
-export function requireBound(account: AccountConfig, dpop: DpopBinding | undefined, tokens: TokenSet): TokenSet {
+export function requireBound<T extends TokenSet>(account: AccountConfig, dpop: DpopBinding | undefined, tokens: T): T {
   if (dpop !== undefined && account.dpop === 'on' && tokens.tokenType.toLowerCase() !== 'dpop') {
     throw new BrokerError(
       'INVALID_RESPONSE',
@@ -102,7 +110,8 @@ export function createDpopKeys(deps: DpopKeysDeps): DpopKeys {
           return { ...current, dpopKeyPem: exportDpopPrivateKey(generateDpopKey()) };
         });
         key = keyOf(account.name);
-        if (key === undefined) throw new BrokerError('INTERNAL', `Could not keep a DPoP key for '${account.name}'.`, { account: account.name });
+        if (key === undefined)
+          throw new BrokerError('INTERNAL', `Could not keep a DPoP key for '${account.name}'.`, { account: account.name });
       }
       return { key, nonces: nonces(account.name), clock: deps.clock };
     },

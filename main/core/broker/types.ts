@@ -20,6 +20,8 @@ export interface AccountSummary {
   /** Scopes granted (from the token response) or else the configured defaults. */
   scopes: string[];
   hasRefreshToken: boolean;
+  /** The current access token is DPoP-bound (RFC 9449): useless to anyone without the account's key. */
+  senderConstrained: boolean;
   lastRefreshAt?: number;
   lastError?: ErrorInfo;
   /** Who the account was last signed in as (kept across logout); absent when never named. */
@@ -38,6 +40,12 @@ export interface TokenRequest {
   minTtl?: number | undefined;
   /** Space-separated scopes, a subset of what was granted (refresh with narrower scope). */
   scope?: string | undefined;
+  /**
+   * Token exchange (RFC 8693): a token for this audience and/or resource, made from the account's
+   * access token. Only values the account names in `tokenExchange.audiences` are allowed.
+   */
+  audience?: string | undefined;
+  resource?: string | undefined;
   /** Who asks: the `X-Token-Broker-Client` header, "cli", or the app itself. */
   client?: string;
   /**
@@ -68,6 +76,63 @@ export interface TokenDetails {
   lastRefreshAt?: number;
   lastRefreshOutcome?: 'ok' | 'error';
   lastError?: ErrorInfo;
+}
+
+/** `POST /v1/accounts/{name}/dpop-proof`: what the proof is for (RFC 9449 §4.2). */
+export interface DpopProofRequest {
+  /** HTTP method of the request the proof accompanies. */
+  htm: string;
+  /** Its URL (query and fragment are dropped). */
+  htu: string;
+  /** A nonce the resource server sent (`DPoP-Nonce`); remembered for its origin. */
+  nonce?: string | undefined;
+  /** Bind the proof to this token instead of the main one: a narrower scope or an exchanged token (as in {@link TokenRequest}). */
+  scope?: string | undefined;
+  audience?: string | undefined;
+  resource?: string | undefined;
+  client?: string;
+  skipApproval?: boolean;
+}
+
+/** A proof bound to the account's current access token (`ath`). */
+export interface DpopProofHandout {
+  proof: string;
+  /** Epoch ms until which the proof is fresh enough for resource servers (iat + 60 s). */
+  expiresAt: number;
+}
+
+/** One upstream request of an authenticating proxy. */
+export interface UpstreamAuthorizeRequest {
+  method: string;
+  url: string;
+  /** The Authorization value the upstream refused with invalid_token: hand out another. */
+  rejected?: string;
+}
+
+/** The headers a proxy adds to an upstream request. */
+export interface UpstreamCredentials {
+  authorization: string;
+  dpop?: string;
+}
+
+/** A proxied request as the audit log records it: never a token, a path or a query. */
+export interface ProxiedRequestRecord {
+  method: string;
+  host: string;
+  status: number;
+  outcome: AuditEntry['outcome'];
+  code?: string;
+  caller?: AuditCaller;
+}
+
+/** What an authenticating proxy gets from the broker for one account. */
+export interface AccountUpstream {
+  /** Authorization (and a DPoP proof) for one upstream request; refreshes when `rejected` is the current token. */
+  authorize(request: UpstreamAuthorizeRequest): Promise<UpstreamCredentials>;
+  /** A `DPoP-Nonce` the upstream sent (RFC 9449 §9). */
+  rememberNonce(url: string, nonce: string): void;
+  /** Records a proxied request in the audit log. */
+  record(entry: ProxiedRequestRecord): void;
 }
 
 export interface SignInOptions {
@@ -145,6 +210,17 @@ export interface BrokerService {
   /** Revokes at the provider and forgets the tokens; the account stays (then NEEDS_LOGIN). */
   logout(name: string): Promise<void>;
   tokenDetails(name: string): TokenDetails | undefined;
+  /**
+   * A DPoP proof for a request the caller makes with the account's access token (RFC 9449 §7),
+   * signed with the account's key, which never leaves the broker. `INVALID_REQUEST` for an
+   * account whose tokens are not DPoP-bound.
+   */
+  dpopProof(name: string, request: DpopProofRequest): Promise<DpopProofHandout>;
+  /**
+   * The account's credentials for an authenticating proxy named `client` (asked once, for
+   * `approval: ask` accounts; every proxied request is audited).
+   */
+  openUpstream(name: string, client: string): Promise<AccountUpstream>;
   auditLog(filter?: { account?: string; client?: string; limit?: number }): AuditEntry[];
   on(listener: (event: BrokerEvent) => void): () => void;
   /** Stops the scheduler, waits for in-flight writes and closes the vault. */

@@ -47,9 +47,19 @@ export {
   sendWithDpop,
 } from './dpop.js';
 export type { DpopBinding, DpopProofInput, DpopPublicJwk } from './dpop.js';
-export { buildPushedAuthorizationRequest, buildPushedAuthorizationUrl, processPushedAuthorizationResponse, pushAuthorizationRequest } from './par.js';
+export {
+  buildPushedAuthorizationRequest,
+  buildPushedAuthorizationUrl,
+  processPushedAuthorizationResponse,
+  pushAuthorizationRequest,
+} from './par.js';
 export type { PushedAuthorization, PushAuthorizationParams } from './par.js';
-export { processTokenExchangeResponse, tokenExchangeGrant, tokenExchangeParams, TOKEN_EXCHANGE_GRANT_TYPE } from './grants/token-exchange.js';
+export {
+  processTokenExchangeResponse,
+  tokenExchangeGrant,
+  tokenExchangeParams,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+} from './grants/token-exchange.js';
 export type { ExchangedTokenSet, TokenExchangeParams, TokenExchangeTarget } from './grants/token-exchange.js';
 export { challengeError, parseWwwAuthenticate } from './www-authenticate.js';
 export type { AuthChallenge } from './www-authenticate.js';

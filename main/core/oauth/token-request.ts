@@ -111,7 +111,9 @@ export async function sendTokenRequest(
     return request;
   };
   const response =
-    context.dpop === undefined ? await context.http.request(await build()) : await sendWithDpop(context.http, { clock, ...context.dpop }, build);
+    context.dpop === undefined
+      ? await context.http.request(await build())
+      : await sendWithDpop(context.http, { clock, ...context.dpop }, build);
   return { request: request as HttpRequest, response };
 }
 

@@ -47,6 +47,7 @@ export async function fetchUserInfo(p: {
 }): Promise<JsonObject> {
   const request = userInfoRequest(p.endpoint, p.accessToken, p.tokenType, p.signal);
   const bound = p.dpop !== undefined && p.tokenType.toLowerCase() === 'dpop';
-  const response = bound && p.dpop !== undefined ? await sendWithDpop(p.http, p.dpop, async () => request, p.accessToken) : await p.http.request(request);
+  const response =
+    bound && p.dpop !== undefined ? await sendWithDpop(p.http, p.dpop, async () => request, p.accessToken) : await p.http.request(request);
   return processUserInfoResponse(response, { url: p.endpoint, redact: [p.accessToken] });
 }

@@ -13,3 +13,5 @@ export type {
   RunningProxy,
 } from './proxy-server.js';
 export type { UpstreamCredentials } from './headers.js';
+export { proxyClientName, proxyListenOf, startAccountProxy } from './account-proxy.js';
+export type { AccountProxyDeps, ProxySpec } from './account-proxy.js';
