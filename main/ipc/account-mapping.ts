@@ -64,6 +64,7 @@ export function draftToAccountInput(
   presetProvider?: PresetProviderFn,
 ): { input: AccountInput; secrets: AccountSecretsInput | undefined } {
   const gitHosts = draft.gitHosts?.filter((host) => host.trim() !== '') ?? [];
+  const exchangeAudiences = draft.exchangeAudiences?.filter((audience) => audience.trim() !== '') ?? [];
   const input: AccountInput = withoutUndefined({
     name: draft.name,
     preset: draft.preset,
@@ -74,6 +75,8 @@ export function draftToAccountInput(
     redirectUri: nonEmpty(draft.redirectUri),
     allowLegacy: draft.allowLegacy,
     approval: draft.approval,
+    dpop: draft.dpop,
+    tokenExchange: exchangeAudiences.length > 0 ? { audiences: exchangeAudiences } : undefined,
     git:
       gitHosts.length > 0 || draft.gitUsername !== undefined
         ? withoutUndefined({ hosts: gitHosts, username: nonEmpty(draft.gitUsername) })
@@ -122,6 +125,9 @@ export function toAccountView(summary: AccountSummary): AccountView {
     approval: config.approval,
     allowLegacy: config.allowLegacy,
     redirectUri: config.redirectUri,
+    dpop: config.dpop,
+    senderConstrained: summary.senderConstrained,
+    exchangeAudiences: config.tokenExchange === undefined ? undefined : [...config.tokenExchange.audiences],
     hasRefreshToken: summary.hasRefreshToken,
     lastRefreshAt: summary.lastRefreshAt,
     lastError: summary.lastError === undefined ? undefined : toIpcError(summary.lastError),

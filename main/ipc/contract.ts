@@ -53,6 +53,12 @@ export interface AccountView {
   approval: 'auto' | 'ask';
   allowLegacy: boolean;
   redirectUri?: string;
+  /** DPoP (RFC 9449): auto, on or off. */
+  dpop: 'auto' | 'on' | 'off';
+  /** The current access token is bound to the account's key (DPoP): useless to anyone who copies it. */
+  senderConstrained: boolean;
+  /** Audiences and resources token exchange (RFC 8693) may ask for; absent when it is not allowed. */
+  exchangeAudiences?: string[];
   hasRefreshToken: boolean;
   lastRefreshAt?: number;
   lastError?: IpcError;
@@ -91,6 +97,10 @@ export interface AccountDraft {
   approval: 'auto' | 'ask';
   gitHosts?: string[];
   gitUsername?: string;
+  /** Default auto. */
+  dpop?: 'auto' | 'on' | 'off';
+  /** Allowed token exchange audiences; empty or absent = no token exchange. */
+  exchangeAudiences?: string[];
 }
 
 export interface PresetField {

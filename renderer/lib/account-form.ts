@@ -33,6 +33,9 @@ export interface AccountFormValues {
   approval: 'auto' | 'ask';
   gitHosts: string;
   gitUsername: string;
+  dpop: 'auto' | 'on' | 'off';
+  /** Token exchange audiences, separated by spaces. */
+  exchangeAudiences: string;
   /** Extra request parameters, one `key=value` per line. */
   extraParams: string;
 }
@@ -101,6 +104,8 @@ export function emptyFormValues(preset: PresetView): AccountFormValues {
     approval: 'auto',
     gitHosts: '',
     gitUsername: '',
+    dpop: 'auto',
+    exchangeAudiences: '',
     extraParams: formatExtraParams(preset.extraParams),
   };
 }
@@ -126,6 +131,8 @@ export function formValuesFromAccount(account: AccountView, preset: PresetView):
     approval: account.approval,
     gitHosts: (account.gitHosts ?? []).join(' '),
     gitUsername: account.gitUsername ?? '',
+    dpop: account.dpop,
+    exchangeAudiences: (account.exchangeAudiences ?? []).join(' '),
     // What the account stores, not the preset's defaults: an edit must not bring back a removed one.
     extraParams: formatExtraParams(account.extraParams, parameterFieldKeys(preset)),
   };
@@ -276,6 +283,9 @@ export function validateAccountForm(
     scopes: splitList(values.scopes),
     allowLegacy: values.allowLegacy,
     approval: values.approval,
+    dpop: values.dpop,
+    // Always sent: an emptied field turns token exchange off.
+    exchangeAudiences: splitList(values.exchangeAudiences),
   };
   if (values.clientSecret !== '' && needsSecret(values.clientAuth)) draft.clientSecret = values.clientSecret;
   if (values.clientAuth === 'private_key_jwt' && values.keyId.trim() !== '') draft.keyId = values.keyId.trim();

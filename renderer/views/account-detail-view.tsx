@@ -75,6 +75,14 @@ function Detail({ account }: { account: AccountView }) {
             </div>
             <div className="detail-title__status" aria-live="polite">
               <StatusBadge status={status} />
+              {account.senderConstrained ? (
+                <span
+                  className="badge"
+                  title="Its tokens are bound to a key that never leaves the broker (DPoP, RFC 9449): a copied token is useless."
+                >
+                  Sender-constrained (DPoP)
+                </span>
+              ) : null}
               {account.status === 'ok' ? <Expiry expiresAt={account.expiresAt} /> : null}
             </div>
           </div>
@@ -272,12 +280,26 @@ function ConfigCard({ account }: { account: AccountView }) {
         )}
         <dt>Approval</dt>
         <dd>{account.approval === 'ask' ? 'Ask every time' : 'Automatic'}</dd>
+        <dt>DPoP</dt>
+        <dd>{DPOP_LABELS[account.dpop]}</dd>
+        {account.exchangeAudiences === undefined ? null : (
+          <>
+            <dt>Token exchange</dt>
+            <dd className="mono">{account.exchangeAudiences.join(' ')}</dd>
+          </>
+        )}
         <dt>Scopes</dt>
         <dd>{account.scopes.length === 0 ? '—' : <Scopes scopes={account.scopes} max={20} />}</dd>
       </dl>
     </section>
   );
 }
+
+const DPOP_LABELS: Record<AccountView['dpop'], string> = {
+  auto: 'When the provider supports it',
+  on: 'Always (Bearer tokens refused)',
+  off: 'Off (Bearer tokens)',
+};
 
 const TIME_CLAIMS = new Set(['exp', 'iat', 'nbf', 'auth_time', 'updated_at']);
 

@@ -178,6 +178,8 @@ describe('account form validation', () => {
       approval: 'auto' as const,
       allowLegacy: false,
       hasRefreshToken: true,
+      dpop: 'auto' as const,
+      senderConstrained: false,
     };
     const values = formValuesFromAccount(account, oauth2);
     const { draft } = validateAccountForm(values, oauth2, { mode: 'edit', existingNames: ['custom'] });
@@ -196,6 +198,8 @@ describe('account form validation', () => {
       scopes: ['api'],
       allowLegacy: false,
       approval: 'auto',
+      dpop: 'auto',
+      exchangeAudiences: [],
       gitHosts: ['git.example.com', 'git2.example.com'],
       gitUsername: 'bot',
     });
@@ -216,6 +220,8 @@ describe('account form validation', () => {
       approval: 'auto' as const,
       allowLegacy: false,
       hasRefreshToken: true,
+      dpop: 'auto' as const,
+      senderConstrained: false,
     };
     const values = formValuesFromAccount(account, auth0);
     expect(values.presetFields).toEqual({ domain: 'acme.us.auth0.com', audience: 'https://api.acme.example' });
@@ -275,6 +281,8 @@ describe('account form validation', () => {
         approval: 'ask',
         allowLegacy: false,
         hasRefreshToken: true,
+        dpop: 'auto' as const,
+        senderConstrained: false,
       },
       keycloak,
     );
