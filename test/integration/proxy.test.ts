@@ -230,11 +230,14 @@ describe('token-broker proxy', () => {
     expect(entries.some((entry) => entry.account === 'api' && entry.method === 'PUT' && entry.host === host && entry.status === 200)).toBe(
       true,
     );
-    expect(
-      entries.some(
-        (entry) => entry.outcome === 'refused' && entry.status === 403 && (entry.caller as { uid?: number } | undefined)?.uid === 65534,
-      ),
-    ).toBe(true);
+    const refusedOtherUser = entries.find(
+      (entry) => entry.outcome === 'refused' && (entry.caller as { uid?: number } | undefined)?.uid === 65534,
+    );
+    expect(refusedOtherUser).toMatchObject({
+      status: 403,
+      code: 'FORBIDDEN',
+      caller: { verified: true, uid: 65534, pid: expect.any(Number), exe: expect.stringMatching(/curl$/) },
+    });
     expect(entries.every((entry) => entry.client === `proxy ${host}`)).toBe(true);
     expect(text).not.toContain(token);
     expect(text).not.toContain('/echo');

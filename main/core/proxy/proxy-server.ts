@@ -119,6 +119,8 @@ type Verdict = { allowed: true; caller: Caller } | { allowed: false; caller?: Ca
 
 const JSON_HEAD = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1']);
+/** How long a refusal waits for the refused peer's process to be found (audit detail only). */
+const PID_SCAN_MS = 300;
 
 /**
  * Starts a proxy for one upstream.
@@ -154,22 +156,21 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
     const owner = await tcpPeer(socket).catch(() => undefined);
     if (owner === undefined) return { allowed: false, reason: 'the kernel does not show who connected' };
-    if (owner.uid !== allowedUid)
-      return { allowed: false, caller: { verified: true, uid: owner.uid }, reason: `uid ${owner.uid} is not this user` };
-    // Which process it is matters for the audit log only: looked up beside the request, one scan
-    // of /proc at a time (a burst of short connections must not become a burst of scans).
+    if (owner.uid === allowedUid) return { allowed: true, caller: { verified: true, uid: owner.uid } };
+    // Another user: which of their processes it was goes into the audit log, looked up while the
+    // connection is still open (briefly: the refusal waits at most PID_SCAN_MS), one scan at a
+    // time (each reads that user's processes' fd tables; a flood of refused connections must not
+    // become a flood of scans).
     const caller: Caller = { verified: true, uid: owner.uid };
     if (!scanning) {
       scanning = true;
-      void socketInodeProcess(owner.inode)
-        .then((found) => {
-          if (found !== undefined) Object.assign(caller, found);
-        })
-        .finally(() => {
-          scanning = false;
-        });
+      const scan = socketInodeProcess(owner.inode, { uid: owner.uid }).finally(() => {
+        scanning = false;
+      });
+      const found = await Promise.race([scan, delay(PID_SCAN_MS)]);
+      if (found !== undefined) Object.assign(caller, found);
     }
-    return { allowed: true, caller };
+    return { allowed: false, caller, reason: `uid ${owner.uid} is not this user` };
   };
 
   /** Origin/Host checks, then the connection's verdict, then the API key as the alternative. */
@@ -521,6 +522,13 @@ function isLoopbackHost(host: string | undefined, port: number): boolean {
   if (host === undefined) return false;
   const h = host.toLowerCase();
   return h === `127.0.0.1:${port}` || h === `localhost:${port}` || h === `[::1]:${port}`;
+}
+
+/** Resolves with undefined after `ms`, without keeping the process alive. */
+function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => {
+    setTimeout(() => resolve(undefined), ms).unref();
+  });
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

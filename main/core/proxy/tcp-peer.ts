@@ -10,7 +10,7 @@
  *
  * @see proc(5) (`/proc/net/tcp`), Linux Documentation/networking/proc_net_tcp.rst
  */
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import { endianness } from 'node:os';
 
@@ -132,18 +132,31 @@ export async function tcpPeerOwner(ends: ConnectionEnds, read: ReadText = readTe
 
 /**
  * The process holding a socket inode, found through `/proc/<pid>/fd`: the pid and its
- * executable. Only processes we may inspect are searched (our own, or all when root); the scan
- * stops at the first match. For the audit log, not for the access decision (the uid decides).
+ * executable. Only processes of `uid` (when given) that we may inspect are searched, newest
+ * first (the client that just connected is usually a recent process); the scan stops at the
+ * first match. Costly (every candidate's fd table is read): for the audit log, not for the access
+ * decision (the uid decides).
  */
-export async function socketInodeProcess(inode: number, procRoot = '/proc'): Promise<{ pid: number; exe?: string } | undefined> {
+export async function socketInodeProcess(
+  inode: number,
+  options: { uid?: number; procRoot?: string } = {},
+): Promise<{ pid: number; exe?: string } | undefined> {
+  const procRoot = options.procRoot ?? '/proc';
   const target = `socket:[${inode}]`;
   let pids: string[];
   try {
-    pids = (await readdir(procRoot)).filter((name) => /^\d+$/.test(name));
+    pids = (await readdir(procRoot)).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
   } catch {
     return undefined;
   }
   for (const pid of pids) {
+    if (options.uid !== undefined) {
+      const owner = await stat(`${procRoot}/${pid}`).then(
+        (info) => info.uid,
+        () => undefined,
+      );
+      if (owner !== options.uid) continue;
+    }
     let fds: string[];
     try {
       fds = await readdir(`${procRoot}/${pid}/fd`);

@@ -157,7 +157,7 @@ describe('proxy: requests get fresh credentials', () => {
       host: new URL(api.url).host,
       status: 200,
       outcome: 'granted',
-      caller: expect.objectContaining({ verified: true, uid: process.getuid?.() }),
+      caller: { verified: true, uid: process.getuid?.() },
     });
     expect(JSON.stringify(records)).not.toContain(String(credentials.current()?.split(' ')[1]));
   });
@@ -367,7 +367,10 @@ describe('proxy: only the user', () => {
     expect((await run('curl', curl)).stdout).toBe('200');
     const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', 'curl'];
     expect((await run('setpriv', [...asNobody, ...curl])).stdout).toBe('403');
-    expect(records.at(-1)).toMatchObject({ outcome: 'refused', caller: { verified: true, uid: 65534 } });
+    expect(records.at(-1)).toMatchObject({
+      outcome: 'refused',
+      caller: { verified: true, uid: 65534, pid: expect.any(Number), exe: expect.stringMatching(/curl$/) },
+    });
     expect((await run('setpriv', [...asNobody, '-H', 'Proxy-Authorization: Bearer proxy-api-key-0123456789', ...curl])).stdout).toBe('200');
   });
 

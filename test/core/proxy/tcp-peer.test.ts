@@ -32,6 +32,7 @@ describe('the kernel socket table (/proc/net/tcp, proc(5))', () => {
       const owner = await tcpPeerOwner(socket);
       expect(owner).toEqual({ uid: process.getuid?.(), inode: expect.any(Number) });
       expect(await socketInodeProcess(owner?.inode ?? 0)).toEqual({ pid: process.pid, exe: process.execPath });
+      expect(await socketInodeProcess(owner?.inode ?? 0, { uid: (process.getuid?.() ?? 0) + 1 })).toBeUndefined();
       expect(
         await tcpPeerOwner({ localAddress: socket.localAddress, localPort: socket.localPort, remoteAddress: '127.0.0.1', remotePort: 1 }),
       ).toBeUndefined();
