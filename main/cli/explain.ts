@@ -1,34 +1,24 @@
 /**
- * Adds the next step to an error the broker reported, for the places people slip: a mistyped
- * account name (did you mean), a name that exists (use edit), a provider refusing the client
- * (wrong secret or auth method). Loaded only when a command failed, by the CLI entry's error
- * handler, so the hot path never pays for it; the extra lookups it makes (account names, the
- * account's auth method) are best effort with a short timeout.
+ * Turns a failed command's error into the message the person needs: a parse problem phrased in
+ * our terms with "did you mean", and the next step for the places people slip — a mistyped
+ * account name, a name that exists (use edit), a provider refusing the client (wrong secret or
+ * auth method). Loaded only by the CLI entry's error handler, so the hot path never pays for it;
+ * the lookups it makes (account names, the account's auth method) are best effort with a short
+ * timeout.
  */
 import type { AccountBody } from '../core/api/wire.js';
 import { getJson, seg } from './client.js';
-import { CliError } from './exit.js';
-import { remedyFor } from './messages.js';
-
-/** What the explanation needs of the failed command's error. */
-export interface Explainable {
-  message: string;
-  exitCode: number;
-  code?: string | undefined;
-  /** The account the command was about. */
-  account?: string | undefined;
-  /** The provider's OAuth `error`, when it answered with one. */
-  oauthError?: string | undefined;
-}
+import { CliError, usageError } from './exit.js';
+import { describeParseProblem, remedyFor, type RemedyContext } from './messages.js';
 
 const LOOKUP_TIMEOUT_MS = 2000;
 
-async function accountNames(): Promise<string[] | undefined> {
+async function accountNames(): Promise<string[]> {
   try {
     const accounts = await getJson<AccountBody[]>('/v1/accounts', { client: 'token-broker', timeoutMs: LOOKUP_TIMEOUT_MS });
     return accounts.map((a) => a.name);
   } catch {
-    return undefined;
+    return [];
   }
 }
 
@@ -44,18 +34,18 @@ async function authMethod(account: string): Promise<string | undefined> {
   }
 }
 
-/** The error with its remedy appended (same exit code and error code), or the error itself. */
-export async function explain(error: Explainable): Promise<Explainable> {
-  if (error.account === undefined) return error;
-  const ctx = {
-    account: error.account,
-    ...(error.code === 'ACCOUNT_NOT_FOUND' ? { accounts: (await accountNames()) ?? [] } : {}),
-    ...(error.oauthError === 'invalid_client' ? { auth: await authMethod(error.account) } : {}),
-  };
-  const remedy = remedyFor(
-    { code: error.code ?? '', message: error.message, ...(error.oauthError === undefined ? {} : { oauth_error: error.oauthError }) },
-    ctx,
-  );
+/** The error with its message phrased or its remedy appended (same exit code), or the error itself. */
+export async function explainError(error: CliError): Promise<CliError> {
+  const { problem, account, oauthError } = error.context;
+  if (problem !== undefined) return usageError(describeParseProblem(problem.command, problem.problem, problem.options), problem.command);
+  if (account === undefined) return error;
+  const ctx: RemedyContext = { account };
+  if (error.code === 'ACCOUNT_NOT_FOUND') ctx.accounts = await accountNames();
+  if (oauthError === 'invalid_client') {
+    const auth = await authMethod(account);
+    if (auth !== undefined) ctx.auth = auth;
+  }
+  const remedy = remedyFor({ code: error.code ?? '', message: error.message, ...(oauthError === undefined ? {} : { oauth_error: oauthError }) }, ctx);
   if (remedy === undefined) return error;
-  return new CliError(`${error.message}\n${remedy}`, error.exitCode, error.code);
+  return new CliError(`${error.message}\n${remedy}`, error.exitCode, error.code, error.context);
 }

@@ -86,7 +86,7 @@ Prints an access token, refreshed first if it expires within --min-ttl seconds.
   --format raw      the token (default)
   --format json     {"access_token","token_type","expires_at","expires_in","scope"}
   --format header   Authorization: Bearer <token>
-  --format env      ACCESS_TOKEN=..., TOKEN_TYPE=..., TOKEN_EXPIRES_AT=... lines
+  --format env      export ACCESS_TOKEN=..., TOKEN_TYPE=..., TOKEN_BROKER_EXPIRES_AT=... (epoch seconds) lines
 Exit 3 when the account needs a sign-in, 4 when the request was denied.
 `,
   exec: `usage: token-broker exec NAME [--env VAR] [--min-ttl SECONDS] [--scope "a b"] -- COMMAND [ARGS...]
