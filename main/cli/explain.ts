@@ -45,7 +45,10 @@ export async function explainError(error: CliError): Promise<CliError> {
     const auth = await authMethod(account);
     if (auth !== undefined) ctx.auth = auth;
   }
-  const remedy = remedyFor({ code: error.code ?? '', message: error.message, ...(oauthError === undefined ? {} : { oauth_error: oauthError }) }, ctx);
+  const remedy = remedyFor(
+    { code: error.code ?? '', message: error.message, ...(oauthError === undefined ? {} : { oauth_error: oauthError }) },
+    ctx,
+  );
   if (remedy === undefined) return error;
   return new CliError(`${error.message}\n${remedy}`, error.exitCode, error.code, error.context);
 }

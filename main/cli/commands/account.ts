@@ -1,5 +1,5 @@
 /** `token-broker account add|list|remove` */
-import type { AccountBody } from '../../core/api/wire.js';
+import type { AccountBody, AccountDetailBody } from '../../core/api/wire.js';
 import { parse } from '../args.js';
 import { callApi } from '../client-http.js';
 import { seg } from '../client.js';
@@ -21,11 +21,13 @@ export async function run(args: string[]): Promise<number> {
       return list(rest);
     case 'remove':
       return remove(rest);
-    default:
-      throw usageError(
-        sub === undefined ? 'Missing the subcommand (add, list or remove).' : `Unknown subcommand 'account ${sub}'.`,
-        'account',
-      );
+    case 'show':
+      return show(rest);
+    default: {
+      if (sub === undefined) throw usageError('Missing the subcommand (add, list, show or remove).', 'account');
+      const [{ unknownCommandMessage }, { subcommandsOf }] = await Promise.all([import('../messages.js'), import('../command-table.js')]);
+      throw usageError(unknownCommandMessage(sub, subcommandsOf('account'), 'account'), 'account');
+    }
   }
 }
 
@@ -154,5 +156,27 @@ async function remove(args: string[]): Promise<number> {
   const name = positionals[0] as string;
   await callApi('DELETE', `/v1/accounts/${seg(name)}`, { client: 'token-broker account remove' });
   process.stderr.write(`Removed account ${name}.\n`);
+  return EXIT.ok;
+}
+
+/** `account show NAME [--json]`: the full non-secret configuration, and which secrets are held. */
+async function show(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    'account show',
+    args,
+    { json: { type: 'boolean', default: false } },
+    { min: 1, max: 1, names: 'the account NAME' },
+  );
+  const name = positionals[0] as string;
+  const detail = await callApi<AccountDetailBody>('GET', `/v1/accounts/${seg(name)}`, {
+    client: 'token-broker account show',
+    account: name,
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ config: detail.config, secrets: detail.secrets }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const { formatAccountShow } = await import('../report.js');
+  process.stdout.write(formatAccountShow(detail.config as unknown as Record<string, unknown>, detail.secrets));
   return EXIT.ok;
 }

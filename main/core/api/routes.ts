@@ -28,7 +28,16 @@ import { BROKER_VERSION } from '../version.js';
 import { hasBody, parseJsonObject, readBody } from './body.js';
 import { findGitAccount } from './git-match.js';
 import { httpStatusForError } from './http-status.js';
-import { sanitizeClientName, toAccountBody, toErrorBody, toLoginProgressBody, toTokenBody, type LoginStreamLine } from './wire.js';
+import {
+  sanitizeClientName,
+  toAccountBody,
+  toAccountDetailBody,
+  toAuditEntryBody,
+  toErrorBody,
+  toLoginProgressBody,
+  toTokenBody,
+  type LoginStreamLine,
+} from './wire.js';
 
 /** The operations behind the admin endpoints; by default the broker itself. */
 export type AdminPort = Pick<BrokerService, 'addAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'>;
@@ -103,6 +112,21 @@ function parseScope(value: string | null): string | undefined {
   return value.trim().split(/\s+/).join(' ');
 }
 
+/** `since` in epoch seconds (fraction allowed) → epoch ms. */
+function parseSince(value: string | null): number | undefined {
+  if (value === null || value === '') return undefined;
+  if (!/^\d{1,12}(\.\d{1,6})?$/.test(value)) fail('INVALID_REQUEST', 'since must be epoch seconds.');
+  return Number(value) * 1000;
+}
+
+const MAX_AUDIT_LIMIT = 100_000;
+
+function parseLimit(value: string | null): number {
+  if (value === null || value === '') return MAX_AUDIT_LIMIT;
+  if (!/^\d{1,6}$/.test(value) || Number(value) < 1) fail('INVALID_REQUEST', `limit must be a whole number from 1 to ${MAX_AUDIT_LIMIT}.`);
+  return Number(value);
+}
+
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
@@ -115,12 +139,14 @@ type Route =
   | { kind: 'accounts' }
   | { kind: 'account'; name: string }
   | { kind: 'token' | 'refresh' | 'login' | 'logout'; name: string }
-  | { kind: 'git' };
+  | { kind: 'git' }
+  | { kind: 'audit' };
 
 function matchRoute(path: string): Route | undefined {
   if (path === '/v1/health') return { kind: 'health' };
   if (path === '/v1/accounts') return { kind: 'accounts' };
   if (path === '/v1/git/credential') return { kind: 'git' };
+  if (path === '/v1/audit') return { kind: 'audit' };
   const parts = path.split('/');
   // ['', 'v1', 'accounts', name, action?]
   if (parts[1] !== 'v1' || parts[2] !== 'accounts' || parts[3] === undefined || parts[3] === '') return undefined;
@@ -137,12 +163,13 @@ function matchRoute(path: string): Route | undefined {
 const METHODS: Record<Route['kind'], Record<string, 'read' | 'admin'>> = {
   health: { GET: 'read' },
   accounts: { GET: 'read', POST: 'admin' },
-  account: { DELETE: 'admin' },
+  account: { GET: 'admin', DELETE: 'admin' },
   token: { GET: 'read' },
   refresh: { POST: 'read' },
   login: { POST: 'admin' },
   logout: { POST: 'admin' },
   git: { GET: 'read' },
+  audit: { GET: 'admin' },
 };
 
 /** Methods each listener offers per route, computed once (the hot path allocates nothing for this). */
@@ -214,6 +241,9 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         if (method === 'GET') return sendJson(res, 200, broker.listAccounts().map(toAccountBody));
         return addAccount(res, input);
       case 'account':
+        if (method === 'GET') {
+          return sendJson(res, 200, toAccountDetailBody(broker.getAccount(route.name), broker.tokenDetails(route.name)));
+        }
         await adminPort().removeAccount(route.name);
         return sendJson(res, 200, { removed: route.name });
       case 'token':
@@ -227,6 +257,14 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         return sendJson(res, 200, { logged_out: route.name });
       case 'login':
         return login(res, route.name, input);
+      case 'audit': {
+        const account = query.get('account') ?? undefined;
+        const since = parseSince(query.get('since'));
+        const limit = parseLimit(query.get('limit'));
+        const entries = broker.auditLog(account === undefined ? {} : { account });
+        const shown = (since === undefined ? entries : entries.filter((e) => e.at >= since)).slice(0, limit);
+        return sendJson(res, 200, shown.map(toAuditEntryBody));
+      }
       case 'git': {
         const host = query.get('host');
         if (host === null || host === '') fail('INVALID_REQUEST', 'host is required.');

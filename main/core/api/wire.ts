@@ -5,7 +5,7 @@
  */
 import type { ErrorCode, ErrorInfo } from '../../shared/errors.js';
 import type { SignInProgress } from '../../shared/sign-in.js';
-import type { AccountSummary, TokenHandout } from '../broker/types.js';
+import type { AccountSummary, AuditEntry, TokenDetails, TokenHandout } from '../broker/types.js';
 
 /** `GET /v1/accounts/{name}/token` and `POST …/refresh` body. */
 export interface TokenBody {
@@ -64,6 +64,80 @@ export function toAccountBody(summary: AccountSummary): AccountBody {
     expires_at: summary.expiresAt === undefined ? null : Math.floor(summary.expiresAt / 1000),
     scopes: [...summary.scopes],
   };
+}
+
+/** The signed-in user (null fields: the provider did not say). */
+export interface IdentityBody {
+  sub: string;
+  username: string | null;
+  email: string | null;
+}
+
+/**
+ * `GET /v1/accounts/{name}`: what `token-broker status` and `account show` print. The
+ * account's non-secret configuration as in config.json, its token state, and only whether
+ * each secret is held — never a secret or a token.
+ */
+export interface AccountDetailBody extends AccountBody {
+  identity: IdentityBody | null;
+  configured_scopes: string[];
+  refresh_token: boolean;
+  id_token_expires_at: number | null;
+  last_refresh: { at: number; outcome: 'ok' | 'error'; code?: string; message?: string } | null;
+  approval: string;
+  git_hosts: string[];
+  registries: string[];
+  config: AccountSummary['config'];
+  secrets: { client_secret: boolean; private_key: boolean };
+}
+
+const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+function claim(claims: Record<string, unknown> | undefined, name: string): string | null {
+  const value = claims?.[name];
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+export function toAccountDetailBody(summary: AccountSummary, details: TokenDetails | undefined): AccountDetailBody {
+  const claims = details?.idTokenClaims;
+  const sub = claim(claims, 'sub');
+  const exp = claims?.exp;
+  const config = summary.config as AccountSummary['config'] & { registry?: { hosts?: string[] } };
+  const lastAt = summary.lastRefreshAt ?? details?.lastRefreshAt;
+  const outcome = details?.lastRefreshOutcome ?? (summary.lastError === undefined ? 'ok' : 'error');
+  return {
+    ...toAccountBody(summary),
+    identity: sub === null ? null : { sub, username: claim(claims, 'preferred_username'), email: claim(claims, 'email') },
+    configured_scopes: [...summary.config.scopes],
+    refresh_token: summary.hasRefreshToken,
+    id_token_expires_at: typeof exp === 'number' && Number.isFinite(exp) ? Math.floor(exp) : null,
+    last_refresh:
+      lastAt === undefined && summary.lastError === undefined
+        ? null
+        : {
+            at: seconds(lastAt ?? 0),
+            outcome,
+            ...(summary.lastError === undefined ? {} : { code: summary.lastError.code, message: summary.lastError.message }),
+          },
+    approval: summary.config.approval,
+    git_hosts: [...(summary.config.git?.hosts ?? [])],
+    registries: [...(config.registry?.hosts ?? [])],
+    config: summary.config,
+    secrets: { client_secret: summary.secretsHeld?.clientSecret ?? false, private_key: summary.secretsHeld?.privateKey ?? false },
+  };
+}
+
+/** One element of `GET /v1/audit`: `at` in epoch seconds (millisecond fraction kept). */
+export interface AuditEntryBody {
+  at: number;
+  account: string;
+  client: string;
+  outcome: AuditEntry['outcome'];
+  code?: string;
+}
+
+export function toAuditEntryBody(entry: AuditEntry): AuditEntryBody {
+  return { ...entry, at: entry.at / 1000 };
 }
 
 /** One sign-in phase on the login stream: the broker's {@link SignInProgress} in the API's spelling. */

@@ -134,6 +134,8 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
     if (current?.expiresAt !== undefined) summary.expiresAt = current.expiresAt;
     if (state.lastRefreshAt !== undefined) summary.lastRefreshAt = state.lastRefreshAt;
     if (state.lastError !== undefined) summary.lastError = { ...state.lastError };
+    const held = ctx.vault.get(account.name);
+    summary.secretsHeld = { clientSecret: held?.clientSecret !== undefined, privateKey: held?.privateKeyPem !== undefined };
     return summary;
   }
 

@@ -22,6 +22,8 @@ export interface AccountSummary {
   hasRefreshToken: boolean;
   lastRefreshAt?: number;
   lastError?: ErrorInfo;
+  /** Which of the client's secrets the vault holds (never the secrets themselves). */
+  secretsHeld?: { clientSecret: boolean; privateKey: boolean };
 }
 
 /** Secrets supplied with an account; stored only in the vault. */

@@ -15,6 +15,8 @@ zpty -w tb "print -r -- READY-\$((6*7))"
 zpty -r tb ignored '*READY-42*'
 for line in "$@"; do
   zpty -n -w tb "$line"$'\t'
+  # zsh skips completing while more input is queued: let the TAB be handled first.
+  sleep 0.4
   # Completion runs synchronously in the line editor: once a command typed after it (on a line
   # cleared with ^U) has run, the completion is over.
   zpty -w tb $'\x15print -r -- --END-- >> '"${(q)out}"'; print -r -- DONE-$((6*7))'
