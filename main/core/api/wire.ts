@@ -25,6 +25,15 @@ export interface AccountBody {
   status: AccountSummary['status'];
   expires_at: number | null;
   scopes: string[];
+  /** Who the account was last signed in as; null when no sign-in named a user. */
+  identity: IdentityBody | null;
+}
+
+/** The broker's AccountIdentity in the API's spelling (`sub` as in OpenID Connect). */
+export interface IdentityBody {
+  sub: string;
+  username: string | null;
+  email: string | null;
 }
 
 /** Every error answer: the broker's {@link ErrorInfo} in the API's spelling. */
@@ -63,14 +72,11 @@ export function toAccountBody(summary: AccountSummary): AccountBody {
     status: summary.status,
     expires_at: summary.expiresAt === undefined ? null : Math.floor(summary.expiresAt / 1000),
     scopes: [...summary.scopes],
+    identity:
+      summary.identity === undefined
+        ? null
+        : { sub: summary.identity.subject, username: summary.identity.username ?? null, email: summary.identity.email ?? null },
   };
-}
-
-/** The signed-in user (null fields: the provider did not say). */
-export interface IdentityBody {
-  sub: string;
-  username: string | null;
-  email: string | null;
 }
 
 /**
@@ -79,7 +85,6 @@ export interface IdentityBody {
  * each secret is held — never a secret or a token.
  */
 export interface AccountDetailBody extends AccountBody {
-  identity: IdentityBody | null;
   configured_scopes: string[];
   refresh_token: boolean;
   id_token_expires_at: number | null;
@@ -93,21 +98,13 @@ export interface AccountDetailBody extends AccountBody {
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
-function claim(claims: Record<string, unknown> | undefined, name: string): string | null {
-  const value = claims?.[name];
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
 export function toAccountDetailBody(summary: AccountSummary, details: TokenDetails | undefined): AccountDetailBody {
-  const claims = details?.idTokenClaims;
-  const sub = claim(claims, 'sub');
-  const exp = claims?.exp;
+  const exp = details?.idTokenClaims?.exp;
   const config = summary.config as AccountSummary['config'] & { registry?: { hosts?: string[] } };
   const lastAt = summary.lastRefreshAt ?? details?.lastRefreshAt;
   const outcome = details?.lastRefreshOutcome ?? (summary.lastError === undefined ? 'ok' : 'error');
   return {
     ...toAccountBody(summary),
-    identity: sub === null ? null : { sub, username: claim(claims, 'preferred_username'), email: claim(claims, 'email') },
     configured_scopes: [...summary.config.scopes],
     refresh_token: summary.hasRefreshToken,
     id_token_expires_at: typeof exp === 'number' && Number.isFinite(exp) ? Math.floor(exp) : null,

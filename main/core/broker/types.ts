@@ -2,7 +2,7 @@
  * The broker service's contract: what the local token API, the CLI's admin endpoints and the
  * Electron IPC handlers call. One implementation (main/core/broker), created with its ports.
  */
-import type { AccountStatus } from '../../shared/accounts.js';
+import type { AccountIdentity, AccountStatus } from '../../shared/accounts.js';
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { Grant } from '../../shared/grants.js';
 import type { SignInProgress } from '../../shared/sign-in.js';
@@ -24,6 +24,8 @@ export interface AccountSummary {
   lastError?: ErrorInfo;
   /** Which of the client's secrets the vault holds (never the secrets themselves). */
   secretsHeld?: { clientSecret: boolean; privateKey: boolean };
+  /** Who the account was last signed in as (kept across logout); absent when never named. */
+  identity?: AccountIdentity;
 }
 
 /** Secrets supplied with an account; stored only in the vault. */
