@@ -50,5 +50,7 @@ export async function explainError(error: CliError): Promise<CliError> {
     ctx,
   );
   if (remedy === undefined) return error;
+  // The broker's "already exists" is the first sentence of the remedy: replaced, not repeated.
+  if (error.code === 'ACCOUNT_EXISTS') return new CliError(remedy, error.exitCode, error.code, error.context);
   return new CliError(`${error.message}\n${remedy}`, error.exitCode, error.code, error.context);
 }

@@ -5,6 +5,7 @@
  * building; the commands import this lazily, only once something went wrong, so the hot path
  * (`token`, `exec`, the credential helpers) never loads it.
  */
+import { CliError } from './exit.js';
 import { didYouMean } from './suggest.js';
 
 /** What went wrong while parsing a command line, in terms of the user's input. */
@@ -168,4 +169,69 @@ export function remedyFor(error: ApiProblem, ctx: RemedyContext): string | undef
   if (error.code === 'ACCOUNT_EXISTS' && ctx.account !== undefined) return accountExistsMessage(ctx.account);
   if (error.oauth_error === 'invalid_client' && ctx.account !== undefined) return invalidClientHint(ctx.account, ctx.auth);
   return undefined;
+}
+
+/**
+ * Config paths (as the broker's validation and provider check name them) → the flags of
+ * `account add` / `account edit` that set them. Longest paths first, so `provider.issuer` is not
+ * taken for `provider`.
+ */
+const PATH_FLAGS: readonly [path: string, flag: string][] = [
+  ['provider.deviceAuthorizationEndpoint', '--device-authorization-endpoint'],
+  ['provider.authorizationEndpoint', '--authorization-endpoint'],
+  ['provider.revocationEndpoint', '--revocation-endpoint'],
+  ['provider.tokenEndpoint', '--token-endpoint'],
+  ['provider.extraParams', '--param'],
+  ['provider.issuer', '--issuer'],
+  ['provider', '--issuer (or --token-endpoint)'],
+  ['client.keyId', '--key-id'],
+  ['client.auth', '--auth'],
+  ['client.id', '--client-id'],
+  ['redirectUri', '--redirect-uri'],
+  ['allowLegacy', '--allow-legacy'],
+  ['git.username', '--git-username'],
+  ['git.hosts', '--git-host'],
+  ['approval', '--approval'],
+  ['scopes', '--scope'],
+  ['grant', '--grant'],
+  ['name', 'NAME'],
+];
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A broker message about an account, in the CLI's terms: `provider.issuer: …` → `--issuer: …`,
+ * `Use client.auth = post` → `Use --auth post`. A config index (`accounts[3].`) never shows.
+ */
+export function configPathsToFlags(message: string): string {
+  let out = message
+    .replace(/\baccounts\[\d+\]\.?/g, '')
+    .replace(/\bprovider\.extraParams(?:\.([\w$-]+)|\["([^"]*)"\])(?=:)/g, '--param $1$2');
+  for (const [path, flag] of PATH_FLAGS) {
+    const at = escapeRegExp(path);
+    // `path: …` at the start of a problem line, with an index or key after it (`scopes[2]`, `extraParams.prompt`).
+    out = out.replace(new RegExp(`(^|\\n\\s*|: )${at}(?:\\[[^\\]]*\\]|\\.[\\w$-]+)*(?=:)`, 'g'), `$1${flag}`);
+    // `Use path = value` (the provider check's fix).
+    out = out.replace(new RegExp(`\\bUse ${at} = `, 'g'), `Use ${flag.split(' ')[0] as string} `);
+  }
+  return out;
+}
+
+/** Codes of a provider that could not be asked (or answered oddly) during the add-time check. */
+const UNREACHABLE_CODES = new Set([
+  'PROVIDER_UNREACHABLE',
+  'TIMEOUT',
+  'DISCOVERY_FAILED',
+  'PROVIDER_ERROR',
+  'INVALID_RESPONSE',
+  'ISSUER_MISMATCH',
+]);
+
+/** An error of `account add` / `account edit`, phrased with flags and, for a provider not reached, `--no-check`. */
+export function accountErrorForCli(error: CliError, command: string): CliError {
+  let message = configPathsToFlags(error.message);
+  if (error.code !== undefined && UNREACHABLE_CODES.has(error.code)) {
+    message += `\nThe provider is asked before the account is saved. To save it anyway (offline setup, or a provider this machine cannot reach yet), add --no-check: token-broker ${command} … --no-check`;
+  }
+  return new CliError(message, error.exitCode, error.code, error.context);
 }

@@ -8,8 +8,12 @@
  * | `GET /v1/accounts/{name}/token?min_ttl=&scope=` | `{"access_token","token_type","expires_at","expires_in","scope"}` |
  * | `POST /v1/accounts/{name}/refresh` | the same, freshly obtained |
  * | `GET /v1/git/credential?host=&path=` | the same plus `"account","username"` for the account whose git hosts match |
- * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?}}` | 201 + the account |
+ * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?},"check"?}` | 201 + the account (the provider is checked first unless `"check": false`) |
+ * | admin: `GET /v1/accounts/{name}` | {@link AccountDetailBody}: configuration, token state, which secrets are held |
+ * | admin: `PUT /v1/accounts/{name}` `{"account":AccountInput,"secrets"?,"check"?}` | the account, replaced (same name) |
+ * | admin: `POST /v1/accounts/{name}/rename` `{"name"}` | the account under its new name, tokens kept |
  * | admin: `DELETE /v1/accounts/{name}` | `{"removed"}` |
+ * | admin: `GET /v1/audit?account=&since=&limit=` | `[{"at","account","client","outcome","code"?}]`, newest first, `at` in epoch seconds |
  * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?}` | NDJSON {@link LoginStreamLine}s: `{"progress":{"account","phase",…}}`… then `{"result":"ok","account"}` or `{"error":{…},"status"}` |
  * | admin: `POST /v1/accounts/{name}/logout` | `{"logged_out"}` |
  *
@@ -36,11 +40,15 @@ import {
   toErrorBody,
   toLoginProgressBody,
   toTokenBody,
+  type AccountDetailBody,
   type LoginStreamLine,
 } from './wire.js';
 
 /** The operations behind the admin endpoints; by default the broker itself. */
-export type AdminPort = Pick<BrokerService, 'addAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'>;
+export type AdminPort = Pick<
+  BrokerService,
+  'addAccount' | 'updateAccount' | 'renameAccount' | 'checkAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'
+>;
 
 export interface RouteDeps {
   broker: BrokerService;
@@ -138,7 +146,7 @@ type Route =
   | { kind: 'health' }
   | { kind: 'accounts' }
   | { kind: 'account'; name: string }
-  | { kind: 'token' | 'refresh' | 'login' | 'logout'; name: string }
+  | { kind: 'token' | 'refresh' | 'login' | 'logout' | 'rename'; name: string }
   | { kind: 'git' }
   | { kind: 'audit' };
 
@@ -153,7 +161,7 @@ function matchRoute(path: string): Route | undefined {
   if (parts.length === 4) return { kind: 'account', name: decodeName(parts[3]) };
   if (parts.length !== 5) return undefined;
   const action = parts[4];
-  if (action === 'token' || action === 'refresh' || action === 'login' || action === 'logout') {
+  if (action === 'token' || action === 'refresh' || action === 'login' || action === 'logout' || action === 'rename') {
     return { kind: action, name: decodeName(parts[3]) };
   }
   return undefined;
@@ -163,11 +171,12 @@ function matchRoute(path: string): Route | undefined {
 const METHODS: Record<Route['kind'], Record<string, 'read' | 'admin'>> = {
   health: { GET: 'read' },
   accounts: { GET: 'read', POST: 'admin' },
-  account: { GET: 'admin', DELETE: 'admin' },
+  account: { GET: 'admin', PUT: 'admin', DELETE: 'admin' },
   token: { GET: 'read' },
   refresh: { POST: 'read' },
   login: { POST: 'admin' },
   logout: { POST: 'admin' },
+  rename: { POST: 'admin' },
   git: { GET: 'read' },
   audit: { GET: 'admin' },
 };
@@ -242,8 +251,10 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         return addAccount(res, input);
       case 'account':
         if (method === 'GET') {
-          return sendJson(res, 200, toAccountDetailBody(broker.getAccount(route.name), broker.tokenDetails(route.name)));
+          const detail: AccountDetailBody = toAccountDetailBody(adminPort().getAccount(route.name), broker.tokenDetails(route.name));
+          return sendJson(res, 200, detail);
         }
+        if (method === 'PUT') return updateAccount(res, route.name, input);
         await adminPort().removeAccount(route.name);
         return sendJson(res, 200, { removed: route.name });
       case 'token':
@@ -257,6 +268,11 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         return sendJson(res, 200, { logged_out: route.name });
       case 'login':
         return login(res, route.name, input);
+      case 'rename': {
+        const newName = optionalString(input, 'name');
+        if (newName === undefined) fail('INVALID_REQUEST', 'Send {"name": "NEW_NAME"}.');
+        return sendJson(res, 200, toAccountBody(await adminPort().renameAccount(route.name, newName)));
+      }
       case 'audit': {
         const account = query.get('account') ?? undefined;
         const since = parseSince(query.get('since'));
@@ -276,7 +292,8 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     }
   }
 
-  async function addAccount(res: ServerResponse, input: Record<string, unknown>): Promise<void> {
+  /** `{"account": {...}, "secrets": {...}, "check"?: boolean}` → the account input, its secrets, whether to ask the provider. */
+  function accountRequest(input: Record<string, unknown>): { account: AccountInput; secrets: AccountSecretsInput; check: boolean } {
     const account = input.account;
     if (typeof account !== 'object' || account === null || Array.isArray(account)) {
       fail('INVALID_REQUEST', 'Send {"account": {...}, "secrets": {...}}.');
@@ -288,9 +305,29 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const privateKeyPem = optionalString(rawSecrets, 'privateKeyPem');
     if (clientSecret !== undefined) secrets.clientSecret = clientSecret;
     if (privateKeyPem !== undefined) secrets.privateKeyPem = privateKeyPem;
-    // The broker validates the account against the config schema (CONFIG_INVALID names the field).
-    const summary = await adminPort().addAccount(account as AccountInput, secrets);
+    if (input.check !== undefined && typeof input.check !== 'boolean') fail('INVALID_REQUEST', '"check" must be true or false.');
+    return { account: account as AccountInput, secrets, check: input.check !== false };
+  }
+
+  async function addAccount(res: ServerResponse, input: Record<string, unknown>): Promise<void> {
+    const admin = adminPort();
+    const { account, secrets, check } = accountRequest(input);
+    // An existing name is the answer before any provider is asked.
+    if (typeof account.name === 'string' && broker.listAccounts().some((a) => a.name === account.name)) {
+      fail('ACCOUNT_EXISTS', `An account named '${account.name}' already exists.`);
+    }
+    // The broker validates the account against the config schema (the message names the field).
+    if (check) await admin.checkAccount(account);
+    const summary = await admin.addAccount(account, secrets);
     sendJson(res, 201, toAccountBody(summary));
+  }
+
+  async function updateAccount(res: ServerResponse, name: string, input: Record<string, unknown>): Promise<void> {
+    const admin = adminPort();
+    admin.getAccount(name); // 404 before the provider is asked
+    const { account, secrets, check } = accountRequest(input);
+    if (check) await admin.checkAccount(account);
+    sendJson(res, 200, toAccountBody(await admin.updateAccount(name, account, secrets)));
   }
 
   /**
