@@ -22,15 +22,19 @@ async function accountNames(): Promise<string[]> {
   }
 }
 
-async function authMethod(account: string): Promise<string | undefined> {
+/** The account's auth method and status, from the broker; empty when it cannot say. */
+async function accountFacts(account: string): Promise<{ auth?: string; status?: string }> {
   try {
-    const detail = await getJson<{ config?: { client?: { auth?: string } } }>(`/v1/accounts/${seg(account)}`, {
+    const detail = await getJson<{ status?: string; config?: { client?: { auth?: string } } }>(`/v1/accounts/${seg(account)}`, {
       client: 'token-broker',
       timeoutMs: LOOKUP_TIMEOUT_MS,
     });
-    return detail.config?.client?.auth;
+    return {
+      ...(detail.config?.client?.auth === undefined ? {} : { auth: detail.config.client.auth }),
+      ...(detail.status === undefined ? {} : { status: detail.status }),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -41,9 +45,11 @@ export async function explainError(error: CliError): Promise<CliError> {
   if (account === undefined) return error;
   const ctx: RemedyContext = { account };
   if (error.code === 'ACCOUNT_NOT_FOUND') ctx.accounts = await accountNames();
-  if (oauthError === 'invalid_client') {
-    const auth = await authMethod(account);
-    if (auth !== undefined) ctx.auth = auth;
+  // A provider refusing the client, or the broker missing the client's secret: the account says which.
+  if (oauthError === 'invalid_client' || error.code === 'CONFIG_INVALID') {
+    const facts = await accountFacts(account);
+    if (facts.auth !== undefined) ctx.auth = facts.auth;
+    if (facts.status !== undefined) ctx.status = facts.status;
   }
   const remedy = remedyFor(
     { code: error.code ?? '', message: error.message, ...(oauthError === undefined ? {} : { oauth_error: oauthError }) },

@@ -159,6 +159,8 @@ export interface RemedyContext {
   auth?: string;
   /** Account names, for "did you mean" on ACCOUNT_NOT_FOUND. */
   accounts?: readonly string[];
+  /** The account's status as the broker reports it. */
+  status?: string;
 }
 
 /** A line to print under an API error, naming the next step; undefined when the message suffices. */
@@ -168,6 +170,7 @@ export function remedyFor(error: ApiProblem, ctx: RemedyContext): string | undef
   }
   if (error.code === 'ACCOUNT_EXISTS' && ctx.account !== undefined) return accountExistsMessage(ctx.account);
   if (error.oauth_error === 'invalid_client' && ctx.account !== undefined) return invalidClientHint(ctx.account, ctx.auth);
+  if (ctx.status === 'needs_secret' && ctx.account !== undefined) return needsSecretHint(ctx.account, ctx.auth);
   return undefined;
 }
 

@@ -313,6 +313,11 @@ async function list(args: string[]): Promise<number> {
   const rows = [['NAME', 'GRANT', 'STATUS', 'EXPIRES', 'SCOPES']];
   for (const a of accounts) rows.push([a.name, a.grant, a.status, describeExpiry(a.expires_at, now), a.scopes.join(' ')]);
   process.stdout.write(table(rows));
+  const missing = accounts.filter((a) => a.status === 'needs_secret');
+  if (missing.length > 0) {
+    const { needsSecretHint } = await import('../messages.js');
+    for (const a of missing) process.stderr.write(`${needsSecretHint(a.name)}\n`);
+  }
   return EXIT.ok;
 }
 

@@ -11,7 +11,7 @@ import { validateAccountInput } from '../accounts/validate.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
 import type { AccountSecrets } from '../vault/types.js';
-import { forgetScoped } from './account-state.js';
+import { clearFailure, forgetScoped } from './account-state.js';
 import type { BrokerContext } from './context.js';
 import type { SignInCoordinator } from './sign-in.js';
 import { probeProvider } from './provider-probe.js';
@@ -128,8 +128,12 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
   function summarize(account: AccountConfig): AccountSummary {
     const state = ctx.state(account.name);
     const current = state.tokens;
+    const held = heldSecrets(ctx, account.name);
+    const needed = CLIENT_AUTH_TRAITS[account.client.auth].secret;
     const status = computeStatus(
       {
+        missingSecret:
+          needed !== undefined && held !== undefined && !(needed.field === 'clientSecret' ? held.clientSecret : held.privateKey),
         tokens: current,
         needsLogin: state.needsLogin,
         signedOut: state.signedOut,
@@ -151,7 +155,6 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
     if (current?.expiresAt !== undefined) summary.expiresAt = current.expiresAt;
     if (state.lastRefreshAt !== undefined) summary.lastRefreshAt = state.lastRefreshAt;
     if (state.lastError !== undefined) summary.lastError = { ...state.lastError };
-    const held = heldSecrets(ctx, account.name);
     if (held !== undefined) summary.secretsHeld = held;
     if (state.identity !== undefined) summary.identity = state.identity;
     return summary;
@@ -244,6 +247,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       );
       ctx.forgetProvider(name);
       forgetScoped(ctx.state(name));
+      clearFailure(ctx.state(name));
       tokens.prime(account);
       ctx.logger.info(`[broker] account '${name}' updated${forget ? ' (tokens forgotten: provider, client or grant changed)' : ''}`);
       ctx.events.emit({ type: 'accounts_changed' });
