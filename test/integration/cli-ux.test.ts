@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useAuthServer } from '../support/fixtures.js';
@@ -39,6 +39,18 @@ async function ok(args: string[], stdin?: string): Promise<CliResult> {
   expect(result.stderr, `${args.join(' ')}: ${result.stderr}`).not.toMatch(/^token-broker: /m);
   expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
   return result;
+}
+
+/** Whether something listens on 127.0.0.1:port. */
+function connects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 function ccFlags(clientId = server.clients.basic.clientId): string[] {
@@ -371,12 +383,19 @@ describe('service install', () => {
 describe('login', () => {
   it('without a display prints the URL like --no-browser, and Ctrl-C cancels with exit 130', async () => {
     const running = await startCli(['login', 'web'], { ...sandbox.env, DISPLAY: '', WAYLAND_DISPLAY: '' });
-    await running.waitForStderr(URL_LINE);
-    expect(running.stderr()).toContain('No display');
+    const [, url] = await running.waitForStderr(URL_LINE);
+    expect(running.stderr()).toContain('No display here (neither DISPLAY nor WAYLAND_DISPLAY is set)');
+    const port = new URL(new URL(url as string).searchParams.get('redirect_uri') as string).port;
+    // From a browser elsewhere, the loopback redirect needs a tunnel: the exact command is printed.
+    await running.waitForStderr(new RegExp(`ssh -L ${port}:127\\.0\\.0\\.1:${port}`));
+    expect(await connects(Number(port))).toBe(true);
     running.child.kill('SIGINT');
     const { code } = await running.exited;
     expect(code).toBe(130);
-    expect(running.stderr()).toContain('cancelled');
+    expect(running.stderr()).toContain('sign-in to web cancelled');
+    expect(running.stdout()).toBe('');
+    // The broker cancelled the flow: its loopback listener closes.
+    await expect.poll(() => connects(Number(port)), { timeout: 10_000 }).toBe(false);
   });
 });
 
@@ -402,6 +421,6 @@ describe('a client secret that went missing', () => {
     expect(token.code).not.toBe(0);
     expect(token.stderr).toContain('account edit handmade --client-secret-stdin');
     await ok(['account', 'edit', 'handmade', '--client-secret-stdin'], `${server.clients.post.clientSecret}\n`);
-    expect((await ok(['status', 'handmade'])).stdout).toMatch(/^  status +ok$/m);
+    expect((await ok(['status', 'handmade'])).stdout).toMatch(/^ {2}status +ok$/m);
   });
 });

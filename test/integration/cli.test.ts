@@ -422,7 +422,7 @@ describe('token-broker CLI against a real broker and provider', () => {
     await running.waitForStderr(URL_LINE);
     running.child.kill('SIGINT');
     const { code } = await running.exited;
-    expect(code).toBe(1);
+    expect(code).toBe(130);
     expect(running.stderr()).toContain('cancelled');
     expect((await cli(['token', 'code'])).code).toBe(3);
     expect((await loginWithBrowser('code', sandbox.env)).code).toBe(0);
