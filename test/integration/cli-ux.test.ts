@@ -317,9 +317,19 @@ describe('audit', () => {
     expect(table.stdout).toMatch(/^TIME +ACCOUNT +CLIENT +OUTCOME/);
     expect(table.stdout).toContain('token-broker token');
     expectNoSecret(table.stdout);
-    const file = await readFile(join(sandbox.home, 'audit.log'), 'utf8').catch(() => '');
-    if (file !== '')
-      expect(Number((JSON.parse(file.trim().split('\n').at(-1) as string) as { at: number }).at)).toBeLessThan(Date.now() / 1000 + 5);
+    // The file has the API's unit too: epoch seconds, the same instants `audit --json` shows.
+    const file = await readFile(join(sandbox.home, 'audit.log'), 'utf8');
+    const lines = file
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { at: number; account: string });
+    const fromFile = lines.filter((l) => l.account === 'work').map((l) => l.at);
+    expect(fromFile.length).toBeGreaterThan(0);
+    for (const at of fromFile) {
+      expect(at).toBeGreaterThan(Date.now() / 1000 - 3600);
+      expect(at).toBeLessThan(Date.now() / 1000 + 5);
+    }
+    expect(json.map((e) => e.at)).toContain(fromFile.at(-1));
     const bad = await cli(['audit', '--since', 'yesterday']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since takes 30m, 1h');
