@@ -375,11 +375,15 @@ describe('service install', () => {
       DBUS_SESSION_BUS_ADDRESS: '',
       XDG_RUNTIME_DIR: join(home, 'run'),
     };
-    const headless = await runCli(['service', 'install'], env);
+    // A new data directory on a machine without a desktop session: no keychain to keep the key in.
+    const headless = await runCli(['service', 'install'], { ...env, TOKEN_BROKER_HOME: join(home, 'fresh') });
     expect(headless.code).toBe(2);
     expect(headless.stderr).toContain('--passphrase-file FILE');
     // This vault uses the keychain: the service must, too.
-    const result = await runCli(['service', 'install', '--keychain'], env);
+    const mixed = await runCli(['service', 'install', '--passphrase-file', pass], env);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('drop --passphrase-file');
+    const result = await runCli(['service', 'install'], env);
     const unit = await readFile(join(home, 'config/systemd/user/token-broker.service'), 'utf8');
     expect(unit).toContain(`Environment="TOKEN_BROKER_HOME=${sandbox.home}"`);
     expect(result.code).toBe(1);
