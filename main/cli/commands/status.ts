@@ -16,7 +16,9 @@ export async function run(args: string[]): Promise<number> {
   const client = 'token-broker status';
   const names =
     positionals[0] === undefined ? (await callApi<AccountBody[]>('GET', '/v1/accounts', { client })).map((a) => a.name) : [positionals[0]];
-  const accounts = await Promise.all(names.map((name) => callApi<StatusView>('GET', `/v1/accounts/${seg(name)}`, { client })));
+  const accounts = await Promise.all(
+    names.map((name) => callApi<StatusView>('GET', `/v1/accounts/${seg(name)}`, { client, account: name })),
+  );
   if (values.json) process.stdout.write(`${JSON.stringify(accounts, null, 2)}\n`);
   else process.stdout.write(formatStatus(accounts, Math.floor(Date.now() / 1000)));
   return accounts.some((a) => NEEDS_ATTENTION.has(a.status)) ? EXIT.needsLogin : EXIT.ok;
