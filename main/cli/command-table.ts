@@ -43,6 +43,7 @@ const ACCOUNT_FLAGS: readonly FlagSpec[] = [
   { name: 'token-endpoint', value: 'URL', description: 'token endpoint (instead of --issuer)' },
   { name: 'device-authorization-endpoint', value: 'URL', description: 'device authorization endpoint' },
   { name: 'revocation-endpoint', value: 'URL', description: 'token revocation endpoint' },
+  { name: 'userinfo-endpoint', value: 'URL', description: 'UserInfo endpoint that names the signed-in user' },
   { name: 'client-id', value: 'ID', description: 'OAuth client id' },
   { name: 'client-secret-stdin', description: 'read the client secret (or PEM private key) from stdin' },
   { name: 'auth', value: 'METHOD', choices: AUTH, description: 'token endpoint authentication' },

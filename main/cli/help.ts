@@ -64,7 +64,7 @@ Exit 3 when an account shown needs a sign-in or its client secret.
   account remove NAME        revoke its tokens and forget the account
 `,
   'account add': `usage: token-broker account add NAME (--issuer URL | --authorization-endpoint URL --token-endpoint URL
-          [--device-authorization-endpoint URL] [--revocation-endpoint URL])
+          [--device-authorization-endpoint URL] [--revocation-endpoint URL] [--userinfo-endpoint URL])
           --client-id ID [--client-secret-stdin] [--auth ${CLIENT_AUTH_METHODS.join('|')}] [--key-id KID]
           --grant ${GRANTS.join('|')}
           [--scope "a b"] [--redirect-uri URI] [--allow-legacy] [--approval auto|ask]
@@ -73,6 +73,8 @@ Exit 3 when an account shown needs a sign-in or its client secret.
   --issuer URL                 discover endpoints (OpenID Connect Discovery / RFC 8414)
   --authorization-endpoint URL, --token-endpoint URL, --device-authorization-endpoint URL,
   --revocation-endpoint URL    explicit endpoints (instead of, or overriding, discovery)
+  --userinfo-endpoint URL      where to ask who signed in when there is no ID token (GitHub:
+                               https://api.github.com/user)
   --client-id ID               the OAuth client id
   --client-secret-stdin        read the client secret from stdin (one trailing newline stripped);
                                with --auth private_key_jwt, read the PEM private key instead
@@ -105,7 +107,8 @@ Changes only what the flags name; the rest of the account, its tokens and its se
   --redirect-uri URI           the loopback redirect ('' for the default)
   --client-secret-stdin        store a new client secret (or PEM key) read from stdin
   --issuer URL, --authorization-endpoint URL, --token-endpoint URL,
-  --device-authorization-endpoint URL, --revocation-endpoint URL, --client-id ID, --auth METHOD,
+  --device-authorization-endpoint URL, --revocation-endpoint URL, --userinfo-endpoint URL,
+  --client-id ID, --auth METHOD,
   --key-id KID, --grant GRANT, --allow-legacy
                                as for 'account add'; '' removes an endpoint
   --no-check                   save without asking the provider (offline setup)

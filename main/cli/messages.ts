@@ -183,6 +183,7 @@ const PATH_FLAGS: readonly [path: string, flag: string][] = [
   ['provider.deviceAuthorizationEndpoint', '--device-authorization-endpoint'],
   ['provider.authorizationEndpoint', '--authorization-endpoint'],
   ['provider.revocationEndpoint', '--revocation-endpoint'],
+  ['provider.userinfoEndpoint', '--userinfo-endpoint'],
   ['provider.tokenEndpoint', '--token-endpoint'],
   ['provider.extraParams', '--param'],
   ['provider.issuer', '--issuer'],

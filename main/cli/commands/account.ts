@@ -42,6 +42,7 @@ const ACCOUNT_OPTIONS = {
   'token-endpoint': { type: 'string' },
   'device-authorization-endpoint': { type: 'string' },
   'revocation-endpoint': { type: 'string' },
+  'userinfo-endpoint': { type: 'string' },
   'client-id': { type: 'string' },
   'client-secret-stdin': { type: 'boolean', default: false },
   auth: { type: 'string' },
@@ -64,6 +65,7 @@ const ENDPOINT_FLAGS = [
   ['token-endpoint', 'tokenEndpoint'],
   ['device-authorization-endpoint', 'deviceAuthorizationEndpoint'],
   ['revocation-endpoint', 'revocationEndpoint'],
+  ['userinfo-endpoint', 'userinfoEndpoint'],
 ] as const;
 
 type AccountFlags = ReturnType<typeof parseAccountFlags>['values'];
