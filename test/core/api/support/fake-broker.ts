@@ -81,7 +81,9 @@ export class FakeBroker implements BrokerService {
     const account = this.get(name);
     this.calls.push({ method: 'renameAccount', name });
     this.accounts.delete(name);
-    this.add(newName, account);
+    const { summary, ...rest } = account;
+    this.add(newName, rest);
+    this.get(newName).summary.status = summary.status;
     return this.get(newName).summary;
   }
   async checkAccount(input: AccountInput): Promise<void> {
