@@ -58,7 +58,9 @@ describe('token-broker CLI against a real broker and provider', () => {
     expect(json.expires_in).toBeGreaterThan(3500);
     expect(await token('cc', '--format', 'header')).toBe(`Authorization: Bearer ${raw}\n`);
     expect(await token('cc', '--format', 'env')).toMatch(
-      new RegExp(`^export ACCESS_TOKEN=${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\nexport TOKEN_TYPE=Bearer\nexport TOKEN_BROKER_EXPIRES_AT=\\d+\n$`),
+      new RegExp(
+        `^export ACCESS_TOKEN=${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\nexport TOKEN_TYPE=Bearer\nexport TOKEN_BROKER_EXPIRES_AT=\\d+\n$`,
+      ),
     );
     expect((await cli(['token', 'cc', '--format', 'yaml'])).code).toBe(2);
   });
