@@ -114,8 +114,8 @@ Changes only what the flags name; the rest of the account, its tokens and its se
   --no-check                   save without asking the provider (offline setup)
 Changing the issuer, an endpoint the secret is sent to, or the client id needs the secret again
 (--client-secret-stdin): a stored secret is only sent where it was entered for. Changing the
-provider, client, auth method or grant forgets the tokens (sign in again) and asks the provider
-first, unless --no-check.
+provider (--param included), client, auth method or grant revokes and forgets the tokens (sign in
+again); a change of provider, auth method or grant asks the provider first, unless --no-check.
 `,
   'account rename': `usage: token-broker account rename OLD NEW
 

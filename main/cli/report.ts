@@ -21,6 +21,8 @@ export interface StatusView {
   /** Epoch seconds. */
   expires_at: number | null;
   id_token_expires_at: number | null;
+  /** Absent from brokers before it was added: then the expiry alone tells. */
+  access_token?: boolean;
   refresh_token: boolean;
   /** Scopes the current token holds (or the configured ones before a sign-in). */
   scopes: string[];
@@ -106,13 +108,19 @@ function scopesLine(a: StatusView): string {
   return `${held}  (configured: ${configured}${missing.length === 0 ? '' : `; not granted: ${missing.join(' ')}`})`;
 }
 
+function accessTokenLine(a: StatusView, nowSeconds: number): string {
+  if (a.status === 'needs_login' || a.status === 'needs_secret') return 'none';
+  if (a.access_token === false) return a.grant === 'client_credentials' ? 'none yet (fetched on the first request)' : 'none';
+  return expiry(a.expires_at, nowSeconds);
+}
+
 /** `status` for people: one block per account, like `gh auth status`. */
 export function formatStatus(accounts: readonly StatusView[], nowSeconds: number): string {
   if (accounts.length === 0) return "No accounts yet. Add one with 'token-broker account add NAME ...'.\n";
   const blocks = accounts.map((a) => {
     const rows: [string, string][] = [
       ['status', a.status],
-      ['access token', a.status === 'needs_login' || a.status === 'needs_secret' ? 'none' : expiry(a.expires_at, nowSeconds)],
+      ['access token', accessTokenLine(a, nowSeconds)],
     ];
     if (a.id_token_expires_at !== null) rows.push(['ID token', expiry(a.id_token_expires_at, nowSeconds)]);
     if (a.grant !== 'client_credentials') rows.push(['refresh token', a.refresh_token ? 'held' : 'none']);

@@ -38,6 +38,20 @@ describe('status', () => {
     );
   });
 
+  it('a client-credentials account before its first request has no token yet, and says so', () => {
+    const cc = {
+      ...base,
+      name: 'ci',
+      grant: 'client_credentials',
+      identity: null,
+      expires_at: null,
+      access_token: false,
+      last_refresh: null,
+    };
+    expect(formatStatus([cc], NOW)).toMatch(/^ {2}access token +none yet \(fetched on the first request\)$/m);
+    expect(formatStatus([{ ...cc, access_token: true, expires_at: NOW + 600 }], NOW)).toMatch(/^ {2}access token +in 10m /m);
+  });
+
   it('says what to run when an account needs a person', () => {
     const text = formatStatus(
       [

@@ -189,12 +189,28 @@ describe('status and account show', () => {
 
 describe('account edit and rename', () => {
   it('changes scopes and approval in place; an endpoint change needs the secret again', async () => {
+    const token = (await ok(['token', 'web'])).stdout;
+    const edited = await ok(['account', 'edit', 'web', '--approval', 'auto', '--git-host', 'git.example.test']);
+    expect(edited.stderr).toBe('Updated account web.\n');
+    // Same provider, client and grant: the signed-in tokens stay.
+    expect((await ok(['token', 'web'])).stdout).toBe(token);
+    await ok(['account', 'edit', 'web', '--git-host', '']);
+    expect(JSON.parse((await ok(['account', 'show', 'web', '--json'])).stdout)).not.toHaveProperty('config.git');
+
     await ok(['account', 'edit', 'work', '--scope', 'api', '--approval', 'auto']);
     const shown = JSON.parse((await ok(['account', 'show', 'work', '--json'])).stdout) as { config: { scopes: string[] } };
     expect(shown.config.scopes).toEqual(['api']);
+    expect((await ok(['account', 'edit', 'work'])).stderr).toContain('Nothing to change in work');
     const moved = await cli(['account', 'edit', 'work', '--issuer', narrowIssuer]);
     expect(moved.code).toBe(2);
+    expect(moved.stderr).toContain('needs the client secret again');
     expect(moved.stderr).toContain('--client-secret-stdin');
+    // With the secret, the provider is asked first: it does not offer client credentials.
+    const refused = await cli(['account', 'edit', 'work', '--issuer', narrowIssuer, '--client-secret-stdin'], 'x\n');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--grant: The provider does not offer the client_credentials grant');
+    expect(refused.stderr).not.toMatch(/\bprovider\.issuer\b|(^|\s)grant:/m);
+    expect(JSON.parse((await ok(['account', 'show', 'work', '--json'])).stdout)).toHaveProperty('config.provider.issuer', server.issuer);
   });
 
   it('rename keeps the tokens; add of an existing name points to edit', async () => {

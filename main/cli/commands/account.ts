@@ -228,7 +228,8 @@ async function edit(args: string[]): Promise<number> {
   if (v['git-host'] !== undefined || v['git-username'] !== undefined) {
     const hosts = v['git-host'] === undefined ? (after.git?.hosts ?? []) : v['git-host'].filter((h) => h !== '');
     const username = v['git-username'] === undefined ? after.git?.username : v['git-username'] === '' ? undefined : v['git-username'];
-    if (hosts.length === 0 && username === undefined) delete after.git;
+    // Without hosts the username has nothing to go with.
+    if (hosts.length === 0) delete after.git;
     else after.git = { hosts, ...(username === undefined ? {} : { username }) };
   }
   const held = after.client.auth === 'private_key_jwt' ? detail.secrets.private_key : detail.secrets.client_secret;
@@ -249,8 +250,15 @@ async function edit(args: string[]): Promise<number> {
   const check = !v['no-check'] && providerChanged(before, after);
   await sendAccount<AccountRow>('PUT', `/v1/accounts/${seg(name)}`, name, { account: after, secrets, check }, cmd);
   const what = Object.keys(secrets).length > 0 && JSON.stringify(before) === JSON.stringify(after) ? 'Stored the new secret of' : 'Updated';
+  // As the broker decides (tokens issued under one provider, client or grant mean nothing under another).
+  const forgotten =
+    JSON.stringify(before.provider) !== JSON.stringify(after.provider) ||
+    before.client.id !== after.client.id ||
+    before.client.auth !== after.client.auth ||
+    before.grant !== after.grant;
+  const next = GRANT_TRAITS[after.grant as keyof typeof GRANT_TRAITS]?.needsPerson === false ? 'token' : 'login';
   process.stderr.write(
-    `${what} account ${name}.${providerChanged(before, after) || before.client.id !== after.client.id ? ` Its tokens were forgotten: token-broker login ${name}` : ''}\n`,
+    `${what} account ${name}.${forgotten ? ` Its tokens were revoked and forgotten; next: token-broker ${next} ${name}` : ''}\n`,
   );
   return EXIT.ok;
 }

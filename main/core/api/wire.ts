@@ -86,6 +86,8 @@ export function toAccountBody(summary: AccountSummary): AccountBody {
  */
 export interface AccountDetailBody extends AccountBody {
   configured_scopes: string[];
+  /** An access token is held (client credentials fetch their first one on the first request). */
+  access_token: boolean;
   refresh_token: boolean;
   id_token_expires_at: number | null;
   last_refresh: { at: number; outcome: 'ok' | 'error'; code?: string; message?: string } | null;
@@ -106,6 +108,7 @@ export function toAccountDetailBody(summary: AccountSummary, details: TokenDetai
   return {
     ...toAccountBody(summary),
     configured_scopes: [...summary.config.scopes],
+    access_token: details !== undefined,
     refresh_token: summary.hasRefreshToken,
     id_token_expires_at: typeof exp === 'number' && Number.isFinite(exp) ? Math.floor(exp) : null,
     last_refresh:
