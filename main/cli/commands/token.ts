@@ -24,7 +24,7 @@ export function fetchToken(name: string, query: TokenQuery, client: string): Pro
   if (query.audience !== undefined) params.set('audience', query.audience);
   if (query.resource !== undefined) params.set('resource', query.resource);
   const qs = params.toString();
-  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs === '' ? '' : `?${qs}`}`, { client });
+  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs === '' ? '' : `?${qs}`}`, { client, account: name });
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -10,8 +10,12 @@
  * | `POST /v1/accounts/{name}/refresh` | the same, freshly obtained |
  * | `POST /v1/accounts/{name}/dpop-proof` `{"htm","htu","nonce"?,"scope"?,"audience"?,"resource"?}` | `{"proof","expires_at"}` (RFC 9449, bound to the current access token — or the scoped / exchanged one named) |
  * | `GET /v1/git/credential?host=&path=` | the same plus `"account","username"` for the account whose git hosts match |
- * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?}}` | 201 + the account |
+ * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?},"check"?}` | 201 + the account (the provider is checked first unless `"check": false`) |
+ * | admin: `GET /v1/accounts/{name}` | {@link AccountDetailBody}: configuration, token state, which secrets are held |
+ * | admin: `PUT /v1/accounts/{name}` `{"account":AccountInput,"secrets"?,"check"?}` | the account, replaced (same name) |
+ * | admin: `POST /v1/accounts/{name}/rename` `{"name"}` | the account under its new name, tokens kept |
  * | admin: `DELETE /v1/accounts/{name}` | `{"removed"}` |
+ * | admin: `GET /v1/audit?account=&since=&limit=` | `[{"at","account","client","outcome","code"?}]`, newest first, `at` in epoch seconds |
  * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?}` | NDJSON {@link LoginStreamLine}s: `{"progress":{"account","phase",…}}`… then `{"result":"ok","account"}` or `{"error":{…},"status"}` |
  * | admin: `POST /v1/accounts/{name}/logout` | `{"logged_out"}` |
  * | admin: `POST /v1/proxies` `{"account","upstream","listen"?,"socket"?}` | NDJSON: `{"proxy":{"account","upstream","url"}}`, then open until the client closes it (which stops the proxy), or `{"error":{…},"status"}` |
@@ -33,10 +37,23 @@ import { BROKER_VERSION } from '../version.js';
 import { hasBody, parseJsonObject, readBody } from './body.js';
 import { findGitAccount } from './git-match.js';
 import { httpStatusForError } from './http-status.js';
-import { sanitizeClientName, toAccountBody, toErrorBody, toLoginProgressBody, toTokenBody, type LoginStreamLine } from './wire.js';
+import {
+  sanitizeClientName,
+  toAccountBody,
+  toAccountDetailBody,
+  toAuditEntryBody,
+  toErrorBody,
+  toLoginProgressBody,
+  toTokenBody,
+  type AccountDetailBody,
+  type LoginStreamLine,
+} from './wire.js';
 
 /** The operations behind the admin endpoints; by default the broker itself. */
-export type AdminPort = Pick<BrokerService, 'addAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'>;
+export type AdminPort = Pick<
+  BrokerService,
+  'addAccount' | 'updateAccount' | 'renameAccount' | 'checkAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'
+>;
 
 /** Starts an authenticating proxy (`POST /v1/proxies`); the caller closes it. */
 export type ProxyStarter = (spec: ProxySpec) => Promise<RunningProxy>;
@@ -121,6 +138,21 @@ function optionalParam(query: URLSearchParams, key: string): string | undefined 
   return value;
 }
 
+/** `since` in epoch seconds (fraction allowed) → epoch ms. */
+function parseSince(value: string | null): number | undefined {
+  if (value === null || value === '') return undefined;
+  if (!/^\d{1,12}(\.\d{1,6})?$/.test(value)) fail('INVALID_REQUEST', 'since must be epoch seconds.');
+  return Number(value) * 1000;
+}
+
+const MAX_AUDIT_LIMIT = 100_000;
+
+function parseLimit(value: string | null): number {
+  if (value === null || value === '') return MAX_AUDIT_LIMIT;
+  if (!/^\d{1,6}$/.test(value) || Number(value) < 1) fail('INVALID_REQUEST', `limit must be a whole number from 1 to ${MAX_AUDIT_LIMIT}.`);
+  return Number(value);
+}
+
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
@@ -132,14 +164,16 @@ type Route =
   | { kind: 'health' }
   | { kind: 'accounts' }
   | { kind: 'account'; name: string }
-  | { kind: 'token' | 'refresh' | 'login' | 'logout' | 'dpop-proof'; name: string }
+  | { kind: 'token' | 'refresh' | 'login' | 'logout' | 'rename' | 'dpop-proof'; name: string }
   | { kind: 'git' }
+  | { kind: 'audit' }
   | { kind: 'proxies' };
 
 function matchRoute(path: string): Route | undefined {
   if (path === '/v1/health') return { kind: 'health' };
   if (path === '/v1/accounts') return { kind: 'accounts' };
   if (path === '/v1/git/credential') return { kind: 'git' };
+  if (path === '/v1/audit') return { kind: 'audit' };
   if (path === '/v1/proxies') return { kind: 'proxies' };
   const parts = path.split('/');
   // ['', 'v1', 'accounts', name, action?]
@@ -147,7 +181,14 @@ function matchRoute(path: string): Route | undefined {
   if (parts.length === 4) return { kind: 'account', name: decodeName(parts[3]) };
   if (parts.length !== 5) return undefined;
   const action = parts[4];
-  if (action === 'token' || action === 'refresh' || action === 'login' || action === 'logout' || action === 'dpop-proof') {
+  if (
+    action === 'token' ||
+    action === 'refresh' ||
+    action === 'login' ||
+    action === 'logout' ||
+    action === 'rename' ||
+    action === 'dpop-proof'
+  ) {
     return { kind: action, name: decodeName(parts[3]) };
   }
   return undefined;
@@ -157,12 +198,14 @@ function matchRoute(path: string): Route | undefined {
 const METHODS: Record<Route['kind'], Record<string, 'read' | 'admin'>> = {
   health: { GET: 'read' },
   accounts: { GET: 'read', POST: 'admin' },
-  account: { DELETE: 'admin' },
+  account: { GET: 'admin', PUT: 'admin', DELETE: 'admin' },
   token: { GET: 'read' },
   refresh: { POST: 'read' },
   login: { POST: 'admin' },
   logout: { POST: 'admin' },
+  rename: { POST: 'admin' },
   git: { GET: 'read' },
+  audit: { GET: 'admin' },
   'dpop-proof': { POST: 'read' },
   proxies: { POST: 'admin' },
 };
@@ -236,6 +279,11 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         if (method === 'GET') return sendJson(res, 200, broker.listAccounts().map(toAccountBody));
         return addAccount(res, input);
       case 'account':
+        if (method === 'GET') {
+          const detail: AccountDetailBody = toAccountDetailBody(adminPort().getAccount(route.name), broker.tokenDetails(route.name));
+          return sendJson(res, 200, detail);
+        }
+        if (method === 'PUT') return updateAccount(res, route.name, input);
         await adminPort().removeAccount(route.name);
         return sendJson(res, 200, { removed: route.name });
       case 'token':
@@ -273,6 +321,19 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
       }
       case 'proxies':
         return proxy(res, input);
+      case 'rename': {
+        const newName = optionalString(input, 'name');
+        if (newName === undefined) fail('INVALID_REQUEST', 'Send {"name": "NEW_NAME"}.');
+        return sendJson(res, 200, toAccountBody(await adminPort().renameAccount(route.name, newName)));
+      }
+      case 'audit': {
+        const account = query.get('account') ?? undefined;
+        const since = parseSince(query.get('since'));
+        const limit = parseLimit(query.get('limit'));
+        const entries = broker.auditLog(account === undefined ? {} : { account });
+        const shown = (since === undefined ? entries : entries.filter((e) => e.at >= since)).slice(0, limit);
+        return sendJson(res, 200, shown.map(toAuditEntryBody));
+      }
       case 'git': {
         const host = query.get('host');
         if (host === null || host === '') fail('INVALID_REQUEST', 'host is required.');
@@ -284,7 +345,8 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     }
   }
 
-  async function addAccount(res: ServerResponse, input: Record<string, unknown>): Promise<void> {
+  /** `{"account": {...}, "secrets": {...}, "check"?: boolean}` → the account input, its secrets, whether to ask the provider. */
+  function accountRequest(input: Record<string, unknown>): { account: AccountInput; secrets: AccountSecretsInput; check: boolean } {
     const account = input.account;
     if (typeof account !== 'object' || account === null || Array.isArray(account)) {
       fail('INVALID_REQUEST', 'Send {"account": {...}, "secrets": {...}}.');
@@ -296,9 +358,29 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const privateKeyPem = optionalString(rawSecrets, 'privateKeyPem');
     if (clientSecret !== undefined) secrets.clientSecret = clientSecret;
     if (privateKeyPem !== undefined) secrets.privateKeyPem = privateKeyPem;
-    // The broker validates the account against the config schema (CONFIG_INVALID names the field).
-    const summary = await adminPort().addAccount(account as AccountInput, secrets);
+    if (input.check !== undefined && typeof input.check !== 'boolean') fail('INVALID_REQUEST', '"check" must be true or false.');
+    return { account: account as AccountInput, secrets, check: input.check !== false };
+  }
+
+  async function addAccount(res: ServerResponse, input: Record<string, unknown>): Promise<void> {
+    const admin = adminPort();
+    const { account, secrets, check } = accountRequest(input);
+    // An existing name is the answer before any provider is asked.
+    if (typeof account.name === 'string' && broker.listAccounts().some((a) => a.name === account.name)) {
+      fail('ACCOUNT_EXISTS', `An account named '${account.name}' already exists.`);
+    }
+    // The broker validates the account against the config schema (the message names the field).
+    if (check) await admin.checkAccount(account);
+    const summary = await admin.addAccount(account, secrets);
     sendJson(res, 201, toAccountBody(summary));
+  }
+
+  async function updateAccount(res: ServerResponse, name: string, input: Record<string, unknown>): Promise<void> {
+    const admin = adminPort();
+    admin.getAccount(name); // 404 before the provider is asked
+    const { account, secrets, check } = accountRequest(input);
+    if (check) await admin.checkAccount(account);
+    sendJson(res, 200, toAccountBody(await admin.updateAccount(name, account, secrets)));
   }
 
   /**
