@@ -28,6 +28,8 @@ const MODULES: Record<string, () => Promise<{ run: Run }>> = {
   completion: () => import('../../main/cli/commands/completion.js'),
   'kubectl-credential': () => import('../../main/cli/commands/kubectl-credential.js'),
   'git-credential': () => import('../../main/cli/commands/git-credential.js'),
+  'dpop-proof': () => import('../../main/cli/commands/dpop-proof.js'),
+  proxy: () => import('../../main/cli/commands/proxy.js'),
 };
 
 /** The option names a command parses with, from the parse problem its stray arguments cause. */
