@@ -9,11 +9,12 @@ import { usesDpop } from '../../../main/core/broker/dpop-keys.js';
 import type { AccountConfig } from '../../../main/core/accounts/model.js';
 import { createDpopVerifier } from '../../support/dpop-verifier.js';
 import { useAuthServers } from '../../support/fixtures.js';
-import { addSignedIn, basicSecrets, passwordAccount, useHarnesses } from './harness.js';
+import { addSignedIn, basicSecrets, passwordAccount, signInInteractively, useHarnesses } from './harness.js';
 
 const { server } = useAuthServers(['server'], { dpop: true }, { freshCounters: true });
 const { nonces } = useAuthServers(['nonces'], { dpopNonce: true });
 const { plain } = useAuthServers(['plain']);
+const { pushed } = useAuthServers(['pushed'], { dpop: true, par: 'required' });
 const harness = useHarnesses();
 
 function claims(jwt: string): Record<string, unknown> {
@@ -56,6 +57,41 @@ describe('DPoP accounts', () => {
     await h.broker.signIn('work', { username: server.user.username, password: server.user.password });
     const next = await h.broker.getToken('work');
     expect(((await server.introspect(next.accessToken)).cnf as { jkt: string }).jkt).not.toBe(jkt);
+  });
+
+  it('binds device-flow and code-flow tokens (with PAR) to the key, through server nonces', async () => {
+    const h = await harness();
+    await h.broker.addAccount({
+      name: 'device',
+      provider: { issuer: nonces.issuer },
+      client: { id: nonces.clients.public.clientId, auth: 'none' },
+      grant: 'device_code',
+      scopes: ['openid', 'api'],
+    });
+    await signInInteractively(h.broker, nonces, 'device');
+    const device = await h.broker.getToken('device');
+    expect(device.tokenType).toBe('DPoP');
+    const jkt = ((await nonces.introspect(device.accessToken)).cnf as { jkt: string }).jkt;
+    expect(h.vault.get('device')?.dpopKeyPem).toBeDefined();
+
+    await h.broker.addAccount(
+      {
+        name: 'code',
+        provider: { issuer: pushed.issuer },
+        client: { id: pushed.clients.post.clientId, auth: 'post' },
+        grant: 'authorization_code',
+        scopes: ['openid', 'api'],
+      },
+      { clientSecret: pushed.clients.post.clientSecret },
+    );
+    const before = pushed.parRequests;
+    const progress = await signInInteractively(h.broker, pushed, 'code');
+    const url = new URL((progress.find((p) => p.phase === 'waiting_for_browser') as { url: string }).url);
+    expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+    expect(pushed.parRequests).toBe(before + 1);
+    const code = await h.broker.getToken('code');
+    expect(code.tokenType).toBe('DPoP');
+    expect(((await pushed.introspect(code.accessToken)).cnf as { jkt: string }).jkt).not.toBe(jkt);
   });
 
   it('hands out Bearer tokens with dpop off, and forgets the tokens when the setting changes', async () => {
