@@ -136,3 +136,41 @@ export async function startUpstream(): Promise<Upstream> {
       }),
   };
 }
+
+const BARE_PROXY_SOURCE = `
+const http = require('node:http');
+const [upstreamPort] = process.argv.slice(1);
+const agent = new http.Agent({ keepAlive: true });
+const server = http.createServer({ noDelay: true }, (req, res) => {
+  const headers = { ...req.headers, host: '127.0.0.1:' + upstreamPort, authorization: 'Bearer static-token' };
+  const upstream = http.request({ agent, host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers }, (answer) => {
+    res.writeHead(answer.statusCode, answer.headers);
+    answer.pipe(res);
+  });
+  req.pipe(upstream);
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+`;
+
+/**
+ * The floor of any Node proxy on this machine: node:http in and out with a keep-alive agent and a
+ * fixed header, no checks, no broker. For context beside the real proxy.
+ */
+export async function startBareProxy(upstreamPort: number): Promise<Upstream> {
+  const child = spawn(process.execPath, ['-e', BARE_PROXY_SOURCE, String(upstreamPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`bare proxy exited ${code}`)));
+    child.stdout?.once('data', (data: Buffer) => resolve(Number(String(data).trim())));
+  });
+  return {
+    port,
+    child,
+    close: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

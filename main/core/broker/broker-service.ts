@@ -6,7 +6,7 @@
 import { ACCOUNT_LIMITS } from '../../shared/accounts.js';
 import type { ConfigStore } from '../accounts/config-store.js';
 import { BrokerError, toBrokerError, type ErrorCode } from '../errors.js';
-import { createDpopProof, DPOP_PROOF_LIFETIME_SECONDS, normalizeHtu } from '../oauth/dpop.js';
+import { createDpopProof, DPOP_PROOF_LIFETIME_SECONDS, hostOfHtu, normalizeHtu } from '../oauth/dpop.js';
 import { silentLogger, systemClock, type BrowserOpener, type Clock, type Logger } from '../ports.js';
 import type { SecretVault } from '../vault/types.js';
 import { createAccountAdmin } from './accounts.js';
@@ -167,7 +167,7 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     let details: AuditDetails = { kind: 'dpop_proof' };
     try {
       const htu = normalizeHtu(request.htu);
-      details = { kind: 'dpop_proof', method: request.htm.slice(0, 32), host: new URL(htu).host };
+      details = { kind: 'dpop_proof', method: request.htm.slice(0, 32), host: hostOfHtu(htu) };
       const account = ctx.requireAccount(name);
       audited = account.name;
       if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client);

@@ -11,7 +11,7 @@
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc9449.html RFC 9449} (OAuth 2.0 Demonstrating Proof of Possession)
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomFillSync, sign, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { BrokerError } from '../errors.js';
 import { systemClock, type Clock } from '../ports.js';
@@ -149,6 +149,20 @@ export function isValidDpopNonce(value: unknown): value is string {
  * @see {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-4.2 RFC 9449 §4.2}, {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-4.3 §4.3} (step 9)
  */
 export function normalizeHtu(url: string): string {
+  // Scripts and proxies ask for the same few URLs again and again: remember the answers.
+  const known = htuMemo.get(url);
+  if (known !== undefined) return known;
+  const htu = parseHtu(url);
+  if (htuMemo.size >= MEMO_SIZE) htuMemo.clear();
+  htuMemo.set(url, htu);
+  return htu;
+}
+
+const MEMO_SIZE = 512;
+const htuMemo = new Map<string, string>();
+const originMemo = new Map<string, string>();
+
+function parseHtu(url: string): string {
   const parsed = URL.parse(url);
   if (
     parsed === null ||
@@ -175,7 +189,7 @@ export function createDpopProof(key: DpopKey, input: DpopProofInput): string {
     throw new BrokerError('INVALID_REQUEST', '"nonce" must be 1 to 512 printable ASCII characters without quote or backslash.');
   }
   const claims: Record<string, string | number> = {
-    jti: randomBytes(16).toString('base64url'),
+    jti: nextJti(),
     htm: input.htm,
     htu: normalizeHtu(input.htu),
     iat: Math.floor(input.now / 1000),
@@ -184,6 +198,23 @@ export function createDpopProof(key: DpopKey, input: DpopProofInput): string {
   if (input.accessToken !== undefined) claims['ath'] = accessTokenHash(input.accessToken);
   const signingInput = `${key.encodedHeader}.${base64url(JSON.stringify(claims))}`;
   return `${signingInput}.${key.sign(signingInput).toString('base64url')}`;
+}
+
+/** 128 random bits per `jti`, taken from a pool refilled 256 at a time (one RNG call, not one per proof). */
+const JTI_BYTES = 16;
+const jtiPool = Buffer.alloc(JTI_BYTES * 256);
+let jtiOffset = jtiPool.length;
+
+function nextJti(): string {
+  if (jtiOffset >= jtiPool.length) {
+    randomFillSync(jtiPool);
+    jtiOffset = 0;
+  }
+  const jti = jtiPool.toString('base64url', jtiOffset, jtiOffset + JTI_BYTES);
+  // Each slice is used once: wiped so the bytes of a past jti never linger in the pool.
+  jtiPool.fill(0, jtiOffset, jtiOffset + JTI_BYTES);
+  jtiOffset += JTI_BYTES;
+  return jti;
 }
 
 /**
@@ -288,7 +319,19 @@ export async function sendWithDpop(
  * URL maps to itself, so it can never share a nonce with a real origin.
  */
 export function originOf(url: string): string {
-  return URL.parse(url)?.origin ?? url;
+  const known = originMemo.get(url);
+  if (known !== undefined) return known;
+  const origin = URL.parse(url)?.origin ?? url;
+  if (originMemo.size >= MEMO_SIZE) originMemo.clear();
+  originMemo.set(url, origin);
+  return origin;
+}
+
+/** The `host[:port]` of an http(s) URL that {@link normalizeHtu} produced (no parse needed). */
+export function hostOfHtu(htu: string): string {
+  const start = htu.indexOf('//') + 2;
+  const end = htu.indexOf('/', start);
+  return end === -1 ? htu.slice(start) : htu.slice(start, end);
 }
 
 function base64url(text: string): string {

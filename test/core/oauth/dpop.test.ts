@@ -13,6 +13,7 @@ import {
   dpopNonceFromHeaders,
   exportDpopPrivateKey,
   generateDpopKey,
+  hostOfHtu,
   importDpopPrivateKey,
   isDpopNonceChallenge,
   normalizeHtu,
@@ -33,6 +34,10 @@ import { clientAuthFor } from './helpers/fixture.js';
 import { startTestServer } from './helpers/http-util.js';
 
 const NOW = Date.UTC(2030, 0, 1);
+
+function claims(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
 
 function thrownBy(action: () => unknown): Error & Record<string, unknown> {
   try {
@@ -92,6 +97,13 @@ describe('DPoP proofs', () => {
     expect((await jwtVerify(other, EmbeddedJWK, { currentDate: new Date(NOW) })).payload.jti).not.toBe(payload.jti);
   });
 
+  it('gives every proof its own 128-bit jti, also across refills of the random pool', () => {
+    const jtis = new Set<unknown>();
+    for (let i = 0; i < 1000; i += 1) jtis.add(claims(createDpopProof(key, { htm: 'GET', htu: 'https://a.example/', now: NOW })).jti);
+    expect(jtis.size).toBe(1000);
+    expect([...jtis].every((jti) => typeof jti === 'string' && Buffer.from(jti, 'base64url').length === 16)).toBe(true);
+  });
+
   it('adds nonce and ath (base64url SHA-256 of the access token) when given', async () => {
     const proof = createDpopProof(key, {
       htm: 'GET',
@@ -132,6 +144,9 @@ describe('DPoP proofs', () => {
       expect(thrownBy(() => createDpopProof(key, { ...input, now: NOW }))).toMatchObject({ code: 'INVALID_REQUEST' });
     }
     expect(normalizeHtu('HTTPS://A.example:443/p?q#f')).toBe('https://a.example/p');
+    expect(normalizeHtu('HTTPS://A.example:443/p?q#f')).toBe('https://a.example/p');
+    expect(hostOfHtu(normalizeHtu('https://A.example:8443/x/y'))).toBe('a.example:8443');
+    expect(hostOfHtu('https://a.example')).toBe('a.example');
   });
 });
 
