@@ -21,7 +21,7 @@ import { toBrokerError } from './errors.js';
 import type { ApprovalPort, BrokerService } from './broker/types.js';
 import { ensurePrivateDir } from './data-dir.js';
 import { createHttpClient } from './oauth/index.js';
-import { startAccountProxy } from './proxy/account-proxy.js';
+import type { ProxySpec } from './proxy/account-proxy.js';
 import type { RunningProxy } from './proxy/proxy-server.js';
 import { silentLogger, type BrowserOpener, type Logger } from './ports.js';
 import { defaultSocketPath } from './socket-path.js';
@@ -97,9 +97,12 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
 
   const socketPath = defaultSocketPath(dataDir, env);
   const proxyDeps = { broker, logger, apiKeyFile: tcpKeyFile };
+  // Loaded when the first proxy starts: a daemon that runs none keeps its memory (issue 15's budget).
+  const startProxyFor = async (spec: ProxySpec): Promise<RunningProxy> =>
+    (await import('./proxy/account-proxy.js')).startAccountProxy(spec, proxyDeps);
   let api: ApiServer;
   try {
-    api = await startApiServer({ broker, socketPath, logger, proxies: (spec) => startAccountProxy(spec, proxyDeps) });
+    api = await startApiServer({ broker, socketPath, logger, proxies: startProxyFor });
   } catch (error) {
     await broker.close();
     throw error;
@@ -115,7 +118,7 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
   const proxies: RunningProxy[] = [];
   for (const spec of configStore.get().proxies) {
     try {
-      proxies.push(await startAccountProxy(spec, proxyDeps));
+      proxies.push(await startProxyFor(spec));
     } catch (error) {
       const { code, message } = toBrokerError(error);
       logger.warn(`[daemon] proxy for '${spec.account}' to ${spec.upstream} not started (${code}): ${message}`);

@@ -2,7 +2,6 @@
  * `token-broker token NAME [--min-ttl S] [--scope "a b"] [--audience A] [--resource R]
  *   [--format raw|json|header|env] [--method M --url U]`
  */
-import { createHash } from 'node:crypto';
 import { parse, parseSeconds } from '../args.js';
 import { getJson, seg } from '../client.js';
 import { CliError, usageError } from '../exit.js';
@@ -74,8 +73,8 @@ export async function run(args: string[]): Promise<number> {
  * once more.
  */
 async function dpopHeaders(name: string, query: TokenQuery, first: TokenBody, method: string, url: string): Promise<string> {
-  // Loaded only here: the plain token path stays on the raw-socket GET.
-  const { fetchDpopProof } = await import('./dpop-proof.js');
+  // Loaded only here: the plain token path stays on the raw-socket GET, without node:crypto.
+  const [{ fetchDpopProof }, { createHash }] = await Promise.all([import('./dpop-proof.js'), import('node:crypto')]);
   let body = first;
   for (let attempt = 0; attempt < 2; attempt += 1) {
     const { proof } = await fetchDpopProof(name, method, url, query, 'token-broker token');
