@@ -54,6 +54,7 @@ export function sanitizeClientName(client: string): string {
 }
 
 const OUTCOMES: ReadonlySet<string> = new Set(['granted', 'denied', 'needs_login', 'error']);
+const KINDS: ReadonlySet<string> = new Set(['token', 'id_token', 'exchange', 'dpop_proof', 'proxy']);
 
 /** Parses one audit line; anything that is not a well-formed entry is dropped. */
 export function parseAuditLine(line: string): AuditEntry | undefined {
@@ -64,17 +65,26 @@ export function parseAuditLine(line: string): AuditEntry | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { at, account, client, outcome, code } = value as Record<string, unknown>;
+  const { at, account, client, outcome, code, kind } = value as Record<string, unknown>;
   if (typeof at !== 'number' || typeof account !== 'string' || typeof client !== 'string') return undefined;
   if (typeof outcome !== 'string' || !OUTCOMES.has(outcome)) return undefined;
   const entry: AuditEntry = { at, account, client, outcome: outcome as AuditEntry['outcome'] };
   if (typeof code === 'string') entry.code = code;
+  if (typeof kind === 'string' && KINDS.has(kind)) entry.kind = kind as NonNullable<AuditEntry['kind']>;
   return entry;
 }
 
-function serialize(at: number, account: string, client: string, outcome: string, code: string | undefined): string {
+function serialize(
+  at: number,
+  account: string,
+  client: string,
+  outcome: string,
+  code: string | undefined,
+  kind: string | undefined,
+): string {
   // Same bytes as JSON.stringify of the entry object, without building one per line.
-  const tail = code === undefined ? '' : `,"code":${JSON.stringify(code)}`;
+  const tail =
+    (code === undefined ? '' : `,"code":${JSON.stringify(code)}`) + (kind === undefined ? '' : `,"kind":${JSON.stringify(kind)}`);
   return `{"at":${JSON.stringify(at)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
 }
 
@@ -97,6 +107,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const clients = new Array<string>(capacity).fill('');
   const outcomes = new Array<AuditEntry['outcome']>(capacity).fill('granted');
   const codes = new Array<string | undefined>(capacity).fill(undefined);
+  const kinds = new Array<AuditEntry['kind']>(capacity).fill(undefined);
   let start = 0;
   let count = 0;
   // Entries are numbered in recording order; those numbered below `taken` went to the writer.
@@ -112,10 +123,24 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let closed = false;
 
   function lineAt(slot: number): string {
-    return serialize(ats[slot] as number, accounts[slot] as string, clients[slot] as string, outcomes[slot] as string, codes[slot]);
+    return serialize(
+      ats[slot] as number,
+      accounts[slot] as string,
+      clients[slot] as string,
+      outcomes[slot] as string,
+      codes[slot],
+      kinds[slot],
+    );
   }
 
-  function push(at: number, account: string, client: string, outcome: AuditEntry['outcome'], code: string | undefined): void {
+  function push(
+    at: number,
+    account: string,
+    client: string,
+    outcome: AuditEntry['outcome'],
+    code: string | undefined,
+    kind: AuditEntry['kind'],
+  ): void {
     let slot: number;
     if (count < capacity) {
       slot = (start + count) % capacity;
@@ -134,6 +159,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     clients[slot] = client;
     outcomes[slot] = outcome;
     codes[slot] = code;
+    kinds[slot] = kind;
     recorded += 1;
   }
 
@@ -246,7 +272,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         .split('\n')
         .map(parseAuditLine)
         .filter((entry): entry is AuditEntry => entry !== undefined);
-      for (const entry of loaded.slice(-capacity)) push(entry.at, entry.account, entry.client, entry.outcome, entry.code);
+      for (const entry of loaded.slice(-capacity)) push(entry.at, entry.account, entry.client, entry.outcome, entry.code, entry.kind);
       taken = recorded;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -259,7 +285,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   return {
     record(entry) {
-      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.outcome, entry.code);
+      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.outcome, entry.code, entry.kind);
       if (file === undefined || closed) taken = recorded;
       else scheduleFlush();
     },
@@ -275,6 +301,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         const code = codes[slot];
         const entry: AuditEntry = { at: ats[slot] as number, account, client, outcome: outcomes[slot] as AuditEntry['outcome'] };
         if (code !== undefined) entry.code = code;
+        const kind = kinds[slot];
+        if (kind !== undefined) entry.kind = kind;
         out.push(entry);
       }
       return out;

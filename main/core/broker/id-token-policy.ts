@@ -7,8 +7,10 @@
  *
  * @see OpenID Connect Core 1.0 §2 (ID token claims), §12.2 (refresh: a new ID token is optional)
  */
+import { GRANT_TRAITS, type Grant } from '../../shared/grants.js';
 import { BrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
+import type { Lifetime } from './token-policy.js';
 
 /**
  * The claims of a JWS compact JWT's payload, decoded WITHOUT verification (the consumer of an
@@ -28,27 +30,30 @@ export function decodeJwtPayload(jwt: string): Record<string, unknown> | undefin
   }
 }
 
-const expiries = new WeakMap<TokenSet, number | null>();
+const lifetimes = new WeakMap<TokenSet, Lifetime | null>();
 
 /**
- * Epoch ms at which the token set's ID token expires (its `exp`), or undefined when the set has
- * no ID token or the token carries no usable `exp` (then it cannot be handed out: a consumer
- * would refuse it, and the broker could not tell when to renew it).
+ * The lifetime of the token set's ID token: `iat` (else when the set was obtained) to `exp`, in
+ * epoch ms; undefined when the set has no ID token or the token carries no usable `exp` (then it
+ * cannot be handed out: a consumer would refuse it, and the broker could not tell when to renew it).
+ * Memoized per token set, so a cached hand-out decodes nothing.
  */
-export function idTokenExpiresAt(tokens: TokenSet): number | undefined {
-  let cached = expiries.get(tokens);
+export function idTokenLifetime(tokens: TokenSet): Lifetime | undefined {
+  let cached = lifetimes.get(tokens);
   if (cached === undefined) {
-    const exp = tokens.idToken === undefined ? undefined : decodeJwtPayload(tokens.idToken)?.['exp'];
-    cached = typeof exp === 'number' && Number.isFinite(exp) && exp > 0 ? exp * 1000 : null;
-    expiries.set(tokens, cached);
+    const claims = tokens.idToken === undefined ? undefined : decodeJwtPayload(tokens.idToken);
+    const exp = claims?.['exp'];
+    const iat = claims?.['iat'];
+    cached =
+      typeof exp === 'number' && Number.isFinite(exp) && exp > 0
+        ? {
+            expiresAt: exp * 1000,
+            obtainedAt: typeof iat === 'number' && Number.isFinite(iat) && iat <= exp ? iat * 1000 : tokens.obtainedAt,
+          }
+        : null;
+    lifetimes.set(tokens, cached);
   }
   return cached ?? undefined;
-}
-
-/** `iat` of the ID token in epoch ms, for the default min-TTL cap; falls back to when the set was obtained. */
-export function idTokenIssuedAt(tokens: TokenSet): number {
-  const iat = tokens.idToken === undefined ? undefined : decodeJwtPayload(tokens.idToken)?.['iat'];
-  return typeof iat === 'number' && Number.isFinite(iat) ? iat * 1000 : tokens.obtainedAt;
 }
 
 /** Whether the account asks for OpenID Connect (`openid` among its scopes), without which no ID token is issued. */
@@ -91,11 +96,11 @@ export function toIdTokenHandout(idToken: string, expiresAt: number, now: number
 }
 
 /** `openid` is not among the account's scopes (or its grant has no user): no ID token will ever come. */
-export function noOpenIdError(account: string, grant: string): BrokerError {
-  if (grant === 'client_credentials') {
+export function noOpenIdError(account: string, grant: Grant): BrokerError {
+  if (!GRANT_TRAITS[grant].yields.includes('id_token')) {
     return new BrokerError(
       'CONFIG_INVALID',
-      `Account '${account}' uses the client credentials grant, which signs in no user, so there is no ID token; hand out its access token instead.`,
+      `Account '${account}' uses the ${grant} grant, which yields no ID token; hand out its access token instead.`,
       { account },
     );
   }

@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_REGISTRY_USERNAME,
-  findRegistryAccount,
-  listRegistryHosts,
-  normalizeRegistryHost,
-  type RegistryAccount,
-} from '../../../main/core/api/registry-match.js';
+import { findRegistryAccount, listRegistryHosts, type RegistryAccount } from '../../../main/core/api/registry-match.js';
+import { normalizeRegistryHost } from '../../../main/shared/consumers.js';
 
-const accounts: RegistryAccount[] = [
-  { name: 'plain', config: {} },
-  { name: 'gcp', config: { registry: { hosts: ['europe-docker.pkg.dev', 'gcr.io'], username: 'oauth2accesstoken' } } },
-  { name: 'gitlab', config: { registry: { hosts: ['registry.gitlab.com'], username: 'oauth2' } } },
-  { name: 'local', config: { registry: { hosts: ['127.0.0.1:5000', 'Docker.IO'] } } },
-  { name: 'shadowed', config: { registry: { hosts: ['gcr.io'], username: 'other' } } },
+type Account = RegistryAccount & { username?: string };
+const accounts: Account[] = [
+  { name: 'plain' },
+  { name: 'gcp', registry: { hosts: ['europe-docker.pkg.dev', 'gcr.io'] }, username: 'oauth2accesstoken' },
+  { name: 'gitlab', registry: { hosts: ['registry.gitlab.com'] }, username: 'oauth2' },
+  { name: 'local', registry: { hosts: ['127.0.0.1:5000', 'Docker.IO'] } },
+  { name: 'shadowed', registry: { hosts: ['gcr.io'] }, username: 'other' },
 ];
+const nameOf = (serverUrl: string): string | undefined => findRegistryAccount(accounts, serverUrl)?.name;
 
 describe('registry host normalization', () => {
   it('strips scheme, path and the default port, lower-cases, folds Docker Hub', () => {
@@ -28,39 +25,39 @@ describe('registry host normalization', () => {
   });
 
   it('refuses what is not a host', () => {
-    for (const bad of ['', ' ', 'user@host', 'host:99999', 'host:0', 'a b', '-bad.example', '__proto__', 'https://']) {
+    for (const bad of ['', ' ', 'user@host', 'host:99999', 'host:0', 'a b', '-bad.example', '__proto__', 'https://', 'x'.repeat(300)]) {
       expect(normalizeRegistryHost(bad), bad).toBeUndefined();
     }
   });
 });
 
 describe('registry account matching', () => {
-  it('finds the account listing the host, with its username', () => {
-    expect(findRegistryAccount(accounts, 'europe-docker.pkg.dev')).toEqual({ account: 'gcp', username: 'oauth2accesstoken' });
-    expect(findRegistryAccount(accounts, 'https://registry.gitlab.com/v2/')).toEqual({ account: 'gitlab', username: 'oauth2' });
-    expect(findRegistryAccount(accounts, '127.0.0.1:5000')).toEqual({ account: 'local', username: DEFAULT_REGISTRY_USERNAME });
-    expect(findRegistryAccount(accounts, 'https://index.docker.io/v1/')).toEqual({ account: 'local', username: DEFAULT_REGISTRY_USERNAME });
+  it('finds the account listing the host', () => {
+    expect(nameOf('europe-docker.pkg.dev')).toBe('gcp');
+    expect(nameOf('https://registry.gitlab.com/v2/')).toBe('gitlab');
+    expect(nameOf('127.0.0.1:5000')).toBe('local');
+    expect(nameOf('https://index.docker.io/v1/')).toBe('local');
   });
 
   it('lets the first account win a host listed twice', () => {
-    expect(findRegistryAccount(accounts, 'gcr.io')).toEqual({ account: 'gcp', username: 'oauth2accesstoken' });
+    expect(nameOf('gcr.io')).toBe('gcp');
   });
 
   it('finds nothing for unknown hosts, other ports and garbage', () => {
-    expect(findRegistryAccount(accounts, 'ghcr.io')).toBeUndefined();
-    expect(findRegistryAccount(accounts, '127.0.0.1:5001')).toBeUndefined();
-    expect(findRegistryAccount(accounts, '127.0.0.1')).toBeUndefined();
-    expect(findRegistryAccount(accounts, 'not a host')).toBeUndefined();
+    expect(nameOf('ghcr.io')).toBeUndefined();
+    expect(nameOf('127.0.0.1:5001')).toBeUndefined();
+    expect(nameOf('127.0.0.1')).toBeUndefined();
+    expect(nameOf('not a host')).toBeUndefined();
     expect(findRegistryAccount([], 'gcr.io')).toBeUndefined();
   });
 
-  it('lists every host once, first account first', () => {
-    expect(listRegistryHosts(accounts)).toEqual({
+  it('lists every host once, first account first, with its username', () => {
+    expect(listRegistryHosts(accounts, (account) => account.username ?? 'default')).toEqual({
       'europe-docker.pkg.dev': 'oauth2accesstoken',
       'gcr.io': 'oauth2accesstoken',
       'registry.gitlab.com': 'oauth2',
-      '127.0.0.1:5000': DEFAULT_REGISTRY_USERNAME,
-      'docker.io': DEFAULT_REGISTRY_USERNAME,
+      '127.0.0.1:5000': 'default',
+      'docker.io': 'default',
     });
   });
 });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodeJwtPayload,
-  idTokenExpiresAt,
-  idTokenIssuedAt,
+  idTokenLifetime,
   idTokenNotRenewedError,
   noIdTokenError,
   noOpenIdError,
@@ -34,19 +33,25 @@ describe('decoding the ID token', () => {
     }
   });
 
-  it('takes the expiry from exp (epoch ms), memoized per token set', () => {
+  it('takes the lifetime from iat and exp (epoch ms), memoized per token set', () => {
     const tokens = set(jwt(claims));
-    expect(idTokenExpiresAt(tokens)).toBe(1_800_003_600_000);
-    expect(idTokenExpiresAt(tokens)).toBe(1_800_003_600_000);
-    expect(idTokenIssuedAt(tokens)).toBe(1_800_000_000_000);
+    const lifetime = idTokenLifetime(tokens);
+    expect(lifetime).toEqual({ obtainedAt: 1_800_000_000_000, expiresAt: 1_800_003_600_000 });
+    expect(idTokenLifetime(tokens)).toBe(lifetime);
   });
 
-  it('has no expiry without an ID token or a numeric exp', () => {
-    expect(idTokenExpiresAt(set())).toBeUndefined();
-    expect(idTokenExpiresAt(set(jwt({ ...claims, exp: '1800003600' })))).toBeUndefined();
-    expect(idTokenExpiresAt(set(jwt({ ...claims, exp: -1 })))).toBeUndefined();
-    expect(idTokenExpiresAt(set('opaque'))).toBeUndefined();
-    expect(idTokenIssuedAt(set(jwt({ sub: 'x' })))).toBe(1_799_999_999_000);
+  it('has no lifetime without an ID token or a numeric exp; falls back to obtainedAt without a usable iat', () => {
+    expect(idTokenLifetime(set())).toBeUndefined();
+    expect(idTokenLifetime(set(jwt({ ...claims, exp: '1800003600' })))).toBeUndefined();
+    expect(idTokenLifetime(set(jwt({ ...claims, exp: -1 })))).toBeUndefined();
+    expect(idTokenLifetime(set('opaque'))).toBeUndefined();
+    expect(idTokenLifetime(set(jwt({ sub: 'x', exp: 1_800_003_600 })))).toEqual({
+      obtainedAt: 1_799_999_999_000,
+      expiresAt: 1_800_003_600_000,
+    });
+    expect(idTokenLifetime(set(jwt({ sub: 'x', iat: 1_900_000_000, exp: 1_800_003_600 })))).toMatchObject({
+      obtainedAt: 1_799_999_999_000,
+    });
   });
 });
 
@@ -82,7 +87,8 @@ describe('ID token hand-out and errors', () => {
   it('explains each missing ID token with a code and what to do, never a token', () => {
     expect(noOpenIdError('work', 'authorization_code')).toMatchObject({ code: 'CONFIG_INVALID', account: 'work' });
     expect(noOpenIdError('work', 'authorization_code').message).toMatch(/add openid to its scopes/);
-    expect(noOpenIdError('svc', 'client_credentials').message).toMatch(/signs in no user/);
+    expect(noOpenIdError('svc', 'client_credentials').message).toMatch(/client_credentials grant, which yields no ID token/);
+    expect(noOpenIdError('old', 'implicit').code).toBe('CONFIG_INVALID');
     expect(noIdTokenError('work')).toMatchObject({ code: 'NEEDS_LOGIN' });
     expect(noIdTokenError('work').message).toContain('token-broker login work');
     const notRenewed = idTokenNotRenewedError('work', true);
