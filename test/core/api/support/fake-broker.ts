@@ -32,7 +32,10 @@ export class FakeBroker implements BrokerService {
   /** When set, signIn waits for this before finishing. */
   signInGate: Promise<void> | undefined;
 
-  add(name: string, extra: Partial<FakeAccount> & { git?: { hosts: string[]; username: string } } = {}): void {
+  add(
+    name: string,
+    extra: Partial<FakeAccount> & { git?: { hosts: string[]; username: string }; config?: Partial<AccountSummary['config']> } = {},
+  ): void {
     const config = {
       name,
       provider: { issuer: 'https://issuer.example' },
@@ -42,6 +45,7 @@ export class FakeBroker implements BrokerService {
       allowLegacy: false,
       approval: 'auto' as const,
       ...(extra.git === undefined ? {} : { git: extra.git }),
+      ...extra.config,
     };
     this.accounts.set(name, {
       summary: {
