@@ -16,6 +16,7 @@ const loaders: Record<string, () => Promise<{ run: Command }>> = {
   logout: () => import('./commands/logout.js'),
   'kubectl-credential': () => import('./commands/kubectl-credential.js'),
   'git-credential': () => import('./commands/git-credential.js'),
+  kubeconfig: () => import('./commands/kubeconfig.js'),
 };
 
 function wantsHelp(args: string[]): boolean {

@@ -9,6 +9,7 @@ import { readStdin, stripTrailingNewline } from '../stdin.js';
 // From the dependency-free shared layer: the account model itself would pull zod into the CLI.
 import { CLIENT_AUTH_METHODS, CLIENT_AUTH_TRAITS, isClientAuthMethod } from '../../shared/client-auth.js';
 import { GRANT_TRAITS, GRANTS, isGrant } from '../../shared/grants.js';
+import { isKubernetesTokenType, KUBERNETES_TOKEN_TYPES, normalizeRegistryHost } from '../../shared/consumers.js';
 
 type AccountRow = AccountBody;
 
@@ -51,6 +52,9 @@ async function add(args: string[]): Promise<number> {
       approval: { type: 'string', default: 'auto' },
       'git-host': { type: 'string', multiple: true },
       'git-username': { type: 'string' },
+      registry: { type: 'string', multiple: true },
+      'registry-username': { type: 'string' },
+      'kubernetes-token-type': { type: 'string' },
       param: { type: 'string', multiple: true },
     },
     { min: 1, max: 1, names: 'the account NAME' },
@@ -96,6 +100,11 @@ async function add(args: string[]): Promise<number> {
   const extraParams = parseExtraParams(v.param ?? [], cmd);
   if (extraParams !== undefined) provider.extraParams = extraParams;
   const gitHosts = v['git-host'] ?? [];
+  const registry = registryConfig(v.registry ?? [], v['registry-username'], cmd);
+  const kubernetesTokenType = v['kubernetes-token-type'];
+  if (kubernetesTokenType !== undefined && !isKubernetesTokenType(kubernetesTokenType)) {
+    throw usageError(`--kubernetes-token-type must be ${KUBERNETES_TOKEN_TYPES.join(' or ')}.`, cmd);
+  }
   const account = {
     name,
     provider,
@@ -108,11 +117,31 @@ async function add(args: string[]): Promise<number> {
     ...(gitHosts.length > 0 || v['git-username'] !== undefined
       ? { git: { hosts: gitHosts, ...(v['git-username'] === undefined ? {} : { username: v['git-username'] }) } }
       : {}),
+    ...(registry === undefined ? {} : { registry }),
+    ...(kubernetesTokenType === undefined ? {} : { kubernetes: { tokenType: kubernetesTokenType } }),
   };
   const created = await callApi<AccountRow>('POST', '/v1/accounts', { body: { account, secrets }, client: 'token-broker account add' });
   const next = GRANT_TRAITS[grant].needsPerson ? `token-broker login ${name}` : `token-broker token ${name}`;
   process.stderr.write(`Added account ${name} (${created.grant}). Next: ${next}\n`);
   return EXIT.ok;
+}
+
+/**
+ * `--registry HOST` (repeatable) and `--registry-username U`: the hosts the docker credential
+ * helper answers with this account. Hosts are checked here so a typo fails before the broker
+ * hears of it; the account model checks them again.
+ */
+function registryConfig(hosts: string[], username: string | undefined, cmd: string): { hosts: string[]; username?: string } | undefined {
+  if (hosts.length === 0) {
+    if (username !== undefined) throw usageError('--registry-username goes with --registry HOST.', cmd);
+    return undefined;
+  }
+  for (const host of hosts) {
+    if (normalizeRegistryHost(host) === undefined) {
+      throw usageError(`--registry takes a registry host such as ghcr.io or 127.0.0.1:5000, not '${host.slice(0, 100)}'.`, cmd);
+    }
+  }
+  return { hosts, ...(username === undefined ? {} : { username }) };
 }
 
 /**

@@ -30,15 +30,38 @@ export async function run(args: string[]): Promise<number> {
     throw usageError('--username needs --password-stdin (the password is read from stdin, never from the command line).', 'login');
   }
   const password = values['password-stdin'] ? stripTrailingNewline(await readStdin()) : undefined;
+  return signIn(name, {
+    noBrowser: values['no-browser'],
+    client: 'token-broker login',
+    ...(values.username === undefined ? {} : { username: values.username, password }),
+  });
+}
 
+export interface SignInRequest {
+  noBrowser: boolean;
+  /** `X-Token-Broker-Client`. */
+  client: string;
+  username?: string;
+  password?: string | undefined;
+}
+
+/**
+ * Runs a sign-in in the broker and follows it to the end, telling the person at the terminal
+ * (on stderr) what to open. Shared by `login` and `kubectl-credential` (interactive sessions).
+ * Resolves with exit 0; throws CliError when it fails or is cancelled (Ctrl-C).
+ */
+export async function signIn(name: string, request: SignInRequest): Promise<number> {
   const controller = new AbortController();
   const cancel = (): void => controller.abort();
   process.once('SIGINT', cancel);
   process.once('SIGTERM', cancel);
   try {
     const res = await openRequest('POST', `/v1/accounts/${seg(name)}/login`, {
-      body: { noBrowser: values['no-browser'], ...(values.username === undefined ? {} : { username: values.username, password }) },
-      client: 'token-broker login',
+      body: {
+        noBrowser: request.noBrowser,
+        ...(request.username === undefined ? {} : { username: request.username, password: request.password }),
+      },
+      client: request.client,
       signal: controller.signal,
       // A sign-in waits for a person (browser, device code): no idle timeout.
       timeoutMs: 0,
