@@ -298,7 +298,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
       fail('INVALID_REQUEST', 'type=id_token goes with GET …/token; the broker renews an expiring ID token by itself.');
     if (query.get('scope') !== null) fail('INVALID_REQUEST', 'scope does not apply to ID tokens; drop it or ask for the access token.');
     const handout = await broker.getIdToken(name, { minTtl: parseMinTtl(query.get('min_ttl')), client });
-    sendJson(res, 200, toIdTokenBody(handout, clock.now()));
+    sendJson(res, 200, toIdTokenBody(handout));
   }
 
   /** kubectl's credential: the ID token or the access token, as the account (or `token_type`) says. */
@@ -310,7 +310,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const now = clock.now();
     const body =
       tokenType === 'id_token'
-        ? toKubernetesCredentialBody('id_token', toIdTokenBody(await broker.getIdToken(name, request), now))
+        ? toKubernetesCredentialBody('id_token', toIdTokenBody(await broker.getIdToken(name, request)))
         : toKubernetesCredentialBody('access_token', toTokenBody(await broker.getToken(name, request), now));
     sendJson(res, 200, body);
   }

@@ -87,7 +87,7 @@ export function toTokenBody(handout: TokenHandout, nowMs: number): TokenBody {
   };
 }
 
-export function toIdTokenBody(handout: IdTokenHandout, nowMs: number): IdTokenBody {
+export function toIdTokenBody(handout: IdTokenHandout): IdTokenBody {
   return {
     id_token: handout.idToken,
     expires_at: Math.floor(handout.expiresAt / 1000),
