@@ -5,7 +5,7 @@
  * a hot path like the access token's, so the payload is decoded by hand and the expiry memoized
  * per token set (token sets are replaced, never mutated).
  *
- * @see OpenID Connect Core 1.0 §2 (ID token claims), §12.2 (refresh: a new ID token is optional)
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#IDToken OpenID Connect Core §2} (ID token claims), {@link https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse §12.2} (refresh: a new ID token is optional)
  */
 import { GRANT_TRAITS, type Grant } from '../../shared/grants.js';
 import { BrokerError } from '../errors.js';
@@ -16,7 +16,7 @@ import type { Lifetime } from './token-policy.js';
  * The claims of a JWS compact JWT's payload, decoded WITHOUT verification (the consumer of an
  * ID token verifies it; the broker only needs `exp` to decide when to renew). Undefined for
  * anything that is not three dot-separated parts with a JSON object payload.
- * @see RFC 7519 §7.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7519.html#section-7.2 RFC 7519 §7.2}
  */
 export function decodeJwtPayload(jwt: string): Record<string, unknown> | undefined {
   const first = jwt.indexOf('.');
