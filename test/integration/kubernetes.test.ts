@@ -5,6 +5,8 @@
  * kube-apiserver's OIDC authenticator (test/support/kube-api-server.ts), `token-broker` on
  * kubectl's PATH, kubeconfigs in client.authentication.k8s.io/v1 and v1beta1.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { useAuthServer, useChromium, useFixture } from '../support/fixtures.js';
@@ -21,7 +23,7 @@ const V1BETA1: ExecApiVersion = 'client.authentication.k8s.io/v1beta1';
 const server = useAuthServer();
 const sandbox = useSandbox();
 // Refreshes happen only when a client asks, so the provider's counters say what kubectl caused.
-useServe(sandbox, { TOKEN_BROKER_PROACTIVE_REFRESH: 'off' });
+const broker = useServe(sandbox, { TOKEN_BROKER_PROACTIVE_REFRESH: 'off' });
 const chromium = useChromium();
 const kube = useFixture<KubeApiServer>({
   name: 'kube-api-server',
@@ -128,8 +130,9 @@ describe('kubectl through token-broker against an OIDC cluster', () => {
   });
 
   it('an ID token expiring in the middle of a session is renewed with exactly one refresh', async () => {
-    // kubectl-credential asks for 30 s of validity: a 40 s ID token is fresh for its first 10 s.
-    server.setIdTokenTtl(40);
+    // kubectl-credential asks for 30 s of validity: a 45 s ID token is fresh for its first 15 s
+    // (room for the sign-in and the first kubectl call on a busy machine).
+    server.setIdTokenTtl(45);
     try {
       await signedIn('short');
     } finally {
@@ -210,6 +213,13 @@ describe('ID tokens from the CLI', () => {
     expect(exec.code).toBe(0);
     expect(JSON.parse(exec.stdout)).toEqual([raw, null]);
     expect((await cli(['token', 'cluster', '--id-token', '--scope', 'api'])).code).toBe(2);
+
+    // Audited as ID-token hand-outs; the token itself is in no log and not in the audit file.
+    const audit = await readFile(join(sandbox.home, 'audit.log'), 'utf8');
+    expect(audit).toMatch(/"account":"cluster","client":"kubectl","outcome":"granted","kind":"id_token"/);
+    expect(audit).not.toContain(raw);
+    expect(audit).not.toContain(raw.split('.')[2] as string);
+    expect(broker.stderr()).not.toContain(raw.split('.')[2] as string);
   });
 
   it('an account without openid says so (exit 2), and the provider not renewing ID tokens says so (exit 3)', async () => {
