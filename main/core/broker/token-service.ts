@@ -137,8 +137,8 @@ function needsLoginError(name: string, cause?: unknown): BrokerError {
 
 export function createTokenService(ctx: BrokerContext): TokenService {
   const flights = createSingleFlight<string, TokenSet>();
-  // Main token sets whose ID token a refresh carried over because the provider sent none (OpenID
-  // Connect Core §12.2 makes a new one optional): asking the provider again would not renew it.
+  // Main token sets whose ID token a refresh did not renew: the provider sent none (OpenID Connect
+  // Core §12.2 makes a new one optional) or one that expires no later. Asking again would not help.
   const carriedOverIdTokens = new WeakSet<TokenSet>();
   const refreshes = createSequencer<string>();
   // Raw requested scope → normalized, so repeated scoped requests skip the split/sort.
@@ -279,10 +279,10 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       // RFC 6749 §6: the provider may omit a new refresh token (keep the old one), scope and ID token.
       if (merged.refreshToken === undefined && sentRefreshToken !== undefined) merged.refreshToken = sentRefreshToken;
       if (merged.scope === undefined && previous?.scope !== undefined) merged.scope = previous.scope;
-      const carriedOver = merged.idToken === undefined && previous?.idToken !== undefined;
       if (merged.idToken === undefined) {
         if (previous?.idToken !== undefined) merged.idToken = previous.idToken;
       } else keepOnlyContinuousIdToken(account, previous, merged);
+      const carriedOver = previous?.idToken !== undefined && merged.idToken !== undefined && !outlives(merged, previous);
       // Rotation: the new refresh token is durably in the vault before anyone sees the access token.
       if (!(await commitMainTokens(account.name, state, generation, merged))) return staleResult(account, state, result);
       if (carriedOver) carriedOverIdTokens.add(merged);
@@ -313,6 +313,17 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     if (state.generation !== generation) return staleResult(account, state, result);
     rememberScoped(state, scopeKey, scoped);
     return scoped;
+  }
+
+  /**
+   * Whether `next`'s ID token expires later than `previous`'s. One that does not (the same token
+   * carried over, or a provider that keeps `exp` fixed) is not renewed by refreshing: the
+   * scheduler must not chase it, and a caller needing more is told to sign in.
+   */
+  function outlives(next: TokenSet, previous: TokenSet): boolean {
+    const after = idTokenLifetime(next)?.expiresAt;
+    const before = idTokenLifetime(previous)?.expiresAt;
+    return after !== undefined && (before === undefined || after > before);
   }
 
   /**

@@ -100,7 +100,33 @@ describe('getIdToken', () => {
     const h = await signedIn();
     await h.broker.getIdToken('oidc', { minTtl: 300 });
     expect(server.tokenRequests).toEqual({});
-    await h.broker.getIdToken('oidc', { minTtl: 900 });
+    server.setIdTokenTtl(1200);
+    const longer = await h.broker.getIdToken('oidc', { minTtl: 900 });
+    expect(server.tokenRequests['refresh_token']).toBe(1);
+    expect(longer.expiresIn).toBeGreaterThan(900);
+  });
+
+  it('treats a refreshed ID token that expires no later as not renewed (no refresh loop)', async () => {
+    server.setIdTokenTtl(600);
+    const h = await harness({ schedule: true });
+    await h.broker.addAccount(codeAccount('fixed', { kubernetes: { tokenType: 'id_token' } }), basicSecrets(server));
+    await signInInteractively(h.broker, server, 'fixed');
+    server.resetCounters();
+    // The provider now issues ID tokens that end sooner than the held one (as if exp stayed fixed).
+    server.setIdTokenTtl(300);
+    const refreshed = nextEvent(h.broker, (event) => event.type === 'token_refreshed' && event.account === 'fixed');
+    h.clock.advance(5 * MINUTE + 5_000);
+    h.timers.fire();
+    await refreshed;
+    expect(server.tokenRequests['refresh_token']).toBe(1);
+    // Once the run has settled, the scheduler sleeps towards the access token's refresh (≈ 48 min)
+    // instead of coming straight back for the ID token.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const armed = h.timers.armed();
+    expect(armed.length).toBeGreaterThan(0);
+    expect(armed.every((timer) => timer.delayMs > 0)).toBe(true);
+    const error = await brokerError(h.broker.getIdToken('fixed', { minTtl: 600 }));
+    expect(error.message).toContain('returned no new ID token on refresh');
     expect(server.tokenRequests['refresh_token']).toBe(1);
   });
 
