@@ -49,7 +49,7 @@ export function effectiveExpiresAt(account: AccountView): number | undefined {
 /** The state one account puts the tray in. */
 export function accountTrayState(account: AccountView, now: number): TrayState {
   if (account.status === 'error') return 'error';
-  if (account.status === 'needs_login' || account.status === 'expired') return 'attention';
+  if (account.status === 'needs_login' || account.status === 'needs_secret' || account.status === 'expired') return 'attention';
   const expiresAt = effectiveExpiresAt(account);
   if (expiresAt !== undefined) {
     if (expiresAt <= now) return 'attention';
@@ -81,6 +81,7 @@ export function formatShortRemaining(ms: number): string {
 /** What the account's line says after its name. */
 export function describeAccount(account: AccountView, now: number): string {
   if (account.status === 'needs_login') return 'needs sign-in';
+  if (account.status === 'needs_secret') return 'needs its client secret';
   if (account.status === 'error') return account.lastError === undefined ? 'error' : `error: ${account.lastError.code}`;
   const expiresAt = effectiveExpiresAt(account);
   if (expiresAt === undefined) return account.status === 'expired' ? 'expired' : 'signed in';

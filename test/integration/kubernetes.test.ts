@@ -199,7 +199,7 @@ describe('ID tokens from the CLI', () => {
     const raw = (await cli(['token', 'cluster', '--id-token'])).stdout.trim();
     expect(decodeJwt(raw)).toMatchObject({ iss: server.issuer, aud: server.clients.public.clientId, sub: 'alice' });
     const env = await cli(['token', 'cluster', '--id-token', '--format', 'env']);
-    expect(env.stdout).toMatch(/^ID_TOKEN=\S+\nID_TOKEN_EXPIRES_AT=\d+\n$/);
+    expect(env.stdout).toMatch(/^export ID_TOKEN=\S+\nexport TOKEN_BROKER_EXPIRES_AT=\d+\n$/);
     const exec = await cli([
       'exec',
       'cluster',

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { parse, parseSeconds } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit.js';
+import { EXPIRES_AT_VARIABLE } from '../format.js';
 import { fetchIdToken, fetchToken } from './token.js';
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -50,6 +51,11 @@ export async function run(args: string[]): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (variable !== undefined && access !== undefined) env[variable] = access.access_token;
   if (idVariable !== undefined && id !== undefined) env[idVariable] = id.id_token;
+  // When the credentials passed stop working: the sooner of the two. A stale value from an outer
+  // `exec` must not survive when that is unknown.
+  const expiries = [access?.expires_at, id?.expires_at].filter((at): at is number => typeof at === 'number');
+  if (expiries.length === 0) delete env[EXPIRES_AT_VARIABLE];
+  else env[EXPIRES_AT_VARIABLE] = String(Math.min(...expiries));
   return runChild(file, fileArgs, env);
 }
 

@@ -15,7 +15,7 @@ export function fetchToken(name: string, query: TokenQuery, client: string): Pro
   if (query.minTtl !== undefined) params.set('min_ttl', String(query.minTtl));
   if (query.scope !== undefined) params.set('scope', query.scope);
   const qs = params.toString();
-  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs === '' ? '' : `?${qs}`}`, { client });
+  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs === '' ? '' : `?${qs}`}`, { client, account: name });
 }
 
 /** Fetches the account's ID token (`type=id_token`; `minTtl` against its own expiry). Shared by token and exec. */

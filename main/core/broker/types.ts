@@ -23,6 +23,8 @@ export interface AccountSummary {
   hasRefreshToken: boolean;
   lastRefreshAt?: number;
   lastError?: ErrorInfo;
+  /** Which of the client's secrets the vault holds (never the secrets themselves). */
+  secretsHeld?: { clientSecret: boolean; privateKey: boolean };
   /** Who the account was last signed in as (kept across logout); absent when never named. */
   identity?: AccountIdentity;
   /** Epoch ms at which the held ID token expires (its `exp`); absent without one. */
@@ -130,6 +132,13 @@ export interface BrokerService {
   getAccount(name: string): AccountSummary;
   addAccount(input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary>;
   updateAccount(name: string, input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary>;
+  /** Gives the account a new name; its secrets, tokens and identity stay with it. */
+  renameAccount(name: string, newName: string): Promise<AccountSummary>;
+  /**
+   * Asks the provider whether the account would work before it is saved: discovery (or the
+   * explicit endpoints answering), the issuer, the grant and the client auth method.
+   */
+  checkAccount(input: AccountInput): Promise<void>;
   /** Revokes at the provider where possible, forgets tokens, secrets and the account. */
   removeAccount(name: string): Promise<void>;
   getToken(name: string, request?: TokenRequest): Promise<TokenHandout>;
