@@ -17,6 +17,7 @@ const loaders: Record<string, () => Promise<{ run: Command }>> = {
   logout: () => import('./commands/logout.js'),
   'kubectl-credential': () => import('./commands/kubectl-credential.js'),
   'git-credential': () => import('./commands/git-credential.js'),
+  kubeconfig: () => import('./commands/kubeconfig.js'),
   status: () => import('./commands/status.js'),
   audit: () => import('./commands/audit.js'),
   service: () => import('./commands/service.js'),

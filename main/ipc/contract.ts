@@ -9,6 +9,7 @@
  */
 import type { AccountIdentity, AccountStatus } from '../shared/accounts.js';
 import type { ClientAuthMethod } from '../shared/client-auth.js';
+import type { KubernetesTokenType } from '../shared/consumers.js';
 import type { ErrorInfo } from '../shared/errors.js';
 import type { Grant } from '../shared/grants.js';
 import type { SignInProgress } from '../shared/sign-in.js';
@@ -50,6 +51,12 @@ export interface AccountView {
   keyId?: string;
   gitHosts?: string[];
   gitUsername?: string;
+  /** Container registries docker-credential-token-broker answers for with this account. */
+  registryHosts?: string[];
+  /** The configured registry username (absent: the preset's, else oauth2accesstoken). */
+  registryUsername?: string;
+  /** The configured `kubernetes.tokenType` (absent: the preset's choice). */
+  kubernetesTokenType?: KubernetesTokenType;
   approval: 'auto' | 'ask';
   allowLegacy: boolean;
   redirectUri?: string;
@@ -60,6 +67,10 @@ export interface AccountView {
   /** Audiences and resources token exchange (RFC 8693) may ask for; absent when it is not allowed. */
   exchangeAudiences?: string[];
   hasRefreshToken: boolean;
+  /** Epoch ms at which the held ID token expires; absent without one. */
+  idTokenExpiresAt?: number;
+  /** The account hands out its ID token: its expiry counts as much as the access token's (tray). */
+  usesIdToken?: boolean;
   lastRefreshAt?: number;
   lastError?: IpcError;
   /** Who the account was last signed in as (subject, username, email); absent when never named. */
@@ -97,6 +108,9 @@ export interface AccountDraft {
   approval: 'auto' | 'ask';
   gitHosts?: string[];
   gitUsername?: string;
+  registryHosts?: string[];
+  registryUsername?: string;
+  kubernetesTokenType?: KubernetesTokenType;
   /** Default auto. */
   dpop?: 'auto' | 'on' | 'off';
   /** Allowed token exchange audiences; empty or absent = no token exchange. */
@@ -127,6 +141,10 @@ export interface PresetView {
   docsUrl?: string;
   /** Extra request parameters the preset sends unless the account says otherwise (Google: access_type=offline). */
   extraParams?: Record<string, string>;
+  /** What kubectl-credential hands out unless the account says: OpenID Connect providers id_token. */
+  kubernetesTokenType?: KubernetesTokenType;
+  /** The username the provider's container registries expect (Google oauth2accesstoken, GitLab oauth2). */
+  registryUsername?: string;
 }
 
 export interface TokenDetailsView {

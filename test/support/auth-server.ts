@@ -47,6 +47,8 @@ export interface AuthServerOptions {
    * previous poll of the same code (RFC 8628 §3.5). Off by default: oidc-provider never sends it.
    */
   enforceDeviceInterval?: boolean;
+  /** Lifetime of ID tokens (`exp` − `iat`); default 3600. Also settable later. */
+  idTokenTtlSeconds?: number;
   /**
    * DPoP (RFC 9449): off by default, so the broker (`dpop: auto`) uses Bearer tokens unless a test
    * asks for DPoP. When on, discovery advertises `dpop_signing_alg_values_supported` and every
@@ -115,6 +117,13 @@ export interface AuthServer {
    * usual but not processed (so no refresh token rotates). Queued answers are used in order.
    */
   injectTokenResponse(response: InjectedTokenResponse): void;
+  /** ID token lifetime for tokens issued from now on (seconds, ≥ 1). */
+  setIdTokenTtl(seconds: number): void;
+  /**
+   * When false, refresh_token grant responses carry no `id_token` (as providers that issue ID
+   * tokens only at sign-in do; OpenID Connect Core §12.2 makes it optional). Default true.
+   */
+  setIdTokenOnRefresh(issue: boolean): void;
   /** RFC 7662 introspection through the server's real endpoint (authenticated as the basic client). */
   introspect(token: string): Promise<{ active: boolean } & Record<string, unknown>>;
   /**
@@ -287,6 +296,8 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const state = {
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
     tokenDelayMs: options.tokenDelayMs ?? 0,
+    idTokenTtlSeconds: options.idTokenTtlSeconds ?? 3600,
+    idTokenOnRefresh: true,
   };
   const deviceCodeTtlSeconds = options.deviceCodeTtlSeconds ?? 600;
   const deviceInterval = options.deviceInterval ?? 1;
@@ -391,7 +402,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       ClientCredentials: () => state.accessTokenTtlSeconds,
       AuthorizationCode: 60,
       DeviceCode: deviceCodeTtlSeconds,
-      IdToken: 3600,
+      IdToken: () => state.idTokenTtlSeconds,
       RefreshToken: 14 * 24 * 3600,
       Interaction: 600,
       Session: 3600,
@@ -426,6 +437,16 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       ctx.path = OPENID_DISCOVERY_PATH;
     }
     await next();
+  });
+
+  // ID token knobs (lifetime above; presence on refresh here), for the broker's ID-token hand-out.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (state.idTokenOnRefresh || ctx.path !== TOKEN_PATH || ctx.method !== 'POST') return;
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (ctx.oidc?.params?.grant_type === 'refresh_token' && body !== undefined && typeof body === 'object' && 'id_token' in body) {
+      delete body.id_token;
+    }
   });
 
   provider.registerGrantType('password', passwordGrant, ['username', 'password', 'scope']);
@@ -723,6 +744,12 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     },
     injectTokenResponse(response: InjectedTokenResponse) {
       injections.push({ ...response });
+    },
+    setIdTokenTtl(seconds: number) {
+      state.idTokenTtlSeconds = seconds;
+    },
+    setIdTokenOnRefresh(issue: boolean) {
+      state.idTokenOnRefresh = issue;
     },
     introspect,
     close() {

@@ -1,11 +1,11 @@
 /**
- * `token-broker token NAME [--min-ttl S] [--scope "a b"] [--audience A] [--resource R]
+ * `token-broker token NAME [--id-token] [--min-ttl S] [--scope "a b"] [--audience A] [--resource R]
  *   [--format raw|json|header|env] [--method M --url U]`
  */
 import { parse, parseSeconds } from '../args.js';
 import { getJson, seg } from '../client.js';
 import { CliError, usageError } from '../exit.js';
-import { authScheme, formatToken, TOKEN_FORMATS, type TokenBody, type TokenFormat } from '../format.js';
+import { authScheme, formatIdToken, formatToken, TOKEN_FORMATS, type IdTokenBody, type TokenBody, type TokenFormat } from '../format.js';
 
 export interface TokenQuery {
   minTtl?: number;
@@ -26,6 +26,13 @@ export function fetchToken(name: string, query: TokenQuery, client: string): Pro
   return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs === '' ? '' : `?${qs}`}`, { client, account: name });
 }
 
+/** Fetches the account's ID token (`type=id_token`; `minTtl` against its own expiry). Shared by token and exec. */
+export function fetchIdToken(name: string, minTtl: number | undefined, client: string): Promise<IdTokenBody> {
+  return getJson<IdTokenBody>(`/v1/accounts/${seg(name)}/token?type=id_token${minTtl === undefined ? '' : `&min_ttl=${minTtl}`}`, {
+    client,
+  });
+}
+
 export async function run(args: string[]): Promise<number> {
   const cmd = 'token';
   const { values, positionals } = parse(
@@ -39,6 +46,7 @@ export async function run(args: string[]): Promise<number> {
       format: { type: 'string', default: 'raw' },
       method: { type: 'string' },
       url: { type: 'string' },
+      'id-token': { type: 'boolean', default: false },
     },
     { min: 1, max: 1, names: 'the account NAME' },
   );
@@ -48,6 +56,13 @@ export async function run(args: string[]): Promise<number> {
   if (values.method !== undefined && format !== 'header') throw usageError('--method and --url are for --format header.', cmd);
   const minTtl = parseSeconds(cmd, '--min-ttl', values['min-ttl']);
   const name = positionals[0] as string;
+  if (values['id-token']) {
+    if (values.scope !== undefined) throw usageError('--scope does not apply to --id-token (the ID token is not scoped).', cmd);
+    if (values.audience !== undefined || values.resource !== undefined)
+      throw usageError('--audience and --resource do not apply to --id-token.', cmd);
+    process.stdout.write(formatIdToken(await fetchIdToken(name, minTtl, 'token-broker token'), format));
+    return 0;
+  }
   const query: TokenQuery = {
     ...(minTtl === undefined ? {} : { minTtl }),
     ...(values.scope === undefined ? {} : { scope: values.scope }),

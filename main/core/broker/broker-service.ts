@@ -27,6 +27,7 @@ import type {
   BrokerService,
   DpopProofHandout,
   DpopProofRequest,
+  IdTokenHandout,
   TokenHandout,
   TokenRequest,
 } from './types.js';
@@ -54,6 +55,7 @@ export interface BrokerDeps {
 
 const NOT_AUDITED: ReadonlySet<ErrorCode> = new Set(['ACCOUNT_NOT_FOUND', 'INVALID_REQUEST']);
 const EXCHANGE: AuditDetails = { kind: 'exchange' };
+const ID_TOKEN: AuditDetails = { kind: 'id_token' };
 /** The main token set, with the default freshness: one shared object, no allocation per request. */
 const NO_QUERY: TokenRequest = {};
 /** How long close() waits for refreshes in flight to persist their results. */
@@ -134,7 +136,9 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     if (events.hasListeners()) events.emit({ type: 'token_handed_out', entry });
   }
 
-  async function handOut(name: string, request: TokenRequest, force: boolean): Promise<TokenHandout> {
+  async function handOut(name: string, request: TokenRequest, force: boolean): Promise<TokenHandout>;
+  async function handOut(name: string, request: TokenRequest, force: boolean, kind: 'id_token'): Promise<IdTokenHandout>;
+  async function handOut(name: string, request: TokenRequest, force: boolean, kind?: 'id_token'): Promise<TokenHandout | IdTokenHandout> {
     if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
     const client = request.client ?? 'unknown';
     // The audit ring keeps the configured name (one long-lived string), not the request's copy.
@@ -144,18 +148,20 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
       const account = ctx.requireAccount(name);
       audited = account.name;
       if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client);
-      if (request.audience !== undefined || request.resource !== undefined) {
+      if (kind === undefined && (request.audience !== undefined || request.resource !== undefined)) {
         const exchanged = await exchanges.handout(account, request, force);
         record(audited, client, 'granted', undefined, EXCHANGE);
         return exchanged;
       }
-      const handout = await tokens.getHandout(account, request, force);
-      record(audited, client, 'granted');
+      const handout =
+        kind === undefined ? await tokens.getHandout(account, request, force) : await tokens.getIdTokenHandout(account, request);
+      record(audited, client, 'granted', undefined, kind === undefined ? undefined : ID_TOKEN);
       return handout;
     } catch (error) {
       const brokerError = toBrokerError(error);
-      const kind = request.audience !== undefined || request.resource !== undefined ? EXCHANGE : undefined;
-      if (!NOT_AUDITED.has(brokerError.code)) record(audited, client, outcomeOf(brokerError.code), brokerError.code, kind);
+      const details =
+        kind !== undefined ? ID_TOKEN : request.audience !== undefined || request.resource !== undefined ? EXCHANGE : undefined;
+      if (!NOT_AUDITED.has(brokerError.code)) record(audited, client, outcomeOf(brokerError.code), brokerError.code, details);
       throw brokerError;
     }
   }
@@ -261,6 +267,7 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     checkAccount: (input) => admin.check(input),
     removeAccount: (name) => admin.remove(name),
     getToken: (name, request = {}) => handOut(name, request, false),
+    getIdToken: (name, request = {}) => handOut(name, request, false, 'id_token'),
     refresh: (name, request = {}) => handOut(name, request, true),
     signIn: (name, options) => signIns.signIn(name, options),
     cancelSignIn: (name) => signIns.cancel(name),
