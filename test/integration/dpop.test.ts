@@ -211,8 +211,13 @@ describe('DPoP end to end through the CLI and curl', () => {
       }
     };
     await walk(sandbox.home);
-    for (const path of ['/v1/accounts', '/v1/accounts/cc/token'])
+    for (const path of ['/v1/accounts', '/v1/accounts/cc', '/v1/accounts/cc/token', '/v1/audit'])
       haystacks.push((await call({ socketPath: sandbox.socketPath }, 'GET', path)).text);
+    haystacks.push(await out(['dpop-proof', 'cc', '--method', 'GET', '--url', 'https://api.example.test/me']));
+    for (const args of [['account', 'show', 'cc'], ['status'], ['audit']]) {
+      const shown = await cli(args);
+      haystacks.push(shown.stdout, shown.stderr);
+    }
     for (const haystack of haystacks) for (const needle of needles) expect(haystack).not.toContain(needle);
   });
 });
