@@ -48,6 +48,11 @@ export interface GrantTraits {
    * (RFC 9449 §5). The implicit grant's token comes in the browser URL and cannot.
    */
   readonly senderConstrainable: boolean;
+  /**
+   * The name providers advertise it by in `grant_types_supported`.
+   * @see {@link https://www.rfc-editor.org/rfc/rfc8414.html#section-2 RFC 8414 §2}
+   */
+  readonly advertisedAs: string;
 }
 
 /**
@@ -67,6 +72,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     needsClientAuth: false,
     yields: ['access_token', 'refresh_token', 'id_token'],
     senderConstrainable: true,
+    advertisedAs: 'authorization_code',
   },
   client_credentials: {
     label: 'Client credentials',
@@ -80,6 +86,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     needsClientAuth: true,
     yields: ['access_token'],
     senderConstrainable: true,
+    advertisedAs: 'client_credentials',
   },
   device_code: {
     label: 'Device code',
@@ -93,6 +100,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     needsClientAuth: false,
     yields: ['access_token', 'refresh_token', 'id_token'],
     senderConstrainable: true,
+    advertisedAs: 'urn:ietf:params:oauth:grant-type:device_code',
   },
   password: {
     label: 'Password (legacy)',
@@ -106,6 +114,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     needsClientAuth: false,
     yields: ['access_token', 'refresh_token', 'id_token'],
     senderConstrainable: true,
+    advertisedAs: 'password',
   },
   implicit: {
     label: 'Implicit (legacy)',
@@ -119,6 +128,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     needsClientAuth: false,
     yields: ['access_token'],
     senderConstrainable: false,
+    advertisedAs: 'implicit',
   },
 };
 
