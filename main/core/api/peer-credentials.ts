@@ -10,7 +10,7 @@
  *   **unverified**, and every caller of this module says so.
  *
  * The system calls go through koffi, a maintained FFI library that ships prebuilt binaries in its
- * npm package (no native addon of our own to compile). koffi is loaded once, lazily, when the
+ * npm package (no native addon of our own to compile). koffi is loaded once per process, when the
  * first reader is created; reading a peer is one system call plus one `readlink`, done once per
  * connection (never per request).
  *
@@ -23,7 +23,9 @@
  * @see https://koffi.dev/
  */
 import { readFileSync, readlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 
 /** A peer the kernel vouched for. */
 export interface VerifiedPeer {
@@ -101,16 +103,37 @@ interface KoffiLike {
   load(path: string): { func(signature: string): (...args: unknown[]) => unknown };
 }
 
-async function loadKoffi(): Promise<KoffiLike> {
-  const module = (await import('koffi')) as unknown as { default?: KoffiLike } & KoffiLike;
-  return module.default ?? module;
+const nodeRequire = createRequire(import.meta.url);
+
+/**
+ * koffi's native module. Its JavaScript loader spends ~10 ms (most of a CLI call's own start-up)
+ * probing the platform, so the prebuilt binary of this platform's package is loaded directly
+ * (~2 ms) — the same file koffi's loader ends up loading (glibc build first, then musl) — and the
+ * documented `koffi` entry point is the fallback wherever that layout differs.
+ */
+function loadKoffi(platform: NodeJS.Platform, arch: string): KoffiLike {
+  try {
+    const root = dirname(nodeRequire.resolve(`@koromix/koffi-${platform}-${arch}/package.json`));
+    for (const flavour of platform === 'linux' ? [`linux_${arch}`, `musl_${arch}`] : [`${platform}_${arch}`]) {
+      try {
+        const native = nodeRequire(join(root, flavour, 'koffi.node')) as KoffiLike & { version?: unknown };
+        if (typeof native.load === 'function') return native;
+      } catch {
+        // try the next flavour, then koffi itself
+      }
+    }
+  } catch {
+    // no platform package where expected
+  }
+  const koffi = nodeRequire("koffi") as { default?: KoffiLike } & KoffiLike;
+  return koffi.default ?? koffi;
 }
 
 /** Linux: SO_PEERCRED fills `struct ucred { pid_t pid; uid_t uid; gid_t gid; }` (12 bytes). */
-async function linuxCall(arch: string): Promise<PeerCredentialCall | undefined> {
+function linuxCall(arch: string): PeerCredentialCall | undefined {
   const constants = linuxPeerCredOption(arch);
   if (constants === undefined) return undefined;
-  const koffi = await loadKoffi();
+  const koffi = loadKoffi('linux', arch);
   const libc = koffi.load('libc.so.6');
   const getsockopt = libc.func('int getsockopt(int fd, int level, int optname, _Inout_ void *optval, _Inout_ void *optlen)');
   return (fd) => {
@@ -126,8 +149,8 @@ async function linuxCall(arch: string): Promise<PeerCredentialCall | undefined> 
 }
 
 /** macOS: getpeereid() for uid/gid, LOCAL_PEERPID (SOL_LOCAL 0, option 2) for the pid. */
-async function darwinCall(): Promise<{ call: PeerCredentialCall; exe: (pid: number) => string | undefined }> {
-  const koffi = await loadKoffi();
+function darwinCall(arch: string): { call: PeerCredentialCall; exe: (pid: number) => string | undefined } {
+  const koffi = loadKoffi('darwin', arch);
   const system = koffi.load('/usr/lib/libSystem.B.dylib');
   const getpeereid = system.func('int getpeereid(int fd, _Out_ void *uid, _Out_ void *gid)');
   const getsockopt = system.func('int getsockopt(int fd, int level, int optname, _Inout_ void *optval, _Inout_ void *optlen)');
@@ -211,26 +234,34 @@ export function readerFrom(call: PeerCredentialCall, exe: (pid: number) => strin
 }
 
 /**
- * Creates the reader for this platform. Never rejects: where peers cannot be verified (or koffi
+ * Creates the reader for this platform. Never throws: where peers cannot be verified (or koffi
  * cannot be loaded), the reader answers "unverified" with the reason.
  */
-export async function createPeerCredentialReader(
+export function createPeerCredentialReader(
   platform: NodeJS.Platform = process.platform,
   arch: string = process.arch,
-): Promise<PeerCredentialReader> {
+): PeerCredentialReader {
   try {
     if (platform === 'linux') {
-      const call = await linuxCall(arch);
+      const call = linuxCall(arch);
       return call === undefined ? unsupported(`peer credentials are not supported on linux-${arch}`) : readerFrom(call, linuxExe);
     }
     if (platform === 'darwin') {
-      const { call, exe } = await darwinCall();
+      const { call, exe } = darwinCall(arch);
       return readerFrom(call, exe);
     }
   } catch (error) {
     return unsupported(`peer credentials are unavailable (${(error as Error).message.slice(0, 120)})`);
   }
   return unsupported(`peer credentials are not supported on ${platform}`);
+}
+
+let shared: PeerCredentialReader | undefined;
+
+/** This process's reader, created on first use (koffi is loaded once per process). */
+export function peerCredentialReader(): PeerCredentialReader {
+  shared ??= createPeerCredentialReader();
+  return shared;
 }
 
 /** For TCP connections and other transports without kernel-vouched peers. */

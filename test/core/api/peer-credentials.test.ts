@@ -23,7 +23,7 @@ let reader: PeerCredentialReader;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tb-peer-'));
-  reader = await createPeerCredentialReader();
+  reader = createPeerCredentialReader();
 });
 
 afterAll(async () => {
@@ -115,7 +115,7 @@ describe.runIf(process.platform === 'linux')('on Linux', () => {
 
 describe('everywhere', () => {
   it('platforms without peer credentials answer "unverified" with the reason', async () => {
-    const windows = await createPeerCredentialReader('win32');
+    const windows = createPeerCredentialReader('win32');
     expect(windows.supported).toBe(false);
     const answer = windows.describe(connect({ path: join(dir, 'none.sock') }).on('error', () => {}));
     expect(answer).toEqual({ verified: false, reason: 'peer credentials are not supported on win32' });
