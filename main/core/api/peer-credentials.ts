@@ -125,7 +125,7 @@ function loadKoffi(platform: NodeJS.Platform, arch: string): KoffiLike {
   } catch {
     // no platform package where expected
   }
-  const koffi = nodeRequire("koffi") as { default?: KoffiLike } & KoffiLike;
+  const koffi = nodeRequire('koffi') as { default?: KoffiLike } & KoffiLike;
   return koffi.default ?? koffi;
 }
 
