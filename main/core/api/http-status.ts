@@ -1,7 +1,7 @@
 /**
  * The one place where a broker error code becomes an HTTP status on the local token API.
  *
- * DESIGN.md fixes the main ones: 404 unknown account, 409 needs login, 403 denied, 502 the
+ * README.md's API table lists them; the main ones: 404 unknown account, 409 needs login, 403 denied, 502 the
  * provider failed, 400 a bad request. Transport-level rejections (401, 405, 413) and anything
  * local that went wrong (keychain, vault: 500) complete the set.
  */

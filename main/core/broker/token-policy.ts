@@ -81,7 +81,7 @@ export interface StatusInput {
   canRefresh: boolean;
 }
 
-/** An account's status at `now` (DESIGN.md: ok | expired | needs_login | error). */
+/** An account's status at `now` (ok | expired | needs_login | error; ./README.md, "Status"). */
 export function computeStatus(input: StatusInput, now: number): AccountStatus {
   if (input.signedOut) return 'needs_login';
   if (input.needsLogin && !input.canFetchWithoutUser) return 'needs_login';

@@ -115,7 +115,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const key = proxy.href;
     let agents = tunnels.get(key);
     if (agents === undefined) {
-      agents = createTunnelAgents(proxy, { connectTimeoutMs, ca });
+      agents = createTunnelAgents(proxy, { connectTimeoutMs, ...(ca === undefined ? {} : { ca }) });
       tunnels.set(key, agents);
     }
     return agents;

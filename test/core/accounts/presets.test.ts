@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accountSchema, GRANTS } from '../../../main/core/accounts/model.js';
+import { accountSchema } from '../../../main/core/accounts/model.js';
+import { GRANTS } from '../../../main/shared/grants.js';
 import { PRESETS, presetProvider, type Preset } from '../../../main/core/accounts/presets.js';
 import { BrokerError } from '../../../main/core/errors.js';
 import type { PresetView } from '../../../main/ipc/contract.js';

@@ -1,9 +1,7 @@
-import { cleanup, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { accountView } from '../support/fake-api.js';
 import { renderApp, TestClock } from '../support/render-app.js';
-
-afterEach(cleanup);
 
 async function openDetail() {
   const clock = new TestClock();
