@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../../main/core/broker/types.js';
 import { createApprovalQueue } from '../../../main/ipc/approvals.js';
-import { createFakeTimerClock } from '../../main/support/fake-timer-clock.js';
+import { createFakeTimerClock } from '../../support/fake-timer-clock.js';
 
 function request(id: string, client: string, caller: Record<string, unknown>): ApprovalRequest {
   return { id, account: 'work', client, requestedAt: 0, expiresAt: 60_000, caller } as ApprovalRequest;
