@@ -25,6 +25,7 @@ import type { Notify } from './notifications.js';
 import type { TrayAction } from './tray-model.js';
 import { createTrayController, type TrayController } from './tray.js';
 import { createMainWindow, lockDownContents, pageUrl } from './window.js';
+import { GRANT_TRAITS } from '../shared/grants.js';
 
 /** The tray is rebuilt on every broker event and at least this often, so countdowns stay current. */
 export const TRAY_REFRESH_MS = 30_000;
@@ -243,7 +244,8 @@ export function trayActions(parts: {
         window.focus();
         // The password grant needs the form in the window; everything else can start from here.
         const grant = broker.listAccounts().find((account) => account.name === action.account)?.grant;
-        if (grant !== 'password') await reportFailure('Sign-in failed', invokeHandler(handlers, 'signIn', [action.account]));
+        if (grant === undefined || !GRANT_TRAITS[grant].needsPassword)
+          await reportFailure('Sign-in failed', invokeHandler(handlers, 'signIn', [action.account]));
         return;
       }
     }

@@ -125,6 +125,7 @@ export function toAccountView(summary: AccountSummary): AccountView {
     hasRefreshToken: summary.hasRefreshToken,
     lastRefreshAt: summary.lastRefreshAt,
     lastError: summary.lastError === undefined ? undefined : toIpcError(summary.lastError),
+    identity: summary.identity === undefined ? undefined : { ...summary.identity },
   });
 }
 

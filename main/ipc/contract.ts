@@ -7,7 +7,7 @@
  * Every call resolves to an {@link IpcResult}: over Electron's `ipcMain.handle` only an error's
  * message survives, so errors cross as values with a code.
  */
-import type { AccountStatus } from '../shared/accounts.js';
+import type { AccountIdentity, AccountStatus } from '../shared/accounts.js';
 import type { ClientAuthMethod } from '../shared/client-auth.js';
 import type { ErrorInfo } from '../shared/errors.js';
 import type { Grant } from '../shared/grants.js';
@@ -56,6 +56,8 @@ export interface AccountView {
   hasRefreshToken: boolean;
   lastRefreshAt?: number;
   lastError?: IpcError;
+  /** Who the account was last signed in as (subject, username, email); absent when never named. */
+  identity?: AccountIdentity;
 }
 
 /** What the add/edit form sends. Secrets travel renderer → main once and are never sent back. */

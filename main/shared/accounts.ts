@@ -25,3 +25,20 @@ export const ACCOUNT_LIMITS = {
 
 /** An account's status as the broker reports it (the UI derives "expiring" from the expiry). */
 export type AccountStatus = 'ok' | 'expired' | 'needs_login' | 'error';
+
+/**
+ * Who an account is signed in as: the subject and the friendliest names the provider gave
+ * (OpenID Connect Core §5.1 standard claims). Not a secret; shown by the CLI and the window.
+ */
+export interface AccountIdentity {
+  /** `sub` (or the provider's stable user id): what "the same user" means. */
+  subject: string;
+  /** `preferred_username` (or the provider's login name). */
+  username?: string;
+  email?: string;
+}
+
+/** The label a person recognises: username, else email, else the subject. */
+export function identityLabel(identity: AccountIdentity): string {
+  return identity.username ?? identity.email ?? identity.subject;
+}

@@ -2,7 +2,7 @@
  * How an account's client authenticates at the token endpoint, and which secret each method
  * needs. The secret itself lives only in the vault.
  *
- * @see RFC 6749 §2.3.1 (client_secret_basic, client_secret_post), RFC 7523 §2.2 (private_key_jwt)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1 RFC 6749 §2.3.1} (client_secret_basic, client_secret_post), {@link https://www.rfc-editor.org/rfc/rfc7523.html#section-2.2 RFC 7523 §2.2} (private_key_jwt)
  */
 
 /** Method names as config.json and the CLI (`--auth`) spell them. */

@@ -4,7 +4,7 @@
  * is one entry here plus the places the compiler then points at (docs/architecture.md, "A new
  * grant").
  *
- * @see RFC 6749 §4 (the grants), RFC 8628 (device authorization), RFC 9700 §2.1.2 and §2.4
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4 RFC 6749 §4} (the grants), {@link https://www.rfc-editor.org/rfc/rfc8628.html RFC 8628} (device authorization), {@link https://www.rfc-editor.org/rfc/rfc9700.html#section-2.1.2 RFC 9700 §2.1.2} and {@link https://www.rfc-editor.org/rfc/rfc9700.html#section-2.4 §2.4}
  *   (implicit and password are legacy)
  */
 

@@ -3,7 +3,7 @@
  * `resource`) and the protocol parameters it may not, because the broker sets them itself: an
  * extra one of the same name would override (or be overridden by) the flow.
  *
- * @see RFC 6749 §3.1 (unknown parameters), RFC 8707 (resource indicators)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-3.1 RFC 6749 §3.1} (unknown parameters), {@link https://www.rfc-editor.org/rfc/rfc8707.html RFC 8707} (resource indicators)
  */
 
 export const RESERVED_REQUEST_PARAMS = [

@@ -56,6 +56,10 @@ export const providerSchema = z
     tokenEndpoint: httpUrl.optional().meta({ description: 'Token endpoint (RFC 6749 §3.2); overrides discovery.' }),
     deviceAuthorizationEndpoint: httpUrl.optional().meta({ description: 'Device authorization endpoint (RFC 8628 §3.1).' }),
     revocationEndpoint: httpUrl.optional().meta({ description: 'Token revocation endpoint (RFC 7009), used on sign-out.' }),
+    userinfoEndpoint: httpUrl.optional().meta({
+      description:
+        'UserInfo endpoint (OpenID Connect Core §5.3) that names the signed-in user when no ID token does; overrides discovery. GitHub: https://api.github.com/user.',
+    }),
     extraParams: extraParamsSchema.optional(),
   })
   .strict()

@@ -330,6 +330,8 @@ function buildProvider(preset: Preset, values: ReadonlyMap<string, string>, valu
         authorizationEndpoint: `${base}/login/oauth/authorize`,
         tokenEndpoint: `${base}/login/oauth/access_token`,
         deviceAuthorizationEndpoint: `${base}/login/device/code`,
+        // GitHub issues no ID token; its REST API names the user (login, id) behind an access token.
+        userinfoEndpoint: base === 'https://github.com' ? 'https://api.github.com/user' : `${base}/api/v3/user`,
       };
     }
     case 'google':

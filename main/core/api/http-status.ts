@@ -7,7 +7,7 @@
  */
 import type { ErrorCode } from '../errors.js';
 
-/** @see RFC 9110 §15 for the status semantics. */
+/** @see {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-15 RFC 9110 §15} for the status semantics. */
 export function httpStatusForError(code: ErrorCode): number {
   switch (code) {
     case 'ACCOUNT_NOT_FOUND':

@@ -7,7 +7,7 @@
  * body size, the time a client may take to send its request, and the number of connections, so
  * a misbehaving client cannot starve the others.
  *
- * @see RFC 9112 (HTTP/1.1), docs/architecture.md "A token request"
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9112.html RFC 9112} (HTTP/1.1), docs/architecture.md "A token request"
  */
 import { chmod, unlink } from 'node:fs/promises';
 import type { BrokerService } from '../broker/types.js';

@@ -25,6 +25,15 @@ export interface AccountBody {
   status: AccountSummary['status'];
   expires_at: number | null;
   scopes: string[];
+  /** Who the account was last signed in as; null when no sign-in named a user. */
+  identity: IdentityBody | null;
+}
+
+/** The broker's AccountIdentity in the API's spelling (`sub` as in OpenID Connect). */
+export interface IdentityBody {
+  sub: string;
+  username: string | null;
+  email: string | null;
 }
 
 /** Every error answer: the broker's {@link ErrorInfo} in the API's spelling. */
@@ -63,6 +72,10 @@ export function toAccountBody(summary: AccountSummary): AccountBody {
     status: summary.status,
     expires_at: summary.expiresAt === undefined ? null : Math.floor(summary.expiresAt / 1000),
     scopes: [...summary.scopes],
+    identity:
+      summary.identity === undefined
+        ? null
+        : { sub: summary.identity.subject, username: summary.identity.username ?? null, email: summary.identity.email ?? null },
   };
 }
 

@@ -6,6 +6,7 @@
  * rejected; the tokens were forgotten; a sign-in began), so what each event resets is written
  * once. Reads are plain field reads: the hand-out path stays a few property lookups.
  */
+import type { AccountIdentity } from '../../shared/accounts.js';
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { TokenSet } from '../oauth/types.js';
 import { backoffDelayMs } from './token-policy.js';
@@ -40,11 +41,17 @@ export interface AccountState {
    * that was in flight at that moment does not write stale tokens back.
    */
   generation: number;
+  /**
+   * Who the account was last signed in as (persisted in the vault). It outlives logout and a
+   * rejected refresh token: it says whose account this is, so a sign-in as someone else stands out.
+   */
+  identity: AccountIdentity | undefined;
 }
 
-export function createAccountState(tokens: TokenSet | undefined, signedOut = false): AccountState {
+export function createAccountState(tokens: TokenSet | undefined, signedOut = false, identity?: AccountIdentity): AccountState {
   return {
     tokens,
+    identity,
     scoped: new Map(),
     needsLogin: false,
     signedOut,
@@ -69,6 +76,16 @@ export function markRefreshed(state: AccountState, tokens: TokenSet, at: number)
   state.lastRefreshAt = at;
   state.lastRefreshOutcome = 'ok';
   state.failures = 0;
+}
+
+/** A sign-in named its user. */
+export function rememberIdentity(state: AccountState, identity: AccountIdentity): void {
+  state.identity = identity;
+}
+
+/** The account now talks to another provider or client: its past user means nothing there. */
+export function forgetIdentity(state: AccountState): void {
+  state.identity = undefined;
 }
 
 /** A narrower-scope refresh rotated the refresh token: the main token set keeps everything but it. */

@@ -2,7 +2,7 @@
  * Account administration: list/inspect, add, edit, remove, logout. Config goes to the
  * ConfigStore, secrets only to the vault; every change emits `accounts_changed`.
  *
- * @see RFC 7009 (token revocation on logout and removal)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7009.html RFC 7009} (token revocation on logout and removal)
  */
 import { CLIENT_AUTH_TRAITS } from '../../shared/client-auth.js';
 import { GRANT_TRAITS, isLegacyGrant } from '../../shared/grants.js';
@@ -63,7 +63,7 @@ function secretFields(input: AccountSecretsInput | undefined): AccountSecrets {
 }
 
 /** Tokens issued under one provider/client/grant mean nothing under another. */
-function identityChanged(before: AccountConfig, after: AccountConfig): boolean {
+function tokenOriginChanged(before: AccountConfig, after: AccountConfig): boolean {
   return (
     JSON.stringify(before.provider) !== JSON.stringify(after.provider) ||
     before.client.id !== after.client.id ||
@@ -85,6 +85,7 @@ function secretDestinationChanged(before: AccountConfig, after: AccountConfig): 
     a.tokenEndpoint !== b.tokenEndpoint ||
     a.deviceAuthorizationEndpoint !== b.deviceAuthorizationEndpoint ||
     a.revocationEndpoint !== b.revocationEndpoint ||
+    a.userinfoEndpoint !== b.userinfoEndpoint ||
     before.client.id !== after.client.id
   );
 }
@@ -134,6 +135,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
     if (current?.expiresAt !== undefined) summary.expiresAt = current.expiresAt;
     if (state.lastRefreshAt !== undefined) summary.lastRefreshAt = state.lastRefreshAt;
     if (state.lastError !== undefined) summary.lastError = { ...state.lastError };
+    if (state.identity !== undefined) summary.identity = state.identity;
     return summary;
   }
 
@@ -207,12 +209,13 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       const fields = secretFields(secrets);
       checkSecretNotRedirected(before, account, fields);
       checkClientSecrets(account, { ...ctx.vault.get(name), ...fields });
-      const forget = identityChanged(before, account);
+      const forget = tokenOriginChanged(before, account);
       if (forget) {
         // Revoked with the old provider and client, which issued them.
         signIns.cancel(name);
         await revokeAll(before);
-        await tokens.forgetTokens(name);
+        // Subjects are per provider: whoever signed in under the old one says nothing about the new.
+        await tokens.forgetTokens(name, { dropIdentity: true });
       }
       if (Object.keys(fields).length > 0) await ctx.updateSecrets(name, (current) => ({ ...current, ...fields }));
       ctx.reloadAccounts(

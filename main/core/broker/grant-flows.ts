@@ -4,7 +4,7 @@
  * exhaustive switches over the grant, so a new grant does not compile until it is handled here.
  * Everything else in the broker asks the grant's traits (main/shared/grants.ts).
  *
- * @see RFC 6749 §4 (the grants), RFC 8252 (native apps), RFC 8628 (device authorization)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4 RFC 6749 §4} (the grants), {@link https://www.rfc-editor.org/rfc/rfc8252.html RFC 8252} (native apps), {@link https://www.rfc-editor.org/rfc/rfc8628.html RFC 8628} (device authorization)
  */
 import type { AccountConfig } from '../accounts/model.js';
 import { BrokerError } from '../errors.js';

@@ -7,7 +7,7 @@
  * would otherwise wait for its timeout). Legacy grants are refused before anything reaches the
  * network unless the account opted in. A password is passed to one token request and not kept.
  *
- * @see RFC 8252 (native apps), RFC 8628 (device authorization), RFC 6749 §4.2 / §4.3 (legacy)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8252.html RFC 8252} (native apps), {@link https://www.rfc-editor.org/rfc/rfc8628.html RFC 8628} (device authorization), {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.2 RFC 6749 §4.2} / {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.3 §4.3} (legacy)
  */
 import { GRANT_TRAITS } from '../../shared/grants.js';
 import { BrokerError, toBrokerError } from '../errors.js';
@@ -15,6 +15,7 @@ import type { BrowserOpener } from '../ports.js';
 import type { BrokerContext } from './context.js';
 import { toErrorInfo } from './error-info.js';
 import { runSignInGrant } from './grant-flows.js';
+import { resolveIdentity } from './identity.js';
 import type { TokenService } from './token-service.js';
 import type { SignInOptions, SignInProgress } from './types.js';
 
@@ -89,7 +90,9 @@ export function createSignInCoordinator(
         );
         if (controller.signal.aborted) throw new BrokerError('CANCELLED', `The sign-in for '${name}' was cancelled.`, { account: name });
         if (!exchanging) report({ account: name, phase: 'exchanging' });
-        await tokens.storeSignInTokens(name, tokenSet);
+        const { metadata } = await ctx.providerFor(account);
+        const identity = await resolveIdentity(ctx, name, metadata, tokenSet, controller.signal);
+        await tokens.storeSignInTokens(name, tokenSet, identity);
         report({ account: name, phase: 'done' });
         ctx.logger.info(`[sign-in] '${name}' signed in (${account.grant})`);
       } catch (error) {

@@ -4,10 +4,11 @@
  * refresh-token grants of one account serialized (a rotated refresh token must never be sent
  * twice), and nothing shared between accounts, so a slow provider delays only its own account.
  *
- * @see RFC 6749 §6 (refreshing an access token; a narrower `scope` on refresh)
- * @see RFC 9700 §4.14.2 (refresh token rotation)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-6 RFC 6749 §6} (refreshing an access token; a narrower `scope` on refresh)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9700.html#section-4.14.2 RFC 9700 §4.14.2} (refresh token rotation)
  */
 import { GRANT_TRAITS } from '../../shared/grants.js';
+import type { AccountIdentity } from '../../shared/accounts.js';
 import type { AccountConfig } from '../accounts/model.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
@@ -17,6 +18,8 @@ import {
   markFailed,
   markNeedsLogin,
   markRefreshed,
+  rememberIdentity,
+  forgetIdentity,
   markRotated,
   postponeOverdueRefresh,
   rememberScoped,
@@ -59,13 +62,16 @@ export interface TokenService {
   getHandout(account: AccountConfig, query: TokenQuery, force?: boolean): Promise<TokenHandout>;
   /** The scheduler's proactive refresh of the main token set; failures are recorded, not thrown. */
   refreshInBackground(name: string): Promise<void>;
-  /** Stores tokens from a sign-in: replaces everything cached, clears needs-login and errors. */
-  storeSignInTokens(name: string, tokens: TokenSet): Promise<void>;
+  /**
+   * Stores tokens from a sign-in: replaces everything cached, clears needs-login and errors. The
+   * identity (who signed in), when known, replaces the stored one; it outlives the tokens.
+   */
+  storeSignInTokens(name: string, tokens: TokenSet, identity?: AccountIdentity): Promise<void>;
   /**
    * Forgets the account's tokens (vault and memory), keeping its client secrets. `signOut` (logout)
    * also marks it signed out, durably: nothing is handed out until the next sign-in.
    */
-  forgetTokens(name: string, options?: { signOut?: boolean }): Promise<void>;
+  forgetTokens(name: string, options?: { signOut?: boolean; dropIdentity?: boolean }): Promise<void>;
   /** Loads the account's state and computes its first proactive refresh time. */
   prime(account: AccountConfig): void;
   /** Whether the account can get a new access token without a person. */
@@ -153,14 +159,20 @@ export function createTokenService(ctx: BrokerContext): TokenService {
    * meanwhile (the check runs inside the per-account vault write queue). True when it was written
    * and is still current: the caller then updates the state.
    */
-  async function commitMainTokens(name: string, state: AccountState, generation: number, tokens: TokenSet): Promise<boolean> {
+  async function commitMainTokens(
+    name: string,
+    state: AccountState,
+    generation: number,
+    tokens: TokenSet,
+    identity?: AccountIdentity,
+  ): Promise<boolean> {
     let committed = false;
     await ctx.updateSecrets(name, (current) => {
       if (state.generation !== generation) return current;
       committed = true;
       // Tokens committed under this generation mean the account is signed in again.
       const { signedOut: _signedOut, ...rest } = current ?? {};
-      return { ...rest, tokens };
+      return identity === undefined ? { ...rest, tokens } : { ...rest, tokens, identity };
     });
     return committed && state.generation === generation;
   }
@@ -331,14 +343,15 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       }
     },
 
-    async storeSignInTokens(name, tokens) {
+    async storeSignInTokens(name, tokens, identity) {
       const account = ctx.requireAccount(name);
       const state = ctx.state(name);
       const generation = beginSignIn(state);
-      if (!(await commitMainTokens(name, state, generation, tokens))) {
+      if (!(await commitMainTokens(name, state, generation, tokens, identity))) {
         throw new BrokerError('CANCELLED', `The sign-in for '${name}' was superseded.`, { account: name });
       }
       markRefreshed(state, tokens, ctx.clock.now());
+      if (identity !== undefined) rememberIdentity(state, identity);
       schedule(account, state);
       ctx.events.emit({
         type: 'token_refreshed',
@@ -352,9 +365,11 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       const state = ctx.state(name);
       const signOut = options.signOut === true;
       forget(state, { signOut });
+      if (options.dropIdentity === true) forgetIdentity(state);
       await ctx.updateSecrets(name, (current) => {
-        if (signOut) return { ...withoutTokens(current ?? {}), signedOut: true };
-        return current === undefined ? undefined : withoutTokens(current);
+        const kept = options.dropIdentity === true ? withoutIdentity(current) : current;
+        if (signOut) return { ...withoutTokens(kept ?? {}), signedOut: true };
+        return kept === undefined ? undefined : withoutTokens(kept);
       });
       ctx.onScheduleChanged();
     },
@@ -365,6 +380,12 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     canRefresh,
     drain: () => refreshes.drain(),
   };
+}
+
+function withoutIdentity<T extends { identity?: unknown }>(secrets: T | undefined): T | undefined {
+  if (secrets === undefined) return undefined;
+  const { identity: _identity, ...rest } = secrets;
+  return Object.keys(rest).length === 0 ? undefined : (rest as T);
 }
 
 function withoutTokens<T extends { tokens?: unknown }>(secrets: T): T | undefined {

@@ -2,7 +2,7 @@
  * The broker service's contract: what the local token API, the CLI's admin endpoints and the
  * Electron IPC handlers call. One implementation (main/core/broker), created with its ports.
  */
-import type { AccountStatus } from '../../shared/accounts.js';
+import type { AccountIdentity, AccountStatus } from '../../shared/accounts.js';
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { Grant } from '../../shared/grants.js';
 import type { SignInProgress } from '../../shared/sign-in.js';
@@ -22,6 +22,8 @@ export interface AccountSummary {
   hasRefreshToken: boolean;
   lastRefreshAt?: number;
   lastError?: ErrorInfo;
+  /** Who the account was last signed in as (kept across logout); absent when never named. */
+  identity?: AccountIdentity;
 }
 
 /** Secrets supplied with an account; stored only in the vault. */

@@ -31,6 +31,13 @@ export const accountSecretsSchema = z.object({
   privateKeyPem: secret.optional(),
   tokens: tokenSetSchema.optional(),
   signedOut: z.literal(true).optional(),
+  identity: z
+    .object({
+      subject: z.string().min(1).max(256),
+      username: z.string().min(1).max(256).optional(),
+      email: z.string().min(1).max(256).optional(),
+    })
+    .optional(),
 });
 
 const payloadSchema = z.object({

@@ -5,6 +5,7 @@ import { fieldPlaceholder, isOptionalField, presetKind } from '../../lib/presets
 import type { FormFields } from './form-fields.js';
 import { IssuerFields } from './issuer-fields.js';
 import { TextField, type TextValue } from './text-field.js';
+import { GRANT_TRAITS } from '../../../main/shared/grants.js';
 
 /**
  * Where the provider is: an issuer found through discovery, explicit endpoints, or the few
@@ -51,7 +52,11 @@ function EndpointFields({ fields }: { fields: FormFields }) {
     <>
       {endpoint('authorizationEndpoint', 'Authorization endpoint', !usesRedirect(grant))}
       {endpoint('tokenEndpoint', 'Token endpoint', false)}
-      {endpoint('deviceAuthorizationEndpoint', 'Device authorization endpoint', grant !== 'device_code')}
+      {endpoint(
+        'deviceAuthorizationEndpoint',
+        'Device authorization endpoint',
+        !GRANT_TRAITS[grant].endpoints.includes('device_authorization'),
+      )}
       {endpoint('revocationEndpoint', 'Revocation endpoint', true)}
     </>
   );

@@ -6,6 +6,7 @@ import { LEGACY_GRANTS, usesRedirect } from '../../lib/account-form.js';
 import { GRANT_LABELS } from '../../lib/status.js';
 import type { FormFields } from './form-fields.js';
 import { TextField } from './text-field.js';
+import { GRANT_TRAITS } from '../../../main/shared/grants.js';
 
 /**
  * How the account signs in: the grant (legacy ones only after "I understand this is insecure"),
@@ -18,7 +19,7 @@ export function SignInSection({ fields, preset }: { fields: FormFields; preset: 
   return (
     <div className="form__section">
       <h2 className="section-title">Sign-in</h2>
-      <Field label="Grant" error={errors.grant} hint={grantHint(values.grant)}>
+      <Field label="Grant" error={errors.grant} hint={GRANT_TRAITS[values.grant].description}>
         {(p) => (
           <select {...p} className="input" value={values.grant} onChange={(e) => set('grant', e.target.value as GrantName)}>
             {grants.map((grant) => (
@@ -48,7 +49,7 @@ export function SignInSection({ fields, preset }: { fields: FormFields; preset: 
       {legacy ? (
         <p className="warning" role="note">
           <AlertIcon />{' '}
-          {values.grant === 'password'
+          {GRANT_TRAITS[values.grant].needsPassword
             ? 'Your password is sent once per sign-in and never stored.'
             : 'The token passes through the browser’s address bar.'}
         </p>
@@ -67,19 +68,4 @@ export function SignInSection({ fields, preset }: { fields: FormFields; preset: 
       ) : null}
     </div>
   );
-}
-
-function grantHint(grant: GrantName): string {
-  switch (grant) {
-    case 'authorization_code':
-      return 'Signs in through your system browser with PKCE. Best for user accounts.';
-    case 'device_code':
-      return 'Shows a code to enter on another device or browser. Good for CLIs and headless setups.';
-    case 'client_credentials':
-      return 'The app authenticates as itself; no sign-in needed.';
-    case 'password':
-      return 'Legacy: sends your username and password to the provider.';
-    case 'implicit':
-      return 'Legacy: the token comes back in the browser URL; no refresh token.';
-  }
 }

@@ -61,9 +61,13 @@ describe('presetProvider', () => {
       authorizationEndpoint: 'https://github.com/login/oauth/authorize',
       tokenEndpoint: 'https://github.com/login/oauth/access_token',
       deviceAuthorizationEndpoint: 'https://github.com/login/device/code',
+      userinfoEndpoint: 'https://api.github.com/user',
     });
     expect(presetProvider('github', { baseUrl: 'https://github.example.com/' }).tokenEndpoint).toBe(
       'https://github.example.com/login/oauth/access_token',
+    );
+    expect(presetProvider('github', { baseUrl: 'https://github.example.com/' }).userinfoEndpoint).toBe(
+      'https://github.example.com/api/v3/user',
     );
   });
 

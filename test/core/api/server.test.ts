@@ -52,6 +52,7 @@ describe('token API server (routing and wire shapes)', () => {
       status: 'ok',
       expires_at: Math.floor((NOW + 120_500) / 1000),
       scopes: ['read'],
+      identity: null,
     });
     expect(res.text).not.toContain('at-work');
     expect(res.text).not.toContain('rt-secret');

@@ -71,7 +71,12 @@ describe('accounts', () => {
     expect((await server.introspect(refresh)).active).toBe(false);
     expect((await server.introspect(access)).active).toBe(false);
     expect(h.broker.getAccount('work').status).toBe('needs_login');
-    expect(h.vault.get('work')).toEqual({ clientSecret: server.clients.basic.clientSecret, signedOut: true });
+    // The tokens are gone; who the account belonged to stays (a later sign-in as someone else stands out).
+    expect(h.vault.get('work')).toEqual({
+      clientSecret: server.clients.basic.clientSecret,
+      signedOut: true,
+      identity: { subject: 'alice' },
+    });
     await expect(h.broker.getToken('work')).rejects.toMatchObject({ code: 'NEEDS_LOGIN' });
     expect(h.broker.tokenDetails('work')).toBeUndefined();
   });

@@ -77,6 +77,7 @@ describe('account form validation', () => {
       authorizationEndpoint: 'https://github.com/login/oauth/authorize',
       tokenEndpoint: 'https://github.com/login/oauth/access_token',
       deviceAuthorizationEndpoint: 'https://github.com/login/device/code',
+      userinfoEndpoint: 'https://api.github.com/user',
     });
     const google = preset('google');
     const googleDraft = validateAccountForm(
