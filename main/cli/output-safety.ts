@@ -34,9 +34,13 @@ export function hasUnsafeCharacter(text: string): boolean {
   return UNSAFE.test(text);
 }
 
-/** Text for a person: every unsafe character becomes a visible escape (`\n`, `\x1b`, `\u202e`). */
-export function escapeForTerminal(text: string): string {
-  return UNSAFE.test(text) ? text.replace(UNSAFE_ALL, (char) => NAMED[char] ?? hex(char)) : text;
+/**
+ * Text for a person: every unsafe character becomes a visible escape (`\n`, `\x1b`, `\u202e`).
+ * `keepLineBreaks` leaves `\n` alone, for messages of our own that span lines.
+ */
+export function escapeForTerminal(text: string, options: { keepLineBreaks?: boolean } = {}): string {
+  if (!UNSAFE.test(text)) return text;
+  return text.replace(UNSAFE_ALL, (char) => (char === '\n' && options.keepLineBreaks === true ? char : (NAMED[char] ?? hex(char))));
 }
 
 /** JSON in which no unsafe character appears raw (they become `\uXXXX`, which every JSON parser reads back). */

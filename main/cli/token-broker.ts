@@ -4,6 +4,7 @@
  * code-split), and the client commands never load the broker, zod, got or keytar.
  */
 import { BROKER_VERSION } from '../core/version.js';
+import { escapeForTerminal } from './output-safety.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -45,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = loaders[command];
   if (load === undefined) {
-    process.stderr.write(`token-broker: unknown command '${command}'. Run 'token-broker --help'.\n`);
+    process.stderr.write(`token-broker: unknown command '${escapeForTerminal(command)}'. Run 'token-broker --help'.\n`);
     return 2;
   }
   if (wantsHelp(rest)) {
@@ -63,7 +64,9 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const exitCode = (error as { exitCode?: unknown }).exitCode;
-    process.stderr.write(`token-broker: ${error instanceof Error ? error.message : String(error)}\n`);
+    // Messages may quote what the broker or a provider said: shown, never interpreted by the terminal.
+    const message = escapeForTerminal(error instanceof Error ? error.message : String(error), { keepLineBreaks: true });
+    process.stderr.write(`token-broker: ${message}\n`);
     process.exitCode = typeof exitCode === 'number' ? exitCode : 1;
   },
 );

@@ -43,3 +43,9 @@ describe('output safety', () => {
     }
   });
 });
+
+describe('messages that span lines', () => {
+  it('keepLineBreaks leaves \\n and escapes the rest', () => {
+    expect(escapeForTerminal('line one\nline \u001b[2Jtwo\r', { keepLineBreaks: true })).toBe('line one\nline \\x1b[2Jtwo\\r');
+  });
+});

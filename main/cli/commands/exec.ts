@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { parse, parseSeconds } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit.js';
 import { fetchToken } from './token.js';
+import { requireSafeValue } from '../output-safety.js';
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
@@ -29,7 +30,7 @@ export async function run(args: string[]): Promise<number> {
     { ...(minTtl === undefined ? {} : { minTtl }), ...(values.scope === undefined ? {} : { scope: values.scope }) },
     `token-broker exec ${file.slice(0, 32)}`,
   );
-  return runChild(file, fileArgs, { ...process.env, [variable]: body.access_token });
+  return runChild(file, fileArgs, { ...process.env, [variable]: requireSafeValue(body.access_token, 'access token') });
 }
 
 function runChild(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -128,17 +128,31 @@ const CLIENT_NAME_MAX = 64;
 
 /**
  * Names that belong to the broker itself: the desktop app's in-process calls are audited as
- * "Token Broker app" (main/ipc/handlers.ts). A script claiming such a name (in any case or
- * spacing) is relabelled so a prompt or an audit line never passes it off as the app.
+ * "Token Broker app" (main/ipc/handlers.ts). A script claiming such a name is relabelled so a
+ * prompt or an audit line never passes it off as the app. The comparison is on a folded form —
+ * lower case, digits that pass for letters read as those letters, everything but letters dropped —
+ * so "Token-Broker app", "token_broker", "T0KEN.BR0KER" are caught as well as "Token Broker".
  */
-const RESERVED_CLIENT_NAME = /^token\s*broker\b/i;
+const RESERVED_CLIENT_PREFIX = 'tokenbroker';
+const RESERVED_APP_PREFIX = 'tokenbrokerapp';
+/** How the CLI names itself (`token-broker token`, `token-broker-cli`): ours, but not the app. */
+const CLI_CLIENT_NAME = /^token-broker(?:-cli$| (?!app\b)[a-z])/;
 const RESERVED_CLIENT_LABEL = 'socket: ';
+const LOOKALIKE_DIGITS: Readonly<Record<string, string>> = { '0': 'o', '1': 'l', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b' };
+
+/** The folded form a reserved name is recognised in. */
+export function foldClientName(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[0134578]/g, (digit) => LOOKALIKE_DIGITS[digit] ?? digit)
+    .replace(/[^a-z]/g, '');
+}
 
 /**
  * The `X-Token-Broker-Client` header as it may appear in the audit log and the approval prompt:
  * printable ASCII from a small set, bounded, "unknown" when absent, and never one of the
  * broker's own names (those get a `socket: ` prefix). A client can lie about its name; the point
- * is a readable label, not authentication — but not one that impersonates the app.
+ * is a readable label — the verified executable beside it is what identifies the caller.
  */
 export function sanitizeClientName(header: string | string[] | undefined): string {
   const raw = Array.isArray(header) ? header[0] : header;
@@ -148,5 +162,7 @@ export function sanitizeClientName(header: string | string[] | undefined): strin
     .trim()
     .slice(0, CLIENT_NAME_MAX);
   if (cleaned === '') return 'unknown';
-  return RESERVED_CLIENT_NAME.test(cleaned) ? `${RESERVED_CLIENT_LABEL}${cleaned}` : cleaned;
+  const folded = foldClientName(cleaned);
+  const reserved = folded.startsWith(RESERVED_APP_PREFIX) || (folded.startsWith(RESERVED_CLIENT_PREFIX) && !CLI_CLIENT_NAME.test(cleaned));
+  return reserved ? `${RESERVED_CLIENT_LABEL}${cleaned}` : cleaned;
 }

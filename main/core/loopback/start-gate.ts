@@ -17,7 +17,7 @@
  * On Linux the listener also drops connections owned by other users before they can fetch the
  * start URL (tcp-peer-uid.ts), which closes the race a cold browser would otherwise lose.
  *
- * @see RFC 8252 §8.1 (the loopback redirect is only as private as the machine), RFC 6265bis §5.4.7 (SameSite)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8252.html#section-8.3 RFC 8252 §8.3} (loopback redirect considerations), {@link https://datatracker.ietf.org/doc/draft-ietf-httpbis-rfc6265bis/ RFC 6265bis} (SameSite cookies)
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

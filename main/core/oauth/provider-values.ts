@@ -17,8 +17,8 @@
  * - Lengths equal the vault's (vault/payload.ts checks the same numbers), so a response the parser
  *   accepts can always be stored.
  *
- * @see RFC 6749 Appendix A (augmented BNF of the protocol values)
- * @see RFC 6750 §2.1 (b64token), RFC 7519 §7.2 / RFC 7516 §9 (compact serializations)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#appendix-A RFC 6749 Appendix A} (augmented BNF of the protocol values)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1 RFC 6750 §2.1} (b64token), {@link https://www.rfc-editor.org/rfc/rfc7519.html#section-7.2 RFC 7519 §7.2} / {@link https://www.rfc-editor.org/rfc/rfc7516.html#section-9 RFC 7516 §9} (compact serializations)
  */
 
 /** Longest access, refresh or ID token the vault stores (characters). */
@@ -45,27 +45,27 @@ const COMPACT_JWT = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){2}(?:\.[A-Za-z0-9_-]*\.
 /** RFC 6749 A.14: expires-in = 1*DIGIT (tolerated as a JSON number or a digit string). */
 const DIGITS = /^\d{1,32}$/;
 
-/** An access token every output format can carry unchanged. @see RFC 6749 A.12 */
+/** An access token every output format can carry unchanged. @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#appendix-A.12 RFC 6749 A.12} */
 export function isAccessToken(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_TOKEN_LENGTH && ACCESS_TOKEN.test(value);
 }
 
-/** @see RFC 6749 A.17 */
+/** @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#appendix-A.17 RFC 6749 A.17} */
 export function isRefreshToken(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_TOKEN_LENGTH && REFRESH_TOKEN.test(value);
 }
 
-/** A compact-serialized JWT (signed or encrypted). @see RFC 7519 §7.2, RFC 7516 §7.1 */
+/** A compact-serialized JWT (signed or encrypted). @see {@link https://www.rfc-editor.org/rfc/rfc7519.html#section-7.2 RFC 7519 §7.2}, {@link https://www.rfc-editor.org/rfc/rfc7516.html#section-7.1 RFC 7516 §7.1} */
 export function isIdToken(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_TOKEN_LENGTH && COMPACT_JWT.test(value);
 }
 
-/** `Bearer`, `DPoP`, `N_A`, or an absolute URI. @see RFC 6749 A.13, §7.1 */
+/** `Bearer`, `DPoP`, `N_A`, or an absolute URI. @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#appendix-A.13 RFC 6749 A.13}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-7.1 §7.1} */
 export function isTokenType(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_TOKEN_TYPE_LENGTH && (TYPE_NAME.test(value) || TYPE_URI.test(value));
 }
 
-/** One scope name. @see RFC 6749 A.4 */
+/** One scope name. @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#appendix-A.4 RFC 6749 A.4} */
 export function isScopeToken(value: unknown): value is string {
   return typeof value === 'string' && SCOPE_TOKEN.test(value);
 }
@@ -73,7 +73,7 @@ export function isScopeToken(value: unknown): value is string {
 /**
  * A scope list: scope tokens separated by spaces. Runs of spaces and spaces at either end are
  * tolerated (some providers pad); tabs, line breaks and every other separator are not.
- * @see RFC 6749 A.4, §3.3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#appendix-A.4 RFC 6749 A.4}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-3.3 §3.3}
  */
 export function isScope(value: unknown): value is string {
   if (typeof value !== 'string' || value.length > MAX_SCOPE_LENGTH) return false;
@@ -92,7 +92,7 @@ export function canonicalScope(value: string): string {
 /**
  * `expires_in` as whole seconds in [0, {@link MAX_LIFETIME_SECONDS}]; undefined when the value is
  * not a non-negative number (or digit string) at all. Larger values are clamped, fractions dropped.
- * @see RFC 6749 A.14, §5.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#appendix-A.14 RFC 6749 A.14}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1 §5.1}
  */
 export function lifetimeSeconds(value: unknown): number | undefined {
   let seconds: number;
