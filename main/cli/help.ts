@@ -30,11 +30,14 @@ Commands:
 Run 'token-broker <command> --help' for a command's options.
 ${ENV}
 `,
-  serve: `usage: token-broker serve
+  serve: `usage: token-broker serve [--tcp-required]
 
 Runs the broker in the foreground without a GUI: the token API listens on the socket until
 SIGINT or SIGTERM. Accounts with 'approval: ask' are denied (there is nobody to ask).
 Set TOKEN_BROKER_PASSPHRASE_FILE to use a passphrase instead of the OS keychain.
+When the configured TCP listener port is taken by another program, the listener does not run
+(GET /v1/health says so) and its key is revoked, since clients may have sent it there.
+  --tcp-required   exit 1 instead (also: "settings": {"tcpListener": {"required": true}})
 ${ENV}
 `,
   account: `usage: token-broker account add|list|remove ...
@@ -72,11 +75,14 @@ Lists accounts with grant, status (ok, expired, needs_login, error), expiry and 
 
 Revokes the account's tokens at the provider where possible and forgets the account.
 `,
-  login: `usage: token-broker login NAME [--no-browser] [--username U --password-stdin]
+  login: `usage: token-broker login NAME [--no-browser] [--allow-other-user] [--username U --password-stdin]
 
-Signs in. The authorization (or device verification) URL is printed on a line of its own on
-stderr, with the user code for the device grant; exits 0 once the sign-in completed.
-  --no-browser       do not open a browser; open the printed URL yourself
+Signs in and says who signed in. The browser is given a one-shot start URL on 127.0.0.1 (printed
+on a line of its own on stderr; it works once), or the device verification URL and user code;
+exits 0 once the sign-in completed. A sign-in as another user than the account's is refused and
+the account keeps its tokens.
+  --no-browser        do not open a browser; open the printed URL yourself
+  --allow-other-user  accept a sign-in as another user than before (switch the account)
   --username U       password grant: the user name
   --password-stdin   password grant: read the password from stdin (used once, never stored)
 `,

@@ -85,7 +85,7 @@ export const IPC_INPUT_SCHEMAS = {
   addAccount: z.tuple([draft]),
   updateAccount: z.tuple([accountName, draft]),
   removeAccount: z.tuple([accountName]),
-  signIn: z.tuple([accountName, credentials.optional()]),
+  signIn: z.tuple([accountName, credentials.optional(), z.strictObject({ allowOtherUser: z.boolean().optional() }).optional()]),
   cancelSignIn: z.tuple([accountName]),
   openVerificationUri: z.tuple([accountName]),
   refresh: z.tuple([accountName]),

@@ -1,5 +1,8 @@
 /**
- * `token-broker login NAME [--no-browser] [--username U --password-stdin]`
+ * `token-broker login NAME [--no-browser] [--allow-other-user] [--username U --password-stdin]`
+ *
+ * After the sign-in it says who signed in. A sign-in as another user than the account's is refused
+ * (the old tokens are kept) unless `--allow-other-user` says the switch is meant.
  *
  * The broker runs the sign-in and streams its progress as NDJSON; we print the URL (and user
  * code) for the person at the terminal and exit once it is done. Ctrl-C closes the request,
@@ -12,6 +15,17 @@ import { openRequest } from '../client-http.js';
 import { apiError, describeApiError, seg } from '../client.js';
 import { CliError, EXIT, exitCodeForApiError, usageError } from '../exit.js';
 import { readStdin, stripTrailingNewline } from '../stdin.js';
+import { escapeForTerminal } from '../output-safety.js';
+import { identityDescription } from '../../shared/accounts.js';
+
+/** The API's identity as the shared description: `alice (alice@example.com)`. */
+function describeIdentity(identity: { sub: string; username: string | null; email: string | null }): string {
+  return identityDescription({
+    subject: identity.sub,
+    ...(identity.username === null ? {} : { username: identity.username }),
+    ...(identity.email === null ? {} : { email: identity.email }),
+  });
+}
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -21,6 +35,7 @@ export async function run(args: string[]): Promise<number> {
       'no-browser': { type: 'boolean', default: false },
       username: { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
+      'allow-other-user': { type: 'boolean', default: false },
     },
     { min: 1, max: 1, names: 'the account NAME' },
   );
@@ -37,7 +52,11 @@ export async function run(args: string[]): Promise<number> {
   process.once('SIGTERM', cancel);
   try {
     const res = await openRequest('POST', `/v1/accounts/${seg(name)}/login`, {
-      body: { noBrowser: values['no-browser'], ...(values.username === undefined ? {} : { username: values.username, password }) },
+      body: {
+        noBrowser: values['no-browser'],
+        ...(values['allow-other-user'] ? { allow_other_user: true } : {}),
+        ...(values.username === undefined ? {} : { username: values.username, password }),
+      },
       client: 'token-broker login',
       signal: controller.signal,
       // A sign-in waits for a person (browser, device code): no idle timeout.
@@ -88,16 +107,22 @@ function handleLine(line: LoginStreamLine, name: string): number | undefined {
   const out = (text: string): boolean => process.stderr.write(text);
   if ('progress' in line) {
     const p = line.progress;
+    // Provider data (the verification URI, the user code) is shown, never interpreted by the terminal.
     if (p.phase === 'waiting_for_browser') {
-      out(`To sign in to ${name}, open this URL in a browser:\n${p.url}\n`);
+      out(`To sign in to ${name}, open this URL in a browser (it works once; start again if it fails):\n${escapeForTerminal(p.url)}\n`);
     } else if (p.phase === 'device_code') {
-      out(`To sign in to ${name}, open this URL and enter the code below:\n${p.verification_uri}\nCode: ${p.user_code}\n`);
-      if (p.verification_uri_complete !== null) out(`(or open ${p.verification_uri_complete} to skip typing the code)\n`);
+      out(
+        `To sign in to ${name}, open this URL and enter the code below:\n${escapeForTerminal(p.verification_uri)}\nCode: ${escapeForTerminal(p.user_code)}\n`,
+      );
+      if (p.verification_uri_complete !== null)
+        out(`(or open ${escapeForTerminal(p.verification_uri_complete)} to skip typing the code)\n`);
     }
     return undefined;
   }
   if ('result' in line) {
-    out(`Signed in to ${name}.\n`);
+    // Who signed in: a sign-in someone else completed stands out here.
+    const identity = line.account.identity;
+    out(identity === null ? `Signed in to ${name}.\n` : `Signed in to ${name} as ${escapeForTerminal(describeIdentity(identity))}.\n`);
     return EXIT.ok;
   }
   if ('error' in line) {

@@ -10,7 +10,7 @@
  * | `GET /v1/git/credential?host=&path=` | the same plus `"account","username"` for the account whose git hosts match |
  * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?}}` | 201 + the account |
  * | admin: `DELETE /v1/accounts/{name}` | `{"removed"}` |
- * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?}` | NDJSON {@link LoginStreamLine}s: `{"progress":{"account","phase",…}}`… then `{"result":"ok","account"}` or `{"error":{…},"status"}` |
+ * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?,"allow_other_user"?}` | NDJSON {@link LoginStreamLine}s: `{"progress":{"account","phase",…}}`… then `{"result":"ok","account"}` or `{"error":{…},"status"}` |
  * | admin: `POST /v1/accounts/{name}/logout` | `{"logged_out"}` |
  *
  * Times are epoch seconds (`null` when unknown). Errors are `{"error":{"code","message"}}`
@@ -20,6 +20,7 @@
  * exist (404). Closing a login request cancels the sign-in. Only access tokens ever leave.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CallerInfo } from '../../shared/caller.js';
 import type { AccountInput } from '../accounts/model.js';
 import type { AccountSecretsInput, BrokerService, SignInProgress } from '../broker/types.js';
 import { BrokerError, isBrokerError, toBrokerError, type ErrorCode } from '../errors.js';
@@ -28,7 +29,16 @@ import { BROKER_VERSION } from '../version.js';
 import { hasBody, parseJsonObject, readBody } from './body.js';
 import { findGitAccount } from './git-match.js';
 import { httpStatusForError } from './http-status.js';
-import { sanitizeClientName, toAccountBody, toErrorBody, toLoginProgressBody, toTokenBody, type LoginStreamLine } from './wire.js';
+import type { TcpListenerStatus } from './tcp-listener.js';
+import {
+  sanitizeClientName,
+  toAccountBody,
+  toHealthBody,
+  toErrorBody,
+  toLoginProgressBody,
+  toTokenBody,
+  type LoginStreamLine,
+} from './wire.js';
 
 /** The operations behind the admin endpoints; by default the broker itself. */
 export type AdminPort = Pick<BrokerService, 'addAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'>;
@@ -39,11 +49,19 @@ export interface RouteDeps {
   clock: Clock;
   logger: Logger;
   bodyLimit: number;
+  /** The TCP listener's state, for `GET /v1/health` (a squatted port shows up there). */
+  tcpStatus?: () => TcpListenerStatus;
 }
 
+/**
+ * What the listener knows about a connection: one object per connection (made when it is
+ * accepted), passed with every request on it — nothing is allocated per request.
+ */
 export interface RequestContext {
   /** True on the TCP listener: admin routes are hidden. */
-  tcp: boolean;
+  readonly tcp: boolean;
+  /** Who is on the other end: the socket's verified peer, or unverified (TCP). */
+  readonly caller: CallerInfo;
 }
 
 const JSON_HEADERS = {
@@ -209,7 +227,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
 
     switch (route.kind) {
       case 'health':
-        return sendJson(res, 200, { status: 'ok', version: BROKER_VERSION });
+        return sendJson(res, 200, toHealthBody(BROKER_VERSION, deps.tcpStatus?.() ?? { state: 'off' }));
       case 'accounts':
         if (method === 'GET') return sendJson(res, 200, broker.listAccounts().map(toAccountBody));
         return addAccount(res, input);
@@ -218,7 +236,15 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         return sendJson(res, 200, { removed: route.name });
       case 'token':
       case 'refresh': {
-        const request = { minTtl: parseMinTtl(query.get('min_ttl')), scope: parseScope(query.get('scope')), client };
+        const caller = ctx.caller;
+        let request;
+        try {
+          request = { minTtl: parseMinTtl(query.get('min_ttl')), scope: parseScope(query.get('scope')), client, caller };
+        } catch (error) {
+          // Refused before reaching the broker: audited all the same.
+          broker.recordRefusal(route.name, { client, caller }, toBrokerError(error));
+          throw error;
+        }
         const handout = route.kind === 'token' ? await broker.getToken(route.name, request) : await broker.refresh(route.name, request);
         return sendJson(res, 200, toTokenBody(handout, clock.now()));
       }
@@ -232,7 +258,11 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         if (host === null || host === '') fail('INVALID_REQUEST', 'host is required.');
         const match = findGitAccount(broker.listAccounts(), host, query.get('path') ?? undefined);
         if (match === undefined) fail('ACCOUNT_NOT_FOUND', `No account is configured for git host ${host.slice(0, 253)}.`);
-        const handout = await broker.getToken(match.account, { client: client === 'unknown' ? 'git' : client, minTtl: 60 });
+        const handout = await broker.getToken(match.account, {
+          client: client === 'unknown' ? 'git' : client,
+          caller: ctx.caller,
+          minTtl: 60,
+        });
         return sendJson(res, 200, { account: match.account, username: match.username, ...toTokenBody(handout, clock.now()) });
       }
     }
@@ -265,6 +295,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const username = optionalString(input, 'username');
     const password = optionalString(input, 'password');
     const noBrowser = input.noBrowser === true;
+    const allowOtherUser = input.allow_other_user === true;
     const controller = new AbortController();
     let finished = false;
     res.on('close', () => {
@@ -286,6 +317,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         ...(username === undefined ? {} : { username }),
         ...(password === undefined ? {} : { password }),
         noBrowser,
+        ...(allowOtherUser ? { allowOtherUser } : {}),
         signal: controller.signal,
         onProgress: (progress: SignInProgress) => line({ progress: toLoginProgressBody(progress) }),
       });

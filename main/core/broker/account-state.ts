@@ -46,6 +46,17 @@ export interface AccountState {
    * rejected refresh token: it says whose account this is, so a sign-in as someone else stands out.
    */
   identity: AccountIdentity | undefined;
+  /**
+   * What a scoped refresh does to the grant at this account's provider, once seen (memory only):
+   * `keeps` the full grant, or `narrows` it to the requested scope (after which scoped requests
+   * are refused rather than narrowing the account again).
+   */
+  scopedRefresh: 'unknown' | 'keeps' | 'narrows';
+  /**
+   * The provider revoked a new sign-in's grant along with the one it replaced (one grant per user
+   * and client, or a reused session): replaced grants of this account are no longer revoked.
+   */
+  revocationIsGrantWide: boolean;
 }
 
 export function createAccountState(tokens: TokenSet | undefined, signedOut = false, identity?: AccountIdentity): AccountState {
@@ -61,6 +72,8 @@ export function createAccountState(tokens: TokenSet | undefined, signedOut = fal
     failures: 0,
     refreshDueAt: undefined,
     generation: 0,
+    scopedRefresh: 'unknown',
+    revocationIsGrantWide: false,
   };
 }
 
@@ -138,6 +151,27 @@ export function forget(state: AccountState, options: { signOut?: boolean } = {})
 export function markNeedsLogin(state: AccountState): void {
   forget(state);
   state.needsLogin = true;
+}
+
+/**
+ * A refresh came back with fewer scopes than the account held: the provider narrowed the grant.
+ * The narrowed tokens are not kept, a sign-in restores the scopes, and `reason` says so until
+ * then. When a scoped refresh did it, scoped requests are refused from now on.
+ */
+export function markNarrowed(state: AccountState, reason: ErrorInfo, byScopedRefresh: boolean): void {
+  markNeedsLogin(state);
+  state.lastError = reason;
+  if (byScopedRefresh) state.scopedRefresh = 'narrows';
+}
+
+/** A scoped refresh rotated the refresh token and the grant still held every scope afterwards. */
+export function markScopedRefreshKeepsGrant(state: AccountState): void {
+  if (state.scopedRefresh === 'unknown') state.scopedRefresh = 'keeps';
+}
+
+/** Revoking a replaced grant took the new one with it at this provider: do not do that again. */
+export function markRevocationGrantWide(state: AccountState): void {
+  state.revocationIsGrantWide = true;
 }
 
 /**

@@ -15,6 +15,7 @@ import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../ports.js';
 import type { AuditEntry } from './types.js';
+import type { CallerInfo } from '../../shared/caller.js';
 
 export const AUDIT_RING_CAPACITY = 1000;
 export const AUDIT_MAX_BYTES = 1024 * 1024;
@@ -53,7 +54,20 @@ export function sanitizeClientName(client: string): string {
   return printable.length > MAX_CLIENT_LENGTH ? printable.slice(0, MAX_CLIENT_LENGTH) : printable;
 }
 
-const OUTCOMES: ReadonlySet<string> = new Set(['granted', 'denied', 'needs_login', 'error']);
+const OUTCOMES: ReadonlySet<string> = new Set(['granted', 'denied', 'needs_login', 'error', 'refused']);
+const MAX_EXE_LENGTH = 4096;
+
+/** A caller read back from the file: only well-typed fields survive. */
+function parseCaller(value: unknown): CallerInfo | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { verified, uid, pid, exe } = value as Record<string, unknown>;
+  if (typeof verified !== 'boolean') return undefined;
+  const caller: CallerInfo = { verified };
+  if (Number.isSafeInteger(uid)) caller.uid = uid as number;
+  if (Number.isSafeInteger(pid)) caller.pid = pid as number;
+  if (typeof exe === 'string' && exe.length <= MAX_EXE_LENGTH) caller.exe = exe;
+  return caller;
+}
 
 /** Parses one audit line; anything that is not a well-formed entry is dropped. */
 export function parseAuditLine(line: string): AuditEntry | undefined {
@@ -64,18 +78,36 @@ export function parseAuditLine(line: string): AuditEntry | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { at, account, client, outcome, code } = value as Record<string, unknown>;
+  const { at, account, client, outcome, code, caller } = value as Record<string, unknown>;
   if (typeof at !== 'number' || typeof account !== 'string' || typeof client !== 'string') return undefined;
   if (typeof outcome !== 'string' || !OUTCOMES.has(outcome)) return undefined;
   const entry: AuditEntry = { at, account, client, outcome: outcome as AuditEntry['outcome'] };
+  const parsedCaller = parseCaller(caller);
+  if (parsedCaller !== undefined) entry.caller = parsedCaller;
   if (typeof code === 'string') entry.code = code;
   return entry;
 }
 
-function serialize(at: number, account: string, client: string, outcome: string, code: string | undefined): string {
+function serializeCaller(caller: CallerInfo): string {
+  // Field by field, so only the recorded fields are written whatever object was passed in.
+  const uid = caller.uid === undefined ? '' : `,"uid":${caller.uid}`;
+  const pid = caller.pid === undefined ? '' : `,"pid":${caller.pid}`;
+  const exe = caller.exe === undefined ? '' : `,"exe":${JSON.stringify(caller.exe)}`;
+  return `{"verified":${caller.verified}${uid}${pid}${exe}}`;
+}
+
+function serialize(
+  at: number,
+  account: string,
+  client: string,
+  caller: CallerInfo | undefined,
+  outcome: string,
+  code: string | undefined,
+): string {
   // Same bytes as JSON.stringify of the entry object, without building one per line.
+  const who = caller === undefined ? '' : `,"caller":${serializeCaller(caller)}`;
   const tail = code === undefined ? '' : `,"code":${JSON.stringify(code)}`;
-  return `{"at":${JSON.stringify(at)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
+  return `{"at":${JSON.stringify(at)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)}${who},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
 }
 
 /**
@@ -97,6 +129,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const clients = new Array<string>(capacity).fill('');
   const outcomes = new Array<AuditEntry['outcome']>(capacity).fill('granted');
   const codes = new Array<string | undefined>(capacity).fill(undefined);
+  // One object per connection (the API's), so storing it allocates nothing per hand-out.
+  const callers = new Array<CallerInfo | undefined>(capacity).fill(undefined);
   let start = 0;
   let count = 0;
   // Entries are numbered in recording order; those numbered below `taken` went to the writer.
@@ -112,10 +146,24 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let closed = false;
 
   function lineAt(slot: number): string {
-    return serialize(ats[slot] as number, accounts[slot] as string, clients[slot] as string, outcomes[slot] as string, codes[slot]);
+    return serialize(
+      ats[slot] as number,
+      accounts[slot] as string,
+      clients[slot] as string,
+      callers[slot],
+      outcomes[slot] as string,
+      codes[slot],
+    );
   }
 
-  function push(at: number, account: string, client: string, outcome: AuditEntry['outcome'], code: string | undefined): void {
+  function push(
+    at: number,
+    account: string,
+    client: string,
+    caller: CallerInfo | undefined,
+    outcome: AuditEntry['outcome'],
+    code: string | undefined,
+  ): void {
     let slot: number;
     if (count < capacity) {
       slot = (start + count) % capacity;
@@ -134,6 +182,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     clients[slot] = client;
     outcomes[slot] = outcome;
     codes[slot] = code;
+    callers[slot] = caller;
     recorded += 1;
   }
 
@@ -246,7 +295,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         .split('\n')
         .map(parseAuditLine)
         .filter((entry): entry is AuditEntry => entry !== undefined);
-      for (const entry of loaded.slice(-capacity)) push(entry.at, entry.account, entry.client, entry.outcome, entry.code);
+      for (const entry of loaded.slice(-capacity)) push(entry.at, entry.account, entry.client, entry.caller, entry.outcome, entry.code);
       taken = recorded;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -259,7 +308,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   return {
     record(entry) {
-      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.outcome, entry.code);
+      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.caller, entry.outcome, entry.code);
       if (file === undefined || closed) taken = recorded;
       else scheduleFlush();
     },
@@ -274,6 +323,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         if (filter.client !== undefined && client !== filter.client) continue;
         const code = codes[slot];
         const entry: AuditEntry = { at: ats[slot] as number, account, client, outcome: outcomes[slot] as AuditEntry['outcome'] };
+        const caller = callers[slot];
+        if (caller !== undefined) entry.caller = { ...caller };
         if (code !== undefined) entry.code = code;
         out.push(entry);
       }

@@ -113,14 +113,24 @@ export function findUntrustedAncestor(dir: string, uid: number): TrustProblem {
 }
 
 /**
- * Refuses (SOCKET_INSECURE, naming the ancestor and the fix) a path another user could redirect.
- * No-op on Windows, which has no POSIX owners or modes.
+ * Refuses (SOCKET_INSECURE, naming the ancestor and the fix) a path another user could redirect:
+ * every directory above `target`, and `target` itself when it is a symbolic link (who owns the
+ * link can point it elsewhere). `target`'s own ownership and mode are the caller's to judge — its
+ * rules for it are stricter (0700) and its messages more specific. No-op on Windows, which has no
+ * POSIX owners or modes.
  * @throws BrokerError `SOCKET_INSECURE`
  */
 export function assertTrustedPath(target: string, options: TrustOptions = {}): void {
   if (process.platform === 'win32' || typeof process.getuid !== 'function') return;
   const uid = options.uid ?? process.getuid();
-  const problem = findUntrustedAncestor(target, uid);
+  const absolute = resolve(target);
+  let isLink = false;
+  try {
+    isLink = lstatSync(absolute).isSymbolicLink();
+  } catch {
+    // Missing: created by the caller under the checked parents.
+  }
+  const problem = findUntrustedAncestor(isLink ? absolute : dirname(absolute), uid);
   if (problem === undefined) return;
   const what = options.what ?? target;
   throw new BrokerError(

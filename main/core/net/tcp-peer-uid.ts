@@ -17,6 +17,7 @@ import type { Socket } from 'node:net';
 export type TcpPeerOwner = { known: true; uid: number } | { known: false; reason: 'unsupported' | 'not-found' };
 
 const ESTABLISHED = '01';
+const LISTEN = '0A';
 const TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
 
 /** True for a /proc/net/tcp{,6} address (hex, host byte order per 32-bit word) on the loopback network. */
@@ -61,6 +62,22 @@ export function tcpPeerOwner(
     }
   }
   return { known: false, reason: readable ? 'not-found' : 'unsupported' };
+}
+
+/** The uid of whoever listens on local TCP `port` (any address), for messages; undefined when unknown. */
+export function tcpListenerOwner(port: number, read: (path: string) => string | undefined = readTable): number | undefined {
+  const wanted = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of TABLES) {
+    const text = read(table);
+    if (text === undefined) continue;
+    for (const line of text.split('\n')) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 8 || fields[3] !== LISTEN || (fields[1] ?? '').split(':')[1] !== wanted) continue;
+      const uid = Number(fields[7]);
+      if (Number.isInteger(uid) && uid >= 0) return uid;
+    }
+  }
+  return undefined;
 }
 
 function readTable(path: string): string | undefined {

@@ -25,6 +25,7 @@ describe('sanitizeClientName', () => {
       'git',
       'deploy.sh',
       'broker-tool',
+      'Token Brokerage',
     ]) {
       expect(sanitizeClientName(name)).toBe(name);
     }

@@ -5,11 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../../main/core/broker/types.js';
+import type { CallerInfo } from '../../../main/shared/caller.js';
 import { createApprovalQueue } from '../../../main/ipc/approvals.js';
 import { createFakeTimerClock } from '../../support/fake-timer-clock.js';
 
-function request(id: string, client: string, caller: Record<string, unknown>): ApprovalRequest {
-  return { id, account: 'work', client, requestedAt: 0, expiresAt: 60_000, caller } as ApprovalRequest;
+function request(id: string, client: string, caller: CallerInfo): ApprovalRequest {
+  return { id, account: 'work', client, requestedAt: 0, expiresAt: 60_000, caller };
 }
 
 const KUBECTL = { verified: true, uid: 1000, pid: 4321, exe: '/usr/local/bin/kubectl' };
