@@ -25,7 +25,7 @@ import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { BrokerError } from '../errors.js';
 import { createConnectionBudget } from '../net/connection-budget.js';
-import { tcpPeerOwner } from '../net/tcp-peer-uid.js';
+import { createTcpOwnerLookup } from '../net/tcp-peer-uid.js';
 import { createStartGate, type StartGate } from './start-gate.js';
 import { fragmentRelayPage, newNonce, pageHeaders, plainPage, resultPage } from './pages.js';
 
@@ -150,16 +150,28 @@ export async function startLoopbackListener<T>(options: LoopbackOptions<T>): Pro
   // the oldest makes way for a new one (a flood evicts itself, not the browser).
   const budget = createConnectionBudget({ maxPending: MAX_PENDING_CONNECTIONS, admitWithinMs: ADMIT_WITHIN_MS });
   const ownUid = process.getuid?.();
+  // Who opened each connection (Linux): decided once per connection, before any of its requests
+  // is handled. Connections of other users are answered 403 and closed; so is one the kernel's
+  // tables do not list (fail closed). Without the tables (other systems), the cookie decides.
+  const owners = ownUid === undefined ? undefined : createTcpOwnerLookup();
+  const verdicts = new WeakMap<Socket, Promise<boolean>>();
   server.on('connection', (socket: Socket) => {
-    if (ownUid !== undefined) {
-      const owner = tcpPeerOwner(socket);
-      if (owner.known && owner.uid !== ownUid) {
-        socket.on('error', () => {});
-        socket.end(OTHER_USER_ANSWER);
-        return;
-      }
+    socket.on('error', () => {});
+    if (owners === undefined) {
+      budget.track(socket);
+      return;
     }
-    budget.track(socket);
+    const verdict = owners.ownerOf(socket).then((owner) => {
+      const ours = owner.known ? owner.uid === ownUid : owner.reason === 'unsupported';
+      if (ours) budget.track(socket);
+      else {
+        // Written at once (the kernel takes it whole) and closed: the descriptor is free again at once.
+        socket.write(OTHER_USER_ANSWER);
+        socket.destroy();
+      }
+      return ours;
+    });
+    verdicts.set(socket, verdict);
   });
   let gate: StartGate | undefined;
 
@@ -191,6 +203,10 @@ export async function startLoopbackListener<T>(options: LoopbackOptions<T>): Pro
   const allowedHosts = (port: number): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if ((await verdicts.get(req.socket)) === false) {
+      req.socket.destroy();
+      return;
+    }
     budget.admit(req.socket);
     const port = bound.port;
     if (!allowedHosts(port).has(String(req.headers.host ?? '').toLowerCase())) {

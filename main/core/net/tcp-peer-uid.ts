@@ -5,8 +5,11 @@
  * local port is the client's port and whose remote port is ours. The sign-in listener uses it to
  * turn away connections from other users before they can fetch the start URL or deliver a callback.
  *
- * Synchronous reads of small kernel tables, done once per connection to a sign-in listener (a
- * handful per sign-in) — never on the token hand-out path.
+ * The tables list every TCP socket of the machine, so reading them costs in proportion: the
+ * sign-in listener uses {@link createTcpOwnerLookup}, which reads them at most once per few
+ * milliseconds however many connections arrive (a flood of connections cannot turn into a flood of
+ * table reads), and only ever decides from a read made after the connection was accepted.
+ * Never on the token hand-out path.
  *
  * @see https://www.kernel.org/doc/html/latest/networking/proc_net_tcp.html
  */
@@ -31,19 +34,12 @@ function isLoopbackHex(address: string): boolean {
   return /^0{24}01000000$/i.test(address) || /^0{31}1$/i.test(address);
 }
 
-/**
- * Finds the uid that owns the client end of `socket` (an accepted loopback connection) in the
- * kernel's tables. `read` is injectable for tests of the parser; the real one reads /proc.
- */
-export function tcpPeerOwner(
-  socket: Pick<Socket, 'remotePort' | 'localPort'>,
-  read: (path: string) => string | undefined = readTable,
-): TcpPeerOwner {
-  const clientPort = socket.remotePort;
-  const serverPort = socket.localPort;
-  if (clientPort === undefined || serverPort === undefined) return { known: false, reason: 'not-found' };
-  const local = clientPort.toString(16).toUpperCase().padStart(4, '0');
-  const remote = serverPort.toString(16).toUpperCase().padStart(4, '0');
+/** `clientPort:serverPort` (hex, as the tables write ports) → owner uid, for established loopback connections. */
+type ConnectionIndex = Map<string, number>;
+
+/** Indexes the tables once: every established connection between loopback addresses, by its port pair. */
+function indexTables(read: (path: string) => string | undefined): ConnectionIndex | undefined {
+  const index: ConnectionIndex = new Map();
   let readable = false;
   for (const table of TABLES) {
     const text = read(table);
@@ -55,13 +51,38 @@ export function tcpPeerOwner(
       if (fields.length < 8 || fields[3] !== ESTABLISHED) continue;
       const [localAddress, localPort] = (fields[1] ?? '').split(':');
       const [remoteAddress, remotePort] = (fields[2] ?? '').split(':');
-      if (localPort !== local || remotePort !== remote) continue;
       if (!isLoopbackHex(localAddress ?? '') || !isLoopbackHex(remoteAddress ?? '')) continue;
       const uid = Number(fields[7]);
-      if (Number.isInteger(uid) && uid >= 0) return { known: true, uid };
+      if (Number.isInteger(uid) && uid >= 0) index.set(`${localPort}:${remotePort}`, uid);
     }
   }
-  return { known: false, reason: readable ? 'not-found' : 'unsupported' };
+  return readable ? index : undefined;
+}
+
+function ownerIn(index: ConnectionIndex | undefined, socket: Pick<Socket, 'remotePort' | 'localPort'>): TcpPeerOwner {
+  if (index === undefined) return { known: false, reason: 'unsupported' };
+  const clientPort = socket.remotePort;
+  const serverPort = socket.localPort;
+  if (clientPort === undefined || serverPort === undefined) return { known: false, reason: 'not-found' };
+  // The client's end: its local port is the client's, its remote port is ours.
+  const key = `${hexPort(clientPort)}:${hexPort(serverPort)}`;
+  const uid = index.get(key);
+  return uid === undefined ? { known: false, reason: 'not-found' } : { known: true, uid };
+}
+
+function hexPort(port: number): string {
+  return port.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/**
+ * Finds the uid that owns the client end of `socket` (an accepted loopback connection) in the
+ * kernel's tables. `read` is injectable for tests of the parser; the real one reads /proc.
+ */
+export function tcpPeerOwner(
+  socket: Pick<Socket, 'remotePort' | 'localPort'>,
+  read: (path: string) => string | undefined = readTable,
+): TcpPeerOwner {
+  return ownerIn(indexTables(read), socket);
 }
 
 /** The uid of whoever listens on local TCP `port` (any address), for messages; undefined when unknown. */
@@ -86,4 +107,48 @@ function readTable(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+export interface TcpOwnerLookup {
+  /**
+   * The owner of the client end of an accepted loopback connection, from a table read made after
+   * this call (reads are shared between the connections that wait for one).
+   */
+  ownerOf(socket: Pick<Socket, 'remotePort' | 'localPort'>): Promise<TcpPeerOwner>;
+}
+
+/**
+ * Reads the kernel's tables at most once per `minIntervalMs` and answers every connection waiting
+ * at that moment from the same read.
+ */
+export function createTcpOwnerLookup(
+  options: { minIntervalMs?: number; read?: (path: string) => string | undefined; now?: () => number } = {},
+): TcpOwnerLookup {
+  const minIntervalMs = options.minIntervalMs ?? 10;
+  const read = options.read ?? readTable;
+  const now = options.now ?? (() => performance.now());
+  let snapshot: { at: number; index: ConnectionIndex | undefined } | undefined;
+  let next: Promise<void> | undefined;
+
+  const refresh = (): Promise<void> => {
+    next ??= new Promise<void>((resolve) => {
+      const wait = snapshot === undefined ? 0 : Math.max(0, snapshot.at + minIntervalMs - now());
+      setTimeout(() => {
+        const at = now();
+        snapshot = { at, index: indexTables(read) };
+        next = undefined;
+        resolve();
+      }, wait);
+    });
+    return next;
+  };
+
+  return {
+    async ownerOf(socket) {
+      const askedAt = now();
+      // Only a read made after the connection was accepted can list it.
+      while (snapshot === undefined || snapshot.at < askedAt) await refresh();
+      return ownerIn(snapshot.index, socket);
+    },
+  };
 }

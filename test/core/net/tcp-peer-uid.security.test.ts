@@ -1,7 +1,7 @@
 /** Who opened a loopback TCP connection, from the kernel's socket tables (Linux). */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tcpPeerOwner } from '../../../main/core/net/tcp-peer-uid.js';
+import { createTcpOwnerLookup, tcpPeerOwner } from '../../../main/core/net/tcp-peer-uid.js';
 import { canActAsOtherUser, OTHER_UID, report, startAsOtherUser } from '../../support/other-user.js';
 
 let server: Server;
@@ -76,5 +76,29 @@ describe('the table parser', () => {
 
   it('without the tables it says so', () => {
     expect(tcpPeerOwner({ remotePort: 0xd431, localPort: 0x1f90 }, () => undefined)).toEqual({ known: false, reason: 'unsupported' });
+  });
+});
+
+describe('createTcpOwnerLookup', () => {
+  const TABLE = [
+    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+    '   1: 0100007F:D431 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  4242        0 2 1 0 20 4 30 10 -1',
+  ].join('\n');
+
+  it('a burst of connections shares one read of the tables, made after they were accepted', async () => {
+    let reads = 0;
+    const lookup = createTcpOwnerLookup({
+      minIntervalMs: 5,
+      read: (path) => {
+        reads += 1;
+        return path.endsWith('tcp') ? TABLE : undefined;
+      },
+    });
+    const answers = await Promise.all(Array.from({ length: 100 }, () => lookup.ownerOf({ remotePort: 0xd431, localPort: 0x1f90 })));
+    expect(answers.every((answer) => answer.known && answer.uid === 4242)).toBe(true);
+    expect(reads).toBe(2); // tcp and tcp6, once
+    // A later connection needs a later read.
+    await lookup.ownerOf({ remotePort: 0xd431, localPort: 0x1f90 });
+    expect(reads).toBe(4);
   });
 });
