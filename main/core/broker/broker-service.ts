@@ -149,7 +149,8 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     removeAccount: (name) => admin.remove(name),
     getToken: (name, request = {}) => handOut(name, request, false),
     refresh: (name, request = {}) => handOut(name, request, true),
-    recordRefusal: (name, request, error) => record(auditableName(name), request.client ?? 'unknown', request.caller, 'refused', error.code),
+    recordRefusal: (name, request, error) =>
+      record(auditableName(name), request.client ?? 'unknown', request.caller, 'refused', error.code),
     signIn: (name, options) => signIns.signIn(name, options),
     cancelSignIn: (name) => signIns.cancel(name),
     logout: (name) => admin.logout(name),

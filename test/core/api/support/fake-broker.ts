@@ -25,7 +25,13 @@ export interface FakeAccount {
 
 export class FakeBroker implements BrokerService {
   readonly accounts = new Map<string, FakeAccount>();
-  readonly calls: { method: string; name?: string; request?: TokenRequest; code?: string; options?: Omit<SignInOptions, 'onProgress' | 'signal'> }[] = [];
+  readonly calls: {
+    method: string;
+    name?: string;
+    request?: TokenRequest;
+    code?: string;
+    options?: Omit<SignInOptions, 'onProgress' | 'signal'>;
+  }[] = [];
   signInAborted = false;
   /** When set, signIn waits for this before finishing. */
   signInGate: Promise<void> | undefined;
