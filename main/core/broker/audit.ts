@@ -88,12 +88,20 @@ export function parseAuditLine(line: string): AuditEntry | undefined {
   return entry;
 }
 
+/** Callers are one object per connection: each is serialized once, not once per line. */
+const serializedCallers = new WeakMap<CallerInfo, string>();
+
 function serializeCaller(caller: CallerInfo): string {
-  // Field by field, so only the recorded fields are written whatever object was passed in.
-  const uid = caller.uid === undefined ? '' : `,"uid":${caller.uid}`;
-  const pid = caller.pid === undefined ? '' : `,"pid":${caller.pid}`;
-  const exe = caller.exe === undefined ? '' : `,"exe":${JSON.stringify(caller.exe)}`;
-  return `{"verified":${caller.verified}${uid}${pid}${exe}}`;
+  let text = serializedCallers.get(caller);
+  if (text === undefined) {
+    // Field by field, so only the recorded fields are written whatever object was passed in.
+    const uid = caller.uid === undefined ? '' : `,"uid":${caller.uid}`;
+    const pid = caller.pid === undefined ? '' : `,"pid":${caller.pid}`;
+    const exe = caller.exe === undefined ? '' : `,"exe":${JSON.stringify(caller.exe)}`;
+    text = `{"verified":${caller.verified}${uid}${pid}${exe}}`;
+    serializedCallers.set(caller, text);
+  }
+  return text;
 }
 
 function serialize(

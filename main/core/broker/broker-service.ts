@@ -112,9 +112,16 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
   let closed = false;
 
   function record(account: string, client: string, caller: CallerInfo | undefined, outcome: AuditEntry['outcome'], code?: string): void {
-    const entry: AuditEntry = { at: clock.now(), account, client, outcome };
-    if (caller !== undefined) entry.caller = caller;
-    if (code !== undefined) entry.code = code;
+    // One literal per shape (no property added afterwards): a hand-out allocates one small object.
+    const at = clock.now();
+    const entry: AuditEntry =
+      code === undefined
+        ? caller === undefined
+          ? { at, account, client, outcome }
+          : { at, account, client, caller, outcome }
+        : caller === undefined
+          ? { at, account, client, outcome, code }
+          : { at, account, client, caller, outcome, code };
     audit.record(entry);
     if (events.hasListeners()) events.emit({ type: 'token_handed_out', entry });
   }
