@@ -4,6 +4,7 @@
 //   dist/preload/index.cjs   sandboxed preload (CommonJS: sandboxed preloads cannot be ESM)
 //   dist/renderer/           the React UI (index.html, app.js, app.css)
 //   dist/cli/token-broker.js the `token-broker` bin (ESM, code-split so `token` loads little)
+//   dist/cli/docker-credential-token-broker.js   the docker credential helper (second bin, same chunks)
 import { build } from 'esbuild';
 import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +67,11 @@ jobs.push(
   }),
 );
 
-jobs.push(build(cliOptions(root, version, join(out, 'cli'))).then(() => chmod(join(out, 'cli/token-broker.js'), 0o755)));
+jobs.push(
+  build(cliOptions(root, version, join(out, 'cli'))).then(() =>
+    Promise.all(['token-broker.js', 'docker-credential-token-broker.js'].map((bin) => chmod(join(out, 'cli', bin), 0o755))),
+  ),
+);
 
 await mkdir(out, { recursive: true });
 await Promise.all(jobs);

@@ -27,14 +27,18 @@ export function sharedOptions(root, version) {
 }
 
 /**
- * The `token-broker` bin: ESM for Node 20, code-split so the hot commands (`token`, `exec`,
- * `git-credential`, `kubectl-credential`) load only their own small chunk; keytar (native) stays
- * external and must resolve from `outdir`.
+ * The `token-broker` bin and the docker credential helper (`docker-credential-token-broker`, a
+ * second bin sharing its chunks): ESM for Node 20, code-split so the hot commands (`token`,
+ * `exec`, `git-credential`, `kubectl-credential`, the helper's `get`) load only their own small
+ * chunk; keytar (native) stays external and must resolve from `outdir`.
  */
 export function cliOptions(root, version, outdir) {
   return {
     ...sharedOptions(root, version),
-    entryPoints: { 'token-broker': 'main/cli/token-broker.ts' },
+    entryPoints: {
+      'token-broker': 'main/cli/token-broker.ts',
+      'docker-credential-token-broker': 'main/cli/docker-credential-token-broker.ts',
+    },
     outdir,
     bundle: true,
     splitting: true,

@@ -7,11 +7,14 @@
  * escape what JSON.stringify leaves raw (output-safety.ts).
  */
 
-import type { TokenBody } from '../core/api/wire.js';
+import type { IdTokenBody, TokenBody } from '../core/api/wire.js';
 import { requireSafeValue, safeJsonStringify } from './output-safety.js';
 
 // Type-only: erased from the bundle, so the token path still loads none of the core.
-export type { TokenBody };
+export type { IdTokenBody, TokenBody };
+
+/** The token's expiry in epoch seconds, as `exec` and `--format env` export it (aws-vault's habit). */
+export const EXPIRES_AT_VARIABLE = 'TOKEN_BROKER_EXPIRES_AT';
 
 export const TOKEN_FORMATS = ['raw', 'json', 'header', 'env'] as const;
 export type TokenFormat = (typeof TOKEN_FORMATS)[number];
@@ -40,30 +43,34 @@ export function formatToken(body: TokenBody, format: TokenFormat): string {
     case 'header':
       return `Authorization: ${authScheme(requireSafeValue(body.token_type, 'token type'))} ${requireSafeValue(body.access_token, 'access token')}\n`;
     case 'env':
+      // `eval "$(token-broker token work --format env)"` gives the variables `exec` sets.
       return (
         [
-          `ACCESS_TOKEN=${shellQuote(requireSafeValue(body.access_token, 'access token'))}`,
-          `TOKEN_TYPE=${shellQuote(authScheme(requireSafeValue(body.token_type, 'token type')))}`,
-          ...(body.expires_at === null ? [] : [`TOKEN_EXPIRES_AT=${seconds(body.expires_at, 'expiry')}`]),
+          `export ACCESS_TOKEN=${shellQuote(requireSafeValue(body.access_token, 'access token'))}`,
+          `export TOKEN_TYPE=${shellQuote(authScheme(requireSafeValue(body.token_type, 'token type')))}`,
+          ...(body.expires_at === null ? [] : [`export ${EXPIRES_AT_VARIABLE}=${seconds(body.expires_at, 'expiry')}`]),
         ].join('\n') + '\n'
       );
+  }
+}
+
+/** `token --id-token`: the ID token in the same formats (a bearer credential for Cloud Run, IAP, …). */
+export function formatIdToken(body: IdTokenBody, format: TokenFormat): string {
+  switch (format) {
+    case 'raw':
+      return `${requireSafeValue(body.id_token, 'ID token')}\n`;
+    case 'json':
+      return `${safeJsonStringify(body)}\n`;
+    case 'header':
+      return `Authorization: Bearer ${requireSafeValue(body.id_token, 'ID token')}\n`;
+    case 'env':
+      return `export ID_TOKEN=${shellQuote(requireSafeValue(body.id_token, 'ID token'))}\nexport ${EXPIRES_AT_VARIABLE}=${seconds(body.expires_at, 'expiry')}\n`;
   }
 }
 
 /** RFC 3339 UTC timestamp without fractional seconds (what client-go prints). */
 export function rfc3339(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/**
- * kubectl's exec credential plugin answer.
- * @see https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins
- */
-export function execCredential(body: TokenBody): string {
-  // kubectl sends the token as a header value: one that needs escaping is refused like the header format.
-  const status: Record<string, string> = { token: requireSafeValue(body.access_token, 'access token') };
-  if (body.expires_at !== null && Number.isSafeInteger(body.expires_at)) status.expirationTimestamp = rfc3339(body.expires_at);
-  return `${safeJsonStringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status })}\n`;
 }
 
 /**

@@ -4,6 +4,7 @@
  * code-split), and the client commands never load the broker, zod, got or keytar.
  */
 import { BROKER_VERSION } from '../core/version.js';
+import { CliError } from './exit.js';
 import { escapeForTerminal } from './output-safety.js';
 
 type Command = (args: string[]) => Promise<number>;
@@ -17,6 +18,13 @@ const loaders: Record<string, () => Promise<{ run: Command }>> = {
   logout: () => import('./commands/logout.js'),
   'kubectl-credential': () => import('./commands/kubectl-credential.js'),
   'git-credential': () => import('./commands/git-credential.js'),
+  kubeconfig: () => import('./commands/kubeconfig.js'),
+  status: () => import('./commands/status.js'),
+  audit: () => import('./commands/audit.js'),
+  service: () => import('./commands/service.js'),
+  completion: () => import('./commands/completion.js'),
+  // Hidden: account names for the completion scripts.
+  '__complete-accounts': () => import('./commands/complete-accounts.js'),
 };
 
 function wantsHelp(args: string[]): boolean {
@@ -46,11 +54,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = loaders[command];
   if (load === undefined) {
-    process.stderr.write(`token-broker: unknown command '${escapeForTerminal(command)}'. Run 'token-broker --help'.\n`);
+    const [{ unknownCommandMessage }, { topLevelCommands }] = await Promise.all([import('./messages.js'), import('./command-table.js')]);
+    const message = escapeForTerminal(unknownCommandMessage(command, topLevelCommands()));
+    process.stderr.write(`token-broker: ${message}\nRun 'token-broker --help'.\n`);
     return 2;
   }
   if (wantsHelp(rest)) {
-    const sub = command === 'account' && rest[0] !== undefined && !rest[0].startsWith('-') ? `account ${rest[0]}` : command;
+    const grouped = (command === 'account' || command === 'service') && rest[0] !== undefined && !rest[0].startsWith('-');
+    const sub = grouped ? `${command} ${rest[0] as string}` : command;
     await printHelp(sub);
     return 0;
   }
@@ -62,10 +73,12 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
-    const exitCode = (error as { exitCode?: unknown }).exitCode;
+  async (error: unknown) => {
+    // The remedies (did you mean, invalid_client's two causes …) are loaded only now.
+    const explained = error instanceof CliError ? await import('./explain.js').then((m) => m.explainError(error)) : error;
+    const exitCode = (explained as { exitCode?: unknown }).exitCode;
     // Messages may quote what the broker or a provider said: shown, never interpreted by the terminal.
-    const message = escapeForTerminal(error instanceof Error ? error.message : String(error), { keepLineBreaks: true });
+    const message = escapeForTerminal(explained instanceof Error ? explained.message : String(explained), { keepLineBreaks: true });
     process.stderr.write(`token-broker: ${message}\n`);
     process.exitCode = typeof exitCode === 'number' ? exitCode : 1;
   },

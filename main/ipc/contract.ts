@@ -10,6 +10,7 @@
 import type { AccountIdentity, AccountStatus } from '../shared/accounts.js';
 import type { CallerInfo } from '../shared/caller.js';
 import type { ClientAuthMethod } from '../shared/client-auth.js';
+import type { KubernetesTokenType } from '../shared/consumers.js';
 import type { ErrorInfo } from '../shared/errors.js';
 import type { Grant } from '../shared/grants.js';
 import type { SignInProgress } from '../shared/sign-in.js';
@@ -51,10 +52,20 @@ export interface AccountView {
   keyId?: string;
   gitHosts?: string[];
   gitUsername?: string;
+  /** Container registries docker-credential-token-broker answers for with this account. */
+  registryHosts?: string[];
+  /** The configured registry username (absent: the preset's, else oauth2accesstoken). */
+  registryUsername?: string;
+  /** The configured `kubernetes.tokenType` (absent: the preset's choice). */
+  kubernetesTokenType?: KubernetesTokenType;
   approval: 'auto' | 'ask';
   allowLegacy: boolean;
   redirectUri?: string;
   hasRefreshToken: boolean;
+  /** Epoch ms at which the held ID token expires; absent without one. */
+  idTokenExpiresAt?: number;
+  /** The account hands out its ID token: its expiry counts as much as the access token's (tray). */
+  usesIdToken?: boolean;
   lastRefreshAt?: number;
   lastError?: IpcError;
   /** Who the account was last signed in as (subject, username, email); absent when never named. */
@@ -92,6 +103,9 @@ export interface AccountDraft {
   approval: 'auto' | 'ask';
   gitHosts?: string[];
   gitUsername?: string;
+  registryHosts?: string[];
+  registryUsername?: string;
+  kubernetesTokenType?: KubernetesTokenType;
 }
 
 export interface PresetField {
@@ -118,6 +132,10 @@ export interface PresetView {
   docsUrl?: string;
   /** Extra request parameters the preset sends unless the account says otherwise (Google: access_type=offline). */
   extraParams?: Record<string, string>;
+  /** What kubectl-credential hands out unless the account says: OpenID Connect providers id_token. */
+  kubernetesTokenType?: KubernetesTokenType;
+  /** The username the provider's container registries expect (Google oauth2accesstoken, GitLab oauth2). */
+  registryUsername?: string;
 }
 
 export interface TokenDetailsView {
@@ -211,6 +229,8 @@ export interface IpcInvokeMap {
   checkDiscovery: { args: [issuer: string]; result: DiscoveryCheck };
   addAccount: { args: [draft: AccountDraft]; result: AccountView };
   updateAccount: { args: [name: string, draft: AccountDraft]; result: AccountView };
+  /** Gives the account a new name, keeping its secrets and tokens. */
+  renameAccount: { args: [name: string, newName: string]; result: AccountView };
   removeAccount: { args: [name: string]; result: null };
   /** Starts a sign-in; progress arrives as `signInProgress` events. Resolves when it is done. */
   signIn: {
@@ -255,6 +275,7 @@ export const IPC_INVOKE_CHANNELS: { readonly [K in IpcChannel]: `broker:${K}` } 
   checkDiscovery: 'broker:checkDiscovery',
   addAccount: 'broker:addAccount',
   updateAccount: 'broker:updateAccount',
+  renameAccount: 'broker:renameAccount',
   removeAccount: 'broker:removeAccount',
   signIn: 'broker:signIn',
   cancelSignIn: 'broker:cancelSignIn',

@@ -82,6 +82,8 @@ function toPresetView(preset: PresetView): PresetView {
     hints: [...preset.hints],
     ...(preset.docsUrl === undefined ? {} : { docsUrl: preset.docsUrl }),
     ...(preset.extraParams === undefined ? {} : { extraParams: { ...preset.extraParams } }),
+    ...(preset.kubernetesTokenType === undefined ? {} : { kubernetesTokenType: preset.kubernetesTokenType }),
+    ...(preset.registryUsername === undefined ? {} : { registryUsername: preset.registryUsername }),
   };
 }
 
@@ -130,6 +132,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlerTable {
       const { input, secrets } = draftToAccountInput(draft, deps.presetProvider);
       return toAccountView(await broker.updateAccount(name, input, secrets));
     }),
+    renameAccount: validated('renameAccount', async (name, newName) => toAccountView(await broker.renameAccount(name, newName))),
     removeAccount: validated('removeAccount', async (name) => {
       await broker.removeAccount(name);
       urls.forget(name);

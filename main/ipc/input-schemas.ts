@@ -8,6 +8,7 @@ import { extraParamsSchema } from '../core/accounts/model.js';
 import { formatIssues, invalidInput } from '../core/issues.js';
 import { ACCOUNT_LIMITS, ACCOUNT_NAME_MAX_LENGTH, ACCOUNT_NAME_PATTERN } from '../shared/accounts.js';
 import { CLIENT_AUTH_METHODS } from '../shared/client-auth.js';
+import { KUBERNETES_TOKEN_TYPES } from '../shared/consumers.js';
 import { GRANTS } from '../shared/grants.js';
 import type { IpcChannel } from './contract.js';
 
@@ -49,6 +50,9 @@ const draft = z
     approval: z.enum(['auto', 'ask']),
     gitHosts: z.array(z.string().min(1).max(ACCOUNT_LIMITS.gitHost)).max(50).optional(),
     gitUsername: z.string().min(1).max(ACCOUNT_LIMITS.gitUsername).optional(),
+    registryHosts: z.array(z.string().min(1).max(ACCOUNT_LIMITS.registryHost)).max(ACCOUNT_LIMITS.registryHosts).optional(),
+    registryUsername: z.string().min(1).max(ACCOUNT_LIMITS.registryUsername).optional(),
+    kubernetesTokenType: z.enum(KUBERNETES_TOKEN_TYPES).optional(),
   })
   .strict();
 
@@ -84,6 +88,7 @@ export const IPC_INPUT_SCHEMAS = {
   checkDiscovery: z.tuple([issuerUrl]),
   addAccount: z.tuple([draft]),
   updateAccount: z.tuple([accountName, draft]),
+  renameAccount: z.tuple([accountName, accountName]),
   removeAccount: z.tuple([accountName]),
   signIn: z.tuple([accountName, credentials.optional(), z.strictObject({ allowOtherUser: z.boolean().optional() }).optional()]),
   cancelSignIn: z.tuple([accountName]),

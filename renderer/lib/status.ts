@@ -3,7 +3,7 @@ import { CLIENT_AUTH_METHODS, CLIENT_AUTH_TRAITS } from '../../main/shared/clien
 import { GRANT_TRAITS, GRANTS } from '../../main/shared/grants.js';
 
 /** What the UI shows: the broker's status, with "expiring" and live expiry derived from `now`. */
-export type DisplayStatus = 'ok' | 'expiring' | 'expired' | 'needs_login' | 'error';
+export type DisplayStatus = 'ok' | 'expiring' | 'expired' | 'needs_login' | 'needs_secret' | 'error';
 
 /** Tokens expiring within this window are shown as "expiring" (the tray uses the same 5 minutes). */
 export const EXPIRING_WINDOW_MS = 5 * 60 * 1000;
@@ -13,6 +13,7 @@ export const STATUS_LABELS: Record<DisplayStatus, string> = {
   expiring: 'Expiring',
   expired: 'Expired',
   needs_login: 'Needs sign-in',
+  needs_secret: 'Needs secret',
   error: 'Error',
 };
 

@@ -1,5 +1,5 @@
 /**
- * The hot path stays small: `token`, `exec`, `git-credential` and `kubectl-credential` run on
+ * The hot path stays small: `token`, `exec`, `git-credential`, `kubectl-credential` and the docker credential helper run on
  * every script call, so the modules they load (statically, from the entry and their command
  * chunk) must be a few KiB of our own code plus Node built-ins — no zod, got, keytar, jose or
  * oidc code, and not the broker.
@@ -10,6 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cliPath } from '../integration/support/cli.js';
 
 let entry: string;
+
+const HEAVY = ['// node_modules/zod', '// node_modules/got', 'keytar', 'oidc-provider', '// node_modules/jose', 'main/core/broker/'];
 
 /** Static imports of a built ESM file (dynamic `import()` calls are not followed). */
 function staticImports(source: string): string[] {
@@ -51,16 +53,18 @@ describe('the CLI bundle', () => {
       for (const spec of builtins) expect(spec, `${command} imports ${spec}`).toMatch(/^node:/);
       const all = [...entryClosure.files.values(), ...commandClosure.files.values()].join('\n');
       expect(all.length, `${command} path size`).toBeLessThan(40 * 1024);
-      for (const marker of [
-        '// node_modules/zod',
-        '// node_modules/got',
-        'keytar',
-        'oidc-provider',
-        '// node_modules/jose',
-        'main/core/broker/',
-      ]) {
-        expect(all, `${command} path contains ${marker}`).not.toContain(marker);
-      }
+      for (const marker of HEAVY) expect(all, `${command} path contains ${marker}`).not.toContain(marker);
     },
   );
+
+  it('the docker credential helper (a second bin) loads only small local chunks and Node built-ins', async () => {
+    const helper = join(dirname(entry), 'docker-credential-token-broker.js');
+    const { files, builtins } = await closure(helper);
+    for (const spec of builtins) expect(spec, `the helper imports ${spec}`).toMatch(/^node:/);
+    const all = [...files.values()].join('\n');
+    expect(all.length, 'helper path size').toBeLessThan(40 * 1024);
+    for (const marker of HEAVY) expect(all, `the helper path contains ${marker}`).not.toContain(marker);
+    // Shares the token path's socket client rather than bundling its own copy.
+    expect([...files.keys()].some((file) => file.includes('/chunks/'))).toBe(true);
+  });
 });

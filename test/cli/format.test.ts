@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   describeExpiry,
-  execCredential,
+  formatIdToken,
   formatToken,
   gitCredentialAnswer,
   parseGitCredentialInput,
@@ -19,26 +19,27 @@ describe('token formats', () => {
     expect(formatToken(body, 'raw')).toBe('eyJ.abc-_~\n');
     expect(JSON.parse(formatToken(body, 'json'))).toEqual(body);
     expect(formatToken(body, 'header')).toBe('Authorization: Bearer eyJ.abc-_~\n');
-    expect(formatToken(body, 'env')).toBe('ACCESS_TOKEN=eyJ.abc-_~\nTOKEN_TYPE=Bearer\nTOKEN_EXPIRES_AT=1800000000\n');
+    expect(formatToken(body, 'env')).toBe(
+      'export ACCESS_TOKEN=eyJ.abc-_~\nexport TOKEN_TYPE=Bearer\nexport TOKEN_BROKER_EXPIRES_AT=1800000000\n',
+    );
     expect(formatToken({ ...body, token_type: 'DPoP', expires_at: null }, 'header')).toBe('Authorization: DPoP eyJ.abc-_~\n');
   });
 
   it('quotes env values only when the shell needs it', () => {
     expect(shellQuote('abc=')).toBe('abc=');
     expect(shellQuote("a b'c")).toBe(`'a b'\\''c'`);
-    expect(formatToken({ ...body, access_token: 'a$b' }, 'env')).toContain("ACCESS_TOKEN='a$b'");
+    expect(formatToken({ ...body, access_token: 'a$b' }, 'env')).toContain("export ACCESS_TOKEN='a$b'");
   });
 });
 
-describe('kubectl ExecCredential', () => {
-  it('is client.authentication.k8s.io/v1 with an RFC 3339 expiry', () => {
-    expect(JSON.parse(execCredential(body))).toEqual({
-      apiVersion: 'client.authentication.k8s.io/v1',
-      kind: 'ExecCredential',
-      status: { token: 'eyJ.abc-_~', expirationTimestamp: '2027-01-15T08:00:00Z' },
-    });
+describe('ID token formats', () => {
+  const id = { id_token: 'eyJ.id', expires_at: 1_800_000_000, expires_in: 600 };
+  it('raw, json, header, env', () => {
+    expect(formatIdToken(id, 'raw')).toBe('eyJ.id\n');
+    expect(JSON.parse(formatIdToken(id, 'json'))).toEqual(id);
+    expect(formatIdToken(id, 'header')).toBe('Authorization: Bearer eyJ.id\n');
+    expect(formatIdToken(id, 'env')).toBe('export ID_TOKEN=eyJ.id\nexport TOKEN_BROKER_EXPIRES_AT=1800000000\n');
     expect(rfc3339(0)).toBe('1970-01-01T00:00:00Z');
-    expect(JSON.parse(execCredential({ ...body, expires_at: null })).status).toEqual({ token: 'eyJ.abc-_~' });
   });
 });
 

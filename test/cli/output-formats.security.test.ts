@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../main/cli/exit.js';
-import { execCredential, formatToken, gitCredentialAnswer, TOKEN_FORMATS, type TokenBody } from '../../main/cli/format.js';
+import { credentialsReply, errorReply } from '../../main/cli/docker-credential.js';
+import { buildExecCredential } from '../../main/cli/exec-credential.js';
+import { formatIdToken, formatToken, gitCredentialAnswer, TOKEN_FORMATS, type TokenBody } from '../../main/cli/format.js';
+
+function execCredential(body: TokenBody): string {
+  return buildExecCredential('client.authentication.k8s.io/v1', body.access_token, body.expires_at);
+}
 
 // eslint-disable-next-line no-control-regex -- asserting the absence of raw control characters
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -49,6 +55,18 @@ describe.each(HOSTILE)('%s', (_name, body) => {
 
   it('kubectl-credential', () => {
     check(() => execCredential(body));
+    if (RAW_CONTROL.test(body.access_token)) expect(() => execCredential(body)).toThrow(CliError);
+  });
+
+  it('ID token formats (token --id-token)', () => {
+    for (const format of TOKEN_FORMATS) {
+      check(() => formatIdToken({ id_token: body.access_token, expires_at: 1_700_000_000, expires_in: 3600 }, format));
+    }
+  });
+
+  it('docker-credential-token-broker', () => {
+    check(() => credentialsReply('registry.example', 'oauth2', body.access_token).stdout);
+    check(() => errorReply(`the provider said ${body.token_type}`).stdout);
   });
 });
 

@@ -6,14 +6,14 @@
  *
  * The broker runs the sign-in and streams its progress as NDJSON; we print the URL (and user
  * code) for the person at the terminal and exit once it is done. Ctrl-C closes the request,
- * which cancels the sign-in in the broker.
+ * which cancels the sign-in in the broker, and exits 130 as an interrupted command does.
  */
 import type { IncomingMessage } from 'node:http';
 import type { LoginStreamLine } from '../../core/api/wire.js';
 import { parse } from '../args.js';
 import { openRequest } from '../client-http.js';
 import { apiError, describeApiError, seg } from '../client.js';
-import { CliError, EXIT, exitCodeForApiError, usageError } from '../exit.js';
+import { CliError, EXIT, EXIT_INTERRUPTED, exitCodeForApiError, usageError } from '../exit.js';
 import { readStdin, stripTrailingNewline } from '../stdin.js';
 import { escapeForTerminal } from '../output-safety.js';
 import { identityDescription } from '../../shared/accounts.js';
@@ -45,6 +45,33 @@ export async function run(args: string[]): Promise<number> {
     throw usageError('--username needs --password-stdin (the password is read from stdin, never from the command line).', 'login');
   }
   const password = values['password-stdin'] ? stripTrailingNewline(await readStdin()) : undefined;
+  return signIn(name, {
+    noBrowser: values['no-browser'],
+    allowOtherUser: values['allow-other-user'],
+    client: 'token-broker login',
+    ...(values.username === undefined ? {} : { username: values.username, password }),
+  });
+}
+
+export interface SignInRequest {
+  noBrowser: boolean;
+  /** Accept a sign-in as another user than the account's (otherwise refused, `IDENTITY_CHANGED`). */
+  allowOtherUser?: boolean;
+  /** `X-Token-Broker-Client`. */
+  client: string;
+  username?: string;
+  password?: string | undefined;
+}
+
+/**
+ * Runs a sign-in in the broker and follows it to the end, telling the person at the terminal (on
+ * stderr) what to open; without a display it prints the URL instead of opening a browser. Shared
+ * by `login` and `kubectl-credential` (interactive sessions). Resolves with exit 0; throws
+ * CliError when it fails or is cancelled (Ctrl-C).
+ */
+export async function signIn(name: string, request: SignInRequest): Promise<number> {
+  const headless = request.noBrowser ? undefined : noDisplayReason(process.env, process.platform);
+  if (headless !== undefined) process.stderr.write(`No display here (${headless}): not opening a browser; open the URL below yourself.\n`);
 
   const controller = new AbortController();
   const cancel = (): void => controller.abort();
@@ -53,23 +80,56 @@ export async function run(args: string[]): Promise<number> {
   try {
     const res = await openRequest('POST', `/v1/accounts/${seg(name)}/login`, {
       body: {
-        noBrowser: values['no-browser'],
-        ...(values['allow-other-user'] ? { allow_other_user: true } : {}),
-        ...(values.username === undefined ? {} : { username: values.username, password }),
+        noBrowser: request.noBrowser || headless !== undefined,
+        ...(request.allowOtherUser === true ? { allow_other_user: true } : {}),
+        ...(request.username === undefined ? {} : { username: request.username, password: request.password }),
       },
-      client: 'token-broker login',
+      client: request.client,
       signal: controller.signal,
       // A sign-in waits for a person (browser, device code): no idle timeout.
       timeoutMs: 0,
     });
     if (res.statusCode !== 200) throw apiError(res.statusCode ?? 0, await readJson(res));
-    return await followProgress(res, name, controller.signal);
+    return await followProgress(res, name, controller.signal, headless !== undefined);
   } catch (error) {
-    if (controller.signal.aborted) throw new CliError(`sign-in to ${name} cancelled`, EXIT.error, 'CANCELLED');
+    if (controller.signal.aborted) throw cancelled(name);
     throw error;
   } finally {
     process.off('SIGINT', cancel);
     process.off('SIGTERM', cancel);
+  }
+}
+
+function cancelled(name: string): CliError {
+  return new CliError(`sign-in to ${name} cancelled`, EXIT_INTERRUPTED, 'CANCELLED');
+}
+
+/**
+ * Why no browser can be opened for the person at this terminal, or undefined when one can: an SSH
+ * session (the browser is on the other machine), or Linux without an X11 or Wayland display.
+ */
+export function noDisplayReason(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | undefined {
+  if (nonEmpty(env.SSH_CONNECTION) || nonEmpty(env.SSH_TTY)) return 'an SSH session';
+  if (platform === 'linux' && !nonEmpty(env.DISPLAY) && !nonEmpty(env.WAYLAND_DISPLAY)) return 'neither DISPLAY nor WAYLAND_DISPLAY is set';
+  return undefined;
+}
+
+function nonEmpty(value: string | undefined): boolean {
+  return value !== undefined && value !== '';
+}
+
+/**
+ * The loopback port the browser must reach, for the SSH tunnel hint: the one-shot start URL's own
+ * port (the sign-in listener), or an authorization URL's redirect_uri port.
+ */
+function redirectPort(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    const redirect =
+      parsed.hostname === '127.0.0.1' || parsed.hostname === 'localhost' ? parsed : new URL(parsed.searchParams.get('redirect_uri') ?? '');
+    return redirect.hostname === '127.0.0.1' || redirect.hostname === 'localhost' ? redirect.port || undefined : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -84,7 +144,7 @@ async function readJson(res: IncomingMessage): Promise<unknown> {
   }
 }
 
-async function followProgress(res: IncomingMessage, name: string, signal: AbortSignal): Promise<number> {
+async function followProgress(res: IncomingMessage, name: string, signal: AbortSignal, remote: boolean): Promise<number> {
   res.setEncoding('utf8');
   let buffered = '';
   for await (const chunk of res) {
@@ -94,22 +154,29 @@ async function followProgress(res: IncomingMessage, name: string, signal: AbortS
       const text = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
       if (text === '') continue;
-      const done = handleLine(JSON.parse(text) as LoginStreamLine, name);
+      const done = handleLine(JSON.parse(text) as LoginStreamLine, name, remote);
       if (done !== undefined) return done;
     }
   }
-  if (signal.aborted) throw new CliError(`sign-in to ${name} cancelled`, EXIT.error, 'CANCELLED');
+  if (signal.aborted) throw cancelled(name);
   throw new CliError(`the broker closed the sign-in of ${name} without a result`);
 }
 
 /** Prints one progress line; returns the exit code once the sign-in has finished. */
-function handleLine(line: LoginStreamLine, name: string): number | undefined {
+function handleLine(line: LoginStreamLine, name: string, remote: boolean): number | undefined {
   const out = (text: string): boolean => process.stderr.write(text);
   if ('progress' in line) {
     const p = line.progress;
     // Provider data (the verification URI, the user code) is shown, never interpreted by the terminal.
     if (p.phase === 'waiting_for_browser') {
       out(`To sign in to ${name}, open this URL in a browser (it works once; start again if it fails):\n${escapeForTerminal(p.url)}\n`);
+      const port = remote ? redirectPort(p.url) : undefined;
+      if (port !== undefined) {
+        out(
+          `The provider sends the browser back to 127.0.0.1:${port} on the machine running the broker. From a browser on another machine, ` +
+            `tunnel that port first (ssh -L ${port}:127.0.0.1:${port} THIS-HOST), or use an account with --grant device_code.\n`,
+        );
+      }
     } else if (p.phase === 'device_code') {
       out(
         `To sign in to ${name}, open this URL and enter the code below:\n${escapeForTerminal(p.verification_uri)}\nCode: ${escapeForTerminal(p.user_code)}\n`,

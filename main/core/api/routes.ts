@@ -6,10 +6,18 @@
  * | `GET /v1/health` | `{"status":"ok","version"}` |
  * | `GET /v1/accounts` | `[{"name","grant","status","expires_at","scopes"}]` |
  * | `GET /v1/accounts/{name}/token?min_ttl=&scope=` | `{"access_token","token_type","expires_at","expires_in","scope"}` |
- * | `POST /v1/accounts/{name}/refresh` | the same, freshly obtained |
- * | `GET /v1/git/credential?host=&path=` | the same plus `"account","username"` for the account whose git hosts match |
- * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?}}` | 201 + the account |
+ * | `GET /v1/accounts/{name}/token?type=id_token&min_ttl=` | `{"id_token","expires_at","expires_in"}` (the ID token's own `exp`) |
+ * | `POST /v1/accounts/{name}/refresh` | the access token body, freshly obtained |
+ * | `GET /v1/accounts/{name}/kubernetes-credential?token_type=&min_ttl=` | `{"token","token_type","expires_at","expires_in"}`: the account's `kubernetes.tokenType` unless `token_type` names one |
+ * | `GET /v1/git/credential?host=&path=` | the access token body plus `"account","username"` for the account whose git hosts match |
+ * | `GET /v1/registry/credential?host=` | the same for the account whose registry hosts match (the docker credential helper) |
+ * | `GET /v1/registry/hosts` | `{"<host>":"<username>",…}`: every configured registry host |
+ * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?},"check"?}` | 201 + the account (the provider is checked first unless `"check": false`) |
+ * | admin: `GET /v1/accounts/{name}` | {@link AccountDetailBody}: configuration, token state, which secrets are held |
+ * | admin: `PUT /v1/accounts/{name}` `{"account":AccountInput,"secrets"?,"check"?}` | the account, replaced (same name) |
+ * | admin: `POST /v1/accounts/{name}/rename` `{"name"}` | the account under its new name, tokens kept |
  * | admin: `DELETE /v1/accounts/{name}` | `{"removed"}` |
+ * | admin: `GET /v1/audit?account=&since=&limit=` | `[{"at","account","client","outcome","code"?,"kind"?,"caller"?}]`, newest first, `at` in epoch seconds |
  * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?,"allow_other_user"?}` | NDJSON {@link LoginStreamLine}s: `{"progress":{"account","phase",…}}`… then `{"result":"ok","account"}` or `{"error":{…},"status"}` |
  * | admin: `POST /v1/accounts/{name}/logout` | `{"logged_out"}` |
  *
@@ -17,7 +25,7 @@
  * (plus `oauth_error`/`oauth_error_description` from the provider) with the status from
  * {@link httpStatusForError}. Read routes are served on every listener; admin routes only on the
  * Unix socket, whose file permissions are the authentication. On the TCP listener they do not
- * exist (404). Closing a login request cancels the sign-in. Only access tokens ever leave.
+ * exist (404). Closing a login request cancels the sign-in. Only access and ID tokens ever leave.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallerInfo } from '../../shared/caller.js';
@@ -27,21 +35,32 @@ import { BrokerError, isBrokerError, toBrokerError, type ErrorCode } from '../er
 import type { Clock, Logger } from '../ports.js';
 import { BROKER_VERSION } from '../version.js';
 import { hasBody, parseJsonObject, readBody } from './body.js';
+import { kubernetesTokenTypeOf, registryUsernameOf } from '../accounts/consumer-defaults.js';
+import { isKubernetesTokenType } from '../../shared/consumers.js';
 import { findGitAccount } from './git-match.js';
 import { httpStatusForError } from './http-status.js';
 import type { TcpListenerStatus } from './tcp-listener.js';
+import { findRegistryAccount, listRegistryHosts } from './registry-match.js';
 import {
   sanitizeClientName,
   toAccountBody,
-  toHealthBody,
+  toAccountDetailBody,
+  toAuditEntryBody,
   toErrorBody,
+  toHealthBody,
+  toIdTokenBody,
+  toKubernetesCredentialBody,
   toLoginProgressBody,
   toTokenBody,
+  type AccountDetailBody,
   type LoginStreamLine,
 } from './wire.js';
 
 /** The operations behind the admin endpoints; by default the broker itself. */
-export type AdminPort = Pick<BrokerService, 'addAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'>;
+export type AdminPort = Pick<
+  BrokerService,
+  'addAccount' | 'updateAccount' | 'renameAccount' | 'checkAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'
+>;
 
 export interface RouteDeps {
   broker: BrokerService;
@@ -121,6 +140,21 @@ function parseScope(value: string | null): string | undefined {
   return value.trim().split(/\s+/).join(' ');
 }
 
+/** `since` in epoch seconds (fraction allowed) → epoch ms. */
+function parseSince(value: string | null): number | undefined {
+  if (value === null || value === '') return undefined;
+  if (!/^\d{1,12}(\.\d{1,6})?$/.test(value)) fail('INVALID_REQUEST', 'since must be epoch seconds.');
+  return Number(value) * 1000;
+}
+
+const MAX_AUDIT_LIMIT = 100_000;
+
+function parseLimit(value: string | null): number {
+  if (value === null || value === '') return MAX_AUDIT_LIMIT;
+  if (!/^\d{1,6}$/.test(value) || Number(value) < 1) fail('INVALID_REQUEST', `limit must be a whole number from 1 to ${MAX_AUDIT_LIMIT}.`);
+  return Number(value);
+}
+
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
@@ -132,22 +166,27 @@ type Route =
   | { kind: 'health' }
   | { kind: 'accounts' }
   | { kind: 'account'; name: string }
-  | { kind: 'token' | 'refresh' | 'login' | 'logout'; name: string }
-  | { kind: 'git' };
+  | { kind: 'token' | 'refresh' | 'login' | 'logout' | 'rename' | 'kubernetes'; name: string }
+  | { kind: 'git' | 'registry' | 'registry-hosts' }
+  | { kind: 'audit' };
 
 function matchRoute(path: string): Route | undefined {
   if (path === '/v1/health') return { kind: 'health' };
   if (path === '/v1/accounts') return { kind: 'accounts' };
   if (path === '/v1/git/credential') return { kind: 'git' };
+  if (path === '/v1/registry/credential') return { kind: 'registry' };
+  if (path === '/v1/registry/hosts') return { kind: 'registry-hosts' };
+  if (path === '/v1/audit') return { kind: 'audit' };
   const parts = path.split('/');
   // ['', 'v1', 'accounts', name, action?]
   if (parts[1] !== 'v1' || parts[2] !== 'accounts' || parts[3] === undefined || parts[3] === '') return undefined;
   if (parts.length === 4) return { kind: 'account', name: decodeName(parts[3]) };
   if (parts.length !== 5) return undefined;
   const action = parts[4];
-  if (action === 'token' || action === 'refresh' || action === 'login' || action === 'logout') {
+  if (action === 'token' || action === 'refresh' || action === 'login' || action === 'logout' || action === 'rename') {
     return { kind: action, name: decodeName(parts[3]) };
   }
+  if (action === 'kubernetes-credential') return { kind: 'kubernetes', name: decodeName(parts[3]) };
   return undefined;
 }
 
@@ -155,12 +194,17 @@ function matchRoute(path: string): Route | undefined {
 const METHODS: Record<Route['kind'], Record<string, 'read' | 'admin'>> = {
   health: { GET: 'read' },
   accounts: { GET: 'read', POST: 'admin' },
-  account: { DELETE: 'admin' },
+  account: { GET: 'admin', PUT: 'admin', DELETE: 'admin' },
   token: { GET: 'read' },
   refresh: { POST: 'read' },
   login: { POST: 'admin' },
   logout: { POST: 'admin' },
+  rename: { POST: 'admin' },
   git: { GET: 'read' },
+  kubernetes: { GET: 'read' },
+  registry: { GET: 'read' },
+  'registry-hosts': { GET: 'read' },
+  audit: { GET: 'admin' },
 };
 
 /** Methods each listener offers per route, computed once (the hot path allocates nothing for this). */
@@ -232,11 +276,19 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         if (method === 'GET') return sendJson(res, 200, broker.listAccounts().map(toAccountBody));
         return addAccount(res, input);
       case 'account':
+        if (method === 'GET') {
+          const detail: AccountDetailBody = toAccountDetailBody(adminPort().getAccount(route.name), broker.tokenDetails(route.name));
+          return sendJson(res, 200, detail);
+        }
+        if (method === 'PUT') return updateAccount(res, route.name, input);
         await adminPort().removeAccount(route.name);
         return sendJson(res, 200, { removed: route.name });
       case 'token':
       case 'refresh': {
         const caller = ctx.caller;
+        const type = query.get('type');
+        if (type !== null && type !== 'access_token') return idToken(res, route.kind, route.name, type, query, client, caller);
+        // Inline rather than through auditedIfRefused: no closure per hand-out on the hot path.
         let request;
         try {
           request = { minTtl: parseMinTtl(query.get('min_ttl')), scope: parseScope(query.get('scope')), client, caller };
@@ -253,6 +305,19 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         return sendJson(res, 200, { logged_out: route.name });
       case 'login':
         return login(res, route.name, input);
+      case 'rename': {
+        const newName = optionalString(input, 'name');
+        if (newName === undefined) fail('INVALID_REQUEST', 'Send {"name": "NEW_NAME"}.');
+        return sendJson(res, 200, toAccountBody(await adminPort().renameAccount(route.name, newName)));
+      }
+      case 'audit': {
+        const account = query.get('account') ?? undefined;
+        const since = parseSince(query.get('since'));
+        const limit = parseLimit(query.get('limit'));
+        const entries = broker.auditLog(account === undefined ? {} : { account });
+        const shown = (since === undefined ? entries : entries.filter((e) => e.at >= since)).slice(0, limit);
+        return sendJson(res, 200, shown.map(toAuditEntryBody));
+      }
       case 'git': {
         const host = query.get('host');
         if (host === null || host === '') fail('INVALID_REQUEST', 'host is required.');
@@ -265,10 +330,96 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         });
         return sendJson(res, 200, { account: match.account, username: match.username, ...toTokenBody(handout, clock.now()) });
       }
+      case 'kubernetes':
+        return kubernetesCredential(res, route.name, query, client, ctx.caller);
+      case 'registry': {
+        const host = query.get('host');
+        if (host === null || host.trim() === '') fail('INVALID_REQUEST', 'host is required.');
+        const account = findRegistryAccount(
+          broker.listAccounts().map((summary) => summary.config),
+          host,
+        );
+        if (account === undefined) fail('ACCOUNT_NOT_FOUND', `No account is configured for registry ${host.slice(0, 253)}.`);
+        const handout = await broker.getToken(account.name, {
+          client: client === 'unknown' ? 'docker-credential' : client,
+          caller: ctx.caller,
+          minTtl: 60,
+        });
+        return sendJson(res, 200, { account: account.name, username: registryUsernameOf(account), ...toTokenBody(handout, clock.now()) });
+      }
+      case 'registry-hosts':
+        return sendJson(
+          res,
+          200,
+          listRegistryHosts(
+            broker.listAccounts().map((summary) => summary.config),
+            registryUsernameOf,
+          ),
+        );
     }
   }
 
-  async function addAccount(res: ServerResponse, input: Record<string, unknown>): Promise<void> {
+  /** `GET …/token?type=id_token`: the ID token with its own expiry. */
+  async function idToken(
+    res: ServerResponse,
+    kind: 'token' | 'refresh',
+    name: string,
+    type: string,
+    query: URLSearchParams,
+    client: string,
+    caller: CallerInfo,
+  ) {
+    const request = auditedIfRefused(name, client, caller, () => {
+      if (type !== 'id_token') fail('INVALID_REQUEST', 'type must be access_token (the default) or id_token.');
+      if (kind === 'refresh')
+        fail('INVALID_REQUEST', 'type=id_token goes with GET …/token; the broker renews an expiring ID token by itself.');
+      if (query.get('scope') !== null) fail('INVALID_REQUEST', 'scope does not apply to ID tokens; drop it or ask for the access token.');
+      return { minTtl: parseMinTtl(query.get('min_ttl')), client, caller };
+    });
+    const handout = await broker.getIdToken(name, request);
+    sendJson(res, 200, toIdTokenBody(handout));
+  }
+
+  /**
+   * Runs the checks of a hand-out request that come before the broker; a request they refuse is
+   * audited all the same (`refused`, issue 10), then the error goes on to the caller.
+   */
+  function auditedIfRefused<T>(name: string, client: string, caller: CallerInfo, check: () => T): T {
+    try {
+      return check();
+    } catch (error) {
+      broker.recordRefusal(name, { client, caller }, toBrokerError(error));
+      throw error;
+    }
+  }
+
+  /** kubectl's credential: the ID token or the access token, as the account (or `token_type`) says. */
+  async function kubernetesCredential(
+    res: ServerResponse,
+    name: string,
+    query: URLSearchParams,
+    client: string,
+    caller: CallerInfo,
+  ): Promise<void> {
+    const claimed = client === 'unknown' ? 'kubectl' : client;
+    const { tokenType, request } = auditedIfRefused(name, claimed, caller, () => {
+      const asked = query.get('token_type');
+      if (asked !== null && !isKubernetesTokenType(asked)) fail('INVALID_REQUEST', 'token_type must be id_token or access_token.');
+      return {
+        tokenType: asked ?? kubernetesTokenTypeOf(broker.getAccount(name).config),
+        request: { minTtl: parseMinTtl(query.get('min_ttl')), client: claimed, caller },
+      };
+    });
+    const now = clock.now();
+    const body =
+      tokenType === 'id_token'
+        ? toKubernetesCredentialBody('id_token', toIdTokenBody(await broker.getIdToken(name, request)))
+        : toKubernetesCredentialBody('access_token', toTokenBody(await broker.getToken(name, request), now));
+    sendJson(res, 200, body);
+  }
+
+  /** `{"account": {...}, "secrets": {...}, "check"?: boolean}` → the account input, its secrets, whether to ask the provider. */
+  function accountRequest(input: Record<string, unknown>): { account: AccountInput; secrets: AccountSecretsInput; check: boolean } {
     const account = input.account;
     if (typeof account !== 'object' || account === null || Array.isArray(account)) {
       fail('INVALID_REQUEST', 'Send {"account": {...}, "secrets": {...}}.');
@@ -280,9 +431,29 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const privateKeyPem = optionalString(rawSecrets, 'privateKeyPem');
     if (clientSecret !== undefined) secrets.clientSecret = clientSecret;
     if (privateKeyPem !== undefined) secrets.privateKeyPem = privateKeyPem;
-    // The broker validates the account against the config schema (CONFIG_INVALID names the field).
-    const summary = await adminPort().addAccount(account as AccountInput, secrets);
+    if (input.check !== undefined && typeof input.check !== 'boolean') fail('INVALID_REQUEST', '"check" must be true or false.');
+    return { account: account as AccountInput, secrets, check: input.check !== false };
+  }
+
+  async function addAccount(res: ServerResponse, input: Record<string, unknown>): Promise<void> {
+    const admin = adminPort();
+    const { account, secrets, check } = accountRequest(input);
+    // An existing name is the answer before any provider is asked.
+    if (typeof account.name === 'string' && broker.listAccounts().some((a) => a.name === account.name)) {
+      fail('ACCOUNT_EXISTS', `An account named '${account.name}' already exists.`);
+    }
+    // The broker validates the account against the config schema (the message names the field).
+    if (check) await admin.checkAccount(account);
+    const summary = await admin.addAccount(account, secrets);
     sendJson(res, 201, toAccountBody(summary));
+  }
+
+  async function updateAccount(res: ServerResponse, name: string, input: Record<string, unknown>): Promise<void> {
+    const admin = adminPort();
+    admin.getAccount(name); // 404 before the provider is asked
+    const { account, secrets, check } = accountRequest(input);
+    if (check) await admin.checkAccount(account);
+    sendJson(res, 200, toAccountBody(await admin.updateAccount(name, account, secrets)));
   }
 
   /**

@@ -57,6 +57,11 @@ export interface AccountState {
    * and client, or a reused session): replaced grants of this account are no longer revoked.
    */
   revocationIsGrantWide: boolean;
+  /**
+   * An ID token was handed out since the broker started: the account now counts its ID token's
+   * expiry beside the access token's (proactive refresh, the tray). Memory only.
+   */
+  idTokenUsed: boolean;
 }
 
 export function createAccountState(tokens: TokenSet | undefined, signedOut = false, identity?: AccountIdentity): AccountState {
@@ -74,6 +79,7 @@ export function createAccountState(tokens: TokenSet | undefined, signedOut = fal
     generation: 0,
     scopedRefresh: 'unknown',
     revocationIsGrantWide: false,
+    idTokenUsed: false,
   };
 }
 
@@ -94,6 +100,13 @@ export function markRefreshed(state: AccountState, tokens: TokenSet, at: number)
 /** A sign-in named its user. */
 export function rememberIdentity(state: AccountState, identity: AccountIdentity): void {
   state.identity = identity;
+}
+
+/** An ID token was handed out. True when that is new (the schedule and the tray then change). */
+export function markIdTokenUsed(state: AccountState): boolean {
+  if (state.idTokenUsed) return false;
+  state.idTokenUsed = true;
+  return true;
 }
 
 /** The account now talks to another provider or client: its past user means nothing there. */
@@ -130,6 +143,16 @@ export function markFailed(state: AccountState, error: ErrorInfo, now: number, r
   state.lastRefreshOutcome = 'error';
   state.failures += 1;
   state.refreshDueAt = now + backoffDelayMs(state.failures, random);
+}
+
+/**
+ * The account was re-configured (a new secret, other settings): the last failure was about what
+ * it was before, so it no longer stands, and the backoff starts over.
+ */
+export function clearFailure(state: AccountState): void {
+  state.lastError = undefined;
+  state.failures = 0;
+  if (state.lastRefreshOutcome === 'error') state.lastRefreshOutcome = undefined;
 }
 
 /**

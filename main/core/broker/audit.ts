@@ -3,7 +3,9 @@
  * Never a token (entries have no field that could hold one, and client names are truncated).
  *
  * Kept in a bounded in-memory ring (what `auditLog()` answers from) and appended as JSON lines to
- * a 0600 file. File writes are batched off the hot path: `record()` only stores into the ring,
+ * a 0600 file. In memory `at` is epoch ms (as everywhere in the core); in the file it is epoch
+ * SECONDS with the milliseconds as a fraction, as on the API (README.md, "The socket"). Files
+ * written before in ms are still read: the unit is told by magnitude ({@link toEpochMs}). File writes are batched off the hot path: `record()` only stores into the ring,
  * and a single writer takes every entry it has not written yet — one write in flight at a time on
  * a file handle kept open, and at most one write per {@link WRITE_INTERVAL_MS}. Under sustained
  * load batches grow instead of queueing; entries the ring would overwrite before the writer comes
@@ -55,7 +57,16 @@ export function sanitizeClientName(client: string): string {
 }
 
 const OUTCOMES: ReadonlySet<string> = new Set(['granted', 'denied', 'needs_login', 'error', 'refused']);
+const KINDS: ReadonlySet<string> = new Set(['token', 'id_token', 'exchange', 'dpop_proof', 'proxy']);
 const MAX_EXE_LENGTH = 4096;
+
+/**
+ * Epoch ms from a file's `at`: seconds (this version writes them) or ms (earlier versions). Any
+ * time after 1973 in ms is above 1e11, and 1e11 seconds is the year 5138, so the two never meet.
+ */
+export function toEpochMs(at: number): number {
+  return at < 1e11 ? Math.round(at * 1000) : at;
+}
 
 /** A caller read back from the file: only well-typed fields survive. */
 function parseCaller(value: unknown): CallerInfo | undefined {
@@ -78,13 +89,15 @@ export function parseAuditLine(line: string): AuditEntry | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { at, account, client, outcome, code, caller } = value as Record<string, unknown>;
+  const { at, account, client, outcome, code, kind, caller } = value as Record<string, unknown>;
   if (typeof at !== 'number' || typeof account !== 'string' || typeof client !== 'string') return undefined;
   if (typeof outcome !== 'string' || !OUTCOMES.has(outcome)) return undefined;
-  const entry: AuditEntry = { at, account, client, outcome: outcome as AuditEntry['outcome'] };
+  if (!Number.isFinite(at) || at < 0) return undefined;
+  const entry: AuditEntry = { at: toEpochMs(at), account, client, outcome: outcome as AuditEntry['outcome'] };
   const parsedCaller = parseCaller(caller);
   if (parsedCaller !== undefined) entry.caller = parsedCaller;
   if (typeof code === 'string') entry.code = code;
+  if (typeof kind === 'string' && KINDS.has(kind)) entry.kind = kind as NonNullable<AuditEntry['kind']>;
   return entry;
 }
 
@@ -104,6 +117,7 @@ function serializeCaller(caller: CallerInfo): string {
   return text;
 }
 
+/** One file line; `at` in epoch ms becomes epoch seconds (ms as the fraction). */
 function serialize(
   at: number,
   account: string,
@@ -111,11 +125,13 @@ function serialize(
   caller: CallerInfo | undefined,
   outcome: string,
   code: string | undefined,
+  kind: string | undefined,
 ): string {
   // Same bytes as JSON.stringify of the entry object, without building one per line.
   const who = caller === undefined ? '' : `,"caller":${serializeCaller(caller)}`;
-  const tail = code === undefined ? '' : `,"code":${JSON.stringify(code)}`;
-  return `{"at":${JSON.stringify(at)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)}${who},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
+  const tail =
+    (code === undefined ? '' : `,"code":${JSON.stringify(code)}`) + (kind === undefined ? '' : `,"kind":${JSON.stringify(kind)}`);
+  return `{"at":${JSON.stringify(at / 1000)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)}${who},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
 }
 
 /**
@@ -139,6 +155,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const codes = new Array<string | undefined>(capacity).fill(undefined);
   // One object per connection (the API's), so storing it allocates nothing per hand-out.
   const callers = new Array<CallerInfo | undefined>(capacity).fill(undefined);
+  const kinds = new Array<AuditEntry['kind']>(capacity).fill(undefined);
   let start = 0;
   let count = 0;
   // Entries are numbered in recording order; those numbered below `taken` went to the writer.
@@ -161,6 +178,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       callers[slot],
       outcomes[slot] as string,
       codes[slot],
+      kinds[slot],
     );
   }
 
@@ -171,6 +189,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     caller: CallerInfo | undefined,
     outcome: AuditEntry['outcome'],
     code: string | undefined,
+    kind: AuditEntry['kind'],
   ): void {
     let slot: number;
     if (count < capacity) {
@@ -191,6 +210,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     outcomes[slot] = outcome;
     codes[slot] = code;
     callers[slot] = caller;
+    kinds[slot] = kind;
     recorded += 1;
   }
 
@@ -303,7 +323,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         .split('\n')
         .map(parseAuditLine)
         .filter((entry): entry is AuditEntry => entry !== undefined);
-      for (const entry of loaded.slice(-capacity)) push(entry.at, entry.account, entry.client, entry.caller, entry.outcome, entry.code);
+      for (const entry of loaded.slice(-capacity)) {
+        push(entry.at, entry.account, entry.client, entry.caller, entry.outcome, entry.code, entry.kind);
+      }
       taken = recorded;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -316,7 +338,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   return {
     record(entry) {
-      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.caller, entry.outcome, entry.code);
+      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.caller, entry.outcome, entry.code, entry.kind);
       if (file === undefined || closed) taken = recorded;
       else scheduleFlush();
     },
@@ -334,6 +356,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         const caller = callers[slot];
         if (caller !== undefined) entry.caller = { ...caller };
         if (code !== undefined) entry.code = code;
+        const kind = kinds[slot];
+        if (kind !== undefined) entry.kind = kind;
         out.push(entry);
       }
       return out;

@@ -17,7 +17,7 @@ import { createScheduler, type SetTimer } from './scheduler.js';
 import { createSignInCoordinator } from './sign-in.js';
 import { createTokenService } from './token-service.js';
 import type { CallerInfo } from '../../shared/caller.js';
-import type { ApprovalPort, AuditEntry, BrokerEvent, BrokerService, TokenHandout, TokenRequest } from './types.js';
+import type { ApprovalPort, AuditEntry, BrokerEvent, BrokerService, IdTokenHandout, TokenHandout, TokenRequest } from './types.js';
 
 /** The ports and settings a broker is built from. */
 export interface BrokerDeps {
@@ -111,7 +111,14 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
 
   let closed = false;
 
-  function record(account: string, client: string, caller: CallerInfo | undefined, outcome: AuditEntry['outcome'], code?: string): void {
+  function record(
+    account: string,
+    client: string,
+    caller: CallerInfo | undefined,
+    outcome: AuditEntry['outcome'],
+    code?: string,
+    kind?: AuditEntry['kind'],
+  ): void {
     // One literal per shape (no property added afterwards): a hand-out allocates one small object.
     const at = clock.now();
     const entry: AuditEntry =
@@ -122,11 +129,15 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
         : caller === undefined
           ? { at, account, client, outcome, code }
           : { at, account, client, caller, outcome, code };
+    // Only ID-token hand-outs carry a kind (the access-token path keeps its single literal).
+    if (kind !== undefined) entry.kind = kind;
     audit.record(entry);
     if (events.hasListeners()) events.emit({ type: 'token_handed_out', entry });
   }
 
-  async function handOut(name: string, request: TokenRequest, force: boolean): Promise<TokenHandout> {
+  async function handOut(name: string, request: TokenRequest, force: boolean): Promise<TokenHandout>;
+  async function handOut(name: string, request: TokenRequest, force: boolean, kind: 'id_token'): Promise<IdTokenHandout>;
+  async function handOut(name: string, request: TokenRequest, force: boolean, kind?: 'id_token'): Promise<TokenHandout | IdTokenHandout> {
     if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
     const client = request.client ?? 'unknown';
     const caller = request.caller;
@@ -138,12 +149,13 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
       const account = ctx.requireAccount(name);
       audited = account.name;
       if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client, caller);
-      const handout = await tokens.getHandout(account, request, force);
-      record(audited, client, caller, 'granted');
+      const handout =
+        kind === undefined ? await tokens.getHandout(account, request, force) : await tokens.getIdTokenHandout(account, request);
+      record(audited, client, caller, 'granted', undefined, kind);
       return handout;
     } catch (error) {
       const brokerError = toBrokerError(error);
-      record(audited === name ? auditableName(name) : audited, client, caller, outcomeOf(brokerError.code), brokerError.code);
+      record(audited === name ? auditableName(name) : audited, client, caller, outcomeOf(brokerError.code), brokerError.code, kind);
       throw brokerError;
     }
   }
@@ -153,8 +165,11 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     getAccount: (name) => admin.summarize(ctx.requireAccount(name)),
     addAccount: (input, secrets) => admin.add(input, secrets),
     updateAccount: (name, input, secrets) => admin.update(name, input, secrets),
+    renameAccount: (name, newName) => admin.rename(name, newName),
+    checkAccount: (input) => admin.check(input),
     removeAccount: (name) => admin.remove(name),
     getToken: (name, request = {}) => handOut(name, request, false),
+    getIdToken: (name, request = {}) => handOut(name, request, false, 'id_token'),
     refresh: (name, request = {}) => handOut(name, request, true),
     recordRefusal: (name, request, error) =>
       record(auditableName(name), request.client ?? 'unknown', request.caller, 'refused', error.code),

@@ -7,6 +7,12 @@ import type { TokenSet } from '../oauth/types.js';
 import type { AccountStatus, TokenHandout } from './types.js';
 
 /**
+ * When a token was obtained and when it expires (epoch ms): all the freshness rules look at. An
+ * access token's comes from its token set; an ID token's from its `iat` and `exp`.
+ */
+export type Lifetime = Pick<TokenSet, 'expiresAt' | 'obtainedAt'>;
+
+/**
  * Default `minTtl` when a caller does not ask for one: 30 s, so a script rarely receives a token
  * that dies during its first request. Capped at a quarter of the token's lifetime (see
  * {@link effectiveMinTtlMs}) so a provider issuing very short-lived tokens is not hit on every
@@ -32,7 +38,7 @@ export const BACKOFF_CAP_MS = 10 * 60_000;
  * The minimum remaining validity a hand-out must have. An explicit request is honoured as is;
  * the default is capped at a quarter of the token's lifetime.
  */
-export function effectiveMinTtlMs(tokens: TokenSet, minTtlSeconds: number | undefined): number {
+export function effectiveMinTtlMs(tokens: Lifetime, minTtlSeconds: number | undefined): number {
   if (minTtlSeconds !== undefined) return minTtlSeconds * 1000;
   if (tokens.expiresAt === undefined) return 0;
   const cap = (tokens.expiresAt - tokens.obtainedAt) * DEFAULT_MIN_TTL_MAX_FRACTION;
@@ -40,12 +46,12 @@ export function effectiveMinTtlMs(tokens: TokenSet, minTtlSeconds: number | unde
 }
 
 /** True when `tokens` is still valid for at least `minTtlMs` (tokens without expiry never expire). */
-export function isFresh(tokens: TokenSet, now: number, minTtlMs: number): boolean {
+export function isFresh(tokens: Lifetime, now: number, minTtlMs: number): boolean {
   return tokens.expiresAt === undefined || (tokens.expiresAt > now && tokens.expiresAt - now >= minTtlMs);
 }
 
 /** True when the access token has not yet expired at `now`. */
-export function isUnexpired(tokens: TokenSet, now: number): boolean {
+export function isUnexpired(tokens: Lifetime, now: number): boolean {
   return tokens.expiresAt === undefined || tokens.expiresAt > now;
 }
 
@@ -55,7 +61,7 @@ export function isUnexpired(tokens: TokenSet, now: number): boolean {
  * 1 ± 10 %. `random` is in [0, 1).
  * Undefined when the token never expires.
  */
-export function computeRefreshAt(tokens: TokenSet, random: number): number | undefined {
+export function computeRefreshAt(tokens: Lifetime, random: number): number | undefined {
   if (tokens.expiresAt === undefined) return undefined;
   const lifetime = Math.max(0, tokens.expiresAt - tokens.obtainedAt);
   const lead = Math.min(Math.max(lifetime * (1 - REFRESH_AT_FRACTION), REFRESH_LEAD_MS), lifetime * REFRESH_NOT_BEFORE_FRACTION);
@@ -79,10 +85,14 @@ export interface StatusInput {
   canFetchWithoutUser: boolean;
   /** A refresh token is at hand (or the grant needs none). */
   canRefresh: boolean;
+  /** The client's auth method needs a secret the vault does not hold. */
+  missingSecret?: boolean;
 }
 
-/** An account's status at `now` (ok | expired | needs_login | error; ./README.md, "Status"). */
+/** An account's status at `now` (ok | expired | needs_login | needs_secret | error; ./README.md, "Status"). */
 export function computeStatus(input: StatusInput, now: number): AccountStatus {
+  // Before anything else: neither a sign-in nor a refresh can succeed without it.
+  if (input.missingSecret === true) return 'needs_secret';
   if (input.signedOut) return 'needs_login';
   if (input.needsLogin && !input.canFetchWithoutUser) return 'needs_login';
   if (input.tokens === undefined) {

@@ -8,6 +8,7 @@ import type { Grant } from '../../shared/grants.js';
 import type { SignInProgress } from '../../shared/sign-in.js';
 import type { AccountConfig, AccountInput } from '../accounts/model.js';
 import type { CallerInfo } from '../../shared/caller.js';
+import type { IdTokenHandout } from './id-token-policy.js';
 
 export type { AccountStatus, ErrorInfo, SignInProgress };
 
@@ -23,8 +24,17 @@ export interface AccountSummary {
   hasRefreshToken: boolean;
   lastRefreshAt?: number;
   lastError?: ErrorInfo;
+  /** Which of the client's secrets the vault holds (never the secrets themselves). */
+  secretsHeld?: { clientSecret: boolean; privateKey: boolean };
   /** Who the account was last signed in as (kept across logout); absent when never named. */
   identity?: AccountIdentity;
+  /** Epoch ms at which the held ID token expires (its `exp`); absent without one. */
+  idTokenExpiresAt?: number;
+  /**
+   * The account hands out its ID token (configured for Kubernetes ID tokens, or one was handed
+   * out since the broker started): its ID token's expiry counts as much as the access token's.
+   */
+  usesIdToken?: true;
 }
 
 /** Secrets supplied with an account; stored only in the vault. */
@@ -58,6 +68,9 @@ export interface TokenHandout {
   expiresIn?: number;
   scope?: string;
 }
+
+/** An ID token hand-out (README.md, "The socket": `GET …/token?type=id_token`). */
+export type { IdTokenHandout } from './id-token-policy.js';
 
 export interface TokenDetails {
   tokenType: string;
@@ -98,6 +111,8 @@ export interface AuditEntry {
   /** `refused`: the request itself was wrong (unknown account, invalid request). */
   outcome: 'granted' | 'denied' | 'needs_login' | 'error' | 'refused';
   code?: string;
+  /** What was handed out when it was not an access token (docs: CONTRACTS "Audit entries"). */
+  kind?: 'token' | 'id_token' | 'exchange' | 'dpop_proof' | 'proxy';
 }
 
 export interface ApprovalRequest {
@@ -132,9 +147,21 @@ export interface BrokerService {
   getAccount(name: string): AccountSummary;
   addAccount(input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary>;
   updateAccount(name: string, input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary>;
+  /** Gives the account a new name; its secrets, tokens and identity stay with it. */
+  renameAccount(name: string, newName: string): Promise<AccountSummary>;
+  /**
+   * Asks the provider whether the account would work before it is saved: discovery (or the
+   * explicit endpoints answering), the issuer, the grant and the client auth method.
+   */
+  checkAccount(input: AccountInput): Promise<void>;
   /** Revokes at the provider where possible, forgets tokens, secrets and the account. */
   removeAccount(name: string): Promise<void>;
   getToken(name: string, request?: TokenRequest): Promise<TokenHandout>;
+  /**
+   * The account's ID token (`minTtl` against its own `exp`), refreshed when it is expiring even if
+   * the access token is not; audited as `id_token`. `scope` does not apply.
+   */
+  getIdToken(name: string, request?: TokenRequest): Promise<IdTokenHandout>;
   refresh(name: string, request?: TokenRequest): Promise<TokenHandout>;
   /**
    * Audits a token request refused before it reached the broker (a malformed `min_ttl`, say):

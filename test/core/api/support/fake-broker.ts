@@ -8,6 +8,7 @@ import type {
   AccountSecretsInput,
   AccountSummary,
   BrokerService,
+  IdTokenHandout,
   SignInOptions,
   TokenHandout,
   TokenRequest,
@@ -17,6 +18,7 @@ import { BrokerError } from '../../../../main/core/errors.js';
 export interface FakeAccount {
   summary: AccountSummary;
   token?: TokenHandout;
+  idToken?: IdTokenHandout;
   /** Error getToken throws. */
   error?: BrokerError;
   /** A refresh token the fake holds, to prove it never leaves. */
@@ -36,7 +38,10 @@ export class FakeBroker implements BrokerService {
   /** When set, signIn waits for this before finishing. */
   signInGate: Promise<void> | undefined;
 
-  add(name: string, extra: Partial<FakeAccount> & { git?: { hosts: string[]; username: string } } = {}): void {
+  add(
+    name: string,
+    extra: Partial<FakeAccount> & { git?: { hosts: string[]; username: string }; config?: Partial<AccountSummary['config']> } = {},
+  ): void {
     const config = {
       name,
       provider: { issuer: 'https://issuer.example' },
@@ -46,6 +51,7 @@ export class FakeBroker implements BrokerService {
       allowLegacy: false,
       approval: 'auto' as const,
       ...(extra.git === undefined ? {} : { git: extra.git }),
+      ...extra.config,
     };
     this.accounts.set(name, {
       summary: {
@@ -83,6 +89,18 @@ export class FakeBroker implements BrokerService {
   async updateAccount(name: string): Promise<AccountSummary> {
     return this.get(name).summary;
   }
+  async renameAccount(name: string, newName: string): Promise<AccountSummary> {
+    const account = this.get(name);
+    this.calls.push({ method: 'renameAccount', name });
+    this.accounts.delete(name);
+    const { summary, ...rest } = account;
+    this.add(newName, rest);
+    this.get(newName).summary.status = summary.status;
+    return this.get(newName).summary;
+  }
+  async checkAccount(input: AccountInput): Promise<void> {
+    this.calls.push({ method: 'checkAccount', name: input.name });
+  }
   async removeAccount(name: string): Promise<void> {
     this.get(name);
     this.calls.push({ method: 'removeAccount', name });
@@ -99,6 +117,13 @@ export class FakeBroker implements BrokerService {
     this.calls.push({ method: 'recordRefusal', name, request: { ...request }, code: error.code });
   }
 
+  async getIdToken(name: string, request?: TokenRequest): Promise<IdTokenHandout> {
+    this.calls.push({ method: 'getIdToken', name, ...(request === undefined ? {} : { request }) });
+    const account = this.get(name);
+    if (account.error !== undefined) throw account.error;
+    if (account.idToken === undefined) throw new BrokerError('NEEDS_LOGIN', `Sign in to ${name} first.`, { account: name });
+    return account.idToken;
+  }
   async refresh(name: string, request?: TokenRequest): Promise<TokenHandout> {
     this.calls.push({ method: 'refresh', name, ...(request === undefined ? {} : { request }) });
     return this.getToken(name, request);
