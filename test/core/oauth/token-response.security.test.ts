@@ -6,7 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { isBrokerError } from '../../../main/core/errors.js';
 import type { HttpResponse } from '../../../main/core/oauth/http.js';
-import { MAX_LIFETIME_SECONDS, MAX_TOKEN_LENGTH } from '../../../main/core/oauth/provider-values.js';
+import {
+  MAX_LIFETIME_SECONDS,
+  MAX_SCOPE_LENGTH,
+  MAX_TOKEN_LENGTH,
+  MAX_TOKEN_TYPE_LENGTH,
+} from '../../../main/core/oauth/provider-values.js';
+import { tokenSetSchema } from '../../../main/core/vault/payload.js';
 import { processTokenResponse } from '../../../main/core/oauth/token-response.js';
 import { validateImplicitResponse } from '../../../main/core/oauth/callback.js';
 
@@ -65,5 +71,20 @@ describe('lifetimes', () => {
     expect(processTokenResponse(respond({ ...GOOD, access_token: 'a'.repeat(MAX_TOKEN_LENGTH) }), CTX).accessToken).toHaveLength(
       MAX_TOKEN_LENGTH,
     );
+  });
+
+  it('the parser’s limits are the vault’s: what one accepts the other stores, one more character neither', () => {
+    const at = 'a'.repeat(MAX_TOKEN_LENGTH);
+    const longest = { accessToken: at, tokenType: 'B'.repeat(MAX_TOKEN_TYPE_LENGTH), scope: 's'.repeat(MAX_SCOPE_LENGTH), obtainedAt: NOW };
+    expect(tokenSetSchema.safeParse({ ...longest, refreshToken: at, idToken: at }).success).toBe(true);
+    for (const over of [
+      { accessToken: `${at}a` },
+      { refreshToken: `${at}a` },
+      { idToken: `${at}a` },
+      { tokenType: 'B'.repeat(MAX_TOKEN_TYPE_LENGTH + 1) },
+      { scope: 's'.repeat(MAX_SCOPE_LENGTH + 1) },
+    ]) {
+      expect(tokenSetSchema.safeParse({ ...longest, ...over }).success, Object.keys(over)[0]).toBe(false);
+    }
   });
 });
