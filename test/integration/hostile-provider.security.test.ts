@@ -299,21 +299,29 @@ describe('10. no silent narrowing', () => {
 describe('12. issuer mismatch shows both issuers exactly as compared', () => {
   it('a configured issuer with a trailing slash is told apart from the provider’s', async () => {
     const { clientId, clientSecret } = server.clients.basic;
-    const added = await cli(
-      [
-        'account',
-        'add',
-        'slash',
-        '--issuer',
-        `${server.issuer}/`,
-        '--client-id',
-        clientId,
-        '--client-secret-stdin',
-        '--grant',
-        'client_credentials',
-      ],
-      `${clientSecret}\n`,
-    );
+    const add = (extra: string[]) =>
+      cli(
+        [
+          'account',
+          'add',
+          'slash',
+          '--issuer',
+          `${server.issuer}/`,
+          '--client-id',
+          clientId,
+          '--client-secret-stdin',
+          '--grant',
+          'client_credentials',
+          ...extra,
+        ],
+        `${clientSecret}\n`,
+      );
+    // The add-time provider check names both, told apart.
+    const checked = await add([]);
+    expect(checked.code).not.toBe(0);
+    expect(checked.stderr).toContain(`itself ${server.issuer}, not ${server.issuer}/;`);
+    // Added without the check, the token request's message shows both exactly as compared.
+    const added = await add(['--no-check']);
     expect(added.code, added.stderr).toBe(0);
     const result = await cli(['token', 'slash']);
     expect(result.code).toBe(1);

@@ -111,7 +111,8 @@ describe.skipIf(!canActAsOtherUser())('1. sign-in hijack through command lines (
       '--password',
       MALLORY.password,
     ]);
-    const login = await startCli(['login', 'victim'], sandbox.env);
+    // A desktop session (no SSH, a display): the broker opens the browser itself.
+    const login = await startCli(['login', 'victim'], { ...sandbox.env, DISPLAY: ':0', SSH_CONNECTION: '', SSH_TTY: '' });
     const found = report<{ found: string | null }>(await attacker.waitForLine(/"found"/));
     expect(found.found, 'the attacker should see the URL in the opener’s command line (the test relies on it)').not.toBeNull();
     const hijack = report<{ hijack: { hops: { url: string; status?: number }[]; status: number | null } }>(

@@ -169,7 +169,9 @@ function handleLine(line: LoginStreamLine, name: string, remote: boolean): numbe
     const p = line.progress;
     // Provider data (the verification URI, the user code) is shown, never interpreted by the terminal.
     if (p.phase === 'waiting_for_browser') {
-      out(`To sign in to ${name}, open this URL in a browser (it works once; start again if it fails):\n${escapeForTerminal(p.url)}\n`);
+      out(
+        `To sign in to ${name}, open this URL in a browser:\n${escapeForTerminal(p.url)}\n(It works once: if the page fails, start the sign-in again.)\n`,
+      );
       const port = remote ? redirectPort(p.url) : undefined;
       if (port !== undefined) {
         out(
