@@ -5,6 +5,7 @@
  */
 import { BROKER_VERSION } from '../core/version.js';
 import { CliError } from './exit.js';
+import { escapeForTerminal } from './output-safety.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -56,7 +57,8 @@ async function main(argv: string[]): Promise<number> {
   const load = loaders[command];
   if (load === undefined) {
     const [{ unknownCommandMessage }, { topLevelCommands }] = await Promise.all([import('./messages.js'), import('./command-table.js')]);
-    process.stderr.write(`token-broker: ${unknownCommandMessage(command, topLevelCommands())}\nRun 'token-broker --help'.\n`);
+    const message = escapeForTerminal(unknownCommandMessage(command, topLevelCommands()));
+    process.stderr.write(`token-broker: ${message}\nRun 'token-broker --help'.\n`);
     return 2;
   }
   if (wantsHelp(rest)) {
@@ -77,7 +79,9 @@ main(process.argv.slice(2)).then(
     // The remedies (did you mean, invalid_client's two causes …) are loaded only now.
     const explained = error instanceof CliError ? await import('./explain.js').then((m) => m.explainError(error)) : error;
     const exitCode = (explained as { exitCode?: unknown }).exitCode;
-    process.stderr.write(`token-broker: ${explained instanceof Error ? explained.message : String(explained)}\n`);
+    // Messages may quote what the broker or a provider said: shown, never interpreted by the terminal.
+    const message = escapeForTerminal(explained instanceof Error ? explained.message : String(explained), { keepLineBreaks: true });
+    process.stderr.write(`token-broker: ${message}\n`);
     process.exitCode = typeof exitCode === 'number' ? exitCode : 1;
   },
 );

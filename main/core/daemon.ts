@@ -24,7 +24,8 @@ import { createHttpClient } from './oauth/index.js';
 import type { ProxySpec } from './proxy/account-proxy.js';
 import type { RunningProxy } from './proxy/proxy-server.js';
 import { silentLogger, type BrowserOpener, type Logger } from './ports.js';
-import { defaultSocketPath } from './socket-path.js';
+import { assertSocketPathFits } from './api/socket-guard.js';
+import { defaultSocketPath, isWindowsPipe } from './socket-path.js';
 import { createKeytarSecretStore } from './vault/keychain.js';
 import { openVault } from './vault/index.js';
 
@@ -33,6 +34,11 @@ export { defaultSocketPath } from './socket-path.js';
 export interface BrokerDaemonOptions {
   dataDir: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Fail the start when the TCP listener is enabled but cannot bind (`serve --tcp-required`);
+   * `settings.tcpListener.required` asks the same. Otherwise the broker runs without it.
+   */
+  tcpRequired?: boolean;
   /** The GUI's approval prompt; without one, `approval: ask` accounts are denied. */
   approvals?: ApprovalPort;
   openBrowser?: BrowserOpener;
@@ -66,6 +72,9 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
   const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
   const { dataDir } = options;
+  const socketPath = defaultSocketPath(dataDir, env);
+  // Before anything is created: a path the kernel would cut short is refused with its limit.
+  if (!isWindowsPipe(socketPath)) assertSocketPathFits(socketPath);
 
   await ensurePrivateDir(dataDir);
   const configStore = await openConfigStore(dataDir);
@@ -95,7 +104,6 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
     throw error;
   }
 
-  const socketPath = defaultSocketPath(dataDir, env);
   const proxyDeps = { broker, logger, apiKeyFile: tcpKeyFile };
   // Loaded when the first proxy starts: a daemon that runs none keeps its memory (issue 15's budget).
   const startProxyFor = async (spec: ProxySpec): Promise<RunningProxy> =>
@@ -109,11 +117,17 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
   }
   const applyTcpListener = (tcp: Settings['tcpListener']): Promise<void> =>
     api.setTcpListener(tcp.enabled ? { port: tcp.port, keyFile: tcpKeyFile } : undefined);
+  const tcpSettings = configStore.get().settings.tcpListener;
   try {
-    await applyTcpListener(configStore.get().settings.tcpListener);
+    await applyTcpListener(tcpSettings);
   } catch (error) {
-    const { code, message } = toBrokerError(error);
-    logger.warn(`[daemon] TCP listener not started (${code}): ${message}`);
+    const brokerError = toBrokerError(error);
+    if (options.tcpRequired === true || tcpSettings.required === true) {
+      await api.close();
+      await broker.close();
+      throw brokerError;
+    }
+    logger.warn(`[daemon] TCP listener not running on 127.0.0.1:${tcpSettings.port} (${brokerError.code}): ${brokerError.message}`);
   }
   const proxies: RunningProxy[] = [];
   for (const spec of configStore.get().proxies) {

@@ -164,6 +164,7 @@ export function toAuditEntryView(entry: AuditEntry): AuditEntryView {
     at: entry.at,
     account: entry.account,
     client: entry.client,
+    caller: entry.caller === undefined ? undefined : { ...entry.caller },
     outcome: entry.outcome,
     code: entry.code,
     kind: entry.kind,

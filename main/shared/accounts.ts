@@ -65,3 +65,9 @@ export interface AccountIdentity {
 export function identityLabel(identity: AccountIdentity): string {
   return identity.username ?? identity.email ?? identity.subject;
 }
+
+/** The label with the email beside it when both are known and differ: `alice (alice@example.com)`. */
+export function identityDescription(identity: AccountIdentity): string {
+  const label = identityLabel(identity);
+  return identity.email !== undefined && identity.email !== label ? `${label} (${identity.email})` : label;
+}

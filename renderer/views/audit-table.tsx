@@ -1,4 +1,5 @@
 import type { AuditEntryView } from '../../main/ipc/contract.js';
+import { callerLabel } from '../../main/shared/caller.js';
 import { formatTimestamp } from '../lib/time.js';
 
 const OUTCOME_LABELS: Record<AuditEntryView['outcome'], string> = {
@@ -44,6 +45,8 @@ export function AuditTable({ entries, showAccount = true }: { entries: AuditEntr
             <td className="mono">
               {entry.client}
               {describeKind(entry) === undefined ? null : <span className="muted small"> {describeKind(entry)}</span>}
+              {/* The name is a claim; who really asked is the verified executable (or "unverified"). */}
+              {entry.caller === undefined ? null : <span className="muted small block">{callerLabel(entry.caller)}</span>}
             </td>
             <td>
               <span className={`outcome-tag outcome-tag--${entry.outcome}`}>{OUTCOME_LABELS[entry.outcome]}</span>

@@ -12,7 +12,7 @@ import { createKeytarSecretStore, openVault } from '../../main/core/vault/index.
 import { call } from '../core/api/support/http.js';
 import { createTestDpopKey } from '../support/dpop-client.js';
 import { useAuthServers, useFixture } from '../support/fixtures.js';
-import { completeLoginHttp } from '../support/login.js';
+import { completeLoginHttp, followStartUrl } from '../support/login.js';
 import { startResourceServer } from '../support/resource-server.js';
 import { runCli, startCli, useSandbox, useServe } from './support/cli.js';
 import { URL_LINE } from './support/login-flow.js';
@@ -136,11 +136,13 @@ describe('DPoP end to end through the CLI and curl', () => {
     const parBefore = server.parRequests;
     const login = await startCli(['login', 'web', '--no-browser'], sandbox.env);
     const [, url] = await login.waitForStderr(URL_LINE);
-    const browserUrl = new URL(url as string);
+    // The CLI prints the broker's one-shot start URL; where it leads is the authorization URL.
+    const started = await followStartUrl(url as string);
+    const browserUrl = new URL(started.url);
     expect([...browserUrl.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
     expect(browserUrl.searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/);
     expect(server.parRequests).toBe(parBefore + 1);
-    await completeLoginHttp(url as string);
+    await completeLoginHttp(started.url, started.cookie === undefined ? {} : { cookie: started.cookie });
     expect((await login.exited).code).toBe(0);
 
     const first = JSON.parse(await out(['token', 'web', '--format', 'json'])) as { access_token: string; token_type: string };
@@ -176,8 +178,9 @@ describe('DPoP end to end through the CLI and curl', () => {
     );
     const login = await startCli(['login', 'strict', '--no-browser'], sandbox.env);
     const [, url] = await login.waitForStderr(URL_LINE);
-    expect([...new URL(url as string).searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
-    await completeLoginHttp(url as string);
+    const started = await followStartUrl(url as string);
+    expect([...new URL(started.url).searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+    await completeLoginHttp(started.url, started.cookie === undefined ? {} : { cookie: started.cookie });
     expect((await login.exited).code).toBe(0);
     const json = JSON.parse(await out(['token', 'strict', '--format', 'json'])) as { access_token: string; token_type: string };
     expect(json.token_type).toBe('DPoP');

@@ -29,7 +29,7 @@ function capYoungGeneration(): void {
 }
 
 export async function run(args: string[]): Promise<number> {
-  parse('serve', args, {}, { min: 0, max: 0, names: '' });
+  const { values } = parse('serve', args, { 'tcp-required': { type: 'boolean', default: false } }, { min: 0, max: 0, names: '' });
   capYoungGeneration();
   const dataDir = resolveDataDir(process.env);
   let daemon;
@@ -37,7 +37,13 @@ export async function run(args: string[]): Promise<number> {
     // Loaded after capYoungGeneration(): compiling the daemon's code (zod, got, jose…) is what
     // would otherwise grow the young generation before the flag is set.
     const { startBrokerDaemon } = await import('../../core/daemon.js');
-    daemon = await startBrokerDaemon({ dataDir, env: process.env, logger: stderrLogger, openBrowser: systemBrowserOpener() });
+    daemon = await startBrokerDaemon({
+      dataDir,
+      env: process.env,
+      logger: stderrLogger,
+      openBrowser: systemBrowserOpener(),
+      tcpRequired: values['tcp-required'],
+    });
   } catch (error) {
     if (isBrokerError(error)) {
       // The messages carry the remedy (unlock the keychain, set TOKEN_BROKER_PASSPHRASE_FILE, chmod …).

@@ -17,6 +17,7 @@ import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../ports.js';
 import type { AuditEntry } from './types.js';
+import type { CallerInfo } from '../../shared/caller.js';
 
 export const AUDIT_RING_CAPACITY = 1000;
 export const AUDIT_MAX_BYTES = 1024 * 1024;
@@ -57,9 +58,33 @@ export function sanitizeClientName(client: string): string {
 
 const OUTCOMES: ReadonlySet<string> = new Set(['granted', 'denied', 'needs_login', 'error', 'refused']);
 const KINDS: ReadonlySet<string> = new Set(['token', 'id_token', 'exchange', 'dpop_proof', 'proxy']);
+const MAX_EXE_LENGTH = 4096;
 
-/** The optional fields of an entry (kind, method, host, status, caller): absent on plain hand-outs. */
-export type AuditDetails = Pick<AuditEntry, 'kind' | 'method' | 'host' | 'status' | 'caller'>;
+/** What a proxied request or a DPoP proof adds to its entry (method, host, status; never a path or token). */
+export type AuditRequest = Pick<AuditEntry, 'method' | 'host' | 'status'>;
+
+/** The optional fields a broker adds to an entry beside the caller: absent on plain hand-outs. */
+export type AuditDetails = Pick<AuditEntry, 'kind' | 'method' | 'host' | 'status'>;
+
+/** The request fields of a file line, when it has any well-typed one. */
+function parseRequest(value: Record<string, unknown>): AuditRequest | undefined {
+  const { method, host, status } = value;
+  const request: AuditRequest = {};
+  if (typeof method === 'string' && method.length <= 32) request.method = method;
+  if (typeof host === 'string' && host.length <= 300) request.host = host;
+  if (typeof status === 'number' && Number.isInteger(status)) request.status = status;
+  return request.method === undefined && request.host === undefined && request.status === undefined ? undefined : request;
+}
+
+/** The entry's request fields, or undefined for anything but a proxied request (no object kept then). */
+function requestOf(entry: AuditEntry): AuditRequest | undefined {
+  if (entry.method === undefined && entry.host === undefined && entry.status === undefined) return undefined;
+  const request: AuditRequest = {};
+  if (entry.method !== undefined) request.method = entry.method;
+  if (entry.host !== undefined) request.host = entry.host;
+  if (entry.status !== undefined) request.status = entry.status;
+  return request;
+}
 
 /**
  * Epoch ms from a file's `at`: seconds (this version writes them) or ms (earlier versions). Any
@@ -67,6 +92,18 @@ export type AuditDetails = Pick<AuditEntry, 'kind' | 'method' | 'host' | 'status
  */
 export function toEpochMs(at: number): number {
   return at < 1e11 ? Math.round(at * 1000) : at;
+}
+
+/** A caller read back from the file: only well-typed fields survive. */
+function parseCaller(value: unknown): CallerInfo | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { verified, uid, pid, exe } = value as Record<string, unknown>;
+  if (typeof verified !== 'boolean') return undefined;
+  const caller: CallerInfo = { verified };
+  if (Number.isSafeInteger(uid)) caller.uid = uid as number;
+  if (Number.isSafeInteger(pid)) caller.pid = pid as number;
+  if (typeof exe === 'string' && exe.length <= MAX_EXE_LENGTH) caller.exe = exe;
+  return caller;
 }
 
 /** Parses one audit line; anything that is not a well-formed entry is dropped. */
@@ -78,32 +115,33 @@ export function parseAuditLine(line: string): AuditEntry | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { at, account, client, outcome, code } = value as Record<string, unknown>;
+  const { at, account, client, outcome, code, kind, caller } = value as Record<string, unknown>;
   if (typeof at !== 'number' || typeof account !== 'string' || typeof client !== 'string') return undefined;
   if (typeof outcome !== 'string' || !OUTCOMES.has(outcome)) return undefined;
   if (!Number.isFinite(at) || at < 0) return undefined;
   const entry: AuditEntry = { at: toEpochMs(at), account, client, outcome: outcome as AuditEntry['outcome'] };
+  const parsedCaller = parseCaller(caller);
+  if (parsedCaller !== undefined) entry.caller = parsedCaller;
   if (typeof code === 'string') entry.code = code;
-  return Object.assign(entry, parseDetails(value as Record<string, unknown>));
+  if (typeof kind === 'string' && KINDS.has(kind)) entry.kind = kind as NonNullable<AuditEntry['kind']>;
+  const request = parseRequest(value as Record<string, unknown>);
+  return request === undefined ? entry : Object.assign(entry, request);
 }
 
-function parseDetails(value: Record<string, unknown>): AuditDetails {
-  const { kind, method, host, status, caller } = value;
-  const details: AuditDetails = {};
-  if (typeof kind === 'string' && KINDS.has(kind)) details.kind = kind as AuditDetails['kind'] & string;
-  if (typeof method === 'string' && method.length <= 32) details.method = method;
-  if (typeof host === 'string' && host.length <= 300) details.host = host;
-  if (typeof status === 'number' && Number.isInteger(status)) details.status = status;
-  if (typeof caller === 'object' && caller !== null && typeof (caller as { verified?: unknown }).verified === 'boolean') {
-    const { verified, uid, pid, exe } = caller as Record<string, unknown>;
-    details.caller = {
-      verified: verified as boolean,
-      ...(typeof uid === 'number' ? { uid } : {}),
-      ...(typeof pid === 'number' ? { pid } : {}),
-      ...(typeof exe === 'string' ? { exe: exe.slice(0, 4096) } : {}),
-    };
+/** Callers are one object per connection: each is serialized once, not once per line. */
+const serializedCallers = new WeakMap<CallerInfo, string>();
+
+function serializeCaller(caller: CallerInfo): string {
+  let text = serializedCallers.get(caller);
+  if (text === undefined) {
+    // Field by field, so only the recorded fields are written whatever object was passed in.
+    const uid = caller.uid === undefined ? '' : `,"uid":${caller.uid}`;
+    const pid = caller.pid === undefined ? '' : `,"pid":${caller.pid}`;
+    const exe = caller.exe === undefined ? '' : `,"exe":${JSON.stringify(caller.exe)}`;
+    text = `{"verified":${caller.verified}${uid}${pid}${exe}}`;
+    serializedCallers.set(caller, text);
   }
-  return details;
+  return text;
 }
 
 /** One file line; `at` in epoch ms becomes epoch seconds (ms as the fraction). */
@@ -111,14 +149,19 @@ function serialize(
   at: number,
   account: string,
   client: string,
+  caller: CallerInfo | undefined,
   outcome: string,
   code: string | undefined,
-  details: AuditDetails | undefined,
+  kind: string | undefined,
+  request: AuditRequest | undefined,
 ): string {
   // Same bytes as JSON.stringify of the entry object, without building one per line.
-  const tail = code === undefined ? '' : `,"code":${JSON.stringify(code)}`;
-  const more = details === undefined ? '' : JSON.stringify(details).slice(1, -1);
-  return `{"at":${JSON.stringify(at / 1000)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)},"outcome":${JSON.stringify(outcome)}${tail}${more === '' ? '' : `,${more}`}}\n`;
+  const who = caller === undefined ? '' : `,"caller":${serializeCaller(caller)}`;
+  const tail =
+    (code === undefined ? '' : `,"code":${JSON.stringify(code)}`) +
+    (kind === undefined ? '' : `,"kind":${JSON.stringify(kind)}`) +
+    (request === undefined ? '' : `,${JSON.stringify(request).slice(1, -1)}`);
+  return `{"at":${JSON.stringify(at / 1000)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)}${who},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
 }
 
 /**
@@ -140,8 +183,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const clients = new Array<string>(capacity).fill('');
   const outcomes = new Array<AuditEntry['outcome']>(capacity).fill('granted');
   const codes = new Array<string | undefined>(capacity).fill(undefined);
-  // Only proxied requests, DPoP proofs and exchanges carry details: a plain hand-out stores undefined.
-  const details = new Array<AuditDetails | undefined>(capacity).fill(undefined);
+  // One object per connection (the API's), so storing it allocates nothing per hand-out.
+  const callers = new Array<CallerInfo | undefined>(capacity).fill(undefined);
+  const kinds = new Array<AuditEntry['kind']>(capacity).fill(undefined);
+  // Only proxied requests carry these (one object each, made for the entry anyway).
+  const requests = new Array<AuditRequest | undefined>(capacity).fill(undefined);
   let start = 0;
   let count = 0;
   // Entries are numbered in recording order; those numbered below `taken` went to the writer.
@@ -161,9 +207,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       ats[slot] as number,
       accounts[slot] as string,
       clients[slot] as string,
+      callers[slot],
       outcomes[slot] as string,
       codes[slot],
-      details[slot],
+      kinds[slot],
+      requests[slot],
     );
   }
 
@@ -171,9 +219,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     at: number,
     account: string,
     client: string,
+    caller: CallerInfo | undefined,
     outcome: AuditEntry['outcome'],
     code: string | undefined,
-    detail: AuditDetails | undefined,
+    kind: AuditEntry['kind'],
+    request: AuditRequest | undefined,
   ): void {
     let slot: number;
     if (count < capacity) {
@@ -193,7 +243,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     clients[slot] = client;
     outcomes[slot] = outcome;
     codes[slot] = code;
-    details[slot] = detail;
+    callers[slot] = caller;
+    kinds[slot] = kind;
+    requests[slot] = request;
     recorded += 1;
   }
 
@@ -306,7 +358,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         .split('\n')
         .map(parseAuditLine)
         .filter((entry): entry is AuditEntry => entry !== undefined);
-      for (const entry of loaded.slice(-capacity)) push(entry.at, entry.account, entry.client, entry.outcome, entry.code, detailsOf(entry));
+      for (const entry of loaded.slice(-capacity)) {
+        push(entry.at, entry.account, entry.client, entry.caller, entry.outcome, entry.code, entry.kind, requestOf(entry));
+      }
       taken = recorded;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -319,7 +373,16 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   return {
     record(entry) {
-      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.outcome, entry.code, detailsOf(entry));
+      push(
+        entry.at,
+        entry.account,
+        sanitizeClientName(entry.client),
+        entry.caller,
+        entry.outcome,
+        entry.code,
+        entry.kind,
+        requestOf(entry),
+      );
       if (file === undefined || closed) taken = recorded;
       else scheduleFlush();
     },
@@ -334,9 +397,13 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         if (filter.client !== undefined && client !== filter.client) continue;
         const code = codes[slot];
         const entry: AuditEntry = { at: ats[slot] as number, account, client, outcome: outcomes[slot] as AuditEntry['outcome'] };
+        const caller = callers[slot];
+        if (caller !== undefined) entry.caller = { ...caller };
         if (code !== undefined) entry.code = code;
-        const detail = details[slot];
-        out.push(detail === undefined ? entry : Object.assign(entry, detail));
+        const kind = kinds[slot];
+        if (kind !== undefined) entry.kind = kind;
+        const request = requests[slot];
+        out.push(request === undefined ? entry : Object.assign(entry, request));
       }
       return out;
     },
@@ -353,24 +420,4 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       await closeHandle();
     },
   };
-}
-
-/** The entry's optional fields, or undefined for a plain hand-out (no object kept per entry then). */
-function detailsOf(entry: AuditEntry): AuditDetails | undefined {
-  if (
-    entry.kind === undefined &&
-    entry.method === undefined &&
-    entry.host === undefined &&
-    entry.status === undefined &&
-    entry.caller === undefined
-  ) {
-    return undefined;
-  }
-  const detail: AuditDetails = {};
-  if (entry.kind !== undefined) detail.kind = entry.kind;
-  if (entry.method !== undefined) detail.method = entry.method;
-  if (entry.host !== undefined) detail.host = entry.host;
-  if (entry.status !== undefined) detail.status = entry.status;
-  if (entry.caller !== undefined) detail.caller = entry.caller;
-  return detail;
 }

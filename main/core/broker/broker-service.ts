@@ -19,6 +19,7 @@ import { createScheduler, type SetTimer } from './scheduler.js';
 import { createSignInCoordinator } from './sign-in.js';
 import { createExchangeService } from './token-exchange.js';
 import { createTokenService } from './token-service.js';
+import type { CallerInfo } from '../../shared/caller.js';
 import type {
   AccountUpstream,
   ApprovalPort,
@@ -53,7 +54,10 @@ export interface BrokerDeps {
   random?: () => number;
 }
 
-const NOT_AUDITED: ReadonlySet<ErrorCode> = new Set(['ACCOUNT_NOT_FOUND', 'INVALID_REQUEST']);
+/** Errors that say the request itself was wrong: audited as `refused` (someone probing names counts too). */
+const REFUSALS: ReadonlySet<ErrorCode> = new Set(['ACCOUNT_NOT_FOUND', 'INVALID_REQUEST']);
+/** How background refreshes appear in the audit log. */
+export const BACKGROUND_REFRESH_CLIENT = 'token-broker (proactive refresh)';
 const EXCHANGE: AuditDetails = { kind: 'exchange' };
 const ID_TOKEN: AuditDetails = { kind: 'id_token' };
 /** The main token set, with the default freshness: one shared object, no allocation per request. */
@@ -62,9 +66,17 @@ const NO_QUERY: TokenRequest = {};
 const CLOSE_DRAIN_MS = 5_000;
 
 function outcomeOf(code: ErrorCode): AuditEntry['outcome'] {
+  if (REFUSALS.has(code)) return 'refused';
   if (code === 'DENIED') return 'denied';
   if (code === 'NEEDS_LOGIN') return 'needs_login';
   return 'error';
+}
+
+/** An account name from a request, as the audit keeps it: printable and bounded (it may be anything). */
+function auditableName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- replacing control characters is the point
+  const printable = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return printable.length > 128 ? printable.slice(0, 128) : printable;
 }
 
 function checkRequest(request: Pick<TokenRequest, 'minTtl' | 'scope' | 'audience' | 'resource'>): void {
@@ -101,7 +113,10 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     events,
     random: deps.random ?? Math.random,
   });
-  const tokens = createTokenService(ctx);
+  // Every refresh failure is audited: on-demand ones by handOut below, background ones here.
+  const tokens = createTokenService(ctx, {
+    onBackgroundFailure: (account, error) => record(account, BACKGROUND_REFRESH_CLIENT, undefined, outcomeOf(error.code), error.code),
+  });
   const exchanges = createExchangeService(ctx, tokens);
   const signIns = createSignInCoordinator(ctx, tokens, deps.openBrowser);
   const admin = createAccountAdmin(ctx, tokens, signIns);
@@ -128,9 +143,25 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
 
   let closed = false;
 
-  function record(account: string, client: string, outcome: AuditEntry['outcome'], code?: string, details?: AuditDetails): void {
+  function record(
+    account: string,
+    client: string,
+    caller: CallerInfo | undefined,
+    outcome: AuditEntry['outcome'],
+    code?: string,
+    details?: AuditDetails,
+  ): void {
+    // One literal per shape (no property added afterwards): a hand-out allocates one small object.
+    const at = clock.now();
     const entry: AuditEntry =
-      code === undefined ? { at: clock.now(), account, client, outcome } : { at: clock.now(), account, client, outcome, code };
+      code === undefined
+        ? caller === undefined
+          ? { at, account, client, outcome }
+          : { at, account, client, caller, outcome }
+        : caller === undefined
+          ? { at, account, client, outcome, code }
+          : { at, account, client, caller, outcome, code };
+    // Only ID tokens, exchanges, proofs and proxied requests carry details (the access-token path keeps its single literal).
     if (details !== undefined) Object.assign(entry, details);
     audit.record(entry);
     if (events.hasListeners()) events.emit({ type: 'token_handed_out', entry });
@@ -141,27 +172,29 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
   async function handOut(name: string, request: TokenRequest, force: boolean, kind?: 'id_token'): Promise<TokenHandout | IdTokenHandout> {
     if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
     const client = request.client ?? 'unknown';
-    // The audit ring keeps the configured name (one long-lived string), not the request's copy.
+    const caller = request.caller;
+    // The audit ring keeps the configured name (one long-lived string), not the request's copy;
+    // an unknown name is kept bounded and printable.
     let audited = name;
     try {
       checkRequest(request);
       const account = ctx.requireAccount(name);
       audited = account.name;
-      if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client);
+      if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client, caller);
       if (kind === undefined && (request.audience !== undefined || request.resource !== undefined)) {
         const exchanged = await exchanges.handout(account, request, force);
-        record(audited, client, 'granted', undefined, EXCHANGE);
+        record(audited, client, caller, 'granted', undefined, EXCHANGE);
         return exchanged;
       }
       const handout =
         kind === undefined ? await tokens.getHandout(account, request, force) : await tokens.getIdTokenHandout(account, request);
-      record(audited, client, 'granted', undefined, kind === undefined ? undefined : ID_TOKEN);
+      record(audited, client, caller, 'granted', undefined, kind === undefined ? undefined : ID_TOKEN);
       return handout;
     } catch (error) {
       const brokerError = toBrokerError(error);
       const details =
         kind !== undefined ? ID_TOKEN : request.audience !== undefined || request.resource !== undefined ? EXCHANGE : undefined;
-      if (!NOT_AUDITED.has(brokerError.code)) record(audited, client, outcomeOf(brokerError.code), brokerError.code, details);
+      record(audited === name ? auditableName(name) : audited, client, caller, outcomeOf(brokerError.code), brokerError.code, details);
       throw brokerError;
     }
   }
@@ -169,6 +202,7 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
   async function dpopProof(name: string, request: DpopProofRequest): Promise<DpopProofHandout> {
     if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
     const client = request.client ?? 'unknown';
+    const caller = request.caller;
     let audited = name;
     let details: AuditDetails = { kind: 'dpop_proof' };
     try {
@@ -176,7 +210,7 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
       details = { kind: 'dpop_proof', method: request.htm.slice(0, 32), host: hostOfHtu(htu) };
       const account = ctx.requireAccount(name);
       audited = account.name;
-      if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client);
+      if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client, caller);
       const exchange = request.audience !== undefined || request.resource !== undefined;
       if (exchange || request.scope !== undefined) checkRequest(request);
       const handout = exchange
@@ -201,11 +235,11 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
         now,
         ...(nonce === undefined ? {} : { nonce }),
       });
-      record(audited, client, 'granted', undefined, details);
+      record(audited, client, caller, 'granted', undefined, details);
       return { proof, expiresAt: now + DPOP_PROOF_LIFETIME_SECONDS * 1000 };
     } catch (error) {
       const brokerError = toBrokerError(error);
-      if (!NOT_AUDITED.has(brokerError.code)) record(audited, client, outcomeOf(brokerError.code), brokerError.code, details);
+      record(audited === name ? auditableName(name) : audited, client, caller, outcomeOf(brokerError.code), brokerError.code, details);
       throw brokerError;
     }
   }
@@ -247,12 +281,11 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
         ctx.dpop.nonces(name).remember(url, nonce);
       },
       record(entry) {
-        record(account.name, client, entry.outcome, entry.code, {
+        record(account.name, client, entry.caller, entry.outcome, entry.code, {
           kind: 'proxy',
           method: entry.method,
           host: entry.host,
           status: entry.status,
-          ...(entry.caller === undefined ? {} : { caller: entry.caller }),
         });
       },
     };
@@ -269,6 +302,8 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     getToken: (name, request = {}) => handOut(name, request, false),
     getIdToken: (name, request = {}) => handOut(name, request, false, 'id_token'),
     refresh: (name, request = {}) => handOut(name, request, true),
+    recordRefusal: (name, request, error) =>
+      record(auditableName(name), request.client ?? 'unknown', request.caller, 'refused', error.code),
     signIn: (name, options) => signIns.signIn(name, options),
     cancelSignIn: (name) => signIns.cancel(name),
     logout: (name) => admin.logout(name),

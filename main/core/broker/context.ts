@@ -46,7 +46,11 @@ export interface BrokerContext {
    * Read-modify-write of one account's vault entry, serialized per account so concurrent
    * updates (a refresh and an edit) never lose each other's fields. `undefined` deletes it.
    */
-  updateSecrets(name: string, mutate: (current: AccountSecrets | undefined) => AccountSecrets | undefined): Promise<void>;
+  updateSecrets(
+    name: string,
+    mutate: (current: AccountSecrets | undefined) => AccountSecrets | undefined,
+    options?: { scrubBackup?: boolean },
+  ): Promise<void>;
   /** Provider metadata (memoized per account and provider config) and the client's auth. */
   providerFor(account: AccountConfig): Promise<{ metadata: ProviderMetadata; client: ClientAuth }>;
   forgetProvider(name: string): void;
@@ -86,14 +90,18 @@ export function createBrokerContext(options: ContextOptions): BrokerContext & { 
     return index.get(name);
   }
 
-  function updateSecrets(name: string, mutate: (current: AccountSecrets | undefined) => AccountSecrets | undefined): Promise<void> {
+  function updateSecrets(
+    name: string,
+    mutate: (current: AccountSecrets | undefined) => AccountSecrets | undefined,
+    setOptions: { scrubBackup?: boolean } = {},
+  ): Promise<void> {
     return secretWrites.queue(name, async () => {
       const current = vault.get(name);
       const next = mutate(current);
       if (next === undefined) {
         if (current !== undefined) await vault.delete(name);
       } else {
-        await vault.set(name, next);
+        await vault.set(name, next, setOptions);
       }
     });
   }

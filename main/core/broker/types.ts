@@ -7,6 +7,7 @@ import type { ErrorInfo } from '../../shared/errors.js';
 import type { Grant } from '../../shared/grants.js';
 import type { SignInProgress } from '../../shared/sign-in.js';
 import type { AccountConfig, AccountInput } from '../accounts/model.js';
+import type { CallerInfo } from '../../shared/caller.js';
 import type { IdTokenHandout } from './id-token-policy.js';
 
 export type { AccountStatus, ErrorInfo, SignInProgress };
@@ -58,6 +59,8 @@ export interface TokenRequest {
   resource?: string | undefined;
   /** Who asks: the `X-Token-Broker-Client` header, "cli", or the app itself. */
   client?: string;
+  /** Who really asks, as the socket's peer credentials say (one object per connection); absent in-process. */
+  caller?: CallerInfo;
   /**
    * Skip the `approval: ask` question: only for in-process callers acting on a person's direct
    * action (the GUI's "copy token"). Never set it from a socket or network request.
@@ -104,6 +107,8 @@ export interface DpopProofRequest {
   audience?: string | undefined;
   resource?: string | undefined;
   client?: string;
+  /** Who really asks (peer credentials), as in {@link TokenRequest}. */
+  caller?: CallerInfo;
   skipApproval?: boolean;
 }
 
@@ -154,6 +159,11 @@ export interface SignInOptions {
   password?: string;
   /** Do not open a browser; the URL is still reported through progress events. */
   noBrowser?: boolean;
+  /**
+   * Accept a sign-in as another user than the account's (a different subject); without it such a
+   * sign-in is refused with `IDENTITY_CHANGED` and the old tokens are kept.
+   */
+  allowOtherUser?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: SignInProgress) => void;
 }
@@ -161,7 +171,11 @@ export interface SignInOptions {
 export interface AuditEntry {
   at: number;
   account: string;
+  /** The claimed `X-Token-Broker-Client` name. */
   client: string;
+  /** Who really asked (peer credentials), when the request came over a listener or a proxy. */
+  caller?: CallerInfo;
+  /** `refused`: the request itself was wrong (unknown account, invalid request), or the proxy turned the peer away. */
   outcome: 'granted' | 'denied' | 'needs_login' | 'error' | 'refused';
   code?: string;
   /** What was handed out or done (CONTRACTS.md); absent for a plain token hand-out. */
@@ -172,23 +186,20 @@ export interface AuditEntry {
   host?: string;
   /** `proxy`: the HTTP status the client received. */
   status?: number;
-  /** Who called, as the kernel says (the proxy's TCP peer check); `verified: false` when only claimed. */
-  caller?: AuditCaller;
 }
 
 export type AuditKind = 'token' | 'id_token' | 'exchange' | 'dpop_proof' | 'proxy';
 
-export interface AuditCaller {
-  verified: boolean;
-  uid?: number;
-  pid?: number;
-  exe?: string;
-}
+/** The caller of an audited request (CONTRACTS.md): main/shared/caller.ts. */
+export type AuditCaller = CallerInfo;
 
 export interface ApprovalRequest {
   id: string;
   account: string;
+  /** The claimed name. */
   client: string;
+  /** Who really asks (the verified executable and pid, or unverified). */
+  caller?: CallerInfo;
   requestedAt: number;
   expiresAt: number;
 }
@@ -230,6 +241,11 @@ export interface BrokerService {
    */
   getIdToken(name: string, request?: TokenRequest): Promise<IdTokenHandout>;
   refresh(name: string, request?: TokenRequest): Promise<TokenHandout>;
+  /**
+   * Audits a token request refused before it reached the broker (a malformed `min_ttl`, say):
+   * refused requests leave a trace like every other.
+   */
+  recordRefusal(name: string, request: Pick<TokenRequest, 'client' | 'caller'>, error: { code: ErrorInfo['code'] }): void;
   signIn(name: string, options?: SignInOptions): Promise<void>;
   cancelSignIn(name: string): boolean;
   /** Revokes at the provider and forgets the tokens; the account stays (then NEEDS_LOGIN). */

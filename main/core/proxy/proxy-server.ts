@@ -3,10 +3,10 @@
  * loopback port or a Unix socket, and the proxy forwards each request to one upstream with a
  * fresh `Authorization` (Bearer, or DPoP with a proof per request) from the broker.
  *
- * - Only the user: a Unix socket is private by its file permissions (0600 in a 0700 directory;
- *   an optional peer-credential hook can check more). On TCP (loopback only) requests with an
+ * - Only the user: a Unix socket is private by its file permissions (0600 in a 0700 directory)
+ *   and its peer's kernel credentials must name this user. On TCP (loopback only) requests with an
  *   `Origin` or a non-loopback `Host` are refused (web pages, DNS rebinding), and the client's uid
- *   is read from the kernel's socket table on Linux (tcp-peer.ts); where that is not possible the
+ *   is read from the kernel's socket table on Linux (../net/tcp-peer-uid.ts); where that is not possible the
  *   API key is required (`Proxy-Authorization: Bearer KEY`, or `Authorization: Bearer KEY`, which
  *   is stripped anyway).
  * - Streaming both ways with backpressure (node:http pipes; nothing is buffered), SSE included;
@@ -32,7 +32,9 @@ import { BrokerError, toBrokerError, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../ports.js';
 import { challengeError, parseWwwAuthenticate } from '../oauth/www-authenticate.js';
 import { downstreamResponseHeaders, isIdempotent, upstreamRequestHeaders, upstreamUrl, type UpstreamCredentials } from './headers.js';
-import { socketInodeProcess, tcpPeerOwner, type ConnectionEnds, type SocketOwner } from './tcp-peer.js';
+import { peerCredentialReader } from '../api/peer-credentials.js';
+import { createTcpOwnerLookup } from '../net/tcp-peer-uid.js';
+import { socketInodeProcess, tcpPeerOwner } from './tcp-peer.js';
 
 /** One upstream request's need for credentials. */
 export interface ProxyAuthorizeRequest {
@@ -92,12 +94,19 @@ export interface ProxyOptions {
   credentials: ProxyCredentials;
   /** Accepted on TCP instead of the uid check (required where the kernel cannot name the peer). */
   apiKey?: string;
-  /** The uid of the peer of a TCP connection; default the Linux socket table (undefined elsewhere). */
-  tcpPeer?: (ends: ConnectionEnds) => Promise<SocketOwner | undefined>;
+  /**
+   * The uid owning the client end of a TCP connection; default the kernel's tables on Linux, read
+   * by the same module the sign-in listener uses (main/core/net/tcp-peer-uid.ts), undefined elsewhere.
+   */
+  tcpPeer?: (socket: Socket) => Promise<number | undefined>;
   /** The uid allowed on TCP; default this process's. */
   allowedUid?: number;
-  /** Extra check of a Unix-socket peer (peer credentials); default: the file permissions suffice. */
-  unixPeer?: (socket: Socket) => Promise<ProxyRequestRecord['caller'] | false>;
+  /**
+   * Who is on the other end of a Unix-socket connection; default the kernel's peer credentials
+   * (main/core/api/peer-credentials.ts, as the broker's own socket): another uid is refused, an
+   * unverifiable peer is let in on the socket's file permissions.
+   */
+  unixPeer?: (socket: Socket) => Promise<Verdict>;
   onRequest?: (record: ProxyRequestRecord) => void;
   logger?: Logger;
   /** Trusted CAs for an https upstream (default Node's). */
@@ -115,7 +124,7 @@ export interface RunningProxy {
 type Caller = NonNullable<ProxyRequestRecord['caller']>;
 
 /** The per-connection verdict: allowed (with who), or refused and why. */
-type Verdict = { allowed: true; caller: Caller } | { allowed: false; caller?: Caller; reason: string };
+export type Verdict = { allowed: true; caller: Caller } | { allowed: false; caller?: Caller; reason: string };
 
 const JSON_HEAD = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1']);
@@ -141,36 +150,35 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       ? new https.Agent({ keepAlive: true, scheduling: 'lifo', ...(options.ca === undefined ? {} : { ca: options.ca }) })
       : new http.Agent({ keepAlive: true, scheduling: 'lifo' });
   const keyOk = options.apiKey === undefined ? undefined : createBearerCheck(options.apiKey);
-  const tcpPeer = options.tcpPeer ?? (process.platform === 'linux' ? (ends: ConnectionEnds) => tcpPeerOwner(ends) : async () => undefined);
   const allowedUid = options.allowedUid ?? process.getuid?.();
+  const tcpPeer = options.tcpPeer ?? kernelTcpPeer();
+  const unixPeer = options.unixPeer ?? kernelUnixPeer(allowedUid);
   const verdicts = new WeakMap<Socket, Promise<Verdict>>();
   const upgraded = new Set<Duplex>();
   let port = 0;
   let scanning = false;
 
   const checkConnection = async (socket: Socket): Promise<Verdict> => {
-    if (!tcp) {
-      if (options.unixPeer === undefined) return { allowed: true, caller: { verified: false } };
-      const caller = await options.unixPeer(socket).catch(() => false as const);
-      return caller === false || caller === undefined ? { allowed: false, reason: 'the peer is not this user' } : { allowed: true, caller };
-    }
-    const owner = await tcpPeer(socket).catch(() => undefined);
-    if (owner === undefined) return { allowed: false, reason: 'the kernel does not show who connected' };
-    if (owner.uid === allowedUid) return { allowed: true, caller: { verified: true, uid: owner.uid } };
+    if (!tcp) return unixPeer(socket).catch(() => ({ allowed: false, reason: 'the peer could not be checked' }));
+    const uid = await tcpPeer(socket).catch(() => undefined);
+    if (uid === undefined) return { allowed: false, reason: 'the kernel does not show who connected' };
+    if (uid === allowedUid) return { allowed: true, caller: { verified: true, uid } };
     // Another user: which of their processes it was goes into the audit log, looked up while the
     // connection is still open (briefly: the refusal waits at most PID_SCAN_MS), one scan at a
     // time (each reads that user's processes' fd tables; a flood of refused connections must not
     // become a flood of scans).
-    const caller: Caller = { verified: true, uid: owner.uid };
+    const caller: Caller = { verified: true, uid };
     if (!scanning) {
       scanning = true;
-      const scan = socketInodeProcess(owner.inode, { uid: owner.uid }).finally(() => {
-        scanning = false;
-      });
+      const scan = tcpPeerOwner(socket)
+        .then((owner) => (owner === undefined ? undefined : socketInodeProcess(owner.inode, { uid })))
+        .finally(() => {
+          scanning = false;
+        });
       const found = await Promise.race([scan, delay(PID_SCAN_MS)]);
       if (found !== undefined) Object.assign(caller, found);
     }
-    return { allowed: false, caller, reason: `uid ${owner.uid} is not this user` };
+    return { allowed: false, caller, reason: `uid ${uid} is not this user` };
   };
 
   /** Origin/Host checks, then the connection's verdict, then the API key as the alternative. */
@@ -502,6 +510,28 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       })();
       return closing;
     },
+  };
+}
+
+/** The TCP peer's uid from the kernel's tables (Linux; one shared read per few ms under a flood). */
+function kernelTcpPeer(): (socket: Socket) => Promise<number | undefined> {
+  if (process.platform !== 'linux') return async () => undefined;
+  const owners = createTcpOwnerLookup();
+  return async (socket) => {
+    const owner = await owners.ownerOf(socket);
+    return owner.known ? owner.uid : undefined;
+  };
+}
+
+/** The Unix-socket peer from its kernel credentials: this user (or unverifiable: the 0600 socket decides), else refused. */
+function kernelUnixPeer(allowedUid: number | undefined): (socket: Socket) => Promise<Verdict> {
+  return async (socket) => {
+    const peer = peerCredentialReader().describe(socket);
+    if (!peer.verified) return { allowed: true, caller: { verified: false } };
+    const caller: Caller = { verified: true, uid: peer.uid, pid: peer.pid, ...(peer.exe === undefined ? {} : { exe: peer.exe }) };
+    return allowedUid === undefined || peer.uid === allowedUid
+      ? { allowed: true, caller }
+      : { allowed: false, caller, reason: `uid ${peer.uid} is not this user` };
   };
 }
 

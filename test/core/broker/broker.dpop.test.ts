@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { usesDpop } from '../../../main/core/broker/dpop-keys.js';
 import type { AccountConfig } from '../../../main/core/accounts/model.js';
 import { createDpopVerifier } from '../../support/dpop-verifier.js';
+import { completeLoginHttp, followStartUrl } from '../../support/login.js';
 import { useAuthServers } from '../../support/fixtures.js';
 import { addSignedIn, basicSecrets, passwordAccount, signInInteractively, useHarnesses } from './harness.js';
 
@@ -85,9 +86,15 @@ describe('DPoP accounts', () => {
       { clientSecret: pushed.clients.post.clientSecret },
     );
     const before = pushed.parRequests;
-    const progress = await signInInteractively(h.broker, pushed, 'code');
-    const url = new URL((progress.find((p) => p.phase === 'waiting_for_browser') as { url: string }).url);
-    expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+    // The browser gets the broker's one-shot start URL; where it leads is the authorization URL.
+    let browserUrl: URL | undefined;
+    await signInInteractively(h.broker, pushed, 'code', async (progress) => {
+      if (progress.phase !== 'waiting_for_browser') return;
+      const started = await followStartUrl(progress.url);
+      browserUrl = new URL(started.url);
+      await completeLoginHttp(started.url, started.cookie === undefined ? {} : { cookie: started.cookie });
+    });
+    expect([...(browserUrl?.searchParams.keys() ?? [])].sort()).toEqual(['client_id', 'request_uri']);
     expect(pushed.parRequests).toBe(before + 1);
     const code = await h.broker.getToken('code');
     expect(code.tokenType).toBe('DPoP');

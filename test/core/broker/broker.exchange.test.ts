@@ -41,7 +41,11 @@ describe('token exchange', () => {
     await expect(h.broker.getToken('work', { audience: API, resource: REPORTS })).rejects.toMatchObject({ code: 'DENIED' });
     await expect(h.broker.getToken('work', { audience: 'has space' })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
     expect(exchanges()).toBe(0);
-    expect(h.broker.auditLog({ account: 'work', limit: 1 })[0]).toMatchObject({ kind: 'exchange', outcome: 'denied', code: 'DENIED' });
+    // Newest first: the malformed target is refused (issue 10's `refused`), the unlisted ones denied.
+    expect(h.broker.auditLog({ account: 'work', limit: 2 })).toMatchObject([
+      { kind: 'exchange', outcome: 'refused', code: 'INVALID_REQUEST' },
+      { kind: 'exchange', outcome: 'denied', code: 'DENIED' },
+    ]);
   });
 
   it('re-exchanges proactively before the exchanged token expires, like the main token', async () => {

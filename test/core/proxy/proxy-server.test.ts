@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -394,6 +394,34 @@ describe('proxy: only the user', () => {
       expect((await stat(proxy.url)).mode & 0o777).toBe(0o600);
       const { stdout } = await run('curl', ['-s', '--unix-socket', proxy.url, 'http://localhost/echo/unix']);
       expect(JSON.parse(stdout)).toMatchObject({ path: '/echo/unix', auth: { scheme: 'bearer' } });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checks a Unix-socket peer by its kernel credentials: another uid is refused even where the file would let it in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tb-proxy-'));
+    try {
+      const credentials = fixtureCredentials(http, metadata, clientAuthFor(auth, 'basic'));
+      const records: ProxyRequestRecord[] = [];
+      const proxy = await startProxy({
+        upstream: api.url,
+        listen: { path: join(dir, 'sock', 'api.sock') },
+        credentials,
+        onRequest: (record) => records.push(record),
+      });
+      open.push(proxy);
+      // Opened up on purpose, as a careless chmod would: the peer's credentials still decide.
+      await chmod(dir, 0o755);
+      await chmod(join(dir, 'sock'), 0o755);
+      await chmod(proxy.url, 0o666);
+      const curl = ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--unix-socket', proxy.url, 'http://localhost/echo/unix'];
+      expect((await run('curl', curl)).stdout).toBe('200');
+      expect((await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'curl', ...curl])).stdout).toBe('403');
+      expect(records.at(-1)).toMatchObject({
+        outcome: 'refused',
+        caller: { verified: true, uid: 65534, pid: expect.any(Number), exe: expect.stringMatching(/curl$/) },
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
