@@ -3,35 +3,9 @@
  *   [--format raw|json|header|env] [--method M --url U]`
  */
 import { parse, parseSeconds } from '../args.js';
-import { getJson, seg } from '../client.js';
 import { CliError, usageError } from '../exit.js';
-import { authScheme, formatIdToken, formatToken, TOKEN_FORMATS, type IdTokenBody, type TokenBody, type TokenFormat } from '../format.js';
-
-export interface TokenQuery {
-  minTtl?: number;
-  scope?: string;
-  /** Token exchange (RFC 8693): a token for this audience / resource. */
-  audience?: string;
-  resource?: string;
-}
-
-/** Fetches a token from the running broker. Shared by token, exec and kubectl-credential. */
-export function fetchToken(name: string, query: TokenQuery, client: string): Promise<TokenBody> {
-  const params = new URLSearchParams();
-  if (query.minTtl !== undefined) params.set('min_ttl', String(query.minTtl));
-  if (query.scope !== undefined) params.set('scope', query.scope);
-  if (query.audience !== undefined) params.set('audience', query.audience);
-  if (query.resource !== undefined) params.set('resource', query.resource);
-  const qs = params.toString();
-  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs === '' ? '' : `?${qs}`}`, { client, account: name });
-}
-
-/** Fetches the account's ID token (`type=id_token`; `minTtl` against its own expiry). Shared by token and exec. */
-export function fetchIdToken(name: string, minTtl: number | undefined, client: string): Promise<IdTokenBody> {
-  return getJson<IdTokenBody>(`/v1/accounts/${seg(name)}/token?type=id_token${minTtl === undefined ? '' : `&min_ttl=${minTtl}`}`, {
-    client,
-  });
-}
+import { authScheme, formatIdToken, formatToken, TOKEN_FORMATS, type TokenBody, type TokenFormat } from '../format.js';
+import { fetchIdToken, fetchToken, type TokenQuery } from '../token-fetch.js';
 
 export async function run(args: string[]): Promise<number> {
   const cmd = 'token';
