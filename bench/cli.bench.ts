@@ -1,0 +1,121 @@
+/**
+ * One call per process (issue 15): `token-broker token`, `kubectl-credential`, `git-credential`
+ * and — once it exists — the docker credential helper, each from exec to exit against a running
+ * `serve`, next to `node -e 0` (the runtime's own start, the floor no Node program beats), and
+ * `curl --unix-socket` for hot loops. Runs are interleaved so a burst of load on the machine
+ * hits every command alike; stdout goes to a pipe as in `TOKEN=$(…)`.
+ *
+ * NODE_EXTRA_CA_CERTS is removed from the children's environment, for `node -e 0` and the CLI
+ * alike: when set, every node process parses that CA bundle at start (~100 ms on these machines
+ * with the system bundle), which buries the difference being measured in noise. None of these
+ * commands makes a TLS connection.
+ *
+ *   BENCH_CLI_RUNS (default 21)
+ */
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { cliPath, createSandbox, startServe, type BrokerProcess } from '../test/integration/support/cli.js';
+import { addAccount, fetchJson, keyringEnv, wallMs } from './support/broker.js';
+import { startRemoteAuthServer } from './support/remote-auth-server.js';
+import { median, percentile, round } from './support/stats.js';
+import type { BenchRow } from './types.js';
+
+const FIXTURE_WORKER = new URL('./support/auth-server.worker.mjs', import.meta.url);
+const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 21);
+/** The goal of issue 15: one call costs at most this much more than starting node. */
+const BUDGET_MS = 10;
+const GIT_HOST = 'git.bench.test';
+const REGISTRY_HOST = 'registry.bench.test';
+
+interface Command {
+  label: string;
+  file: string;
+  args: string[];
+  stdin?: string;
+  /** Compared with `node -e 0` against the budget; otherwise informational. */
+  budget: boolean;
+}
+
+/** The docker credential helper's entry when the package declares one (issue 11 adds it). */
+async function dockerHelper(cli: string): Promise<string | undefined> {
+  const root = join(dirname(cli), '..', '..');
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+  const entry = pkg.bin?.['docker-credential-token-broker'];
+  return entry === undefined ? undefined : join(root, entry);
+}
+
+export default async function run(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const [fixture, sandbox, cli] = await Promise.all([startRemoteAuthServer(FIXTURE_WORKER), createSandbox(), cliPath()]);
+  let broker: BrokerProcess | undefined;
+  try {
+    broker = await startServe(sandbox, await keyringEnv(sandbox));
+    const docker = await dockerHelper(cli);
+    await addAccount(sandbox, 'b', fixture, 'client_credentials', [
+      '--git-host',
+      GIT_HOST,
+      ...(docker === undefined ? [] : ['--registry', REGISTRY_HOST]),
+    ]);
+    await fetchJson(sandbox.socketPath, '/v1/accounts/b/token');
+
+    const env = { ...sandbox.env };
+    delete env.NODE_EXTRA_CA_CERTS;
+    const node = process.execPath;
+    const commands: Command[] = [
+      { label: '`node -e 0`', file: node, args: ['-e', '0'], budget: false },
+      { label: '`token-broker token b`', file: node, args: [cli, 'token', 'b'], budget: true },
+      { label: '`token-broker kubectl-credential b`', file: node, args: [cli, 'kubectl-credential', 'b'], budget: true },
+      {
+        label: '`token-broker git-credential get`',
+        file: node,
+        args: [cli, 'git-credential', 'get'],
+        stdin: `protocol=https\nhost=${GIT_HOST}\n\n`,
+        budget: true,
+      },
+    ];
+    if (docker !== undefined) {
+      commands.push({
+        label: '`docker-credential-token-broker get`',
+        file: node,
+        args: [docker, 'get'],
+        stdin: `${REGISTRY_HOST}\n`,
+        budget: true,
+      });
+    }
+    const curl = spawnSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }).stdout.trim();
+    if (curl !== '') {
+      commands.push({
+        label: '`curl -s --unix-socket $SOCK http://broker/v1/accounts/b/token` (hot loops)',
+        file: curl,
+        args: ['-sf', '--unix-socket', sandbox.socketPath, 'http://broker/v1/accounts/b/token'],
+        budget: false,
+      });
+    }
+
+    // One unmeasured round first: page cache, the broker's JIT for each route.
+    for (const command of commands) await wallMs(command.file, command.args, env, command.stdin);
+    const times = commands.map(() => [] as number[]);
+    for (let i = 0; i < RUNS; i++) {
+      for (const [j, command] of commands.entries()) times[j]?.push(await wallMs(command.file, command.args, env, command.stdin));
+    }
+    const nodeMs = median(times[0] as number[]);
+    for (const [j, command] of commands.entries()) {
+      const ms = median(times[j] as number[]);
+      const over = j === 0 ? '' : ` (${ms >= nodeMs ? '+' : ''}${round(ms - nodeMs, 1)} ms over node)`;
+      rows.push({
+        name: `one call per process: ${command.label}${over}, ${RUNS} runs, NODE_EXTRA_CA_CERTS unset`,
+        median: round(ms, 1),
+        p99: round(percentile(times[j] as number[], 99), 1),
+        unit: 'ms',
+        target: command.budget ? `≤ node -e 0 + ${BUDGET_MS} ms (${round(nodeMs + BUDGET_MS, 1)} ms)` : '—',
+        pass: command.budget ? ms <= nodeMs + BUDGET_MS : null,
+      });
+    }
+  } finally {
+    await broker?.stop();
+    await fixture.close();
+    await sandbox.cleanup();
+  }
+  return rows;
+}

@@ -1,0 +1,84 @@
+/**
+ * The window at scale (issue 15): the built renderer in real Chromium over the real IPC handlers
+ * and broker (test/e2e's bridge), with 500 signed-in accounts. Reports how long the accounts view
+ * takes to render and paint after a click (performance marks in the page), and how many rows the
+ * one-second countdown re-renders (a React DevTools hook stand-in counts them); see
+ * test/e2e/support/window-scale.ts.
+ *
+ *   BENCH_WINDOW_ACCOUNTS (default 500), BENCH_WINDOW_ROUNDS (default 5)
+ */
+import { dirname, join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { startBrokerBridge, type BrokerBridge } from '../test/e2e/support/bridge.js';
+import { addSignedInAccounts, countTickRenders, prepareContext, timeAccountsView } from '../test/e2e/support/window-scale.js';
+import { cliPath } from '../test/integration/support/cli.js';
+import { launchChromium, serveDirectory } from '../test/support/chromium.js';
+import { startRemoteAuthServer } from './support/remote-auth-server.js';
+import { median, round } from './support/stats.js';
+import type { BenchRow } from './types.js';
+
+const FIXTURE_WORKER = new URL('./support/auth-server.worker.mjs', import.meta.url);
+const ACCOUNTS = Number(process.env.BENCH_WINDOW_ACCOUNTS ?? 500);
+const ROUNDS = Number(process.env.BENCH_WINDOW_ROUNDS ?? 5);
+/** The goal of issue 15. */
+const RENDER_BUDGET_MS = 100;
+
+export default async function run(): Promise<BenchRow[]> {
+  // dist/renderer sits next to the CLI scripts/bench.mjs built (TOKEN_BROKER_IT_CLI).
+  const rendererDir = join(dirname(await cliPath()), '..', 'renderer');
+  const fixture = await startRemoteAuthServer(FIXTURE_WORKER);
+  let bridge: BrokerBridge | undefined;
+  let browser: Browser | undefined;
+  let site: { url: string; close(): Promise<void> } | undefined;
+  try {
+    bridge = await startBrokerBridge();
+    const setupStarted = performance.now();
+    await addSignedInAccounts(
+      bridge,
+      { issuer: fixture.issuer, clientId: fixture.clients.basic.clientId, clientSecret: fixture.clients.basic.clientSecret },
+      ACCOUNTS,
+    );
+    const setupSeconds = (performance.now() - setupStarted) / 1000;
+    browser = await launchChromium();
+    site = await serveDirectory(rendererDir);
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    await prepareContext(context);
+    await bridge.attach(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${site.url}/`);
+    await page
+      .locator('li[data-account]')
+      .nth(ACCOUNTS - 1)
+      .waitFor({ state: 'attached' });
+
+    const timings = await timeAccountsView(page, ACCOUNTS, ROUNDS);
+    const painted = median(timings.map((t) => t.paintedMs));
+    const committed = median(timings.map((t) => t.committedMs));
+    const ticks = await countTickRenders(page, 5_500);
+    const perTick = median(ticks.rowsPerCommit);
+    return [
+      {
+        name:
+          `accounts view with ${ACCOUNTS} accounts in Chromium, click → painted (rows committed after ${round(committed, 1)} ms; ` +
+          `${ROUNDS} rounds: ${timings.map((t) => round(t.paintedMs, 0)).join(', ')} ms; set-up ${round(setupSeconds, 1)} s)`,
+        median: round(painted, 1),
+        unit: 'ms',
+        target: `≤ ${RENDER_BUDGET_MS} ms`,
+        pass: painted <= RENDER_BUDGET_MS,
+      },
+      {
+        name: `rows re-rendered per one-second countdown tick, ${ACCOUNTS} accounts (${ticks.commits} ticks: ${ticks.rowsPerCommit.join(', ')})`,
+        median: perTick,
+        unit: 'rows',
+        target: `< ${ACCOUNTS} (only rows whose text changes)`,
+        pass: ticks.commits > 0 && Math.max(...ticks.rowsPerCommit) < ACCOUNTS,
+      },
+    ];
+  } finally {
+    await browser?.close();
+    await site?.close();
+    await bridge?.close();
+    await fixture.close();
+  }
+}
