@@ -4,8 +4,8 @@
  * measuring client's wait — see support/remote-auth-server.ts):
  *  - cached hand-out over the socket at 1/8/64 clients, new connection vs keep-alive, and the
  *    Node floor: a bare node:http server in its own process answering a fixed token-shaped body,
- *    loaded by the same client in the same run; at 8 keep-alive clients broker and floor take
- *    turns, and the row gives the broker's throughput as a share of the floor's
+ *    loaded by the same client in the same run; at 8 keep-alive clients the broker's share of the
+ *    floor's throughput, from CPU time per request (robust against a busy machine)
  *  - account B's latency while account A's refresh is held 1 s at the provider
  *  - provider refreshes for 50 concurrent requests on an expired token
  *  - the worst wait of a client fetching every 10 ms across a token's expiry
@@ -18,7 +18,8 @@ import { cliPath, createSandbox, startServe, type BrokerProcess } from '../test/
 import { startBareHttpServer, type BareServer } from './support/bare-http.js';
 import { addAccount, fetchJson, keyringEnv } from './support/broker.js';
 import { runPacedClient } from './support/paced-client.js';
-import { KeepAliveClient, getRequest, requestOnce, runLoad, type LoadResult } from './support/raw-http.js';
+import { cpuMsOf } from './support/proc.js';
+import { KeepAliveClient, driveClients, getRequest, requestOnce, runLoad, type LoadResult } from './support/raw-http.js';
 import { startRemoteAuthServer } from './support/remote-auth-server.js';
 import { median, percentile, round } from './support/stats.js';
 import type { BenchRow } from './types.js';
@@ -28,13 +29,14 @@ const LOAD_MS = Number(process.env.BENCH_LOAD_MS ?? 2000);
 const FIXTURE_WORKER = new URL('./support/auth-server.worker.mjs', import.meta.url);
 
 /**
- * The keep-alive N=8 throughput as a share of the Node floor's, measured on main before issue 15
- * (`npm run bench`, median of 3 alternating rounds; see /work/brief/notes/i15.md): the hand-out
- * path must stay within 5 % of it.
+ * The keep-alive N=8 share of the Node floor measured on main before issue 15's changes (commit
+ * 8a8aef1; three runs of this bench: 62.3 %, 60.5 %, 61.1 %): the hand-out path must stay within
+ * 5 % of it.
  */
-const FLOOR_SHARE_BEFORE: number | undefined = undefined;
-/** Alternating broker/floor rounds for the floor comparison. */
-const FLOOR_ROUNDS = Number(process.env.BENCH_FLOOR_ROUNDS ?? 3);
+const FLOOR_SHARE_BEFORE: number | undefined = 0.613;
+/** Alternating broker/floor rounds for the floor comparison, and requests in each. */
+const FLOOR_ROUNDS = Number(process.env.BENCH_FLOOR_ROUNDS ?? 7);
+const FLOOR_REQUESTS = Number(process.env.BENCH_FLOOR_REQUESTS ?? 20_000);
 
 export default async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -87,8 +89,6 @@ export default async function run(): Promise<BenchRow[]> {
     }
 
     // 1b. The Node floor: a bare node:http server in its own process, loaded by the same client.
-    //     At 8 keep-alive clients broker and floor take turns, so a burst of load elsewhere on
-    //     the machine falls on both; the row is the broker's share of the floor's throughput.
     {
       const bareSocket = join(sandbox.dir, 'bare', 'bare.sock');
       await mkdir(join(sandbox.dir, 'bare'), { mode: 0o700 });
@@ -115,24 +115,43 @@ export default async function run(): Promise<BenchRow[]> {
         row('8 clients, new connection', await runLoad(bareSocket, tokenPath, 8, false, LOAD_MS));
         row('1 client, keep-alive', await runLoad(bareSocket, tokenPath, 1, true, LOAD_MS));
 
-        const brokerRps: number[] = [];
-        const floorRps: number[] = [];
+        // The share of the floor: CPU time per request of the floor ÷ the broker's (all threads,
+        // from /proc), at 8 keep-alive clients, broker and floor taking turns. A single-threaded
+        // server's saturated throughput is 1 ÷ its CPU time per request, so this is the throughput
+        // share — without the swings a machine shared with other work puts into req/s.
+        const brokerPid = broker.child.pid as number;
+        const floorPid = bare.child.pid as number;
         const shares: number[] = [];
+        const perRequest = { broker: [] as number[], floor: [] as number[] };
+        const throughput = { broker: [] as number[], floor: [] as number[] };
         let errors = 0;
+        const measure = async (socket: string, pid: number): Promise<{ cpuMs: number; rps: number }> => {
+          const clients = await Promise.all(Array.from({ length: 8 }, () => KeepAliveClient.open(socket)));
+          const cpu0 = await cpuMsOf(pid);
+          const t0 = performance.now();
+          errors += await driveClients(clients, getRequest(tokenPath, true), FLOOR_REQUESTS);
+          const seconds = (performance.now() - t0) / 1000;
+          const cpuMs = (await cpuMsOf(pid)) - cpu0;
+          for (const client of clients) client.close();
+          return { cpuMs: cpuMs / FLOOR_REQUESTS, rps: FLOOR_REQUESTS / seconds };
+        };
         for (let round_ = 0; round_ < FLOOR_ROUNDS; round_++) {
-          const ours = await runLoad(socketPath, tokenPath, 8, true, LOAD_MS);
-          const floor = await runLoad(bareSocket, tokenPath, 8, true, LOAD_MS);
-          errors += ours.errors + floor.errors;
-          brokerRps.push(ours.rps);
-          floorRps.push(floor.rps);
-          shares.push(ours.rps / floor.rps);
+          const ours = await measure(socketPath, brokerPid);
+          const floor = await measure(bareSocket, floorPid);
+          perRequest.broker.push(ours.cpuMs);
+          perRequest.floor.push(floor.cpuMs);
+          throughput.broker.push(ours.rps);
+          throughput.floor.push(floor.rps);
+          shares.push(floor.cpuMs / ours.cpuMs);
         }
         const share = median(shares);
         const minimum = FLOOR_SHARE_BEFORE === undefined ? undefined : FLOOR_SHARE_BEFORE * 0.95;
         rows.push({
           name:
-            `keep-alive, 8 clients: broker ${Math.round(median(brokerRps))} req/s vs Node floor ${Math.round(median(floorRps))} req/s ` +
-            `(${FLOOR_ROUNDS} alternating rounds; per round ${shares.map((x) => `${round(100 * x, 1)} %`).join(', ')}${errors ? `; ${errors} errors` : ''})`,
+            `keep-alive, 8 clients, share of the Node floor: CPU per request broker ${round(1000 * median(perRequest.broker), 1)} µs, ` +
+            `floor ${round(1000 * median(perRequest.floor), 1)} µs (${FLOOR_ROUNDS} alternating rounds of ${FLOOR_REQUESTS / 1000}k: ` +
+            `${shares.map((x) => `${round(100 * x, 1)} %`).join(', ')}; throughput ${Math.round(median(throughput.broker))} vs ` +
+            `${Math.round(median(throughput.floor))} req/s${errors ? `; ${errors} errors` : ''})`,
           median: round(100 * share, 1),
           unit: '% of floor',
           target:

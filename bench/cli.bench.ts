@@ -102,7 +102,7 @@ export default async function run(): Promise<BenchRow[]> {
     const nodeMs = median(times[0] as number[]);
     for (const [j, command] of commands.entries()) {
       const ms = median(times[j] as number[]);
-      const over = j === 0 ? '' : ` (${ms >= nodeMs ? '+' : ''}${round(ms - nodeMs, 1)} ms over node)`;
+      const over = command.file === node && j > 0 ? ` (${ms >= nodeMs ? '+' : ''}${round(ms - nodeMs, 1)} ms over node)` : '';
       rows.push({
         name: `one call per process: ${command.label}${over}, ${RUNS} runs, NODE_EXTRA_CA_CERTS unset`,
         median: round(ms, 1),

@@ -2,7 +2,7 @@
  * What Linux says about a process and the machine: resident memory from /proc/PID/status and CPU
  * time (including steal) from /proc/stat. Linux only, like the benches.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 
 export interface Resident {
@@ -49,4 +49,19 @@ export function cpuShare(from: CpuTimes, to: CpuTimes): { stealPct: number; busy
   const total = to.total - from.total;
   if (total <= 0) return { stealPct: 0, busyPct: 0 };
   return { stealPct: (100 * (to.steal - from.steal)) / total, busyPct: (100 * (to.busy - from.busy)) / total };
+}
+
+/**
+ * Time all threads of `pid` have spent on a CPU so far, in ms (the sum of
+ * /proc/PID/task/TID/schedstat, nanosecond resolution). Unlike throughput, CPU time per request
+ * barely moves when other processes load the machine: it is the cost, not the share of cores.
+ */
+export async function cpuMsOf(pid: number): Promise<number> {
+  const tids = await readdir(`/proc/${pid}/task`);
+  let ns = 0;
+  for (const tid of tids) {
+    const text = await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => '0');
+    ns += Number(text.split(' ')[0]);
+  }
+  return ns / 1e6;
 }
