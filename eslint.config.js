@@ -1,13 +1,23 @@
-// Lint rules, including the layering the design fixes (a violation fails `npm test`):
-//   main/core      never imports electron, the renderer or main/electron (it runs under plain Node)
-//   renderer       never imports electron or runtime code from main/ (type-only imports are fine)
-//   main/ipc/contract.ts imports nothing
+// Lint rules, including the layering of docs/architecture.md (a violation fails `npm test`;
+// test/shared/layering.test.ts checks the rules themselves):
+//   main/shared    imports nothing outside itself (no packages, no Node, no other layer)
+//   main/core      never imports electron, the renderer, main/electron or the CLI (it runs under plain Node)
+//   renderer       never imports electron or runtime code from main/, except main/shared (type-only imports are fine)
+//   main/ipc/contract.ts imports only from main/shared
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 const electronBan = { name: 'electron', message: 'Only main/electron and preload may import electron.' };
+
+/** Import sources that are not `./x` (a sibling in the same folder): packages, `node:*`, `../…`. */
+const OUTSIDE_OWN_FOLDER = '/^(?!\\.\\x2F)/';
+const ownFolderOnly = (message) =>
+  ['ImportDeclaration', 'ExportAllDeclaration', 'ExportNamedDeclaration', 'ImportExpression'].map((node) => ({
+    selector: `${node}[source.value=${OUTSIDE_OWN_FOLDER}]`,
+    message,
+  }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', '.tsbuild/**', 'test-results/**', 'coverage/**'] },
@@ -51,10 +61,25 @@ export default tseslint.config(
     },
   },
   {
+    files: ['main/shared/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...ownFolderOnly('main/shared is dependency-free: it imports only from main/shared.')],
+      'no-restricted-globals': [
+        'error',
+        ...['process', 'Buffer', 'require', 'window', 'document'].map((name) => ({
+          name,
+          message: 'main/shared runs in every layer (Node, the sandboxed renderer): no runtime-specific globals.',
+        })),
+      ],
+    },
+  },
+  {
     files: ['main/ipc/contract.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['*', '**'], message: 'The IPC contract imports nothing.' }] }],
-      'no-restricted-syntax': ['error', { selector: 'ImportDeclaration', message: 'The IPC contract imports nothing.' }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\.\\./shared/[^/]+$)', message: 'The IPC contract imports only from main/shared.' }] },
+      ],
     },
   },
   {
@@ -69,9 +94,9 @@ export default tseslint.config(
           paths: [electronBan],
           patterns: [
             {
-              group: ['**/main/**'],
+              regex: '(^|/)main/(?!shared/[^/]+$)',
               allowTypeImports: true,
-              message: 'The renderer talks only to window.broker: import types from main/, never runtime code.',
+              message: 'The renderer talks only to window.broker: import types from main/, runtime code only from main/shared.',
             },
             { group: ['node:*'], message: 'The renderer has no Node.' },
           ],

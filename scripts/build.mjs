@@ -5,27 +5,15 @@
 //   dist/renderer/           the React UI (index.html, app.js, app.css)
 //   dist/cli/token-broker.js the `token-broker` bin (ESM, code-split so `token` loads little)
 import { build } from 'esbuild';
-import { chmod, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { cliOptions, esmRequireBanner, readPackageVersion, sharedOptions } from './esbuild-settings.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
-const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
-const watchless = {
-  logLevel: 'warning',
-  absWorkingDir: root,
-  sourcemap: 'linked',
-  legalComments: 'none',
-  define: { __TOKEN_BROKER_VERSION__: JSON.stringify(version) },
-};
-
-// Bundled ESM still meets CommonJS dependencies that call require(); give them one.
-const esmRequireBanner = [
-  "import { createRequire as __tbCreateRequire } from 'node:module';",
-  'const require = __tbCreateRequire(import.meta.url);',
-].join('\n');
+const version = await readPackageVersion(root);
+const watchless = sharedOptions(root, version);
 
 const nodeExternals = ['electron', 'keytar'];
 
@@ -33,74 +21,52 @@ await rm(out, { recursive: true, force: true });
 
 const jobs = [];
 
-if (existsSync(join(root, 'main/electron/main.ts'))) {
-  jobs.push(
-    build({
-      ...watchless,
-      entryPoints: { index: 'main/electron/main.ts' },
-      outdir: join(out, 'main'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      external: nodeExternals,
-      banner: { js: esmRequireBanner },
-    }),
-  );
-}
+jobs.push(
+  build({
+    ...watchless,
+    entryPoints: { index: 'main/electron/main.ts' },
+    outdir: join(out, 'main'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    external: nodeExternals,
+    banner: { js: esmRequireBanner },
+  }),
+);
 
-if (existsSync(join(root, 'preload/index.ts'))) {
-  jobs.push(
-    build({
-      ...watchless,
-      entryPoints: ['preload/index.ts'],
-      outfile: join(out, 'preload/index.cjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'chrome140',
-      external: ['electron'],
-    }),
-  );
-}
+jobs.push(
+  build({
+    ...watchless,
+    entryPoints: ['preload/index.ts'],
+    outfile: join(out, 'preload/index.cjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'chrome140',
+    external: ['electron'],
+  }),
+);
 
-if (existsSync(join(root, 'renderer/index.tsx'))) {
-  jobs.push(
-    build({
-      ...watchless,
-      entryPoints: { app: 'renderer/index.tsx' },
-      outdir: join(out, 'renderer'),
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      target: 'chrome140',
-      jsx: 'automatic',
-      loader: { '.svg': 'dataurl', '.png': 'dataurl' },
-      define: { ...watchless.define, 'process.env.NODE_ENV': '"production"' },
-      minify: true,
-    }).then(async () => {
-      await copyFile(join(root, 'renderer/index.html'), join(out, 'renderer/index.html'));
-    }),
-  );
-}
+jobs.push(
+  build({
+    ...watchless,
+    entryPoints: { app: 'renderer/index.tsx' },
+    outdir: join(out, 'renderer'),
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'chrome140',
+    jsx: 'automatic',
+    loader: { '.svg': 'dataurl', '.png': 'dataurl' },
+    define: { ...watchless.define, 'process.env.NODE_ENV': '"production"' },
+    minify: true,
+  }).then(async () => {
+    await copyFile(join(root, 'renderer/index.html'), join(out, 'renderer/index.html'));
+  }),
+);
 
-if (existsSync(join(root, 'main/cli/token-broker.ts'))) {
-  jobs.push(
-    build({
-      ...watchless,
-      entryPoints: { 'token-broker': 'main/cli/token-broker.ts' },
-      outdir: join(out, 'cli'),
-      bundle: true,
-      splitting: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['keytar'],
-      chunkNames: 'chunks/[name]-[hash]',
-      banner: { js: '#!/usr/bin/env node\n' + esmRequireBanner },
-    }).then(() => chmod(join(out, 'cli/token-broker.js'), 0o755)),
-  );
-}
+jobs.push(build(cliOptions(root, version, join(out, 'cli'))).then(() => chmod(join(out, 'cli/token-broker.js'), 0o755)));
 
 await mkdir(out, { recursive: true });
 await Promise.all(jobs);

@@ -84,7 +84,7 @@ function dechunk(body: Buffer): Buffer {
 /**
  * GETs `path` and returns the parsed JSON of a 2xx answer; throws CliError otherwise. One
  * request per connection (`Connection: close`), read to the end.
- * @see RFC 9112 §9.6 (tear-down)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9112.html#section-9.6 RFC 9112 §9.6} (tear-down)
  */
 export function getJson<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const socketPath = brokerSocketPath(options.env);

@@ -1,5 +1,5 @@
 /**
- * Exit codes (DESIGN.md, "The CLI"): 0 ok, 1 error, 2 usage, 3 needs login, 4 denied.
+ * Exit codes (README.md, "Use it from scripts"): 0 ok, 1 error, 2 usage, 3 needs login, 4 denied.
  */
 export const EXIT = { ok: 0, error: 1, usage: 2, needsLogin: 3, denied: 4 } as const;
 

@@ -1,6 +1,10 @@
 /**
- * Help texts, loaded only for `--help`. Every command has one; they mirror DESIGN.md.
+ * Help texts, loaded only for `--help`. Every command has one; they mirror the README's CLI
+ * section. Grant and auth method lists come from main/shared, so they cannot fall behind.
  */
+import { CLIENT_AUTH_METHODS } from '../shared/client-auth.js';
+import { GRANTS } from '../shared/grants.js';
+
 const ENV = `Environment:
   TOKEN_BROKER_HOME     data directory (default: the OS's per-user app data directory)
   TOKEN_BROKER_SOCKET   socket path (default: $TOKEN_BROKER_HOME/broker.sock)
@@ -41,8 +45,8 @@ ${ENV}
 `,
   'account add': `usage: token-broker account add NAME (--issuer URL | --authorization-endpoint URL --token-endpoint URL
           [--device-authorization-endpoint URL] [--revocation-endpoint URL])
-          --client-id ID [--client-secret-stdin] [--auth basic|post|private_key_jwt|none] [--key-id KID]
-          --grant authorization_code|client_credentials|device_code|password|implicit
+          --client-id ID [--client-secret-stdin] [--auth ${CLIENT_AUTH_METHODS.join('|')}] [--key-id KID]
+          --grant ${GRANTS.join('|')}
           [--scope "a b"] [--redirect-uri URI] [--allow-legacy] [--approval auto|ask]
           [--git-host HOST]... [--git-username NAME] [--param KEY=VALUE]...
 

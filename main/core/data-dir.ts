@@ -75,7 +75,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
         `Use a directory you own: set TOKEN_BROKER_HOME, or fix it with: chown "$(id -u)" '${dir}' && chmod 700 '${dir}'`,
     );
   }
-  // DESIGN.md: a 0700 directory. Read or search access alone already lets others see (and, for
+  // docs/security.md: a 0700 directory. Read or search access alone already lets others see (and, for
   // the socket, reach) what is inside, so any group/other bit is refused, before anything is written.
   if ((info.mode & 0o077) !== 0) {
     throw new BrokerError(

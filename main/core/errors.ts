@@ -5,53 +5,11 @@
  * where they occur, with the original kept as `cause`. Messages are written for the person at
  * the keyboard: what went wrong and what to do. They never contain a secret; build them only
  * from values that are safe to show (account names, URLs without query strings, error codes).
+ * The codes themselves are in main/shared/errors.ts, where every layer reads them.
  */
+import type { ErrorCode, ErrorInfo } from '../shared/errors.js';
 
-export const ERROR_CODES = [
-  // Accounts and requests
-  'ACCOUNT_NOT_FOUND',
-  'ACCOUNT_EXISTS',
-  'INVALID_REQUEST',
-  'CONFIG_INVALID',
-  // Sign-in state
-  'NEEDS_LOGIN',
-  'DENIED',
-  'LEGACY_GRANT_REFUSED',
-  'UNSUPPORTED_GRANT',
-  // Interactive flows
-  'CANCELLED',
-  'TIMEOUT',
-  'STATE_MISMATCH',
-  'ISSUER_MISMATCH',
-  'NONCE_MISMATCH',
-  'CALLBACK_INVALID',
-  'DEVICE_CODE_EXPIRED',
-  // Provider
-  'OAUTH_ERROR',
-  'PROVIDER_ERROR',
-  'PROVIDER_UNREACHABLE',
-  'INVALID_RESPONSE',
-  'DISCOVERY_FAILED',
-  // Secrets
-  'KEYCHAIN_UNAVAILABLE',
-  'VAULT_CORRUPT',
-  'VAULT_KEY_MISMATCH',
-  'VAULT_LOCKED',
-  'PASSPHRASE_INVALID',
-  // Local API / process
-  'BROKER_NOT_RUNNING',
-  'SOCKET_INSECURE',
-  'INTERNAL',
-  // Local API transport (HTTP-level rejections)
-  'NOT_FOUND',
-  'METHOD_NOT_ALLOWED',
-  'PAYLOAD_TOO_LARGE',
-  'UNAUTHORIZED',
-  'FORBIDDEN',
-  'BROKER_ALREADY_RUNNING',
-] as const;
-
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export { ERROR_CODES, type ErrorCode, type ErrorInfo } from '../shared/errors.js';
 
 export interface BrokerErrorDetails {
   /** OAuth `error` value from a provider response (RFC 6749 §5.2), when there was one. */
@@ -83,8 +41,11 @@ export class BrokerError extends Error {
     this.account = details.account;
   }
 
-  /** A plain, secret-free object for the wire (socket API, IPC). */
-  toJSON(): { code: ErrorCode; message: string; oauthError?: string; oauthErrorDescription?: string } {
+  /**
+   * The plain, secret-free form every boundary starts from: the socket API's error body
+   * (main/core/api/wire.ts), IPC results (main/ipc/handlers.ts), events and `lastError`.
+   */
+  toJSON(): ErrorInfo {
     return {
       code: this.code,
       message: this.message,

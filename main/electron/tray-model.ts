@@ -8,7 +8,7 @@ import type { AccountView } from '../ipc/contract.js';
 export type TrayState = 'all-good' | 'expiring' | 'attention' | 'error';
 export const TRAY_STATES: readonly TrayState[] = ['all-good', 'expiring', 'attention', 'error'];
 
-/** "Something expires soon": within 5 minutes (DESIGN.md: the desktop app). */
+/** "Something expires soon": within 5 minutes, as the window counts it too (main/electron/README.md, "Tray states"). */
 export const EXPIRING_WITHIN_MS = 5 * 60_000;
 /** Accounts listed in the menu before the rest is summarised as "N more…". */
 export const MAX_MENU_ACCOUNTS = 15;

@@ -2,19 +2,24 @@
  * Between the IPC wire shapes and the broker's model: AccountDraft (what the form sends) →
  * AccountInput + secrets, and AccountSummary / TokenDetails / AuditEntry → their views. Pure.
  */
-import { accountSchema, type AccountInput, type ProviderConfig } from '../core/accounts/model.js';
+import type { AccountInput, ProviderConfig } from '../core/accounts/model.js';
 import type { AccountSecretsInput, AccountSummary, AuditEntry, ErrorInfo, SignInProgress, TokenDetails } from '../core/broker/types.js';
-import { BrokerError } from '../core/errors.js';
 import type { AccountDraft, AccountView, AuditEntryView, IpcError, SignInProgressView, TokenDetailsView } from './contract.js';
-import { describeIssues } from './input-schemas.js';
+import { CLIENT_AUTH_TRAITS } from '../shared/client-auth.js';
 
 /** Builds a provider from a preset's fields (main/core/accounts/presets.ts `presetProvider`). */
 export type PresetProviderFn = (presetId: string, fields: Record<string, string>) => ProviderConfig;
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
 
-function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+/** `T` with the keys whose value may be undefined made optional (and never undefined). */
+type Defined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
+
+/** Leaves out the keys whose value is undefined: the views' optional fields are absent, never undefined. */
+function withoutUndefined<T extends Record<string, unknown>>(value: T): Defined<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Defined<T>;
 }
 
 function draftProvider(draft: AccountDraft, presetProvider: PresetProviderFn | undefined): ProviderConfig {
@@ -51,7 +56,8 @@ function withExtraParams(provider: ProviderConfig, extraParams: Record<string, s
 /**
  * Maps the form's draft to the broker's account input and the secrets that go to the vault.
  * The client secret field carries the PEM key for private_key_jwt. Secrets are `undefined` when
- * the draft has none (on edit: keep what the vault holds). Throws INVALID_REQUEST naming the field.
+ * the draft has none (on edit: keep what the vault holds). The broker validates the result
+ * (main/core/accounts/validate.ts) before it stores anything.
  */
 export function draftToAccountInput(
   draft: AccountDraft,
@@ -73,16 +79,16 @@ export function draftToAccountInput(
         ? withoutUndefined({ hosts: gitHosts, username: nonEmpty(draft.gitUsername) })
         : undefined,
   });
-  const checked = accountSchema.safeParse(input);
-  if (!checked.success) throw new BrokerError('INVALID_REQUEST', describeIssues('account', checked.error.issues));
-
-  let secrets: AccountSecretsInput | undefined;
-  if (draft.clientSecret !== undefined) {
-    secrets = draft.clientAuth === 'private_key_jwt' ? { privateKeyPem: draft.clientSecret } : { clientSecret: draft.clientSecret };
-  }
+  // The form has one secret field; the auth method says which vault field it fills.
+  const field = CLIENT_AUTH_TRAITS[draft.clientAuth].secret?.field ?? 'clientSecret';
+  const secrets: AccountSecretsInput | undefined = draft.clientSecret === undefined ? undefined : { [field]: draft.clientSecret };
   return { input, secrets };
 }
 
+/**
+ * An error as it crosses IPC, from the secret-free {@link ErrorInfo} (`BrokerError.toJSON()`,
+ * or a `lastError` kept from one). Copied field by field: whatever else the object holds stays in main.
+ */
 export function toIpcError(error: ErrorInfo): IpcError {
   return withoutUndefined({
     code: error.code,
@@ -119,6 +125,7 @@ export function toAccountView(summary: AccountSummary): AccountView {
     hasRefreshToken: summary.hasRefreshToken,
     lastRefreshAt: summary.lastRefreshAt,
     lastError: summary.lastError === undefined ? undefined : toIpcError(summary.lastError),
+    identity: summary.identity === undefined ? undefined : { ...summary.identity },
   });
 }
 

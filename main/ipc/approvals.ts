@@ -1,5 +1,5 @@
 /**
- * The approval queue behind `approval: ask` accounts (DESIGN.md: the local token API). It is the
+ * The approval queue behind `approval: ask` accounts (main/core/broker/README.md, "Approvals"). It is the
  * broker's {@link ApprovalPort}: each request waits here until the user answers in the window
  * (allow once / for an hour / deny) or the timeout denies it. Fail closed: anything unanswered,
  * and everything still pending when the app quits, is denied.

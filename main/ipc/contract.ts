@@ -1,19 +1,20 @@
 /**
- * The one IPC contract between main, preload and renderer. It imports nothing, so every side can
- * depend on it without pulling in the others. Types here are the wire shapes: plain JSON, epoch
- * milliseconds for times, and never a token value.
+ * The one IPC contract between main, preload and renderer. It imports only from main/shared (the
+ * dependency-free facts every layer shares), so every side can depend on it without pulling in
+ * the others. Types here are the wire shapes: plain JSON, epoch milliseconds for times, and never
+ * a token value.
  *
  * Every call resolves to an {@link IpcResult}: over Electron's `ipcMain.handle` only an error's
  * message survives, so errors cross as values with a code.
  */
+import type { AccountIdentity, AccountStatus } from '../shared/accounts.js';
+import type { ClientAuthMethod } from '../shared/client-auth.js';
+import type { ErrorInfo } from '../shared/errors.js';
+import type { Grant } from '../shared/grants.js';
+import type { SignInProgress } from '../shared/sign-in.js';
 
-export interface IpcError {
-  /** One of the broker's error codes (ACCOUNT_NOT_FOUND, NEEDS_LOGIN, INVALID_REQUEST, ...). */
-  code: string;
-  message: string;
-  oauthError?: string;
-  oauthErrorDescription?: string;
-}
+/** An error as it crosses IPC: one of the broker's codes, its message, the provider's OAuth error. */
+export type IpcError = ErrorInfo;
 
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
 
@@ -23,9 +24,9 @@ export interface VersionInfo {
   node?: string;
 }
 
-export type GrantName = 'authorization_code' | 'client_credentials' | 'device_code' | 'password' | 'implicit';
-export type ClientAuthName = 'basic' | 'post' | 'private_key_jwt' | 'none';
-export type AccountStatusName = 'ok' | 'expired' | 'needs_login' | 'error';
+export type GrantName = Grant;
+export type ClientAuthName = ClientAuthMethod;
+export type AccountStatusName = AccountStatus;
 
 /** An account as the UI sees it: configuration and token status, no secrets. */
 export interface AccountView {
@@ -55,6 +56,8 @@ export interface AccountView {
   hasRefreshToken: boolean;
   lastRefreshAt?: number;
   lastError?: IpcError;
+  /** Who the account was last signed in as (subject, username, email); absent when never named. */
+  identity?: AccountIdentity;
 }
 
 /** What the add/edit form sends. Secrets travel renderer → main once and are never sent back. */
@@ -89,30 +92,6 @@ export interface AccountDraft {
   gitHosts?: string[];
   gitUsername?: string;
 }
-
-/**
- * Request parameters the broker sets itself, which an account's extra parameters may not name
- * (main/core/accounts/model.ts RESERVED_REQUEST_PARAMS; main/ipc/input-schemas.ts checks the two agree).
- */
-export type ReservedRequestParam =
-  | 'response_type'
-  | 'client_id'
-  | 'redirect_uri'
-  | 'state'
-  | 'nonce'
-  | 'code_challenge'
-  | 'code_challenge_method'
-  | 'scope'
-  | 'grant_type'
-  | 'code'
-  | 'code_verifier'
-  | 'refresh_token'
-  | 'client_secret'
-  | 'client_assertion'
-  | 'client_assertion_type'
-  | 'username'
-  | 'password'
-  | 'device_code';
 
 export interface PresetField {
   key: 'tenant' | 'domain' | 'issuer' | 'realm' | 'baseUrl' | 'audience';
@@ -155,21 +134,8 @@ export interface TokenDetailsView {
   lastError?: IpcError;
 }
 
-export type SignInProgressView =
-  | { account: string; phase: 'starting' }
-  | { account: string; phase: 'waiting_for_browser'; url: string }
-  | {
-      account: string;
-      phase: 'device_code';
-      userCode: string;
-      verificationUri: string;
-      verificationUriComplete?: string;
-      expiresAt: number;
-    }
-  | { account: string; phase: 'exchanging' }
-  | { account: string; phase: 'done' }
-  | { account: string; phase: 'cancelled' }
-  | { account: string; phase: 'failed'; error: IpcError };
+/** Sign-in progress events: the broker's own shape, which holds no secret (a URL, a user code, a phase). */
+export type SignInProgressView = SignInProgress;
 
 export interface AuditEntryView {
   at: number;
@@ -200,11 +166,6 @@ export interface SettingsView {
   socketPath: string;
   tcpListener: { enabled: boolean; port: number; address?: string };
   startAtLogin: boolean;
-  /**
-   * True when a changed TCP listener setting or a regenerated key takes effect only after the
-   * app (the broker) restarts; the running listener still uses the old ones until then.
-   */
-  restartRequired?: boolean;
 }
 
 export interface SettingsPatch {

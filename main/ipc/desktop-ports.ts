@@ -49,7 +49,7 @@ export interface DesktopPorts {
   clipboard: ClipboardPort;
   /**
    * Opens a URL in the system browser. Callers pass only URLs the broker built; the Electron
-   * implementation checks that again (DESIGN.md: openExternal only for URLs the broker built).
+   * implementation checks that again (docs/security.md: openExternal only for URLs the broker built).
    */
   openExternal(url: string): Promise<void>;
   loginItem: LoginItemPort;

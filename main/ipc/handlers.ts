@@ -12,6 +12,7 @@ import type { DiscoveryCheck, IpcChannel, IpcEvent, IpcEventMap, IpcInvokeMap, I
 import {
   draftToAccountInput,
   toAccountView,
+  toIpcError,
   toAuditEntryView,
   toSignInProgressView,
   toTokenDetailsView,
@@ -43,8 +44,8 @@ export interface ApiInfoPort {
   socketPath: string;
   /** Where the TCP listener is bound right now, if it runs. */
   tcpAddress?: () => { host: string; port: number } | undefined;
-  /** Applies a changed TCP listener setting at runtime; without it the change applies at next start. */
-  applyTcpListener?: (tcp: Settings['tcpListener']) => Promise<void>;
+  /** Applies a changed TCP listener setting (or a regenerated key) to the running listener at once. */
+  applyTcpListener: (tcp: Settings['tcpListener']) => Promise<void>;
 }
 
 export interface HandlerDeps {
@@ -95,19 +96,9 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlerTable {
   const clipboard = deps.clipboardGuard ?? createClipboardGuard({ clipboard: desktop.clipboard, clock: deps.clock });
   const accountView = (name: string) => toAccountView(broker.getAccount(name));
 
-  // The listener reads its key once at start: without applyTcpListener, changes wait for a restart.
-  let keyRegenerated = false;
-  const listenerOutOfDate = (tcp: Settings['tcpListener'], address: { port: number } | undefined): boolean => {
-    if (api.applyTcpListener !== undefined) return false;
-    if (tcp.enabled !== (address !== undefined)) return true;
-    if (address !== undefined && tcp.port !== 0 && tcp.port !== address.port) return true;
-    return keyRegenerated && address !== undefined;
-  };
-
   const settingsView = (): SettingsView => {
     const { settings } = configStore.get();
     const address = api.tcpAddress?.();
-    const restartRequired = listenerOutOfDate(settings.tcpListener, address);
     return {
       socketPath: api.socketPath,
       tcpListener: {
@@ -116,7 +107,6 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlerTable {
         ...(address === undefined ? {} : { address: `${address.host}:${address.port}` }),
       },
       startAtLogin: settings.startAtLogin,
-      ...(restartRequired ? { restartRequired } : {}),
     };
   };
 
@@ -204,7 +194,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlerTable {
         desktop.loginItem.set(updated.settings.startAtLogin);
       }
       // Applied even when unchanged: that retries a listener that could not start (port was taken).
-      if (patch.tcpListener !== undefined && api.applyTcpListener !== undefined) {
+      if (patch.tcpListener !== undefined) {
         try {
           await api.applyTcpListener(updated.settings.tcpListener);
         } catch (error) {
@@ -224,8 +214,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlerTable {
     }),
     regenerateTcpKey: validated('regenerateTcpKey', async () => {
       await desktop.tcpKey.regenerate();
-      keyRegenerated = true;
-      if (api.applyTcpListener !== undefined) await api.applyTcpListener(configStore.get().settings.tcpListener);
+      await api.applyTcpListener(configStore.get().settings.tcpListener);
       return settingsView();
     }),
   };
@@ -290,15 +279,6 @@ export async function invokeHandler<K extends IpcChannel>(
     const value = (await handler(...args)) as IpcInvokeMap[K]['result'];
     return { ok: true, value };
   } catch (error) {
-    const brokerError = toBrokerError(error);
-    return {
-      ok: false,
-      error: {
-        code: brokerError.code,
-        message: brokerError.message,
-        ...(brokerError.oauthError === undefined ? {} : { oauthError: brokerError.oauthError }),
-        ...(brokerError.oauthErrorDescription === undefined ? {} : { oauthErrorDescription: brokerError.oauthErrorDescription }),
-      },
-    };
+    return { ok: false, error: toIpcError(toBrokerError(error).toJSON()) };
   }
 }

@@ -4,30 +4,21 @@
  * fields are rejected rather than ignored.
  */
 import { z } from 'zod';
-import {
-  ACCOUNT_NAME_PATTERN,
-  CLIENT_AUTH_METHODS,
-  extraParamsSchema,
-  GRANTS,
-  type ReservedRequestParam as ModelReservedParam,
-} from '../core/accounts/model.js';
-import { BrokerError } from '../core/errors.js';
-import type { IpcChannel, ReservedRequestParam } from './contract.js';
+import { extraParamsSchema } from '../core/accounts/model.js';
+import { formatIssues, invalidInput } from '../core/issues.js';
+import { ACCOUNT_LIMITS, ACCOUNT_NAME_MAX_LENGTH, ACCOUNT_NAME_PATTERN } from '../shared/accounts.js';
+import { CLIENT_AUTH_METHODS } from '../shared/client-auth.js';
+import { GRANTS } from '../shared/grants.js';
+import type { IpcChannel } from './contract.js';
 
-// The renderer checks reserved parameter names inline from the contract's type; it must name
-// exactly the set the model enforces (a compile error here when one side changes alone).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const reservedParamsAgree: Same<ReservedRequestParam, ModelReservedParam> = true;
-void reservedParamsAgree;
-
-const accountName = z.string().max(64).regex(ACCOUNT_NAME_PATTERN, 'not a valid account name');
+const accountName = z.string().max(ACCOUNT_NAME_MAX_LENGTH).regex(ACCOUNT_NAME_PATTERN, 'not a valid account name');
 const shortText = z.string().max(2048);
 const urlText = z.string().min(1).max(2048);
 
 const draft = z
   .object({
     name: accountName,
-    preset: z.string().min(1).max(64).optional(),
+    preset: z.string().min(1).max(ACCOUNT_LIMITS.presetId).optional(),
     presetFields: z
       .object({
         tenant: shortText.optional(),
@@ -46,18 +37,18 @@ const draft = z
     revocationEndpoint: urlText.optional(),
     // The account model's own rule: bounded, and no protocol parameter names.
     extraParams: extraParamsSchema.optional(),
-    clientId: z.string().min(1).max(512),
+    clientId: z.string().min(1).max(ACCOUNT_LIMITS.clientId),
     clientAuth: z.enum(CLIENT_AUTH_METHODS),
     // Room for a PEM private key (private_key_jwt).
     clientSecret: z.string().min(1).max(16_384).optional(),
-    keyId: z.string().min(1).max(256).optional(),
+    keyId: z.string().min(1).max(ACCOUNT_LIMITS.keyId).optional(),
     grant: z.enum(GRANTS),
-    scopes: z.array(z.string().min(1).max(256)).max(100),
+    scopes: z.array(z.string().min(1).max(ACCOUNT_LIMITS.scope)).max(100),
     redirectUri: urlText.optional(),
     allowLegacy: z.boolean(),
     approval: z.enum(['auto', 'ask']),
-    gitHosts: z.array(z.string().min(1).max(253)).max(50).optional(),
-    gitUsername: z.string().min(1).max(256).optional(),
+    gitHosts: z.array(z.string().min(1).max(ACCOUNT_LIMITS.gitHost)).max(50).optional(),
+    gitUsername: z.string().min(1).max(ACCOUNT_LIMITS.gitUsername).optional(),
   })
   .strict();
 
@@ -120,13 +111,5 @@ export function parseIpcArgs<K extends IpcChannel>(channel: K, args: readonly un
   while (trimmed.length > 0 && trimmed[trimmed.length - 1] === undefined) trimmed.pop();
   const result = IPC_INPUT_SCHEMAS[channel].safeParse(trimmed);
   if (result.success) return result.data as z.infer<(typeof IPC_INPUT_SCHEMAS)[K]>;
-  throw new BrokerError('INVALID_REQUEST', describeIssues(channel, result.error.issues));
-}
-
-export function describeIssues(channel: string, issues: readonly z.core.$ZodIssue[]): string {
-  const parts = issues.slice(0, 3).map((issue) => {
-    const path = issue.path.length === 0 ? 'arguments' : issue.path.map(String).join('.');
-    return `${path}: ${issue.message}`;
-  });
-  return `Invalid request to ${channel}: ${parts.join('; ')}`;
+  throw invalidInput('INVALID_REQUEST', `Invalid request to ${channel}`, formatIssues(result.error.issues, ['arguments']));
 }

@@ -8,6 +8,7 @@ import { selectAccount } from '../store/selectors.js';
 import { CopyButton } from './copy-button.js';
 import { Dialog } from './dialog.js';
 import { AlertIcon, CheckIcon, ExternalIcon } from './icons.js';
+import { GRANT_TRAITS } from '../../main/shared/grants.js';
 
 const ACTIVE: ReadonlySet<SignInProgressView['phase']> = new Set(['starting', 'waiting_for_browser', 'device_code', 'exchanging']);
 
@@ -56,7 +57,7 @@ function SignInDialog({ name }: { name: string }) {
 function Phase({ name, account, progress }: { name: string; account: AccountView | undefined; progress: SignInProgressView | undefined }) {
   const startSignIn = useBroker((state) => state.startSignIn);
   if (progress === undefined) {
-    return account?.grant === 'password' ? <PasswordForm name={name} /> : <Working text="Starting…" />;
+    return needsPassword(account) ? <PasswordForm name={name} /> : <Working text="Starting…" />;
   }
   switch (progress.phase) {
     case 'starting':
@@ -94,7 +95,7 @@ function Phase({ name, account, progress }: { name: string; account: AccountView
             <code>{progress.error.oauthError ?? progress.error.code}</code>
             {progress.error.oauthErrorDescription === undefined ? null : <> — {progress.error.oauthErrorDescription}</>}
           </p>
-          {account?.grant === 'password' ? null : (
+          {needsPassword(account) ? null : (
             <button type="button" className="button button--primary" onClick={() => void retry(startSignIn, name, account)}>
               Try again
             </button>
@@ -121,7 +122,7 @@ function WaitingForBrowser({ name }: { name: string }) {
 }
 
 function retry(startSignIn: (name: string) => Promise<void>, name: string, account: AccountView | undefined): Promise<void> {
-  if (account?.grant === 'password') return Promise.resolve();
+  if (needsPassword(account)) return Promise.resolve();
   return startSignIn(name);
 }
 
@@ -209,4 +210,9 @@ function PasswordForm({ name }: { name: string }) {
       </button>
     </form>
   );
+}
+
+/** The sign-in needs the password form in the window (the legacy password grant). */
+function needsPassword(account: AccountView | undefined): boolean {
+  return account !== undefined && GRANT_TRAITS[account.grant].needsPassword;
 }

@@ -1,5 +1,16 @@
-import type { AccountDraft, AccountView, ClientAuthName, GrantName, PresetView, ReservedRequestParam } from '../../main/ipc/contract.js';
-import { isOptionalField, isSyntheticPreset, PARAMETER_FIELDS, presetFieldsFromAccount, presetKind } from './presets.js';
+import type { AccountDraft, AccountView, ClientAuthName, GrantName, PresetView } from '../../main/ipc/contract.js';
+import { ACCOUNT_NAME_PATTERN } from '../../main/shared/accounts.js';
+import { CLIENT_AUTH_TRAITS } from '../../main/shared/client-auth.js';
+import { GRANT_TRAITS } from '../../main/shared/grants.js';
+import {
+  EXTRA_PARAM_NAME,
+  isReservedRequestParam,
+  MAX_EXTRA_PARAM_VALUE_LENGTH,
+  MAX_EXTRA_PARAMS,
+} from '../../main/shared/request-params.js';
+import { isOptionalField, PARAMETER_FIELDS, presetFieldsFromAccount, presetKind } from './presets.js';
+
+export { LEGACY_GRANTS } from '../../main/shared/grants.js';
 
 /** Everything the add/edit form holds, as strings the inputs edit directly. */
 export interface AccountFormValues {
@@ -27,35 +38,10 @@ export interface AccountFormValues {
 }
 
 export type AccountFormField = keyof AccountFormValues | `preset.${string}`;
-export type AccountFormErrors = Partial<Record<AccountFormField, string>>;
+// `undefined` clears one field's error while the others stay.
+export type AccountFormErrors = Partial<Record<AccountFormField, string | undefined>>;
 
-export const LEGACY_GRANTS: readonly GrantName[] = ['implicit', 'password'];
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const HOST_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
-const PARAM_NAME_PATTERN = /^[A-Za-z0-9_.~-]{1,64}$/;
-const MAX_EXTRA_PARAMS = 20;
-const MAX_PARAM_VALUE = 1024;
-// Keyed by the contract's type, so this list cannot drift from what main refuses.
-const RESERVED_PARAMS: Record<ReservedRequestParam, true> = {
-  response_type: true,
-  client_id: true,
-  redirect_uri: true,
-  state: true,
-  nonce: true,
-  code_challenge: true,
-  code_challenge_method: true,
-  scope: true,
-  grant_type: true,
-  code: true,
-  code_verifier: true,
-  refresh_token: true,
-  client_secret: true,
-  client_assertion: true,
-  client_assertion_type: true,
-  username: true,
-  password: true,
-  device_code: true,
-};
 
 /** `{a: '1', b: '2'}` → `"a=1\nb=2"`, leaving out the keys a preset field shows instead. */
 export function formatExtraParams(params: Record<string, string> | undefined, skip: ReadonlySet<string> = new Set()): string {
@@ -81,12 +67,13 @@ export function parseExtraParams(text: string): { params: Record<string, string>
     if (eq === -1) return { error: `${at}: write it as name=value, e.g. access_type=offline.` };
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
-    if (!PARAM_NAME_PATTERN.test(key))
+    if (!EXTRA_PARAM_NAME.test(key))
       return { error: `${at}: “${key}” is not a parameter name (letters, digits, “.”, “_”, “~” or “-”, at most 64).` };
-    if (Object.hasOwn(RESERVED_PARAMS, key.toLowerCase()))
-      return { error: `${at}: “${key}” is set by the broker itself and cannot be an extra parameter.` };
+    if (isReservedRequestParam(key)) return { error: `${at}: “${key}” is set by the broker itself and cannot be an extra parameter.` };
     if (Object.hasOwn(params, key)) return { error: `${at}: “${key}” is given twice.` };
-    if (value.length > MAX_PARAM_VALUE) return { error: `${at}: the value is longer than ${MAX_PARAM_VALUE} characters.` };
+    if (value.length > MAX_EXTRA_PARAM_VALUE_LENGTH) {
+      return { error: `${at}: the value is longer than ${MAX_EXTRA_PARAM_VALUE_LENGTH} characters.` };
+    }
     params[key] = value;
   }
   if (Object.keys(params).length > MAX_EXTRA_PARAMS) return { error: `At most ${MAX_EXTRA_PARAMS} extra parameters.` };
@@ -175,11 +162,12 @@ function isLoopbackUrl(value: string): boolean {
 }
 
 export function needsSecret(auth: ClientAuthName): boolean {
-  return auth !== 'none';
+  return CLIENT_AUTH_TRAITS[auth].secret !== undefined;
 }
 
+/** The grant signs in through the browser and comes back to the redirect URI. */
 export function usesRedirect(grant: GrantName): boolean {
-  return grant === 'authorization_code' || grant === 'implicit';
+  return GRANT_TRAITS[grant].needsBrowser;
 }
 
 export interface ValidationResult {
@@ -199,7 +187,8 @@ export function validateAccountForm(
   const errors: AccountFormErrors = {};
   const name = values.name.trim();
   if (name === '') errors.name = 'Give the account a name, e.g. “github-work”.';
-  else if (!NAME_PATTERN.test(name)) errors.name = 'Use letters, digits, “.”, “_” or “-” (at most 64), starting with a letter or digit.';
+  else if (!ACCOUNT_NAME_PATTERN.test(name))
+    errors.name = 'Use letters, digits, “.”, “_” or “-” (at most 64), starting with a letter or digit.';
   else if (context.mode === 'add' && context.existingNames.includes(name)) errors.name = `An account named “${name}” already exists.`;
 
   const kind = presetKind(preset);
@@ -208,7 +197,7 @@ export function validateAccountForm(
     const issuer = (values.presetFields.issuer ?? values.issuer).trim();
     if (issuer === '') errors['preset.issuer'] = 'Enter the issuer URL, e.g. https://id.example.com.';
     else if (!isHttpUrl(issuer)) errors['preset.issuer'] = 'The issuer must be an http(s) URL.';
-    provider = isSyntheticPreset(preset) ? { issuer } : { presetFields: { issuer }, issuer };
+    provider = { presetFields: { issuer }, issuer };
   } else if (kind === 'endpoints') {
     const endpoint = (
       key: 'authorizationEndpoint' | 'tokenEndpoint' | 'deviceAuthorizationEndpoint' | 'revocationEndpoint',
@@ -223,11 +212,13 @@ export function validateAccountForm(
       if (!isHttpUrl(value)) errors[key] = `The ${label} must be an http(s) URL.`;
       provider = { ...provider, [key]: value };
     };
-    endpoint('tokenEndpoint', values.grant !== 'implicit', 'token endpoint');
-    endpoint('authorizationEndpoint', usesRedirect(values.grant), 'authorization endpoint');
-    endpoint('deviceAuthorizationEndpoint', values.grant === 'device_code', 'device authorization endpoint');
+    const needs = GRANT_TRAITS[values.grant].endpoints;
+    endpoint('tokenEndpoint', needs.includes('token'), 'token endpoint');
+    endpoint('authorizationEndpoint', needs.includes('authorization'), 'authorization endpoint');
+    endpoint('deviceAuthorizationEndpoint', needs.includes('device_authorization'), 'device authorization endpoint');
     endpoint('revocationEndpoint', false, 'revocation endpoint');
-    if (values.grant === 'implicit' && values.tokenEndpoint.trim() === '' && errors.tokenEndpoint === undefined) {
+    // A grant that never calls the token endpoint still names it: config.json requires it (or an issuer).
+    if (!needs.includes('token') && values.tokenEndpoint.trim() === '' && errors.tokenEndpoint === undefined) {
       errors.tokenEndpoint = 'Enter the token endpoint too (the broker uses it to identify the provider).';
     }
   } else {
@@ -255,7 +246,7 @@ export function validateAccountForm(
         : 'Enter the client secret, or choose “None (public client)”.';
   }
 
-  if (LEGACY_GRANTS.includes(values.grant) && !values.allowLegacy) {
+  if (GRANT_TRAITS[values.grant].legacy && !values.allowLegacy) {
     errors.grant = 'Legacy grants need the “I understand this is insecure” switch.';
   } else if (!preset.grants.includes(values.grant)) {
     errors.grant = `${preset.label} does not support this grant.`;
@@ -277,7 +268,7 @@ export function validateAccountForm(
 
   const draft: AccountDraft = {
     name,
-    ...(isSyntheticPreset(preset) ? {} : { preset: preset.id }),
+    preset: preset.id,
     ...provider,
     clientId: values.clientId.trim(),
     clientAuth: values.clientAuth,

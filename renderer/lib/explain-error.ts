@@ -1,4 +1,5 @@
 import type { IpcError } from '../../main/ipc/contract.js';
+import type { ErrorCode } from '../../main/shared/errors.js';
 
 // OAuth 2.0 error codes (RFC 6749 §5.2, §4.1.2.1; RFC 8628 §3.5; OIDC Core §3.1.2.6) in words a
 // developer can act on.
@@ -22,7 +23,7 @@ const OAUTH_ERRORS: Record<string, string> = {
   interaction_required: 'The provider needs you to complete a step in the browser.',
 };
 
-const BROKER_ERRORS: Record<string, string> = {
+const BROKER_ERRORS: Partial<Record<ErrorCode, string>> = {
   TIMEOUT: 'The sign-in or request took too long and was stopped. Try again.',
   CANCELLED: 'The sign-in was cancelled.',
   PROVIDER_UNREACHABLE: 'The provider could not be reached. Check your network, proxy settings and the issuer URL.',

@@ -1,4 +1,4 @@
-import type { GrantName, PresetField, PresetView } from '../../main/ipc/contract.js';
+import type { PresetField, PresetView } from '../../main/ipc/contract.js';
 
 /**
  * How a preset names its provider in the form:
@@ -8,44 +8,8 @@ import type { GrantName, PresetField, PresetView } from '../../main/ipc/contract
  */
 export type PresetKind = 'issuer' | 'endpoints' | 'preset';
 
-export const GENERIC_OIDC_ID = 'oidc';
+/** The broker's generic OAuth 2.0 preset: explicit endpoints instead of discovery. */
 export const GENERIC_OAUTH2_ID = 'oauth2';
-
-const ALL_GRANTS: GrantName[] = ['authorization_code', 'device_code', 'client_credentials', 'password', 'implicit'];
-
-const GENERIC_OIDC: PresetView = {
-  id: GENERIC_OIDC_ID,
-  label: 'OpenID Connect',
-  fields: [
-    {
-      key: 'issuer',
-      label: 'Issuer URL',
-      placeholder: 'https://id.example.com',
-      help: 'Endpoints are found through the issuer’s discovery document.',
-    },
-  ],
-  grants: ALL_GRANTS,
-  defaultGrant: 'authorization_code',
-  defaultScopes: ['openid', 'profile', 'offline_access'],
-  defaultClientAuth: 'basic',
-  hints: ['Any provider that publishes /.well-known/openid-configuration or RFC 8414 metadata.'],
-};
-
-const GENERIC_OAUTH2: PresetView = {
-  id: GENERIC_OAUTH2_ID,
-  label: 'OAuth 2.0',
-  fields: [],
-  grants: ALL_GRANTS,
-  defaultGrant: 'authorization_code',
-  defaultScopes: [],
-  defaultClientAuth: 'basic',
-  hints: ['For providers without discovery: enter the endpoints from the provider’s documentation.'],
-};
-
-/** True for the generic entries the UI adds itself; the broker does not know their ids. */
-export function isSyntheticPreset(preset: PresetView): boolean {
-  return preset === GENERIC_OIDC || preset === GENERIC_OAUTH2;
-}
 
 export function presetKind(preset: PresetView): PresetKind {
   if (preset.fields.length === 1 && preset.fields[0]?.key === 'issuer') return 'issuer';
@@ -55,14 +19,6 @@ export function presetKind(preset: PresetView): PresetKind {
 
 function isGenericOAuth2(preset: PresetView): boolean {
   return preset.id === GENERIC_OAUTH2_ID;
-}
-
-/** The broker's presets plus the two generic entries if the broker does not list them itself. */
-export function withGenericPresets(presets: readonly PresetView[]): PresetView[] {
-  const list = [...presets];
-  if (!list.some((p) => presetKind(p) === 'issuer')) list.push(GENERIC_OIDC);
-  if (!list.some((p) => presetKind(p) === 'endpoints')) list.push(GENERIC_OAUTH2);
-  return list;
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { AccountView } from '../../main/ipc/contract.js';
+import { CLIENT_AUTH_METHODS, CLIENT_AUTH_TRAITS } from '../../main/shared/client-auth.js';
+import { GRANT_TRAITS, GRANTS } from '../../main/shared/grants.js';
 
 /** What the UI shows: the broker's status, with "expiring" and live expiry derived from `now`. */
 export type DisplayStatus = 'ok' | 'expiring' | 'expired' | 'needs_login' | 'error';
@@ -29,20 +31,13 @@ export function displayStatus(account: Pick<AccountView, 'status' | 'expiresAt'>
 
 /** Grants that need a person to obtain the first token (and to recover from "needs sign-in"). */
 export function isInteractiveGrant(grant: AccountView['grant']): boolean {
-  return grant !== 'client_credentials';
+  return GRANT_TRAITS[grant].needsPerson;
 }
 
-export const GRANT_LABELS: Record<AccountView['grant'], string> = {
-  authorization_code: 'Authorization code + PKCE',
-  client_credentials: 'Client credentials',
-  device_code: 'Device code',
-  password: 'Password (legacy)',
-  implicit: 'Implicit (legacy)',
-};
+export const GRANT_LABELS = Object.fromEntries(GRANTS.map((grant) => [grant, GRANT_TRAITS[grant].label])) as Readonly<
+  Record<AccountView['grant'], string>
+>;
 
-export const CLIENT_AUTH_LABELS: Record<AccountView['clientAuth'], string> = {
-  basic: 'Client secret (HTTP Basic)',
-  post: 'Client secret (form body)',
-  private_key_jwt: 'Private key JWT',
-  none: 'None (public client)',
-};
+export const CLIENT_AUTH_LABELS = Object.fromEntries(
+  CLIENT_AUTH_METHODS.map((method) => [method, CLIENT_AUTH_TRAITS[method].label]),
+) as Readonly<Record<AccountView['clientAuth'], string>>;

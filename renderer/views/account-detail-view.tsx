@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AccountView, TokenDetailsView } from '../../main/ipc/contract.js';
+import { identityLabel } from '../../main/shared/accounts.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { Expiry } from '../components/expiry.js';
 import { BackIcon, CopyIcon, EditIcon, RefreshIcon, SignInIcon, SignOutIcon, TrashIcon } from '../components/icons.js';
@@ -14,6 +15,7 @@ import { selectAccount, selectAuditFor } from '../store/selectors.js';
 import { AuditTable } from './audit-table.js';
 import { Scopes } from './accounts-view.js';
 import { providerLabel } from './provider-label.js';
+import { GRANT_TRAITS } from '../../main/shared/grants.js';
 
 /** One account: token metadata (never values), claims, configuration, its activity and actions. */
 export function AccountDetailView({ name }: { name: string }) {
@@ -60,6 +62,15 @@ function Detail({ account }: { account: AccountView }) {
               <h1 id="detail-title">{account.name}</h1>
               <p className="page__subtitle">
                 {providerLabel(account, presets)} · {GRANT_LABELS[account.grant]}
+                {account.identity === undefined ? null : (
+                  <>
+                    {' · '}
+                    <span title={`Subject: ${account.identity.subject}`}>
+                      {status === 'needs_login' ? 'last signed in as ' : 'signed in as '}
+                      <strong>{identityLabel(account.identity)}</strong>
+                    </span>
+                  </>
+                )}
               </p>
             </div>
             <div className="detail-title__status" aria-live="polite">
@@ -107,7 +118,7 @@ function Actions({ account, status }: { account: AccountView; status: ReturnType
           className={`button ${signedIn ? '' : 'button--primary'}`}
           onClick={() => {
             openSignInPanel(account.name);
-            if (account.grant !== 'password') void startSignIn(account.name);
+            if (!GRANT_TRAITS[account.grant].needsPassword) void startSignIn(account.name);
           }}
         >
           <SignInIcon />

@@ -8,6 +8,7 @@ import { displayStatus, GRANT_LABELS, isInteractiveGrant } from '../lib/status.j
 import { useBroker } from '../store/hooks.js';
 import { selectAccount, selectAccountNames } from '../store/selectors.js';
 import { providerLabel } from './provider-label.js';
+import { GRANT_TRAITS } from '../../main/shared/grants.js';
 
 /** Every account with its live status; the empty state leads to adding the first one. */
 export function AccountsView() {
@@ -129,7 +130,7 @@ function RowAction({ account, needsSignIn }: { account: AccountView; needsSignIn
         aria-label={`Sign in to ${account.name}`}
         onClick={() => {
           openSignInPanel(account.name);
-          if (account.grant !== 'password') void startSignIn(account.name);
+          if (!GRANT_TRAITS[account.grant].needsPassword) void startSignIn(account.name);
         }}
       >
         <SignInIcon />

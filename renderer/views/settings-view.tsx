@@ -183,8 +183,6 @@ function TcpState({ settings }: { settings: Settings }) {
         <>
           Listening on <code>{address}</code>
         </>
-      ) : settings.restartRequired === true ? (
-        'Starts listening the next time the broker starts.'
       ) : (
         'Not listening: the port could not be opened. Choose another port, or 0 for any free one.'
       )}

@@ -1,21 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useTempDir } from '../support/fixtures.js';
 import { getJson } from '../../main/cli/client.js';
 import { callApi } from '../../main/cli/client-http.js';
 
-let dir: string;
+const temp = useTempDir('tb-client-');
 let server: Server;
-let seen: { url?: string; client?: string | string[] };
+let seen: { url?: string; client?: string | string[] | undefined };
 
-function env(socket = join(dir, 's.sock')): NodeJS.ProcessEnv {
+function env(socket = join(temp.path, 's.sock')): NodeJS.ProcessEnv {
   return { TOKEN_BROKER_SOCKET: socket };
 }
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tb-client-'));
   seen = {};
   server = createServer((req, res) => {
     seen = { url: req.url ?? '', client: req.headers['x-token-broker-client'] };
@@ -41,12 +39,11 @@ beforeEach(async () => {
       res.end(JSON.stringify({ ok: true }));
     }
   });
-  await new Promise<void>((resolve) => server.listen(join(dir, 's.sock'), resolve));
+  await new Promise<void>((resolve) => server.listen(join(temp.path, 's.sock'), resolve));
 });
 
 afterEach(async () => {
   await new Promise((resolve) => server.close(resolve));
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('CLI client (raw GET on node:net)', () => {
@@ -74,17 +71,17 @@ describe('CLI client (raw GET on node:net)', () => {
   });
 
   it('says no broker is running when the socket is absent', async () => {
-    await expect(getJson('/', { env: env(join(dir, 'none.sock')) })).rejects.toMatchObject({
+    await expect(getJson('/', { env: env(join(temp.path, 'none.sock')) })).rejects.toMatchObject({
       exitCode: 1,
       code: 'BROKER_NOT_RUNNING',
       message: expect.stringContaining('token-broker serve'),
     });
-    await expect(callApi('POST', '/', { env: env(join(dir, 'none.sock')) })).rejects.toMatchObject({ code: 'BROKER_NOT_RUNNING' });
+    await expect(callApi('POST', '/', { env: env(join(temp.path, 'none.sock')) })).rejects.toMatchObject({ code: 'BROKER_NOT_RUNNING' });
   });
 
   it('gives up after the timeout when the broker does not answer', async () => {
     const silent = createServer(() => {});
-    const path = join(dir, 'silent.sock');
+    const path = join(temp.path, 'silent.sock');
     await new Promise<void>((resolve) => silent.listen(path, resolve));
     await expect(getJson('/', { env: env(path), timeoutMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     silent.closeAllConnections();

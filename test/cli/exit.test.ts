@@ -3,7 +3,7 @@ import { parse, parseSeconds } from '../../main/cli/args.js';
 import { EXIT, exitCodeForApiError } from '../../main/cli/exit.js';
 
 describe('exit codes', () => {
-  it('maps API errors to the DESIGN exit codes', () => {
+  it('maps API errors to the documented exit codes (README: 1 error, 2 usage, 3 needs login, 4 denied)', () => {
     expect(exitCodeForApiError('NEEDS_LOGIN')).toBe(3);
     expect(exitCodeForApiError('DENIED')).toBe(4);
     expect(exitCodeForApiError('LEGACY_GRANT_REFUSED')).toBe(2);

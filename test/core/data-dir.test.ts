@@ -1,7 +1,7 @@
-import { chmod, chown, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../support/fixtures.js';
 import { ensurePrivateDir, resolveDataDir } from '../../main/core/data-dir.js';
 import { BrokerError } from '../../main/core/errors.js';
 
@@ -31,13 +31,7 @@ describe('resolveDataDir', () => {
 });
 
 describe('ensurePrivateDir', () => {
-  let root: string;
-  beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'tb-datadir-'));
-  });
-  afterEach(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
+  const temp = useTempDir('tb-datadir-');
 
   /** The rejection value of `promise` (or undefined when it resolves). */
   const codeOf = (promise: Promise<unknown>) =>
@@ -47,14 +41,14 @@ describe('ensurePrivateDir', () => {
     );
 
   it('creates a missing directory (and parents) with mode 0700', async () => {
-    const dir = join(root, 'a', 'b', 'token-broker');
+    const dir = join(temp.path, 'a', 'b', 'token-broker');
     await ensurePrivateDir(dir);
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     await ensurePrivateDir(dir); // idempotent
   });
 
   it('accepts an existing private directory and leaves its mode alone', async () => {
-    const dir = join(root, 'mine');
+    const dir = join(temp.path, 'mine');
     await mkdir(dir, { mode: 0o500 });
     await chmod(dir, 0o500);
     await ensurePrivateDir(dir);
@@ -64,22 +58,22 @@ describe('ensurePrivateDir', () => {
   });
 
   it('follows a symlinked data directory', async () => {
-    const target = join(root, 'target');
+    const target = join(temp.path, 'target');
     await mkdir(target, { mode: 0o700 });
-    await symlink(target, join(root, 'link'));
-    await ensurePrivateDir(join(root, 'link'));
+    await symlink(target, join(temp.path, 'link'));
+    await ensurePrivateDir(join(temp.path, 'link'));
   });
 
   it.each([
     [0o777, 'group and others'],
     [0o770, 'its group'],
     [0o702, 'others'],
-    // DESIGN.md says 0700: read or search access for anyone else is refused too.
+    // docs/vault.md says 0700: read or search access for anyone else is refused too.
     [0o750, 'its group'],
     [0o755, 'group and others'],
     [0o701, 'others'],
   ])('refuses a directory with mode %o (accessible by %s) before writing anything, naming the fix', async (mode, who) => {
-    const dir = join(root, 'open');
+    const dir = join(temp.path, 'open');
     await mkdir(dir);
     await chmod(dir, mode);
     const error = await codeOf(ensurePrivateDir(dir));
@@ -92,7 +86,7 @@ describe('ensurePrivateDir', () => {
   });
 
   it.runIf(process.getuid?.() === 0)('refuses a directory owned by another user', async () => {
-    const dir = join(root, 'theirs');
+    const dir = join(temp.path, 'theirs');
     await mkdir(dir, { mode: 0o700 });
     await chown(dir, 65534, 65534);
     const error = (await codeOf(ensurePrivateDir(dir))) as BrokerError;
@@ -101,7 +95,7 @@ describe('ensurePrivateDir', () => {
   });
 
   it('refuses a path that is a file', async () => {
-    const file = join(root, 'file');
+    const file = join(temp.path, 'file');
     await writeFile(file, 'x');
     const error = (await codeOf(ensurePrivateDir(file))) as BrokerError;
     expect(error.code).toBe('CONFIG_INVALID');

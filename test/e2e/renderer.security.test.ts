@@ -1,43 +1,19 @@
 /**
- * What the window may never see: token values and client secrets stay in main (DESIGN.md: token
- * values never reach the renderer; "copy token" happens in main), the secret field is emptied
+ * What the window may never see: token values and client secrets stay in main (docs/security.md:
+ * token values never cross to the renderer; "copy token" happens in main), the secret field is emptied
  * once sent, and the page's CSP keeps it from loading or sending anything elsewhere.
  */
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer, type AuthServer } from '../support/auth-server.js';
-import { launchChromium, serveDirectory } from '../support/chromium.js';
-import { startBrokerBridge, type BrokerBridge } from './support/bridge.js';
-
-const RENDERER_DIR = join(import.meta.dirname, '..', '..', 'dist', 'renderer');
+import { describe, expect, it } from 'vitest';
+import { systemTimerClock } from '../../main/ipc/desktop-ports.js';
+import { useAuthServer, useChromium } from '../support/fixtures.js';
+import { useIpcRig } from '../support/ipc-rig.js';
+import { useRendererPage } from './support/renderer-page.js';
 
 describe('renderer secrecy in Chromium over the real broker', () => {
-  let auth: AuthServer;
-  let bridge: BrokerBridge;
-  let browser: Browser;
-  let site: { url: string; close(): Promise<void> };
-  let page: Page;
-
-  beforeAll(async () => {
-    auth = await startAuthServer();
-    bridge = await startBrokerBridge();
-    browser = await launchChromium();
-    site = await serveDirectory(RENDERER_DIR);
-    const context = await browser.newContext();
-    await bridge.attach(context);
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${site.url}/`);
-    await page.getByRole('heading', { name: 'No accounts yet' }).waitFor();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await bridge?.close();
-    await auth?.close();
-  });
+  const auth = useAuthServer();
+  const bridge = useIpcRig({ clock: systemTimerClock, appVersion: '0.1.0-e2e', env: { TOKEN_BROKER_PROACTIVE_REFRESH: 'off' } }, 'file');
+  const browser = useChromium();
+  const page = useRendererPage({ rig: bridge, browser });
 
   it('never lets the access token or client secret cross into the page', async () => {
     const secret = auth.clients.basic.clientSecret;

@@ -5,22 +5,29 @@
  * light and dark.
  */
 import { request } from 'node:http';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer, type AuthServer } from '../support/auth-server.js';
-import { launchChromium, screenshot, serveDirectory } from '../support/chromium.js';
+import { describe, expect, it } from 'vitest';
+import { systemTimerClock } from '../../main/ipc/desktop-ports.js';
+import { screenshot } from '../support/chromium.js';
+import { useAuthServer, useChromium } from '../support/fixtures.js';
 import { approveDeviceCode, completeLoginInChromium } from '../support/login.js';
-import { startBrokerBridge, type BrokerBridge } from './support/bridge.js';
+import { useIpcRig } from '../support/ipc-rig.js';
+import { useRendererPage } from './support/renderer-page.js';
 
-const RENDERER_DIR = join(import.meta.dirname, '..', '..', 'dist', 'renderer');
-
-let auth: AuthServer;
-let bridge: BrokerBridge;
-let browser: Browser;
-let site: { url: string; close(): Promise<void> };
-let page: Page;
 const pageErrors: string[] = [];
+const auth = useAuthServer({ deviceInterval: 1 });
+const bridge = useIpcRig({ clock: systemTimerClock, appVersion: '0.1.0-e2e', env: { TOKEN_BROKER_PROACTIVE_REFRESH: 'off' } }, 'file');
+const browser = useChromium();
+const page = useRendererPage({
+  rig: bridge,
+  browser,
+  context: { viewport: { width: 1200, height: 800 }, colorScheme: 'light' },
+  onPage(opened) {
+    opened.on('pageerror', (error) => pageErrors.push(error.message));
+    opened.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+  },
+});
 
 /**
  * Saves the current view in both color schemes. The window scrolls inside <main>, so the viewport
@@ -83,31 +90,6 @@ function requestToken(account: string, client: string): Promise<{ status: number
 }
 
 describe('renderer in Chromium over the real broker', () => {
-  beforeAll(async () => {
-    auth = await startAuthServer({ deviceInterval: 1 });
-    bridge = await startBrokerBridge();
-    browser = await launchChromium();
-    site = await serveDirectory(RENDERER_DIR);
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, colorScheme: 'light' });
-    await bridge.attach(context);
-    page = await context.newPage();
-    // Fail with the locator that did not appear rather than the test's own 30 s timeout.
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(`${site.url}/`);
-    await page.getByRole('heading', { name: 'No accounts yet' }).waitFor();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await bridge?.close();
-    await auth?.close();
-  });
-
   it('starts empty and offers to add the first account', async () => {
     expect(await page.getByRole('button', { name: 'Add your first account' }).isVisible()).toBe(true);
     await shoot('empty-accounts');

@@ -8,13 +8,10 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer, type AuthServer } from '../support/auth-server.js';
+import { useAuthServer } from '../support/fixtures.js';
 import { call, rawConnect, readUntilClose, sendLarge } from '../core/api/support/http.js';
-import { cliPath, createSandbox, runCli, startServe, type BrokerProcess, type Sandbox } from './support/cli.js';
+import { runCli, useSandbox, useServe } from './support/cli.js';
 
-let server: AuthServer;
-let sandbox: Sandbox;
-let broker: BrokerProcess;
 let tcpPort: number;
 let proxy: Server;
 let proxyUrl: string;
@@ -52,27 +49,26 @@ function startRecordingProxy(target: string): Promise<Server> {
   return new Promise((resolve) => proxyServer.listen(0, '127.0.0.1', () => resolve(proxyServer)));
 }
 
+const server = useAuthServer();
+const sandbox = useSandbox();
+// Hooks run in this order: the proxy and the settings (TCP listener on) are ready before serve starts.
 beforeAll(async () => {
-  [server, sandbox] = await Promise.all([startAuthServer(), createSandbox(), cliPath()]).then(([a, b]) => [a, b] as const);
   proxy = await startRecordingProxy(server.issuer);
   proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  // Turn the TCP listener on through the settings, before the first start.
   await mkdir(sandbox.home, { recursive: true, mode: 0o700 });
   await writeFile(
     join(sandbox.home, 'config.json'),
     JSON.stringify({ version: 1, accounts: [], settings: { tcpListener: { enabled: true, port: 0 }, startAtLogin: false } }),
     { mode: 0o600 },
   );
-  broker = await startServe(sandbox);
+});
+afterAll(async () => {
+  await new Promise((resolve) => proxy?.close(resolve));
+});
+const broker = useServe(sandbox);
+beforeAll(async () => {
   const [, port] = await broker.waitForStderr(/TCP listener on http:\/\/127\.0\.0\.1:(\d+)/);
   tcpPort = Number(port);
-});
-
-afterAll(async () => {
-  await broker?.stop();
-  await new Promise((resolve) => proxy?.close(resolve));
-  await server?.close();
-  await sandbox?.cleanup();
 });
 
 describe('socket permissions', () => {

@@ -7,15 +7,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer, type AuthServer } from '../support/auth-server.js';
+import { describe, expect, it } from 'vitest';
+import { useAuthServer } from '../support/fixtures.js';
 import { call } from '../core/api/support/http.js';
-import { cliPath, createSandbox, runCli, startCli, startServe, type BrokerProcess, type Sandbox } from './support/cli.js';
+import { cliPath, runCli, startCli, useSandbox, useServe } from './support/cli.js';
 import { loginImplicit, loginWithBrowser, loginWithDeviceCode, URL_LINE } from './support/login-flow.js';
 
-let server: AuthServer;
-let sandbox: Sandbox;
-let broker: BrokerProcess;
+const server = useAuthServer();
+const sandbox = useSandbox();
+const broker = useServe(sandbox);
 
 const cli = (args: string[], stdin?: string) => runCli(args, sandbox.env, stdin);
 const api = (method: string, path: string) => call({ socketPath: sandbox.socketPath }, method, path);
@@ -32,17 +32,6 @@ async function token(name: string, ...flags: string[]): Promise<string> {
   expect(result.code).toBe(0);
   return result.stdout;
 }
-
-beforeAll(async () => {
-  [server, sandbox] = await Promise.all([startAuthServer(), createSandbox(), cliPath()]).then(([s, b]) => [s, b] as const);
-  broker = await startServe(sandbox);
-});
-
-afterAll(async () => {
-  await broker?.stop();
-  await server?.close();
-  await sandbox?.cleanup();
-});
 
 describe('token-broker CLI against a real broker and provider', () => {
   it('serve logs where it listens; client commands say when no broker runs', async () => {
@@ -385,7 +374,7 @@ describe('token-broker CLI against a real broker and provider', () => {
     const before = (await token('code')).trim();
     expect(await broker.stop()).toBe(0);
     server.resetCounters();
-    broker = await startServe(sandbox);
+    await broker.start();
     expect((await token('code')).trim()).toBe(before);
     expect((await token('cc')).length).toBeGreaterThan(10);
     expect(server.tokenRequests.authorization_code ?? 0).toBe(0);

@@ -4,16 +4,16 @@
  * lifetimes, and concurrent clients on the socket.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer, type AuthServer } from '../support/auth-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AuthServer } from '../support/auth-server.js';
+import { useAuthServers } from '../support/fixtures.js';
 import { call } from '../core/api/support/http.js';
-import { cliPath, createSandbox, runCli, startServe, type BrokerProcess, type Sandbox } from './support/cli.js';
+import { runCli, useSandbox, useServe } from './support/cli.js';
 import { loginWithBrowser } from './support/login-flow.js';
 
-let server: AuthServer;
-let slow: AuthServer;
-let sandbox: Sandbox;
-let broker: BrokerProcess;
+const { server, slow } = useAuthServers(['server', 'slow']);
+const sandbox = useSandbox();
+useServe(sandbox, { TOKEN_BROKER_PROACTIVE_REFRESH: 'off' });
 
 interface TokenBody {
   access_token: string;
@@ -29,11 +29,8 @@ const tokenOf = async (name: string, query = ''): Promise<TokenBody> => {
   return res.json as TokenBody;
 };
 
+// Accounts on both providers, the code account signed in with a 1-second token.
 beforeAll(async () => {
-  [server, slow, sandbox] = await Promise.all([startAuthServer(), startAuthServer(), createSandbox(), cliPath()]).then(
-    ([a, b, c]) => [a, b, c] as const,
-  );
-  broker = await startServe(sandbox, { TOKEN_BROKER_PROACTIVE_REFRESH: 'off' });
   const add = async (name: string, fixture: AuthServer, grant: string, extra: string[] = []): Promise<void> => {
     const confidential = grant === 'client_credentials';
     const result = await runCli(
@@ -62,12 +59,6 @@ beforeAll(async () => {
   await add('a', slow, 'client_credentials');
   server.setAccessTokenTtl(1);
   expect((await loginWithBrowser('code', sandbox.env)).code).toBe(0);
-});
-
-afterAll(async () => {
-  await broker?.stop();
-  await Promise.all([server?.close(), slow?.close()]);
-  await sandbox?.cleanup();
 });
 
 describe('refresh through the API', () => {

@@ -5,20 +5,12 @@
  */
 import { access, chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call } from '../core/api/support/http.js';
-import { cliPath, createSandbox, runCli, startServe, type Sandbox } from './support/cli.js';
+import { runCli, startServe, useSandbox } from './support/cli.js';
 
-let sandbox: Sandbox;
+const sandbox = useSandbox();
 const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
-
-beforeAll(async () => {
-  [sandbox] = await Promise.all([createSandbox(), cliPath()]);
-});
-
-afterAll(async () => {
-  await sandbox?.cleanup();
-});
 
 describe('token-broker serve', () => {
   it('without a keychain says KEYCHAIN_UNAVAILABLE with the remedy, and exits 1', async () => {

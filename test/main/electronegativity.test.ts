@@ -1,19 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../support/fixtures.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SCRIPT = join(ROOT, 'scripts/electronegativity.mjs');
-let work: string;
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'tb-eng-test-'));
-});
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
-});
+const work = useTempDir('tb-eng-test-', 'file');
 
 const gate = (...args: string[]) => spawnSync(process.execPath, [SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
 
@@ -39,7 +32,7 @@ describe('electronegativity security gate', () => {
   });
 
   it('fails on a finding that is not justified', async () => {
-    const sarif = join(work, 'one.sarif');
+    const sarif = join(work.path, 'one.sarif');
     await writeFile(sarif, JSON.stringify(sarifWith([{ ruleId: 'NODE_INTEGRATION_JS_CHECK', uri: 'main/electron/window.ts' }])));
     const run = gate('--sarif', sarif);
     expect(run.status).toBe(1);
@@ -47,13 +40,13 @@ describe('electronegativity security gate', () => {
   });
 
   it('an allow-list entry covers only its own check and file, and needs a justification', async () => {
-    const sarif = join(work, 'two.sarif');
+    const sarif = join(work.path, 'two.sarif');
     await writeFile(sarif, JSON.stringify(sarifWith([{ ruleId: 'OPEN_EXTERNAL_JS_CHECK', uri: 'preload/index.ts' }])));
     expect(gate('--sarif', sarif).status).toBe(1);
-    const lazy = join(work, 'lazy.json');
+    const lazy = join(work.path, 'lazy.json');
     await writeFile(lazy, JSON.stringify({ allow: [{ check: 'OPEN_EXTERNAL_JS_CHECK', file: 'preload/index.ts', justification: 'ok' }] }));
     expect(gate('--sarif', sarif, '--allow-list', lazy).status).toBe(1);
-    const good = join(work, 'good.json');
+    const good = join(work.path, 'good.json');
     await writeFile(
       good,
       JSON.stringify({

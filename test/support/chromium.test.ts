@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, serveDirectory, TEST_RESULTS_DIR } from './chromium.js';
+import { useChromium } from './fixtures.js';
+import { screenshot, serveDirectory, TEST_RESULTS_DIR } from './chromium.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const builtRenderer = join(repoRoot, 'dist', 'renderer');
@@ -46,7 +46,7 @@ function rawGet(url: string, path: string): Promise<number> {
 }
 
 describe('Chromium support (test/support/chromium.ts)', () => {
-  let browser: Browser;
+  const browser = useChromium();
   let site: { url: string; close(): Promise<void> };
   let rendererDir: string;
   let appVersion: string;
@@ -54,11 +54,11 @@ describe('Chromium support (test/support/chromium.ts)', () => {
   beforeAll(async () => {
     appVersion = (JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
     rendererDir = await builtRendererCopy();
-    [browser, site] = await Promise.all([launchChromium(), serveDirectory(rendererDir)]);
+    site = await serveDirectory(rendererDir);
   });
 
   afterAll(async () => {
-    await Promise.all([browser?.close(), site?.close()]);
+    await site?.close();
     if (rendererDir) await rm(rendererDir, { recursive: true, force: true });
   });
 

@@ -17,7 +17,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where screenshots and other test artifacts go (ignored by lint and git). */
 export const TEST_RESULTS_DIR = join(REPO_ROOT, 'test-results');
 
-/** Flags from DESIGN.md: quiet, no background traffic, works as root in containers. */
+/** Quiet, no background traffic, and no sandbox so it runs as root in containers (test/support/README.md). */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-background-networking',

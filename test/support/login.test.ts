@@ -1,21 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer, type AuthServer } from './auth-server.js';
+import { describe, expect, it } from 'vitest';
+import { useAuthServer, useChromium, useFixture } from './fixtures.js';
 import { startCallbackListener, type CallbackListener } from './callback-listener.js';
-import { launchChromium } from './chromium.js';
 import { CookieJar } from './cookie-jar.js';
 import { approveDeviceCode, completeLoginHttp, completeLoginInChromium } from './login.js';
 
-let server: AuthServer;
-let listener: CallbackListener;
-
-beforeAll(async () => {
-  [server, listener] = await Promise.all([startAuthServer(), startCallbackListener()]);
-});
-
-afterAll(async () => {
-  await Promise.all([listener.close(), server.close()]);
+const server = useAuthServer();
+const listener = useFixture<CallbackListener>({
+  name: 'callback listener',
+  scope: 'file',
+  setup: startCallbackListener,
+  teardown: (started) => started.close(),
 });
 
 function pkcePair(): { verifier: string; challenge: string } {
@@ -154,15 +149,7 @@ describe('CookieJar (test/support/cookie-jar.ts)', () => {
 });
 
 describe('completeLoginInChromium (test/support/login.ts)', () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser.close();
-  });
+  const browser = useChromium();
 
   it('types the credentials and consents in a real browser', async () => {
     const page = await browser.newPage();

@@ -6,11 +6,9 @@ import { seg } from '../client.js';
 import { EXIT, usageError } from '../exit.js';
 import { describeExpiry, table } from '../format.js';
 import { readStdin, stripTrailingNewline } from '../stdin.js';
-
-// Spelled out here rather than imported from the account model, which would pull zod into the CLI.
-const GRANTS = ['authorization_code', 'client_credentials', 'device_code', 'password', 'implicit'];
-const LEGACY_GRANTS = ['password', 'implicit'];
-const AUTH_METHODS = ['basic', 'post', 'private_key_jwt', 'none'];
+// From the dependency-free shared layer: the account model itself would pull zod into the CLI.
+import { CLIENT_AUTH_METHODS, CLIENT_AUTH_TRAITS, isClientAuthMethod } from '../../shared/client-auth.js';
+import { GRANT_TRAITS, GRANTS, isGrant } from '../../shared/grants.js';
 
 type AccountRow = AccountBody;
 
@@ -60,9 +58,9 @@ async function add(args: string[]): Promise<number> {
   const name = positionals[0] as string;
   const grant = v.grant;
   if (grant === undefined) throw usageError(`--grant is required (${GRANTS.join(', ')}).`, cmd);
-  if (!GRANTS.includes(grant)) throw usageError(`--grant must be one of ${GRANTS.join(', ')}.`, cmd);
+  if (!isGrant(grant)) throw usageError(`--grant must be one of ${GRANTS.join(', ')}.`, cmd);
   // Refused here, before the broker or the provider hears of it (OAuth 2.0 Security BCP §2.4).
-  if (LEGACY_GRANTS.includes(grant) && !v['allow-legacy']) {
+  if (GRANT_TRAITS[grant].legacy && !v['allow-legacy']) {
     throw usageError(`The ${grant} grant is a legacy grant; add --allow-legacy if you really need it.`, cmd);
   }
   if (v['client-id'] === undefined) throw usageError('--client-id is required.', cmd);
@@ -70,23 +68,21 @@ async function add(args: string[]): Promise<number> {
     throw usageError('Give --issuer URL, or --authorization-endpoint URL and --token-endpoint URL.', cmd);
   }
   const auth = v.auth ?? (v['client-secret-stdin'] ? 'basic' : 'none');
-  if (!AUTH_METHODS.includes(auth)) throw usageError(`--auth must be one of ${AUTH_METHODS.join(', ')}.`, cmd);
-  if (auth !== 'none' && !v['client-secret-stdin']) {
-    throw usageError(
-      `--auth ${auth} needs --client-secret-stdin (${auth === 'private_key_jwt' ? 'the PEM private key' : 'the client secret'} on stdin).`,
-      cmd,
-    );
+  if (!isClientAuthMethod(auth)) throw usageError(`--auth must be one of ${CLIENT_AUTH_METHODS.join(', ')}.`, cmd);
+  const secretKind = CLIENT_AUTH_TRAITS[auth].secret;
+  if (secretKind !== undefined && !v['client-secret-stdin']) {
+    throw usageError(`--auth ${auth} needs --client-secret-stdin (the ${secretKind.noun} on stdin).`, cmd);
   }
-  if (auth === 'none' && v['client-secret-stdin']) throw usageError('--auth none takes no secret; drop --client-secret-stdin.', cmd);
+  if (secretKind === undefined && v['client-secret-stdin'])
+    throw usageError(`--auth ${auth} takes no secret; drop --client-secret-stdin.`, cmd);
   if (v['key-id'] !== undefined && auth !== 'private_key_jwt') throw usageError('--key-id goes with --auth private_key_jwt.', cmd);
   if (v.approval !== 'auto' && v.approval !== 'ask') throw usageError('--approval must be auto or ask.', cmd);
 
   const secrets: Record<string, string> = {};
-  if (v['client-secret-stdin']) {
+  if (secretKind !== undefined) {
     const secret = stripTrailingNewline(await readStdin());
     if (secret === '') throw usageError('stdin was empty; pipe the secret in.', cmd);
-    if (auth === 'private_key_jwt') secrets.privateKeyPem = secret;
-    else secrets.clientSecret = secret;
+    secrets[secretKind.field] = secret;
   }
   const provider: Record<string, unknown> = Object.fromEntries(
     [
@@ -114,7 +110,7 @@ async function add(args: string[]): Promise<number> {
       : {}),
   };
   const created = await callApi<AccountRow>('POST', '/v1/accounts', { body: { account, secrets }, client: 'token-broker account add' });
-  const next = created.grant === 'client_credentials' ? `token-broker token ${name}` : `token-broker login ${name}`;
+  const next = GRANT_TRAITS[grant].needsPerson ? `token-broker login ${name}` : `token-broker token ${name}`;
   process.stderr.write(`Added account ${name} (${created.grant}). Next: ${next}\n`);
   return EXIT.ok;
 }

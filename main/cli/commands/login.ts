@@ -6,23 +6,12 @@
  * which cancels the sign-in in the broker.
  */
 import type { IncomingMessage } from 'node:http';
+import type { LoginStreamLine } from '../../core/api/wire.js';
 import { parse } from '../args.js';
 import { openRequest } from '../client-http.js';
 import { apiError, describeApiError, seg } from '../client.js';
 import { CliError, EXIT, exitCodeForApiError, usageError } from '../exit.js';
 import { readStdin, stripTrailingNewline } from '../stdin.js';
-
-interface ProgressLine {
-  progress?: {
-    phase: string;
-    url?: string;
-    userCode?: string;
-    verificationUri?: string;
-    verificationUriComplete?: string;
-  };
-  result?: 'ok';
-  error?: { code: string; message: string; oauth_error?: string; oauth_error_description?: string };
-}
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -86,7 +75,7 @@ async function followProgress(res: IncomingMessage, name: string, signal: AbortS
       const text = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
       if (text === '') continue;
-      const done = handleLine(JSON.parse(text) as ProgressLine, name);
+      const done = handleLine(JSON.parse(text) as LoginStreamLine, name);
       if (done !== undefined) return done;
     }
   }
@@ -95,25 +84,26 @@ async function followProgress(res: IncomingMessage, name: string, signal: AbortS
 }
 
 /** Prints one progress line; returns the exit code once the sign-in has finished. */
-function handleLine(line: ProgressLine, name: string): number | undefined {
+function handleLine(line: LoginStreamLine, name: string): number | undefined {
   const out = (text: string): boolean => process.stderr.write(text);
-  if (line.progress !== undefined) {
+  if ('progress' in line) {
     const p = line.progress;
-    if (p.phase === 'waiting_for_browser' && p.url !== undefined) {
+    if (p.phase === 'waiting_for_browser') {
       out(`To sign in to ${name}, open this URL in a browser:\n${p.url}\n`);
-    } else if (p.phase === 'device_code' && p.verificationUri !== undefined) {
-      out(`To sign in to ${name}, open this URL and enter the code below:\n${p.verificationUri}\nCode: ${p.userCode ?? ''}\n`);
-      if (p.verificationUriComplete !== undefined) out(`(or open ${p.verificationUriComplete} to skip typing the code)\n`);
+    } else if (p.phase === 'device_code') {
+      out(`To sign in to ${name}, open this URL and enter the code below:\n${p.verification_uri}\nCode: ${p.user_code}\n`);
+      if (p.verification_uri_complete !== null) out(`(or open ${p.verification_uri_complete} to skip typing the code)\n`);
     }
     return undefined;
   }
-  if (line.result === 'ok') {
+  if ('result' in line) {
     out(`Signed in to ${name}.\n`);
     return EXIT.ok;
   }
-  if (line.error !== undefined) {
+  if ('error' in line) {
     const e = line.error;
     throw new CliError(`sign-in to ${name} failed: ${describeApiError(e)}`, exitCodeForApiError(e.code), e.code);
   }
+  // A line kind a newer broker added: nothing to print.
   return undefined;
 }

@@ -5,7 +5,8 @@
  * @see https://json-schema.org/draft/2020-12
  */
 import { z } from 'zod';
-import { configSchema, EXTRA_PARAM_NAME, extraParamsSchema, MAX_EXTRA_PARAMS, providerSchema, RESERVED_REQUEST_PARAMS } from './model.js';
+import { EXTRA_PARAM_NAME, MAX_EXTRA_PARAMS, RESERVED_REQUEST_PARAMS } from '../../shared/request-params.js';
+import { configSchema, extraParamsSchema, providerSchema } from './model.js';
 
 export const CONFIG_SCHEMA_ID = 'https://github.com/token-broker/token-broker/schema/config.schema.json';
 

@@ -2,7 +2,7 @@
  * Where a JSON text stops being valid, as line and column. Node 20's JSON.parse says only
  * "Unexpected token" without a position, and a config error without a line number sends the
  * user hunting; this small scanner follows RFC 8259's grammar just far enough to find the spot.
- * @see RFC 8259 §2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8259.html#section-2 RFC 8259 §2}
  */
 
 export interface JsonErrorPosition {

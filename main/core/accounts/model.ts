@@ -3,56 +3,26 @@
  * Secrets (client secret, private key, tokens) never appear here; they live in the vault.
  *
  * This zod schema is the single definition: config validation, the published JSON Schema and
- * the API/IPC input validation all derive from it.
+ * the API/IPC input validation all derive from it. The facts it is built from (grant and client
+ * auth names, name and parameter rules, limits) live in main/shared, where the CLI, the IPC
+ * contract and the renderer read them too.
  */
 import { z } from 'zod';
-
-export const GRANTS = ['authorization_code', 'client_credentials', 'device_code', 'password', 'implicit'] as const;
-export type Grant = (typeof GRANTS)[number];
-
-/** Grants that are insecure by today's standards (OAuth 2.0 Security BCP) and need an explicit opt-in. */
-export const LEGACY_GRANTS: readonly Grant[] = ['password', 'implicit'];
-
-/** Grants that need a person (browser, device code, password) to obtain the first token. */
-
-/** CLI spelling (`--auth`) → OAuth token endpoint auth method. */
-export const CLIENT_AUTH_METHODS = ['basic', 'post', 'private_key_jwt', 'none'] as const;
-export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
-
-export const ACCOUNT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+import { ACCOUNT_LIMITS, ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE } from '../../shared/accounts.js';
+import { CLIENT_AUTH_METHODS } from '../../shared/client-auth.js';
+import { GRANTS } from '../../shared/grants.js';
+import {
+  EXTRA_PARAM_NAME,
+  EXTRA_PARAM_NAME_RULE,
+  isReservedRequestParam,
+  MAX_EXTRA_PARAM_VALUE_LENGTH,
+  MAX_EXTRA_PARAMS,
+} from '../../shared/request-params.js';
 
 const httpUrl = z
   .string()
   .url()
   .refine((value) => /^https?:\/\//i.test(value), { message: 'must be an http(s) URL' });
-
-/**
- * Protocol parameters the engine sets itself; an extra parameter of the same name would
- * override (or be overridden by) the flow, so config.json may not name them.
- */
-export const RESERVED_REQUEST_PARAMS = [
-  'response_type',
-  'client_id',
-  'redirect_uri',
-  'state',
-  'nonce',
-  'code_challenge',
-  'code_challenge_method',
-  'scope',
-  'grant_type',
-  'code',
-  'code_verifier',
-  'refresh_token',
-  'client_secret',
-  'client_assertion',
-  'client_assertion_type',
-  'username',
-  'password',
-  'device_code',
-] as const;
-export type ReservedRequestParam = (typeof RESERVED_REQUEST_PARAMS)[number];
-export const MAX_EXTRA_PARAMS = 20;
-export const EXTRA_PARAM_NAME = /^[A-Za-z0-9_.~-]{1,64}$/;
 
 /**
  * Provider-specific request parameters (Google `access_type`, Auth0 `audience`, RFC 8707
@@ -61,14 +31,14 @@ export const EXTRA_PARAM_NAME = /^[A-Za-z0-9_.~-]{1,64}$/;
 export const extraParamsSchema = z
   // Names are checked in the refinement rather than as the record's key schema, so each bad
   // name gets its own message naming it (a key schema answers only "Invalid key in record").
-  .record(z.string(), z.string().max(1024))
+  .record(z.string(), z.string().max(MAX_EXTRA_PARAM_VALUE_LENGTH))
   .superRefine((params, ctx) => {
     const keys = Object.keys(params);
     if (keys.length > MAX_EXTRA_PARAMS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_EXTRA_PARAMS} extra parameters` });
     for (const key of keys) {
       if (!EXTRA_PARAM_NAME.test(key)) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'parameter names are 1–64 letters, digits, ".", "_", "~" or "-"' });
-      } else if ((RESERVED_REQUEST_PARAMS as readonly string[]).includes(key.toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: [key], message: EXTRA_PARAM_NAME_RULE });
+      } else if (isReservedRequestParam(key)) {
         ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is set by the broker itself and cannot be an extra parameter` });
       }
     }
@@ -86,6 +56,10 @@ export const providerSchema = z
     tokenEndpoint: httpUrl.optional().meta({ description: 'Token endpoint (RFC 6749 §3.2); overrides discovery.' }),
     deviceAuthorizationEndpoint: httpUrl.optional().meta({ description: 'Device authorization endpoint (RFC 8628 §3.1).' }),
     revocationEndpoint: httpUrl.optional().meta({ description: 'Token revocation endpoint (RFC 7009), used on sign-out.' }),
+    userinfoEndpoint: httpUrl.optional().meta({
+      description:
+        'UserInfo endpoint (OpenID Connect Core §5.3) that names the signed-in user when no ID token does; overrides discovery. GitHub: https://api.github.com/user.',
+    }),
     extraParams: extraParamsSchema.optional(),
   })
   .strict()
@@ -99,34 +73,34 @@ export const clientSchema = z
     id: z
       .string()
       .min(1)
-      .max(512)
+      .max(ACCOUNT_LIMITS.clientId)
       .meta({ description: 'OAuth client_id. The client secret or private key is kept in the vault, never here.' }),
     auth: z.enum(CLIENT_AUTH_METHODS).default('basic').meta({
       description:
         'Token endpoint authentication: client_secret_basic, client_secret_post, private_key_jwt (RFC 7523) or none (public client with PKCE).',
     }),
     /** `kid` header for private_key_jwt client assertions. */
-    keyId: z.string().min(1).max(256).optional(),
+    keyId: z.string().min(1).max(ACCOUNT_LIMITS.keyId).optional(),
   })
   .strict();
 export type ClientConfig = z.infer<typeof clientSchema>;
 
 export const gitSchema = z
   .object({
-    hosts: z.array(z.string().min(1).max(253)).default([]),
-    username: z.string().min(1).max(256).default('oauth2'),
+    hosts: z.array(z.string().min(1).max(ACCOUNT_LIMITS.gitHost)).default([]),
+    username: z.string().min(1).max(ACCOUNT_LIMITS.gitUsername).default('oauth2'),
   })
   .strict();
 
 export const accountSchema = z
   .object({
-    name: z.string().regex(ACCOUNT_NAME_PATTERN, 'letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit'),
+    name: z.string().regex(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE),
     /** Provider preset this account was made from (informational: hints and icons). */
-    preset: z.string().max(64).optional(),
+    preset: z.string().max(ACCOUNT_LIMITS.presetId).optional(),
     provider: providerSchema,
     client: clientSchema,
     grant: z.enum(GRANTS).meta({ description: 'How tokens are obtained. password and implicit are legacy grants and need allowLegacy.' }),
-    scopes: z.array(z.string().min(1).max(256)).default([]).meta({ description: 'Default scopes requested.' }),
+    scopes: z.array(z.string().min(1).max(ACCOUNT_LIMITS.scope)).default([]).meta({ description: 'Default scopes requested.' }),
     /** Loopback redirect URI; `http://127.0.0.1/callback` (no port) means any free port. */
     redirectUri: httpUrl.optional(),
     /** Opt-in for the legacy implicit and password grants. */
@@ -162,7 +136,3 @@ export const configSchema = z
   })
   .strict();
 export type BrokerConfig = z.infer<typeof configSchema>;
-
-export function isLegacyGrant(grant: Grant): boolean {
-  return LEGACY_GRANTS.includes(grant);
-}

@@ -7,7 +7,9 @@
  * {@link ProviderConfig} that is stored in config.json.
  */
 import { BrokerError } from '../errors.js';
-import type { ClientAuthMethod, Grant, ProviderConfig } from './model.js';
+import type { ClientAuthMethod } from '../../shared/client-auth.js';
+import { GRANTS, type Grant } from '../../shared/grants.js';
+import type { ProviderConfig } from './model.js';
 
 export type PresetFieldKey = 'tenant' | 'domain' | 'issuer' | 'realm' | 'baseUrl' | 'audience';
 
@@ -246,7 +248,7 @@ export const PRESETS: readonly Preset[] = [
         required: true,
       },
     ],
-    grants: ['authorization_code', 'device_code', 'client_credentials', 'password', 'implicit'],
+    grants: [...GRANTS],
     defaultGrant: 'authorization_code',
     defaultScopes: ['openid'],
     defaultClientAuth: 'basic',
@@ -260,7 +262,7 @@ export const PRESETS: readonly Preset[] = [
     id: 'oauth2',
     label: 'OAuth 2.0 (explicit endpoints)',
     fields: [],
-    grants: ['authorization_code', 'device_code', 'client_credentials', 'password', 'implicit'],
+    grants: [...GRANTS],
     defaultGrant: 'authorization_code',
     defaultScopes: [],
     defaultClientAuth: 'basic',
@@ -328,6 +330,8 @@ function buildProvider(preset: Preset, values: ReadonlyMap<string, string>, valu
         authorizationEndpoint: `${base}/login/oauth/authorize`,
         tokenEndpoint: `${base}/login/oauth/access_token`,
         deviceAuthorizationEndpoint: `${base}/login/device/code`,
+        // GitHub issues no ID token; its REST API names the user (login, id) behind an access token.
+        userinfoEndpoint: base === 'https://github.com' ? 'https://api.github.com/user' : `${base}/api/v3/user`,
       };
     }
     case 'google':

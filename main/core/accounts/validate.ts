@@ -2,31 +2,17 @@
  * Turning untrusted input (config.json, the CLI, the IPC form, the API) into validated account
  * records, with messages that point at the offending field.
  */
-import type { z } from 'zod';
-import { BrokerError, type ErrorCode } from '../errors.js';
-import { ACCOUNT_NAME_PATTERN, accountSchema, configSchema, type AccountConfig, type BrokerConfig } from './model.js';
+import { GRANT_TRAITS, type GrantEndpoint } from '../../shared/grants.js';
+import type { ErrorCode } from '../errors.js';
+import { formatIssues, formatPath, invalidInput } from '../issues.js';
+import { accountSchema, configSchema, type AccountConfig, type BrokerConfig } from './model.js';
 
-/**
- * Formats zod issues as `path: message` lines, the path in JS notation
- * (`accounts[1].provider.issuer: must be an http(s) URL`). Values are never echoed.
- */
-export function formatIssues(error: z.ZodError, prefix: PropertyKey[] = []): string[] {
-  return error.issues.map((issue) => {
-    const path = formatPath([...prefix, ...issue.path]);
-    return `${path || '(root)'}: ${issue.message}`;
-  });
-}
-
-/** `['accounts', 1, 'provider', 'issuer']` → `accounts[1].provider.issuer`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (typeof part === 'string' && /^[A-Za-z_$][\w$]*$/.test(part)) out += out ? `.${part}` : part;
-    else out += `[${JSON.stringify(String(part))}]`;
-  }
-  return out;
-}
+/** Where an account names each endpoint a grant needs; the token endpoint is checked by the schema. */
+const ENDPOINT_FIELDS: Record<GrantEndpoint, { key: 'authorizationEndpoint' | 'deviceAuthorizationEndpoint' | undefined; name: string }> = {
+  authorization: { key: 'authorizationEndpoint', name: 'an authorization endpoint' },
+  device_authorization: { key: 'deviceAuthorizationEndpoint', name: 'a device authorization endpoint' },
+  token: { key: undefined, name: 'a token endpoint' },
+};
 
 /**
  * Rules that one field alone cannot express. Returns `path: message` lines (empty when fine).
@@ -35,28 +21,18 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function accountRuleViolations(account: AccountConfig, at: PropertyKey[] = []): string[] {
   const problems: string[] = [];
   const field = (...rest: PropertyKey[]) => formatPath([...at, ...rest]);
-  if (account.grant === 'client_credentials' && account.client.auth === 'none') {
+  const traits = GRANT_TRAITS[account.grant];
+  if (traits.needsClientAuth && account.client.auth === 'none') {
     problems.push(
-      `${field('client', 'auth')}: the client_credentials grant needs client authentication (basic, post or private_key_jwt), not "none"`,
+      `${field('client', 'auth')}: the ${account.grant} grant needs client authentication (basic, post or private_key_jwt), not "none"`,
     );
   }
-  if (
-    (account.grant === 'authorization_code' || account.grant === 'implicit') &&
-    account.provider.issuer === undefined &&
-    account.provider.authorizationEndpoint === undefined
-  ) {
-    problems.push(
-      `${field('provider', 'authorizationEndpoint')}: the ${account.grant} grant needs an authorization endpoint (or an issuer to discover it)`,
-    );
-  }
-  if (
-    account.grant === 'device_code' &&
-    account.provider.issuer === undefined &&
-    account.provider.deviceAuthorizationEndpoint === undefined
-  ) {
-    problems.push(
-      `${field('provider', 'deviceAuthorizationEndpoint')}: the device_code grant needs a device authorization endpoint (or an issuer to discover it)`,
-    );
+  // The token endpoint is the provider schema's own rule (issuer or tokenEndpoint, always).
+  for (const endpoint of traits.endpoints) {
+    const { key, name } = ENDPOINT_FIELDS[endpoint];
+    if (key !== undefined && account.provider.issuer === undefined && account.provider[key] === undefined) {
+      problems.push(`${field('provider', key)}: the ${account.grant} grant needs ${name} (or an issuer to discover it)`);
+    }
   }
   if (account.redirectUri !== undefined && !isLoopbackHttpUri(account.redirectUri)) {
     problems.push(`${field('redirectUri')}: must be a loopback http URI such as http://127.0.0.1/callback (RFC 8252 §7.3)`);
@@ -70,9 +46,9 @@ export function accountRuleViolations(account: AccountConfig, at: PropertyKey[] 
  */
 export function validateAccountInput(input: unknown, code: ErrorCode = 'INVALID_REQUEST'): AccountConfig {
   const parsed = accountSchema.safeParse(input);
-  if (!parsed.success) throw invalid(code, 'Invalid account', formatIssues(parsed.error));
+  if (!parsed.success) throw invalidInput(code, 'Invalid account', formatIssues(parsed.error.issues));
   const problems = accountRuleViolations(parsed.data);
-  if (problems.length > 0) throw invalid(code, 'Invalid account', problems);
+  if (problems.length > 0) throw invalidInput(code, 'Invalid account', problems);
   return parsed.data;
 }
 
@@ -82,7 +58,7 @@ export function validateAccountInput(input: unknown, code: ErrorCode = 'INVALID_
  */
 export function validateConfig(input: unknown, source = 'config'): BrokerConfig {
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) throw invalid('CONFIG_INVALID', `Invalid ${source}`, formatIssues(parsed.error));
+  if (!parsed.success) throw invalidInput('CONFIG_INVALID', `Invalid ${source}`, formatIssues(parsed.error.issues));
   const problems: string[] = [];
   const seen = new Map<string, number>();
   parsed.data.accounts.forEach((account, index) => {
@@ -91,20 +67,13 @@ export function validateConfig(input: unknown, source = 'config'): BrokerConfig 
     else seen.set(account.name, index);
     problems.push(...accountRuleViolations(account, ['accounts', index]));
   });
-  if (problems.length > 0) throw invalid('CONFIG_INVALID', `Invalid ${source}`, problems);
+  if (problems.length > 0) throw invalidInput('CONFIG_INVALID', `Invalid ${source}`, problems);
   return parsed.data;
-}
-
-/** @throws BrokerError `INVALID_REQUEST` when `name` is not a valid account name. */
-export function assertAccountName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || !ACCOUNT_NAME_PATTERN.test(name)) {
-    throw new BrokerError('INVALID_REQUEST', 'name: letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit');
-  }
 }
 
 /**
  * RFC 8252 §7.3 loopback redirect: http on 127.0.0.1 or localhost (§8.3 discourages localhost but
- * providers use it). Not [::1]: the listener binds 127.0.0.1 only (DESIGN.md), so an IPv6 redirect
+ * providers use it). Not [::1]: the listener binds 127.0.0.1 only (docs/security.md), so an IPv6 redirect
  * would be accepted here and then fail at sign-in.
  */
 export function isLoopbackHttpUri(value: string): boolean {
@@ -115,10 +84,4 @@ export function isLoopbackHttpUri(value: string): boolean {
     return false;
   }
   return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost') && url.hash === '';
-}
-
-function invalid(code: ErrorCode, title: string, problems: string[]): BrokerError {
-  const shown = problems.slice(0, 10);
-  const more = problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : '';
-  return new BrokerError(code, `${title}: ${shown.length === 1 ? shown[0] : `\n  ${shown.join('\n  ')}`}${more}`);
 }

@@ -3,7 +3,7 @@
  * size, timeouts and connection count, a short JSON answer for malformed requests, and
  * promise-shaped listen/close.
  *
- * @see RFC 9112 (HTTP/1.1)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9112.html RFC 9112} (HTTP/1.1)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';

@@ -1,13 +1,13 @@
 /**
  * The one place where a broker error code becomes an HTTP status on the local token API.
  *
- * DESIGN.md fixes the main ones: 404 unknown account, 409 needs login, 403 denied, 502 the
+ * README.md's API table lists them; the main ones: 404 unknown account, 409 needs login, 403 denied, 502 the
  * provider failed, 400 a bad request. Transport-level rejections (401, 405, 413) and anything
  * local that went wrong (keychain, vault: 500) complete the set.
  */
 import type { ErrorCode } from '../errors.js';
 
-/** @see RFC 9110 §15 for the status semantics. */
+/** @see {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-15 RFC 9110 §15} for the status semantics. */
 export function httpStatusForError(code: ErrorCode): number {
   switch (code) {
     case 'ACCOUNT_NOT_FOUND':

@@ -1,5 +1,5 @@
 /**
- * The local token API's routes (DESIGN.md, "The local token API"), independent of the listener.
+ * The local token API's routes (README.md, "The socket"; docs/architecture.md, "A token request"), independent of the listener.
  *
  * | request | answer |
  * |---|---|
@@ -10,7 +10,7 @@
  * | `GET /v1/git/credential?host=&path=` | the same plus `"account","username"` for the account whose git hosts match |
  * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?}}` | 201 + the account |
  * | admin: `DELETE /v1/accounts/{name}` | `{"removed"}` |
- * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?}` | NDJSON: `{"progress":SignInProgress}`… then `{"result":"ok"}` or `{"error":{…},"status"}` |
+ * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?}` | NDJSON {@link LoginStreamLine}s: `{"progress":{"account","phase",…}}`… then `{"result":"ok","account"}` or `{"error":{…},"status"}` |
  * | admin: `POST /v1/accounts/{name}/logout` | `{"logged_out"}` |
  *
  * Times are epoch seconds (`null` when unknown). Errors are `{"error":{"code","message"}}`
@@ -22,13 +22,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccountInput } from '../accounts/model.js';
 import type { AccountSecretsInput, BrokerService, SignInProgress } from '../broker/types.js';
-import { BrokerError, isBrokerError, type ErrorCode } from '../errors.js';
+import { BrokerError, isBrokerError, toBrokerError, type ErrorCode } from '../errors.js';
 import type { Clock, Logger } from '../ports.js';
 import { BROKER_VERSION } from '../version.js';
 import { hasBody, parseJsonObject, readBody } from './body.js';
 import { findGitAccount } from './git-match.js';
 import { httpStatusForError } from './http-status.js';
-import { sanitizeClientName, toAccountBody, toTokenBody, type ErrorBody } from './wire.js';
+import { sanitizeClientName, toAccountBody, toErrorBody, toLoginProgressBody, toTokenBody, type LoginStreamLine } from './wire.js';
 
 /** The operations behind the admin endpoints; by default the broker itself. */
 export type AdminPort = Pick<BrokerService, 'addAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'>;
@@ -68,24 +68,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-export function errorBody(error: BrokerError): ErrorBody {
-  return {
-    error: {
-      code: error.code,
-      message: error.message,
-      ...(error.oauthError === undefined ? {} : { oauth_error: error.oauthError }),
-      ...(error.oauthErrorDescription === undefined ? {} : { oauth_error_description: error.oauthErrorDescription }),
-    },
-  };
-}
-
 export function sendError(res: ServerResponse, error: BrokerError, headers?: Record<string, string>): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const extra = error.code === 'PAYLOAD_TOO_LARGE' ? { Connection: 'close', ...headers } : headers;
-  sendJson(res, httpStatusForError(error.code), errorBody(error), extra);
+  sendJson(res, httpStatusForError(error.code), toErrorBody(error.toJSON()), extra);
 }
 
 function fail(code: ErrorCode, message: string): never {
@@ -289,7 +278,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
     });
-    const line = (value: unknown): void => {
+    const line = (value: LoginStreamLine): void => {
       if (!res.writableEnded) res.write(`${JSON.stringify(value)}\n`);
     };
     try {
@@ -298,12 +287,12 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         ...(password === undefined ? {} : { password }),
         noBrowser,
         signal: controller.signal,
-        onProgress: (progress: SignInProgress) => line({ progress }),
+        onProgress: (progress: SignInProgress) => line({ progress: toLoginProgressBody(progress) }),
       });
       line({ result: 'ok', account: toAccountBody(broker.getAccount(name)) });
     } catch (error) {
-      const brokerError = isBrokerError(error) ? error : new BrokerError('INTERNAL', 'Sign-in failed unexpectedly.', { cause: error });
-      line({ ...errorBody(brokerError), status: httpStatusForError(brokerError.code) });
+      const brokerError = toBrokerError(error, 'Sign-in failed unexpectedly.');
+      line({ ...toErrorBody(brokerError.toJSON()), status: httpStatusForError(brokerError.code) });
     } finally {
       finished = true;
       res.end();
@@ -312,7 +301,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
 
   return (req, res, ctx) => {
     handle(req, res, ctx).catch((error: unknown) => {
-      const brokerError = isBrokerError(error) ? error : new BrokerError('INTERNAL', 'Internal error in the token API.', { cause: error });
+      const brokerError = toBrokerError(error, 'Internal error in the token API.');
       if (!isBrokerError(error)) {
         logger.error(
           `[api] internal error on ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${error instanceof Error ? error.name : typeof error}`,

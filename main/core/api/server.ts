@@ -7,7 +7,7 @@
  * body size, the time a client may take to send its request, and the number of connections, so
  * a misbehaving client cannot starve the others.
  *
- * @see RFC 9112 (HTTP/1.1), DESIGN.md "The local token API"
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9112.html RFC 9112} (HTTP/1.1), docs/architecture.md "A token request"
  */
 import { chmod, unlink } from 'node:fs/promises';
 import type { BrokerService } from '../broker/types.js';
@@ -38,7 +38,7 @@ export interface ApiServerOptions {
 export interface ApiServer {
   socketPath: string;
   /** Where the TCP listener is bound right now (it changes with {@link ApiServer.setTcpListener}). */
-  readonly tcpAddress?: TcpAddress;
+  readonly tcpAddress: TcpAddress | undefined;
   /**
    * Starts, re-binds or stops (`undefined`) the 127.0.0.1 listener while the Unix socket keeps
    * serving. The key file is re-read whenever a listener is left running; a failed re-bind

@@ -38,7 +38,7 @@ const digest = (value: string): Buffer => createHash('sha256').update(value, 'ut
 /**
  * Returns a checker for `Authorization: Bearer <key>`. Both sides are hashed first so the
  * comparison is constant-time over equal lengths whatever the caller sends.
- * @see RFC 6750 §2.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1 RFC 6750 §2.1}
  */
 export function createBearerCheck(key: string): (authorization: string | undefined) => boolean {
   const expected = digest(key);

@@ -12,7 +12,7 @@
  *   old listener serving and reports why.
  * - A key file that cannot be read opens nothing: the running listener then refuses every request.
  *
- * @see RFC 6750 §2.1 (bearer tokens in the Authorization header)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1 RFC 6750 §2.1} (bearer tokens in the Authorization header)
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { BrokerError, toBrokerError } from '../errors.js';

@@ -1,8 +1,10 @@
 /**
- * Wire shapes of the local token API (DESIGN.md, "The local token API"): snake_case JSON,
+ * Wire shapes of the local token API (README.md, "The socket"; docs/architecture.md): snake_case JSON,
  * times in epoch seconds. Pure functions; the only place a hand-out becomes a response body.
  * Only the access token ever leaves: the types here have no field a refresh token could reach.
  */
+import type { ErrorCode, ErrorInfo } from '../../shared/errors.js';
+import type { SignInProgress } from '../../shared/sign-in.js';
 import type { AccountSummary, TokenHandout } from '../broker/types.js';
 
 /** `GET /v1/accounts/{name}/token` and `POST …/refresh` body. */
@@ -23,10 +25,32 @@ export interface AccountBody {
   status: AccountSummary['status'];
   expires_at: number | null;
   scopes: string[];
+  /** Who the account was last signed in as; null when no sign-in named a user. */
+  identity: IdentityBody | null;
 }
 
+/** The broker's AccountIdentity in the API's spelling (`sub` as in OpenID Connect). */
+export interface IdentityBody {
+  sub: string;
+  username: string | null;
+  email: string | null;
+}
+
+/** Every error answer: the broker's {@link ErrorInfo} in the API's spelling. */
 export interface ErrorBody {
-  error: { code: string; message: string; oauth_error?: string; oauth_error_description?: string };
+  error: { code: ErrorCode; message: string; oauth_error?: string; oauth_error_description?: string };
+}
+
+/** Built from `BrokerError.toJSON()`, the one secret-free form of an error. */
+export function toErrorBody(info: ErrorInfo): ErrorBody {
+  return {
+    error: {
+      code: info.code,
+      message: info.message,
+      ...(info.oauthError === undefined ? {} : { oauth_error: info.oauthError }),
+      ...(info.oauthErrorDescription === undefined ? {} : { oauth_error_description: info.oauthErrorDescription }),
+    },
+  };
 }
 
 export function toTokenBody(handout: TokenHandout, nowMs: number): TokenBody {
@@ -48,7 +72,56 @@ export function toAccountBody(summary: AccountSummary): AccountBody {
     status: summary.status,
     expires_at: summary.expiresAt === undefined ? null : Math.floor(summary.expiresAt / 1000),
     scopes: [...summary.scopes],
+    identity:
+      summary.identity === undefined
+        ? null
+        : { sub: summary.identity.subject, username: summary.identity.username ?? null, email: summary.identity.email ?? null },
   };
+}
+
+/** One sign-in phase on the login stream: the broker's {@link SignInProgress} in the API's spelling. */
+export type LoginProgressBody =
+  | { account: string; phase: 'starting' | 'exchanging' | 'done' | 'cancelled' }
+  | { account: string; phase: 'waiting_for_browser'; url: string }
+  | {
+      account: string;
+      phase: 'device_code';
+      user_code: string;
+      verification_uri: string;
+      /** The URI with the code filled in (RFC 8628 §3.3.1); null when the provider sent none. */
+      verification_uri_complete: string | null;
+      /** Epoch seconds after which the code is no longer valid. */
+      expires_at: number;
+    }
+  | { account: string; phase: 'failed'; error: ErrorBody['error'] };
+
+/**
+ * One line of the `POST /v1/accounts/{name}/login` NDJSON stream: progress lines, then either the
+ * result with the signed-in account or the error with the HTTP status it would have had.
+ */
+export type LoginStreamLine = { progress: LoginProgressBody } | { result: 'ok'; account: AccountBody } | (ErrorBody & { status: number });
+
+export function toLoginProgressBody(progress: SignInProgress): LoginProgressBody {
+  switch (progress.phase) {
+    case 'starting':
+    case 'exchanging':
+    case 'done':
+    case 'cancelled':
+      return { account: progress.account, phase: progress.phase };
+    case 'waiting_for_browser':
+      return { account: progress.account, phase: progress.phase, url: progress.url };
+    case 'device_code':
+      return {
+        account: progress.account,
+        phase: progress.phase,
+        user_code: progress.userCode,
+        verification_uri: progress.verificationUri,
+        verification_uri_complete: progress.verificationUriComplete ?? null,
+        expires_at: Math.floor(progress.expiresAt / 1000),
+      };
+    case 'failed':
+      return { account: progress.account, phase: progress.phase, error: toErrorBody(progress.error).error };
+  }
 }
 
 const CLIENT_NAME_MAX = 64;

@@ -1,9 +1,18 @@
 /**
  * The broker's in-memory state of one account: the cached token sets and the refresh bookkeeping.
  * The vault holds the durable copy of the main token set; this is the hot-path mirror.
+ *
+ * The state changes only through the transitions below (a refresh succeeded, failed, was
+ * rejected; the tokens were forgotten; a sign-in began), so what each event resets is written
+ * once. Reads are plain field reads: the hand-out path stays a few property lookups.
  */
+import type { AccountIdentity } from '../../shared/accounts.js';
+import type { ErrorInfo } from '../../shared/errors.js';
 import type { TokenSet } from '../oauth/types.js';
-import type { ErrorInfo } from './types.js';
+import { backoffDelayMs } from './token-policy.js';
+
+/** Narrower-scope token sets kept per account (least recently stored evicted first). */
+export const MAX_SCOPED_TOKEN_SETS = 32;
 
 export interface AccountState {
   /** The main token set (the account's configured scopes), mirrored from the vault. */
@@ -12,7 +21,7 @@ export interface AccountState {
    * Tokens for narrower scopes, keyed by normalized scope. Memory only and without refresh
    * tokens: they are re-derived from the main refresh token on demand.
    */
-  scoped: Map<string, TokenSet>;
+  readonly scoped: Map<string, TokenSet>;
   /** Set by invalid_grant (or a refresh without a refresh token); cleared by a sign-in. */
   needsLogin: boolean;
   /**
@@ -32,11 +41,17 @@ export interface AccountState {
    * that was in flight at that moment does not write stale tokens back.
    */
   generation: number;
+  /**
+   * Who the account was last signed in as (persisted in the vault). It outlives logout and a
+   * rejected refresh token: it says whose account this is, so a sign-in as someone else stands out.
+   */
+  identity: AccountIdentity | undefined;
 }
 
-export function createAccountState(tokens: TokenSet | undefined, signedOut = false): AccountState {
+export function createAccountState(tokens: TokenSet | undefined, signedOut = false, identity?: AccountIdentity): AccountState {
   return {
     tokens,
+    identity,
     scoped: new Map(),
     needsLogin: false,
     signedOut,
@@ -47,4 +62,105 @@ export function createAccountState(tokens: TokenSet | undefined, signedOut = fal
     refreshDueAt: undefined,
     generation: 0,
   };
+}
+
+/**
+ * New main tokens were committed to the vault (a refresh or a sign-in): the account is signed in
+ * and healthy again. The caller schedules the next refresh.
+ */
+export function markRefreshed(state: AccountState, tokens: TokenSet, at: number): void {
+  state.tokens = tokens;
+  state.needsLogin = false;
+  state.signedOut = false;
+  state.lastError = undefined;
+  state.lastRefreshAt = at;
+  state.lastRefreshOutcome = 'ok';
+  state.failures = 0;
+}
+
+/** A sign-in named its user. */
+export function rememberIdentity(state: AccountState, identity: AccountIdentity): void {
+  state.identity = identity;
+}
+
+/** The account now talks to another provider or client: its past user means nothing there. */
+export function forgetIdentity(state: AccountState): void {
+  state.identity = undefined;
+}
+
+/** A narrower-scope refresh rotated the refresh token: the main token set keeps everything but it. */
+export function markRotated(state: AccountState, tokens: TokenSet): void {
+  state.tokens = tokens;
+}
+
+/** When the scheduler should next refresh the main token set (undefined: nothing to refresh). */
+export function scheduleRefresh(state: AccountState, dueAt: number | undefined): void {
+  state.refreshDueAt = dueAt;
+}
+
+/**
+ * A background refresh did not succeed without recording a failure (it was superseded): its due
+ * time still moves on, or the scheduler would retry it in a loop.
+ */
+export function postponeOverdueRefresh(state: AccountState, now: number, random: () => number): void {
+  if (state.refreshDueAt !== undefined && state.refreshDueAt <= now) {
+    state.refreshDueAt = now + backoffDelayMs(Math.max(1, state.failures), random());
+  }
+}
+
+/**
+ * Refreshing the main token set failed (the cached token, if any, is kept): the error is shown
+ * until a refresh succeeds, and the next attempt backs off with the number of failures in a row.
+ */
+export function markFailed(state: AccountState, error: ErrorInfo, now: number, random: number): void {
+  state.lastError = error;
+  state.lastRefreshOutcome = 'error';
+  state.failures += 1;
+  state.refreshDueAt = now + backoffDelayMs(state.failures, random);
+}
+
+/**
+ * Forgets every token in memory and whatever was pending for them. `signOut` (logout) marks the
+ * account signed out; a re-configuration or removal forgets without a mark.
+ */
+export function forget(state: AccountState, options: { signOut?: boolean } = {}): void {
+  state.generation += 1;
+  state.tokens = undefined;
+  state.scoped.clear();
+  state.needsLogin = false;
+  state.lastError = undefined;
+  state.failures = 0;
+  state.refreshDueAt = undefined;
+  if (options.signOut === true) state.signedOut = true;
+}
+
+/** The provider rejected the refresh token (invalid_grant): the tokens are gone and a person must sign in. */
+export function markNeedsLogin(state: AccountState): void {
+  forget(state);
+  state.needsLogin = true;
+}
+
+/**
+ * A sign-in is about to store new tokens: whatever is cached or in flight belongs to the old
+ * sign-in. Returns the generation the new tokens are committed under.
+ */
+export function beginSignIn(state: AccountState): number {
+  state.generation += 1;
+  state.scoped.clear();
+  return state.generation;
+}
+
+/** The account's configuration changed: narrower-scope tokens were fetched under the old one. */
+export function forgetScoped(state: AccountState): void {
+  state.scoped.clear();
+}
+
+/** Caches a narrower-scope token set, evicting the least recently stored beyond {@link MAX_SCOPED_TOKEN_SETS}. */
+export function rememberScoped(state: AccountState, scopeKey: string, tokens: TokenSet): void {
+  state.scoped.delete(scopeKey);
+  state.scoped.set(scopeKey, tokens);
+  if (state.scoped.size > MAX_SCOPED_TOKEN_SETS) {
+    const oldest = state.scoped.keys().next().value;
+    if (oldest !== undefined) state.scoped.delete(oldest);
+  }
 }

@@ -2,12 +2,16 @@
  * Account administration: list/inspect, add, edit, remove, logout. Config goes to the
  * ConfigStore, secrets only to the vault; every change emits `accounts_changed`.
  *
- * @see RFC 7009 (token revocation on logout and removal)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7009.html RFC 7009} (token revocation on logout and removal)
  */
-import { accountSchema, isLegacyGrant, type AccountConfig, type AccountInput } from '../accounts/model.js';
+import { CLIENT_AUTH_TRAITS } from '../../shared/client-auth.js';
+import { GRANT_TRAITS, isLegacyGrant } from '../../shared/grants.js';
+import type { AccountConfig, AccountInput } from '../accounts/model.js';
+import { validateAccountInput } from '../accounts/validate.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
 import type { AccountSecrets } from '../vault/types.js';
+import { forgetScoped } from './account-state.js';
 import type { BrokerContext } from './context.js';
 import type { SignInCoordinator } from './sign-in.js';
 import { computeStatus } from './token-policy.js';
@@ -23,15 +27,13 @@ export interface AccountAdmin {
   details(name: string): TokenDetails | undefined;
 }
 
-/** Validates input with the account schema; the first problem names its field. */
-export function parseAccountInput(input: unknown): AccountConfig {
-  const parsed = accountSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue === undefined || issue.path.length === 0 ? 'account' : issue.path.join('.');
-    throw new BrokerError('INVALID_REQUEST', `Invalid account: ${field}: ${issue?.message ?? 'invalid'}`);
-  }
-  const account = parsed.data;
+/**
+ * Validates an account being added or edited (every field and every cross-field rule, as for
+ * config.json) and refuses a legacy grant without the account's opt-in: config.json may still
+ * name one (refused at sign-in), but the broker does not create one.
+ */
+function acceptAccountInput(input: unknown): AccountConfig {
+  const account = validateAccountInput(input);
   if (isLegacyGrant(account.grant) && !account.allowLegacy) {
     throw new BrokerError(
       'LEGACY_GRANT_REFUSED',
@@ -45,13 +47,11 @@ export function parseAccountInput(input: unknown): AccountConfig {
 /** The client's auth method needs its secret: fail at add/edit time, not at the first token request. */
 function checkClientSecrets(account: AccountConfig, secrets: AccountSecrets | undefined): void {
   const auth = account.client.auth;
-  if ((auth === 'basic' || auth === 'post') && (secrets?.clientSecret === undefined || secrets.clientSecret === '')) {
-    throw new BrokerError('INVALID_REQUEST', `Client authentication '${auth}' needs a client secret.`, { account: account.name });
-  }
-  if (auth === 'private_key_jwt' && (secrets?.privateKeyPem === undefined || secrets.privateKeyPem === '')) {
-    throw new BrokerError('INVALID_REQUEST', `Client authentication 'private_key_jwt' needs a private key (PEM).`, {
-      account: account.name,
-    });
+  const needed = CLIENT_AUTH_TRAITS[auth].secret;
+  if (needed === undefined) return;
+  const value = secrets?.[needed.field];
+  if (value === undefined || value === '') {
+    throw new BrokerError('INVALID_REQUEST', `Client authentication '${auth}' needs a ${needed.noun}.`, { account: account.name });
   }
 }
 
@@ -63,7 +63,7 @@ function secretFields(input: AccountSecretsInput | undefined): AccountSecrets {
 }
 
 /** Tokens issued under one provider/client/grant mean nothing under another. */
-function identityChanged(before: AccountConfig, after: AccountConfig): boolean {
+function tokenOriginChanged(before: AccountConfig, after: AccountConfig): boolean {
   return (
     JSON.stringify(before.provider) !== JSON.stringify(after.provider) ||
     before.client.id !== after.client.id ||
@@ -85,6 +85,7 @@ function secretDestinationChanged(before: AccountConfig, after: AccountConfig): 
     a.tokenEndpoint !== b.tokenEndpoint ||
     a.deviceAuthorizationEndpoint !== b.deviceAuthorizationEndpoint ||
     a.revocationEndpoint !== b.revocationEndpoint ||
+    a.userinfoEndpoint !== b.userinfoEndpoint ||
     before.client.id !== after.client.id
   );
 }
@@ -95,12 +96,13 @@ function secretDestinationChanged(before: AccountConfig, after: AccountConfig): 
  * the broker send them the vault's client secret. A new provider or client needs its secret again.
  */
 function checkSecretNotRedirected(before: AccountConfig, after: AccountConfig, fields: AccountSecrets): void {
-  if (after.client.auth === 'none' || !secretDestinationChanged(before, after)) return;
-  const supplied = after.client.auth === 'private_key_jwt' ? fields.privateKeyPem : fields.clientSecret;
+  const needed = CLIENT_AUTH_TRAITS[after.client.auth].secret;
+  if (needed === undefined || !secretDestinationChanged(before, after)) return;
+  const supplied = fields[needed.field];
   if (supplied === undefined || supplied === '') {
     throw new BrokerError(
       'INVALID_REQUEST',
-      `Changing the provider or client of '${after.name}' needs the client ${after.client.auth === 'private_key_jwt' ? 'private key' : 'secret'} again; the stored one is only sent where it was entered for.`,
+      `Changing the provider or client of '${after.name}' needs the ${needed.noun} again; the stored one is only sent where it was entered for.`,
       { account: after.name },
     );
   }
@@ -116,7 +118,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
         needsLogin: state.needsLogin,
         signedOut: state.signedOut,
         hasError: state.lastError !== undefined,
-        canFetchWithoutUser: account.grant === 'client_credentials',
+        canFetchWithoutUser: !GRANT_TRAITS[account.grant].needsPerson,
         canRefresh: tokens.canRefresh(account, state),
       },
       ctx.clock.now(),
@@ -133,6 +135,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
     if (current?.expiresAt !== undefined) summary.expiresAt = current.expiresAt;
     if (state.lastRefreshAt !== undefined) summary.lastRefreshAt = state.lastRefreshAt;
     if (state.lastError !== undefined) summary.lastError = { ...state.lastError };
+    if (state.identity !== undefined) summary.identity = state.identity;
     return summary;
   }
 
@@ -165,7 +168,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
     summarize,
 
     async add(input, secrets) {
-      const account = parseAccountInput(input);
+      const account = acceptAccountInput(input);
       if (ctx.findAccount(account.name) !== undefined) {
         throw new BrokerError('ACCOUNT_EXISTS', `An account named '${account.name}' already exists.`, { account: account.name });
       }
@@ -197,7 +200,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
 
     async update(name, input, secrets) {
       const before = ctx.requireAccount(name);
-      const account = parseAccountInput(input);
+      const account = acceptAccountInput(input);
       if (account.name !== name) {
         throw new BrokerError('INVALID_REQUEST', `Renaming an account is not supported ('${name}' → '${account.name}'); add a new one.`, {
           account: name,
@@ -206,12 +209,13 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       const fields = secretFields(secrets);
       checkSecretNotRedirected(before, account, fields);
       checkClientSecrets(account, { ...ctx.vault.get(name), ...fields });
-      const forget = identityChanged(before, account);
+      const forget = tokenOriginChanged(before, account);
       if (forget) {
         // Revoked with the old provider and client, which issued them.
         signIns.cancel(name);
         await revokeAll(before);
-        await tokens.forgetTokens(name);
+        // Subjects are per provider: whoever signed in under the old one says nothing about the new.
+        await tokens.forgetTokens(name, { dropIdentity: true });
       }
       if (Object.keys(fields).length > 0) await ctx.updateSecrets(name, (current) => ({ ...current, ...fields }));
       ctx.reloadAccounts(
@@ -221,7 +225,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
         })),
       );
       ctx.forgetProvider(name);
-      ctx.state(name).scoped.clear();
+      forgetScoped(ctx.state(name));
       tokens.prime(account);
       ctx.logger.info(`[broker] account '${name}' updated${forget ? ' (tokens forgotten: provider, client or grant changed)' : ''}`);
       ctx.events.emit({ type: 'accounts_changed' });

@@ -97,7 +97,7 @@ export function createBrokerContext(options: ContextOptions): BrokerContext & { 
       let state = states.get(name);
       if (state === undefined) {
         const secrets = vault.get(name);
-        state = createAccountState(secrets?.tokens, secrets?.signedOut === true);
+        state = createAccountState(secrets?.tokens, secrets?.signedOut === true, secrets?.identity);
         states.set(name, state);
       }
       return state;

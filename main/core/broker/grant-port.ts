@@ -17,6 +17,7 @@ export type GrantPort = Pick<
   | 'resolveProviderMetadata'
   | 'toClientAuth'
   | 'decodeJwtClaims'
+  | 'fetchUserInfo'
 >;
 
 /** The HTTP client type the grant functions take (from main/core/oauth). */
@@ -34,4 +35,5 @@ export const defaultGrantPort: GrantPort = {
   resolveProviderMetadata: oauth.resolveProviderMetadata,
   toClientAuth: oauth.toClientAuth,
   decodeJwtClaims: oauth.decodeJwtClaims,
+  fetchUserInfo: oauth.fetchUserInfo,
 };

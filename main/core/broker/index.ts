@@ -1,6 +1,6 @@
 /**
  * The broker: the token service behind the local token API, the CLI's admin endpoints and the
- * desktop app. See DESIGN.md ("The local token API") and ./types.ts for the contract.
+ * desktop app. See docs/architecture.md ("A token request", "A sign-in") and ./types.ts for the contract.
  */
 import { createBrokerService, type BrokerDeps } from './broker-service.js';
 import { defaultGrantPort } from './grant-port.js';

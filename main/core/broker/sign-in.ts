@@ -7,16 +7,15 @@
  * would otherwise wait for its timeout). Legacy grants are refused before anything reaches the
  * network unless the account opted in. A password is passed to one token request and not kept.
  *
- * @see RFC 8252 (native apps), RFC 8628 (device authorization), RFC 6749 §4.2 / §4.3 (legacy)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8252.html RFC 8252} (native apps), {@link https://www.rfc-editor.org/rfc/rfc8628.html RFC 8628} (device authorization), {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.2 RFC 6749 §4.2} / {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.3 §4.3} (legacy)
  */
-import { isLegacyGrant, type AccountConfig } from '../accounts/model.js';
+import { GRANT_TRAITS } from '../../shared/grants.js';
 import { BrokerError, toBrokerError } from '../errors.js';
-import type { TokenSet } from '../oauth/types.js';
 import type { BrowserOpener } from '../ports.js';
 import type { BrokerContext } from './context.js';
-import type { HttpClient } from './grant-port.js';
 import { toErrorInfo } from './error-info.js';
-import { configuredScope } from './token-policy.js';
+import { runSignInGrant } from './grant-flows.js';
+import { resolveIdentity } from './identity.js';
 import type { TokenService } from './token-service.js';
 import type { SignInOptions, SignInProgress } from './types.js';
 
@@ -27,8 +26,6 @@ export interface SignInCoordinator {
   cancelAll(): void;
 }
 
-const noBrowser: BrowserOpener = async () => {};
-
 export function createSignInCoordinator(
   ctx: BrokerContext,
   tokens: TokenService,
@@ -36,104 +33,11 @@ export function createSignInCoordinator(
 ): SignInCoordinator {
   const active = new Map<string, AbortController>();
 
-  async function runGrant(
-    account: AccountConfig,
-    signal: AbortSignal,
-    report: (progress: Exclude<SignInProgress, { phase: 'done' | 'cancelled' | 'failed' }>) => void,
-    options: SignInOptions,
-  ): Promise<TokenSet> {
-    const name = account.name;
-    const { metadata, client } = await ctx.providerFor(account);
-    const scope = configuredScope(account);
-    const scoped = scope === undefined ? {} : { scope };
-    // Provider-specific parameters (Google access_type, Auth0 audience) for the requests that take them.
-    const extra = account.provider.extraParams === undefined ? {} : { extraParams: account.provider.extraParams };
-    const redirect = account.redirectUri === undefined ? {} : { redirectUri: account.redirectUri };
-    const opener = options.noBrowser === true ? noBrowser : (openBrowser ?? noBrowser);
-    const onAuthorizationUrl = (url: string): void => report({ account: name, phase: 'waiting_for_browser', url });
-    const { clock } = ctx;
-    // The code grant's only token endpoint request is the exchange after the browser came back:
-    // watching for it makes the `exchanging` phase exact. (Device polling also hits the token
-    // endpoint while waiting, so that grant reports `exchanging` once it has its tokens.)
-    const http: HttpClient =
-      account.grant === 'authorization_code'
-        ? {
-            request: (request) => {
-              if (request.method === 'POST' && request.url === metadata.tokenEndpoint) report({ account: name, phase: 'exchanging' });
-              return ctx.http.request(request);
-            },
-          }
-        : ctx.http;
-    switch (account.grant) {
-      case 'client_credentials':
-        report({ account: name, phase: 'exchanging' });
-        return ctx.grants.clientCredentialsGrant({ http, clock, metadata, client, ...scoped, ...extra });
-      case 'authorization_code':
-        return ctx.grants.authorizationCodeGrant({
-          http,
-          clock,
-          metadata,
-          client,
-          ...scoped,
-          ...extra,
-          ...redirect,
-          openBrowser: opener,
-          onAuthorizationUrl,
-          signal,
-        });
-      case 'implicit':
-        return ctx.grants.implicitGrant({
-          clock,
-          metadata,
-          client,
-          ...scoped,
-          ...extra,
-          ...redirect,
-          allowLegacy: account.allowLegacy,
-          openBrowser: opener,
-          onAuthorizationUrl,
-          signal,
-        });
-      case 'device_code':
-        return ctx.grants.deviceAuthorizationGrant({
-          http,
-          clock,
-          metadata,
-          client,
-          ...scoped,
-          ...extra,
-          signal,
-          onUserCode: (info) => {
-            report({
-              account: name,
-              phase: 'device_code',
-              userCode: info.userCode,
-              verificationUri: info.verificationUri,
-              ...(info.verificationUriComplete === undefined ? {} : { verificationUriComplete: info.verificationUriComplete }),
-              expiresAt: info.expiresAt,
-            });
-            if (options.noBrowser !== true && openBrowser !== undefined) {
-              openBrowser(info.verificationUriComplete ?? info.verificationUri).catch(() => {
-                ctx.logger.warn(`[sign-in] could not open the browser for '${name}'; the verification URL was reported instead`);
-              });
-            }
-          },
-        });
-      case 'password': {
-        const { username, password } = options;
-        if (username === undefined || password === undefined) {
-          throw new BrokerError('INVALID_REQUEST', `Signing in to '${name}' needs a username and a password.`, { account: name });
-        }
-        report({ account: name, phase: 'exchanging' });
-        return ctx.grants.passwordGrant({ http, clock, metadata, client, username, password, ...scoped, allowLegacy: account.allowLegacy });
-      }
-    }
-  }
-
   return {
     async signIn(name, options = {}) {
       const account = ctx.requireAccount(name);
-      if (isLegacyGrant(account.grant) && !account.allowLegacy) {
+      const traits = GRANT_TRAITS[account.grant];
+      if (traits.legacy && !account.allowLegacy) {
         throw new BrokerError(
           'LEGACY_GRANT_REFUSED',
           `Account '${name}' uses the legacy ${account.grant} grant, which is off unless the account allows it (--allow-legacy).`,
@@ -141,7 +45,7 @@ export function createSignInCoordinator(
         );
       }
       // Credentials for a grant that takes none are a mistake worth saying, not silently dropping.
-      if (account.grant !== 'password' && (options.username !== undefined || options.password !== undefined)) {
+      if (!traits.needsPassword && (options.username !== undefined || options.password !== undefined)) {
         throw new BrokerError(
           'INVALID_REQUEST',
           `Account '${name}' uses the ${account.grant} grant; a username and password apply only to password-grant accounts.`,
@@ -170,8 +74,10 @@ export function createSignInCoordinator(
       let exchanging = false;
       report({ account: name, phase: 'starting' });
       try {
-        const tokenSet = await runGrant(
+        const tokenSet = await runSignInGrant(
+          ctx,
           account,
+          openBrowser,
           controller.signal,
           (progress) => {
             if (progress.phase === 'exchanging') {
@@ -184,7 +90,9 @@ export function createSignInCoordinator(
         );
         if (controller.signal.aborted) throw new BrokerError('CANCELLED', `The sign-in for '${name}' was cancelled.`, { account: name });
         if (!exchanging) report({ account: name, phase: 'exchanging' });
-        await tokens.storeSignInTokens(name, tokenSet);
+        const { metadata } = await ctx.providerFor(account);
+        const identity = await resolveIdentity(ctx, name, metadata, tokenSet, controller.signal);
+        await tokens.storeSignInTokens(name, tokenSet, identity);
         report({ account: name, phase: 'done' });
         ctx.logger.info(`[sign-in] '${name}' signed in (${account.grant})`);
       } catch (error) {

@@ -81,7 +81,7 @@ export interface StatusInput {
   canRefresh: boolean;
 }
 
-/** An account's status at `now` (DESIGN.md: ok | expired | needs_login | error). */
+/** An account's status at `now` (ok | expired | needs_login | error; ./README.md, "Status"). */
 export function computeStatus(input: StatusInput, now: number): AccountStatus {
   if (input.signedOut) return 'needs_login';
   if (input.needsLogin && !input.canFetchWithoutUser) return 'needs_login';
@@ -122,7 +122,7 @@ export function normalizeScope(scope: string | undefined): string {
 /**
  * The scopes of a normalized `requested` scope string that are not among `allowed` (empty when
  * it is a subset). A requested scope must be a subset of what the account was granted.
- * @see RFC 6749 §3.3, §6
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-3.3 RFC 6749 §3.3}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-6 §6}
  */
 export function scopesOutside(requested: string, allowed: readonly string[]): string[] {
   return requested.split(' ').filter((scope) => scope.length > 0 && !allowed.includes(scope));

@@ -4,18 +4,33 @@
  * refresh-token grants of one account serialized (a rotated refresh token must never be sent
  * twice), and nothing shared between accounts, so a slow provider delays only its own account.
  *
- * @see RFC 6749 §6 (refreshing an access token; a narrower `scope` on refresh)
- * @see RFC 9700 §4.14.2 (refresh token rotation)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-6 RFC 6749 §6} (refreshing an access token; a narrower `scope` on refresh)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9700.html#section-4.14.2 RFC 9700 §4.14.2} (refresh token rotation)
  */
+import { GRANT_TRAITS } from '../../shared/grants.js';
+import type { AccountIdentity } from '../../shared/accounts.js';
 import type { AccountConfig } from '../accounts/model.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
-import type { AccountState } from './account-state.js';
+import {
+  beginSignIn,
+  forget,
+  markFailed,
+  markNeedsLogin,
+  markRefreshed,
+  rememberIdentity,
+  forgetIdentity,
+  markRotated,
+  postponeOverdueRefresh,
+  rememberScoped,
+  scheduleRefresh,
+  type AccountState,
+} from './account-state.js';
 import { createSequencer, createSingleFlight } from './concurrency.js';
 import type { BrokerContext } from './context.js';
 import { toErrorInfo } from './error-info.js';
+import { reissueTokens } from './grant-flows.js';
 import {
-  backoffDelayMs,
   computeRefreshAt,
   configuredScope,
   effectiveMinTtlMs,
@@ -27,8 +42,6 @@ import {
 } from './token-policy.js';
 import type { TokenHandout, TokenRequest } from './types.js';
 
-/** Narrower-scope token sets kept per account (least recently stored evicted first). */
-const MAX_SCOPED_TOKEN_SETS = 32;
 /** Errors after which a still-valid cached token is handed out instead of failing the caller. */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'PROVIDER_ERROR',
@@ -49,13 +62,16 @@ export interface TokenService {
   getHandout(account: AccountConfig, query: TokenQuery, force?: boolean): Promise<TokenHandout>;
   /** The scheduler's proactive refresh of the main token set; failures are recorded, not thrown. */
   refreshInBackground(name: string): Promise<void>;
-  /** Stores tokens from a sign-in: replaces everything cached, clears needs-login and errors. */
-  storeSignInTokens(name: string, tokens: TokenSet): Promise<void>;
+  /**
+   * Stores tokens from a sign-in: replaces everything cached, clears needs-login and errors. The
+   * identity (who signed in), when known, replaces the stored one; it outlives the tokens.
+   */
+  storeSignInTokens(name: string, tokens: TokenSet, identity?: AccountIdentity): Promise<void>;
   /**
    * Forgets the account's tokens (vault and memory), keeping its client secrets. `signOut` (logout)
    * also marks it signed out, durably: nothing is handed out until the next sign-in.
    */
-  forgetTokens(name: string, options?: { signOut?: boolean }): Promise<void>;
+  forgetTokens(name: string, options?: { signOut?: boolean; dropIdentity?: boolean }): Promise<void>;
   /** Loads the account's state and computes its first proactive refresh time. */
   prime(account: AccountConfig): void;
   /** Whether the account can get a new access token without a person. */
@@ -65,14 +81,22 @@ export interface TokenService {
 }
 
 /**
- * A client_credentials request goes to the provider with whatever scope the caller names, so the
- * broker enforces what a refresh token grant gets from the provider (RFC 6749 §6): a requested
- * scope is a subset of the account's configured scopes. Only checked on a cache miss — a cached
- * scoped token passed this check when it was fetched. Accounts without configured scopes leave
- * it to the provider.
+ * Whether the account's grant renews by running again (client credentials) rather than with a
+ * refresh token: it needs no person and no refresh token, and invalid_grant does not mean "sign in".
+ */
+function reissues(account: AccountConfig): boolean {
+  return GRANT_TRAITS[account.grant].renewal === 'reissue';
+}
+
+/**
+ * A reissuing grant (client credentials) goes to the provider with whatever scope the caller
+ * names, so the broker enforces what a refresh token grant gets from the provider (RFC 6749 §6):
+ * a requested scope is a subset of the account's configured scopes. Only checked on a cache miss
+ * — a cached scoped token passed this check when it was fetched. Accounts without configured
+ * scopes leave it to the provider.
  */
 function checkRequestedScope(account: AccountConfig, scopeKey: string): void {
-  if (account.grant !== 'client_credentials' || account.scopes.length === 0) return;
+  if (!reissues(account) || account.scopes.length === 0) return;
   const extra = scopesOutside(scopeKey, account.scopes);
   if (extra.length > 0) {
     throw new BrokerError(
@@ -119,40 +143,42 @@ export function createTokenService(ctx: BrokerContext): TokenService {
   }
 
   function canRefresh(account: AccountConfig, state: AccountState): boolean {
-    return account.grant === 'client_credentials' || state.tokens?.refreshToken !== undefined;
+    return reissues(account) || state.tokens?.refreshToken !== undefined;
   }
 
   function schedule(account: AccountConfig, state: AccountState): void {
-    state.refreshDueAt =
-      state.tokens !== undefined && canRefresh(account, state) ? computeRefreshAt(state.tokens, ctx.random()) : undefined;
+    scheduleRefresh(
+      state,
+      state.tokens !== undefined && canRefresh(account, state) ? computeRefreshAt(state.tokens, ctx.random()) : undefined,
+    );
     ctx.onScheduleChanged();
   }
 
   /**
-   * Writes the main token set to the vault, then to memory — but only if nothing forgot or
-   * replaced the tokens meanwhile (the check runs inside the per-account vault write queue).
+   * Writes the main token set to the vault — but only if nothing forgot or replaced the tokens
+   * meanwhile (the check runs inside the per-account vault write queue). True when it was written
+   * and is still current: the caller then updates the state.
    */
-  async function commitMainTokens(name: string, state: AccountState, generation: number, tokens: TokenSet): Promise<boolean> {
+  async function commitMainTokens(
+    name: string,
+    state: AccountState,
+    generation: number,
+    tokens: TokenSet,
+    identity?: AccountIdentity,
+  ): Promise<boolean> {
     let committed = false;
     await ctx.updateSecrets(name, (current) => {
       if (state.generation !== generation) return current;
       committed = true;
       // Tokens committed under this generation mean the account is signed in again.
       const { signedOut: _signedOut, ...rest } = current ?? {};
-      return { ...rest, tokens };
+      return identity === undefined ? { ...rest, tokens } : { ...rest, tokens, identity };
     });
-    if (committed && state.generation === generation) state.tokens = tokens;
     return committed && state.generation === generation;
   }
 
-  async function markNeedsLogin(name: string, state: AccountState): Promise<void> {
-    state.generation += 1;
-    state.tokens = undefined;
-    state.scoped.clear();
-    state.needsLogin = true;
-    state.refreshDueAt = undefined;
-    state.lastError = undefined;
-    state.failures = 0;
+  async function rejectRefreshToken(name: string, state: AccountState): Promise<void> {
+    markNeedsLogin(state);
     await ctx.updateSecrets(name, (current) => (current === undefined ? undefined : withoutTokens(current)));
     ctx.logger.warn(`[broker] the refresh token of '${name}' was rejected (invalid_grant); a new sign-in is needed`);
     ctx.events.emit({ type: 'needs_login', account: name });
@@ -170,19 +196,17 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     const brokerError = toBrokerError(error, 'Refreshing the token failed unexpectedly');
     if (state.generation !== generation) return brokerError;
     const invalidGrant = brokerError.code === 'OAUTH_ERROR' && brokerError.oauthError === 'invalid_grant';
-    if (invalidGrant && account.grant !== 'client_credentials') {
-      await markNeedsLogin(account.name, state);
+    if (invalidGrant && !reissues(account)) {
+      await rejectRefreshToken(account.name, state);
       return needsLoginError(account.name, brokerError);
     }
     if (scopeKey === '') {
-      state.lastError = toErrorInfo(brokerError);
-      state.lastRefreshOutcome = 'error';
-      state.failures += 1;
-      state.refreshDueAt = ctx.clock.now() + backoffDelayMs(state.failures, ctx.random());
+      const error = toErrorInfo(brokerError);
+      markFailed(state, error, ctx.clock.now(), ctx.random());
       ctx.logger.warn(
         `[broker] refreshing '${account.name}' failed: ${brokerError.code}${brokerError.oauthError === undefined ? '' : ` (${brokerError.oauthError})`}`,
       );
-      ctx.events.emit({ type: 'refresh_failed', account: account.name, error: state.lastError });
+      ctx.events.emit({ type: 'refresh_failed', account: account.name, error });
       ctx.onScheduleChanged();
     }
     return brokerError;
@@ -193,23 +217,20 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     const generation = state.generation;
     if (state.signedOut) throw needsLoginError(account.name);
     const scope = scopeKey === '' ? undefined : scopeKey;
-    // client_credentials needs no refresh token; every other grant cannot go on without one.
-    const sentRefreshToken = account.grant === 'client_credentials' ? undefined : state.tokens?.refreshToken;
-    if (account.grant !== 'client_credentials' && sentRefreshToken === undefined) throw needsLoginError(account.name);
+    // A reissuing grant needs no refresh token; every other grant cannot go on without one.
+    const sentRefreshToken = reissues(account) ? undefined : state.tokens?.refreshToken;
+    if (!reissues(account) && sentRefreshToken === undefined) throw needsLoginError(account.name);
     let result: TokenSet;
     try {
-      const { metadata, client } = await ctx.providerFor(account);
-      const common = { http: ctx.http, clock: ctx.clock, metadata, client };
       if (sentRefreshToken === undefined) {
-        const requested = scope ?? configuredScope(account);
-        result = await ctx.grants.clientCredentialsGrant({
-          ...common,
-          ...(requested === undefined ? {} : { scope: requested }),
-          ...(account.provider.extraParams === undefined ? {} : { extraParams: account.provider.extraParams }),
-        });
+        result = await reissueTokens(ctx, account, scope);
       } else {
+        const { metadata, client } = await ctx.providerFor(account);
         result = await ctx.grants.refreshTokenGrant({
-          ...common,
+          http: ctx.http,
+          clock: ctx.clock,
+          metadata,
+          client,
           refreshToken: sentRefreshToken,
           ...(scope === undefined ? {} : { scope }),
         });
@@ -227,11 +248,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       if (merged.idToken === undefined && previous?.idToken !== undefined) merged.idToken = previous.idToken;
       // Rotation: the new refresh token is durably in the vault before anyone sees the access token.
       if (!(await commitMainTokens(account.name, state, generation, merged))) return staleResult(account, state, result);
-      state.needsLogin = false;
-      state.lastError = undefined;
-      state.lastRefreshAt = ctx.clock.now();
-      state.lastRefreshOutcome = 'ok';
-      state.failures = 0;
+      markRefreshed(state, merged, ctx.clock.now());
       schedule(account, state);
       ctx.events.emit({
         type: 'token_refreshed',
@@ -250,23 +267,19 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     ) {
       const rotated: TokenSet = { ...state.tokens, refreshToken: result.refreshToken };
       if (!(await commitMainTokens(account.name, state, generation, rotated))) return staleResult(account, state, result);
+      markRotated(state, rotated);
     }
     const scoped: TokenSet = { accessToken: result.accessToken, tokenType: result.tokenType, obtainedAt: result.obtainedAt };
     if (result.expiresAt !== undefined) scoped.expiresAt = result.expiresAt;
     scoped.scope = result.scope ?? scopeKey;
     if (state.generation !== generation) return staleResult(account, state, result);
-    state.scoped.delete(scopeKey);
-    state.scoped.set(scopeKey, scoped);
-    if (state.scoped.size > MAX_SCOPED_TOKEN_SETS) {
-      const oldest = state.scoped.keys().next().value;
-      if (oldest !== undefined) state.scoped.delete(oldest);
-    }
+    rememberScoped(state, scopeKey, scoped);
     return scoped;
   }
 
   /** The account was logged out or signed in again while this refresh ran: its result is not kept. */
   function staleResult(account: AccountConfig, state: AccountState, result: TokenSet): TokenSet {
-    if (state.signedOut || (state.tokens === undefined && account.grant !== 'client_credentials')) throw needsLoginError(account.name);
+    if (state.signedOut || (state.tokens === undefined && !reissues(account))) throw needsLoginError(account.name);
     const handout: TokenSet = { accessToken: result.accessToken, tokenType: result.tokenType, obtainedAt: result.obtainedAt };
     if (result.expiresAt !== undefined) handout.expiresAt = result.expiresAt;
     if (result.scope !== undefined) handout.scope = result.scope;
@@ -287,7 +300,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
         const now = ctx.clock.now();
         if (isFresh(cached, now, effectiveMinTtlMs(cached, query.minTtl))) return toHandout(cached, now, fallbackScope);
       }
-      if (state.signedOut || (state.needsLogin && account.grant !== 'client_credentials')) throw needsLoginError(account.name);
+      if (state.signedOut || (state.needsLogin && !reissues(account))) throw needsLoginError(account.name);
       if (scopeKey !== '') checkRequestedScope(account, scopeKey);
       else if (!canRefresh(account, state)) {
         // Nothing can renew it (implicit, or no refresh token): the cached token is handed out
@@ -318,37 +331,27 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       if (account === undefined) return;
       const state = ctx.state(name);
       if (state.needsLogin || state.signedOut || !canRefresh(account, state)) {
-        state.refreshDueAt = undefined;
+        scheduleRefresh(state, undefined);
         return;
       }
       try {
         await obtain(account, state, '');
       } catch (error) {
-        // Recorded (lastError, backoff, events) by recordFailure; the due time must move even
-        // when it did not (a superseded refresh), or the scheduler would retry in a loop.
+        // Recorded (lastError, backoff, events) by recordFailure, unless it was superseded.
         ctx.logger.info(`[broker] background refresh of '${name}' did not succeed: ${toBrokerError(error).code}`);
-        const now = ctx.clock.now();
-        if (state.refreshDueAt !== undefined && state.refreshDueAt <= now) {
-          state.refreshDueAt = now + backoffDelayMs(Math.max(1, state.failures), ctx.random());
-        }
+        postponeOverdueRefresh(state, ctx.clock.now(), ctx.random);
       }
     },
 
-    async storeSignInTokens(name, tokens) {
+    async storeSignInTokens(name, tokens, identity) {
       const account = ctx.requireAccount(name);
       const state = ctx.state(name);
-      state.generation += 1;
-      const generation = state.generation;
-      state.scoped.clear();
-      if (!(await commitMainTokens(name, state, generation, tokens))) {
+      const generation = beginSignIn(state);
+      if (!(await commitMainTokens(name, state, generation, tokens, identity))) {
         throw new BrokerError('CANCELLED', `The sign-in for '${name}' was superseded.`, { account: name });
       }
-      state.needsLogin = false;
-      state.signedOut = false;
-      state.lastError = undefined;
-      state.lastRefreshAt = ctx.clock.now();
-      state.lastRefreshOutcome = 'ok';
-      state.failures = 0;
+      markRefreshed(state, tokens, ctx.clock.now());
+      if (identity !== undefined) rememberIdentity(state, identity);
       schedule(account, state);
       ctx.events.emit({
         type: 'token_refreshed',
@@ -361,17 +364,12 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     async forgetTokens(name, options = {}) {
       const state = ctx.state(name);
       const signOut = options.signOut === true;
-      state.generation += 1;
-      state.tokens = undefined;
-      state.scoped.clear();
-      state.refreshDueAt = undefined;
-      state.lastError = undefined;
-      state.failures = 0;
-      state.needsLogin = false;
-      if (signOut) state.signedOut = true;
+      forget(state, { signOut });
+      if (options.dropIdentity === true) forgetIdentity(state);
       await ctx.updateSecrets(name, (current) => {
-        if (signOut) return { ...withoutTokens(current ?? {}), signedOut: true };
-        return current === undefined ? undefined : withoutTokens(current);
+        const kept = options.dropIdentity === true ? withoutIdentity(current) : current;
+        if (signOut) return { ...withoutTokens(kept ?? {}), signedOut: true };
+        return kept === undefined ? undefined : withoutTokens(kept);
       });
       ctx.onScheduleChanged();
     },
@@ -382,6 +380,12 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     canRefresh,
     drain: () => refreshes.drain(),
   };
+}
+
+function withoutIdentity<T extends { identity?: unknown }>(secrets: T | undefined): T | undefined {
+  if (secrets === undefined) return undefined;
+  const { identity: _identity, ...rest } = secrets;
+  return Object.keys(rest).length === 0 ? undefined : (rest as T);
 }
 
 function withoutTokens<T extends { tokens?: unknown }>(secrets: T): T | undefined {

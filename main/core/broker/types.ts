@@ -2,16 +2,13 @@
  * The broker service's contract: what the local token API, the CLI's admin endpoints and the
  * Electron IPC handlers call. One implementation (main/core/broker), created with its ports.
  */
-import type { AccountConfig, AccountInput, Grant } from '../accounts/model.js';
+import type { AccountIdentity, AccountStatus } from '../../shared/accounts.js';
+import type { ErrorInfo } from '../../shared/errors.js';
+import type { Grant } from '../../shared/grants.js';
+import type { SignInProgress } from '../../shared/sign-in.js';
+import type { AccountConfig, AccountInput } from '../accounts/model.js';
 
-export type AccountStatus = 'ok' | 'expired' | 'needs_login' | 'error';
-
-export interface ErrorInfo {
-  code: string;
-  message: string;
-  oauthError?: string;
-  oauthErrorDescription?: string;
-}
+export type { AccountStatus, ErrorInfo, SignInProgress };
 
 /** An account with its live token status. Never contains a secret. */
 export interface AccountSummary {
@@ -25,6 +22,8 @@ export interface AccountSummary {
   hasRefreshToken: boolean;
   lastRefreshAt?: number;
   lastError?: ErrorInfo;
+  /** Who the account was last signed in as (kept across logout); absent when never named. */
+  identity?: AccountIdentity;
 }
 
 /** Secrets supplied with an account; stored only in the vault. */
@@ -34,10 +33,11 @@ export interface AccountSecretsInput {
 }
 
 export interface TokenRequest {
+  // `| undefined`: the socket route passes what it parsed as is, without building a new object per request.
   /** Seconds the token must still be valid for; a fresher token is fetched otherwise. */
-  minTtl?: number;
+  minTtl?: number | undefined;
   /** Space-separated scopes, a subset of what was granted (refresh with narrower scope). */
-  scope?: string;
+  scope?: string | undefined;
   /** Who asks: the `X-Token-Broker-Client` header, "cli", or the app itself. */
   client?: string;
   /**
@@ -47,7 +47,7 @@ export interface TokenRequest {
   skipApproval?: boolean;
 }
 
-/** What a script receives (DESIGN.md: the token API). */
+/** What a script receives (README.md, "The socket"). */
 export interface TokenHandout {
   accessToken: string;
   tokenType: string;
@@ -69,22 +69,6 @@ export interface TokenDetails {
   lastRefreshOutcome?: 'ok' | 'error';
   lastError?: ErrorInfo;
 }
-
-export type SignInProgress =
-  | { account: string; phase: 'starting' }
-  | { account: string; phase: 'waiting_for_browser'; url: string }
-  | {
-      account: string;
-      phase: 'device_code';
-      userCode: string;
-      verificationUri: string;
-      verificationUriComplete?: string;
-      expiresAt: number;
-    }
-  | { account: string; phase: 'exchanging' }
-  | { account: string; phase: 'done' }
-  | { account: string; phase: 'cancelled' }
-  | { account: string; phase: 'failed'; error: ErrorInfo };
 
 export interface SignInOptions {
   /** Password grant only: used for one request, never stored or logged. */

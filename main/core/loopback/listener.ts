@@ -9,7 +9,7 @@
  * - The first request on the callback path IS the callback: valid or not, it settles the flow
  *   and the listener closes. A wrong state fails the sign-in rather than waiting for a retry.
  * - Timeout (default 5 minutes) and an AbortSignal close it too.
- * @see RFC 8252 §7.3, §8.3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8252.html#section-7.3 RFC 8252 §7.3}, {@link https://www.rfc-editor.org/rfc/rfc8252.html#section-8.3 §8.3}
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -36,7 +36,7 @@ export interface LoopbackRedirect {
  * `http://localhost[:port]/path` are accepted; no port means any free port. Default
  * `http://127.0.0.1/callback`.
  * @throws BrokerError `CONFIG_INVALID` for anything else.
- * @see RFC 8252 §7.3, §8.3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8252.html#section-7.3 RFC 8252 §7.3}, {@link https://www.rfc-editor.org/rfc/rfc8252.html#section-8.3 §8.3}
  */
 export function parseLoopbackRedirectUri(redirectUri: string = DEFAULT_REDIRECT_URI): LoopbackRedirect {
   let url: URL;
@@ -92,7 +92,7 @@ export interface LoopbackListener<T> {
  * the real port is known before the authorization URL is built).
  * @throws BrokerError `CONFIG_INVALID` for a bad redirect URI or a fixed port in use;
  *   `CANCELLED` when the signal is already aborted.
- * @see RFC 8252 §7.3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8252.html#section-7.3 RFC 8252 §7.3}
  */
 export async function startLoopbackListener<T>(options: LoopbackOptions<T>): Promise<LoopbackListener<T>> {
   const redirect = parseLoopbackRedirectUri(options.redirectUri);

@@ -54,7 +54,7 @@ export function plainPage(nonce: string, title: string, message: string): string
  * to a server. This page's script (allowed by the nonce) removes the fragment from the address
  * bar and POSTs it to the same path with a per-listener relay key in a header; a custom header
  * makes any cross-origin imitation need a CORS preflight, which this listener never grants.
- * @see RFC 6749 §4.2.2, RFC 8252 §7.3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.2.2 RFC 6749 §4.2.2}, {@link https://www.rfc-editor.org/rfc/rfc8252.html#section-7.3 RFC 8252 §7.3}
  */
 export function fragmentRelayPage(nonce: string, relayKey: string, path: string): string {
   return `<!doctype html>

@@ -1,6 +1,6 @@
 /**
  * Building the authorization request URL (code + PKCE, or the legacy implicit `token`).
- * @see RFC 6749 §4.1.1, §4.2.1, RFC 7636 §4.3, OpenID Connect Core §3.1.2.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.1 RFC 6749 §4.1.1}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.2.1 §4.2.1}, {@link https://www.rfc-editor.org/rfc/rfc7636.html#section-4.3 RFC 7636 §4.3}, {@link https://openid.net/specs/openid-connect-core-1_0.html OpenID Connect Core §3.1.2.1}
  */
 import { BrokerError } from '../errors.js';
 import type { ProviderMetadata } from './types.js';
@@ -26,7 +26,7 @@ export interface AuthorizationUrlInput {
  * extra parameters replace those, and the protocol parameters replace both. A `code` request without a PKCE challenge is refused.
  * @throws BrokerError `CONFIG_INVALID` without an authorization endpoint; `INTERNAL` for a
  *   code request without a challenge (fail closed).
- * @see RFC 6749 §4.1.1, RFC 7636 §4.3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.1 RFC 6749 §4.1.1}, {@link https://www.rfc-editor.org/rfc/rfc7636.html#section-4.3 RFC 7636 §4.3}
  */
 export function buildAuthorizationUrl(metadata: ProviderMetadata, input: AuthorizationUrlInput): string {
   if (metadata.authorizationEndpoint === undefined) {

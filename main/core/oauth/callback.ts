@@ -1,7 +1,7 @@
 /**
  * Validating authorization responses arriving at the redirect URI: RFC 9207 `iss`, `state`,
  * provider errors, then the code (or, for the implicit grant, the token). Pure functions.
- * @see RFC 6749 §4.1.2, §4.1.2.1, §4.2.2, RFC 9207 §2.4
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2 RFC 6749 §4.1.2}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2.1 §4.1.2.1}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.2.2 §4.2.2}, {@link https://www.rfc-editor.org/rfc/rfc9207.html#section-2.4 RFC 9207 §2.4}
  */
 import { BrokerError } from '../errors.js';
 import { systemClock, type Clock } from '../ports.js';
@@ -30,7 +30,7 @@ export function callbackExpectations(metadata: ProviderMetadata, state: string):
  * Checks the common part of an authorization response: no parameter twice, `iss` (RFC 9207:
  * required when the provider advertises it, compared whenever present), `state` (exact),
  * then an `error` becomes `OAUTH_ERROR` (e.g. `access_denied`).
- * @see RFC 9207 §2.4, RFC 6749 §4.1.2.1, §10.12
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9207.html#section-2.4 RFC 9207 §2.4}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2.1 RFC 6749 §4.1.2.1}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-10.12 §10.12}
  */
 export function checkAuthorizationResponse(params: URLSearchParams, expected: CallbackExpectations): void {
   for (const name of new Set(params.keys())) {
@@ -76,7 +76,7 @@ export function checkAuthorizationResponse(params: URLSearchParams, expected: Ca
 /**
  * Validates an authorization code response and returns the code.
  * @throws BrokerError `ISSUER_MISMATCH`, `STATE_MISMATCH`, `OAUTH_ERROR`, `CALLBACK_INVALID`
- * @see RFC 6749 §4.1.2, RFC 9207 §2.4
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2 RFC 6749 §4.1.2}, {@link https://www.rfc-editor.org/rfc/rfc9207.html#section-2.4 RFC 9207 §2.4}
  */
 export function validateAuthorizationResponse(params: URLSearchParams, expected: CallbackExpectations): { code: string } {
   checkAuthorizationResponse(params, expected);
@@ -87,7 +87,7 @@ export function validateAuthorizationResponse(params: URLSearchParams, expected:
 
 /**
  * Validates an implicit grant response (the URL fragment, posted back by the loopback page).
- * @see RFC 6749 §4.2.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.2.2 RFC 6749 §4.2.2}
  */
 export function validateImplicitResponse(params: URLSearchParams, expected: CallbackExpectations, clock: Clock = systemClock): TokenSet {
   checkAuthorizationResponse(params, expected);

@@ -1,7 +1,7 @@
 /**
  * Token endpoint client authentication: client_secret_basic, client_secret_post,
  * private_key_jwt and none.
- * @see RFC 6749 §2.3.1, RFC 7523 §2.2, RFC 7521 §4.2, OpenID Connect Core §9
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1 RFC 6749 §2.3.1}, {@link https://www.rfc-editor.org/rfc/rfc7523.html#section-2.2 RFC 7523 §2.2}, {@link https://www.rfc-editor.org/rfc/rfc7521.html#section-4.2 RFC 7521 §4.2}, {@link https://openid.net/specs/openid-connect-core-1_0.html OpenID Connect Core §9}
  */
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -17,7 +17,7 @@ const ASSERTION_LIFETIME_SECONDS = 60;
  * `basic` and `post` need a client secret, `private_key_jwt` a PEM private key.
  * @throws BrokerError `CONFIG_INVALID` when the needed secret is missing (the message names
  *   which, never its value).
- * @see RFC 6749 §2.3.1, RFC 7523 §2.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1 RFC 6749 §2.3.1}, {@link https://www.rfc-editor.org/rfc/rfc7523.html#section-2.2 RFC 7523 §2.2}
  */
 export function toClientAuth(client: ClientConfig, secrets: { clientSecret?: string; privateKeyPem?: string }): ClientAuth {
   const clientId = client.id;
@@ -58,7 +58,7 @@ export interface ClientAuthParts {
 /**
  * The `Authorization: Basic` value: id and secret are each form-urlencoded before base64,
  * as RFC 6749 §2.3.1 requires (a secret with `:` or `%` breaks naive encoders).
- * @see RFC 6749 §2.3.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1 RFC 6749 §2.3.1}
  */
 export function clientSecretBasicHeader(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString('base64')}`;
@@ -72,7 +72,7 @@ export function formEncode(value: string): string {
 /**
  * The headers and body parameters that authenticate the client at `audience` (the token
  * endpoint). For `private_key_jwt` a fresh signed assertion is made per request.
- * @see RFC 6749 §2.3.1, RFC 7523 §2.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1 RFC 6749 §2.3.1}, {@link https://www.rfc-editor.org/rfc/rfc7523.html#section-2.2 RFC 7523 §2.2}
  */
 export async function applyClientAuth(client: ClientAuth, audience: string, now: number): Promise<ClientAuthParts> {
   switch (client.method) {
@@ -99,7 +99,7 @@ export async function applyClientAuth(client: ClientAuth, audience: string, now:
  * now and exp a minute later, signed with the client's key (RS256, ES256/384/512 or EdDSA by
  * key type).
  * @throws BrokerError `CONFIG_INVALID` when the key cannot be read or is of an unsupported type.
- * @see RFC 7523 §3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7523.html#section-3 RFC 7523 §3}
  */
 export async function createClientAssertion(
   client: { clientId: string; privateKeyPem: string; keyId?: string },

@@ -1,7 +1,7 @@
 /**
  * Authorization server metadata: OpenID Connect Discovery and RFC 8414, or explicit endpoints
  * from the account config; cached per issuer.
- * @see OpenID Connect Discovery 1.0 §4, RFC 8414 §3
+ * @see {@link https://openid.net/specs/openid-connect-discovery-1_0.html OpenID Connect Discovery 1.0 §4}, {@link https://www.rfc-editor.org/rfc/rfc8414.html#section-3 RFC 8414 §3}
  */
 import type { ProviderConfig } from '../accounts/model.js';
 import { BrokerError } from '../errors.js';
@@ -24,7 +24,7 @@ import type { ProviderMetadata } from './types.js';
  * The discovery URLs to try, in order: OpenID (`<issuer>/.well-known/openid-configuration`),
  * then RFC 8414 with the well-known segment inserted before the issuer's path
  * (`https://host/.well-known/oauth-authorization-server/tenant`).
- * @see OpenID Connect Discovery 1.0 §4.1, RFC 8414 §3.1
+ * @see {@link https://openid.net/specs/openid-connect-discovery-1_0.html OpenID Connect Discovery 1.0 §4.1}, {@link https://www.rfc-editor.org/rfc/rfc8414.html#section-3.1 RFC 8414 §3.1}
  */
 export function discoveryUrls(issuer: string): string[] {
   const url = new URL(issuer);
@@ -37,7 +37,7 @@ export function discoveryUrls(issuer: string): string[] {
  * Validates a discovery document: `issuer` must equal the configured issuer exactly (a
  * mismatch is an `ISSUER_MISMATCH`, the defence against mix-up attacks); `token_endpoint` is
  * required; every endpoint must be an absolute http(s) URL.
- * @see RFC 8414 §3.3, OpenID Connect Discovery 1.0 §4.3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8414.html#section-3.3 RFC 8414 §3.3}, {@link https://openid.net/specs/openid-connect-discovery-1_0.html OpenID Connect Discovery 1.0 §4.3}
  */
 export function processDiscoveryResponse(response: HttpResponse, expectedIssuer: string, context: ResponseContext): ProviderMetadata {
   const body = parseJsonObject(response, context);
@@ -74,6 +74,7 @@ function metadataFromDocument(body: JsonObject, expectedIssuer: string, context:
     const revocationEndpoint = optionalHttpUrl(body, 'revocation_endpoint', context);
     const introspectionEndpoint = optionalHttpUrl(body, 'introspection_endpoint', context);
     const jwksUri = optionalHttpUrl(body, 'jwks_uri', context);
+    const userinfoEndpoint = optionalHttpUrl(body, 'userinfo_endpoint', context);
     const issSupported = optionalBoolean(body, 'authorization_response_iss_parameter_supported', context);
     const scopesSupported = optionalStringArray(body, 'scopes_supported', context);
     return {
@@ -84,6 +85,7 @@ function metadataFromDocument(body: JsonObject, expectedIssuer: string, context:
       ...(revocationEndpoint === undefined ? {} : { revocationEndpoint }),
       ...(introspectionEndpoint === undefined ? {} : { introspectionEndpoint }),
       ...(jwksUri === undefined ? {} : { jwksUri }),
+      ...(userinfoEndpoint === undefined ? {} : { userinfoEndpoint }),
       ...(issSupported === undefined ? {} : { authorizationResponseIssParameterSupported: issSupported }),
       ...(scopesSupported === undefined ? {} : { scopesSupported }),
     };
@@ -105,7 +107,7 @@ function asDiscoveryFailure(error: unknown): BrokerError {
  * stops at once with `ISSUER_MISMATCH`; connection failures propagate (`PROVIDER_UNREACHABLE`,
  * `TIMEOUT`).
  * @throws BrokerError `DISCOVERY_FAILED` when no URL yields a usable document.
- * @see OpenID Connect Discovery 1.0 §4, RFC 8414 §3
+ * @see {@link https://openid.net/specs/openid-connect-discovery-1_0.html OpenID Connect Discovery 1.0 §4}, {@link https://www.rfc-editor.org/rfc/rfc8414.html#section-3 RFC 8414 §3}
  */
 export async function discoverProvider(issuer: string, http: HttpClient): Promise<ProviderMetadata> {
   if (!isHttpUrl(issuer)) throw new BrokerError('CONFIG_INVALID', 'The issuer must be an absolute http(s) URL.');
@@ -174,7 +176,7 @@ export class ProviderMetadataCache {
  * The metadata for an account's provider: discovered (and cached) when an issuer is set, with
  * explicitly configured endpoints taking precedence; else built from the explicit endpoints.
  * @throws BrokerError `CONFIG_INVALID` when neither an issuer nor a token endpoint is set.
- * @see RFC 8414 §3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8414.html#section-3 RFC 8414 §3}
  */
 export async function resolveProviderMetadata(
   provider: ProviderConfig,
@@ -186,6 +188,7 @@ export async function resolveProviderMetadata(
     ...(provider.tokenEndpoint === undefined ? {} : { tokenEndpoint: provider.tokenEndpoint }),
     ...(provider.deviceAuthorizationEndpoint === undefined ? {} : { deviceAuthorizationEndpoint: provider.deviceAuthorizationEndpoint }),
     ...(provider.revocationEndpoint === undefined ? {} : { revocationEndpoint: provider.revocationEndpoint }),
+    ...(provider.userinfoEndpoint === undefined ? {} : { userinfoEndpoint: provider.userinfoEndpoint }),
   };
   const issuer = provider.issuer;
   if (issuer !== undefined) {

@@ -95,7 +95,7 @@ const TLS_TRUST_CODES = new Set([
  * connection failed before the request was sent.
  *
  * @throws BrokerError `CONFIG_INVALID` when the CA file cannot be read.
- * @see RFC 9110 §10.1.5 (User-Agent), RFC 9110 §9.3.6 (CONNECT)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-10.1.5 RFC 9110 §10.1.5} (User-Agent), {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-9.3.6 RFC 9110 §9.3.6} (CONNECT)
  */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const env = options.env ?? process.env;
@@ -115,7 +115,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const key = proxy.href;
     let agents = tunnels.get(key);
     if (agents === undefined) {
-      agents = createTunnelAgents(proxy, { connectTimeoutMs, ca });
+      agents = createTunnelAgents(proxy, { connectTimeoutMs, ...(ca === undefined ? {} : { ca }) });
       tunnels.set(key, agents);
     }
     return agents;

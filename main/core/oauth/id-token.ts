@@ -1,7 +1,7 @@
 /**
  * ID token checks after a code exchange: signature against the provider's JWKS (fetched
  * through the broker's HTTP client, not fetch), issuer, audience, expiry and nonce.
- * @see OpenID Connect Core §3.1.3.7
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html OpenID Connect Core §3.1.3.7}
  */
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { BrokerError } from '../errors.js';
@@ -12,7 +12,7 @@ import type { ProviderMetadata } from './types.js';
 /**
  * The claims of a JWT, decoded WITHOUT verification — for display only (expiry, subject).
  * Returns undefined for anything that is not a JWS compact JWT with a JSON object payload.
- * @see RFC 7519 §7.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7519.html#section-7.2 RFC 7519 §7.2}
  */
 export function decodeJwtClaims(token: string): Record<string, unknown> | undefined {
   try {
@@ -35,7 +35,7 @@ export interface IdTokenExpectations {
  * issuer is known), `aud`, `exp` and `nonce` (when one was sent) are always checked.
  * @throws BrokerError `NONCE_MISMATCH` for a wrong or missing nonce; `INVALID_RESPONSE`
  *   for a bad signature or claims.
- * @see OpenID Connect Core §3.1.3.7, §15.5.2
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html OpenID Connect Core §3.1.3.7}, {@link https://openid.net/specs/openid-connect-core-1_0.html §15.5.2}
  */
 export async function validateIdToken(
   idToken: string,

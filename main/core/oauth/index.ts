@@ -13,6 +13,7 @@ export { buildAuthorizationUrl } from './authorization-url.js';
 export { validateAuthorizationResponse, validateImplicitResponse } from './callback.js';
 export { computeCodeChallenge, generateCodeVerifier, generateNonce, generateState } from './pkce.js';
 export { decodeJwtClaims, validateIdToken } from './id-token.js';
+export { fetchUserInfo, processUserInfoResponse, userInfoRequest } from './userinfo.js';
 export { proxyForUrl } from './proxy-agent.js';
 export { safeUrl, sanitizeDescription } from './sanitize.js';
 export { clientCredentialsGrant } from './grants/client-credentials.js';

@@ -23,7 +23,7 @@ export function safeUrl(url: string | URL): string {
  * An `error_description` (RFC 6749 §5.2 limits it to %x20-21 / %x23-5B / %x5D-7E) made safe to
  * show: anything outside printable ASCII is replaced and the text is truncated. Returns
  * undefined for anything that is not a non-empty string.
- * @see RFC 6749 §5.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-5.2 RFC 6749 §5.2}
  */
 export function sanitizeDescription(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;

@@ -24,7 +24,7 @@ export interface EndpointRequestInput {
 /**
  * Builds a form POST with the client's authentication applied. The body and the
  * Authorization header are secrets: they are never put in an error or a log.
- * @see RFC 6749 §2.3, §3.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3 RFC 6749 §2.3}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-3.2 §3.2}
  */
 export async function buildEndpointRequest(input: EndpointRequestInput): Promise<HttpRequest> {
   const auth = await applyClientAuth(input.client, input.audience, input.now);
@@ -40,7 +40,7 @@ export async function buildEndpointRequest(input: EndpointRequestInput): Promise
 
 /**
  * Builds a token endpoint request for the given grant parameters.
- * @see RFC 6749 §3.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-3.2 RFC 6749 §3.2}
  */
 export function buildTokenRequest(
   metadata: ProviderMetadata,
@@ -71,7 +71,7 @@ export interface TokenGrantContext {
 /**
  * Sends a token request and processes the response into a {@link TokenSet}.
  * `redact` lists values that must not appear in an error even if the provider echoes them.
- * @see RFC 6749 §5.1, §5.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1 RFC 6749 §5.1}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-5.2 §5.2}
  */
 export async function requestToken(
   context: TokenGrantContext,

@@ -30,7 +30,7 @@ export interface ProcessOptions extends ResponseContext {
  * Reads an OAuth error body (RFC 6749 §5.2) into an `OAUTH_ERROR` BrokerError carrying
  * `error`, a sanitized `error_description` and the HTTP status; undefined when the body is
  * not an OAuth error.
- * @see RFC 6749 §5.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-5.2 RFC 6749 §5.2}
  */
 export function oauthErrorFromBody(
   body: JsonObject | undefined,
@@ -83,7 +83,7 @@ export function processJsonResponse(
  * Validates a token response and returns the token set. `access_token` and `token_type` are
  * required strings; `expires_in` a non-negative number (or digit string) or absent; `scope`,
  * `refresh_token` and `id_token` strings or absent.
- * @see RFC 6749 §5.1, OpenID Connect Core §3.1.3.3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1 RFC 6749 §5.1}, {@link https://openid.net/specs/openid-connect-core-1_0.html OpenID Connect Core §3.1.3.3}
  */
 export function processTokenResponse(response: HttpResponse, options: ProcessOptions): TokenSet {
   const body = processJsonResponse(response, options);

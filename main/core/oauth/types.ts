@@ -13,6 +13,8 @@ export interface ProviderMetadata {
   /** RFC 9207: the provider sends `iss` in authorization responses, so it must be checked. */
   authorizationResponseIssParameterSupported?: boolean;
   scopesSupported?: string[];
+  /** Who an access token belongs to (OpenID Connect Core §5.3); used to name the signed-in user. */
+  userinfoEndpoint?: string;
   /** JWK Set of the provider's signing keys, used to verify ID tokens (OpenID Discovery §3). */
   jwksUri?: string;
 }

@@ -20,7 +20,7 @@
  * without failing authentication. The unkeyed header check only tells accidental damage to the
  * header (VAULT_CORRUPT) apart from a different key id (a foreign vault, VAULT_KEY_MISMATCH); it
  * is not a security boundary — the GCM tag is.
- * @see NIST SP 800-38D (GCM), RFC 7914 (scrypt)
+ * @see NIST SP 800-38D (GCM), {@link https://www.rfc-editor.org/rfc/rfc7914.html RFC 7914} (scrypt)
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 

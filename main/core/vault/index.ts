@@ -9,9 +9,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ACCOUNT_NAME_PATTERN } from '../accounts/model.js';
+import { ACCOUNT_NAME_RULE, isAccountName } from '../../shared/accounts.js';
 import { ensurePrivateDir } from '../data-dir.js';
 import { BrokerError } from '../errors.js';
+import { formatIssues, invalidInput } from '../issues.js';
 import { BACKUP_SUFFIX, removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { acquireDirLock, type DirLock } from '../fs/dir-lock.js';
 import type { SecretStore } from '../ports.js';
@@ -359,8 +360,7 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
         assertAccountName(account);
         const parsed = accountSecretsSchema.safeParse(secrets);
         if (!parsed.success) {
-          const field = parsed.error.issues[0]?.path.join('.') ?? '';
-          throw new BrokerError('INVALID_REQUEST', `Secrets for account "${account}" are malformed${field ? ` at ${field}` : ''}.`, {
+          throw invalidInput('INVALID_REQUEST', `Secrets for account "${account}" are malformed`, formatIssues(parsed.error.issues), {
             account,
           });
         }
@@ -397,10 +397,5 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
 }
 
 function assertAccountName(account: string): void {
-  if (typeof account !== 'string' || !ACCOUNT_NAME_PATTERN.test(account)) {
-    throw new BrokerError(
-      'INVALID_REQUEST',
-      'Account names use letters, digits, ".", "_" or "-" (at most 64, starting with a letter or digit).',
-    );
-  }
+  if (!isAccountName(account)) throw new BrokerError('INVALID_REQUEST', `Account names use ${ACCOUNT_NAME_RULE}.`);
 }

@@ -18,7 +18,7 @@ export const KEYCHAIN_SERVICE = 'token-broker';
  * hundred milliseconds per derivation on a laptop, well above RFC 7914's interactive example
  * (N = 2^14) since it runs once per broker start. The parameters are stored in the vault header,
  * so they can be raised later without breaking existing vaults.
- * @see RFC 7914 §2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7914.html#section-2 RFC 7914 §2}
  */
 export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({ logN: 17, r: 8, p: 1 });
 

@@ -3,7 +3,7 @@
  * Validated after decryption too — authenticated bytes can still come from a buggy writer.
  */
 import { z } from 'zod';
-import { ACCOUNT_NAME_PATTERN } from '../accounts/model.js';
+import { ACCOUNT_NAME_PATTERN } from '../../shared/accounts.js';
 import type { AccountSecrets } from './types.js';
 
 export const PAYLOAD_VERSION = 1;
@@ -31,6 +31,13 @@ export const accountSecretsSchema = z.object({
   privateKeyPem: secret.optional(),
   tokens: tokenSetSchema.optional(),
   signedOut: z.literal(true).optional(),
+  identity: z
+    .object({
+      subject: z.string().min(1).max(256),
+      username: z.string().min(1).max(256).optional(),
+      email: z.string().min(1).max(256).optional(),
+    })
+    .optional(),
 });
 
 const payloadSchema = z.object({
@@ -53,10 +60,16 @@ export function decodePayload(plaintext: Buffer): Map<string, AccountSecrets> | 
   }
   const parsed = payloadSchema.safeParse(value);
   if (!parsed.success) return undefined;
-  return new Map(Object.entries(parsed.data.accounts));
+  // Parsed from JSON, so no value is undefined: zod's `optional()` types merely allow it.
+  return new Map(Object.entries(parsed.data.accounts) as [string, WithoutUndefined<ParsedSecrets>][]);
 }
 
-/** Drops keys whose value is undefined so stored objects compare and serialize cleanly. */
-export function stripUndefined<T extends object>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+type ParsedSecrets = z.infer<typeof accountSecretsSchema>;
+
+/** `T` as a JSON round trip leaves it: no key holds undefined, at any depth. */
+export type WithoutUndefined<T> = T extends object ? { [K in keyof T]: WithoutUndefined<Exclude<T[K], undefined>> } : T;
+
+/** Drops keys whose value is undefined (at any depth) so stored objects compare and serialize cleanly. */
+export function stripUndefined<T extends object>(value: T): WithoutUndefined<T> {
+  return JSON.parse(JSON.stringify(value)) as WithoutUndefined<T>;
 }

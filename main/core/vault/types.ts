@@ -1,6 +1,7 @@
 /**
  * The vault's contract: every secret the broker holds, per account, encrypted at rest.
  */
+import type { AccountIdentity } from '../../shared/accounts.js';
 import type { TokenSet } from '../oauth/types.js';
 
 export interface AccountSecrets {
@@ -14,6 +15,8 @@ export interface AccountSecrets {
    * otherwise fetch a token on their own. Kept here so it survives a restart.
    */
   signedOut?: true;
+  /** Who the account was last signed in as; kept across logout (see AccountState.identity). */
+  identity?: AccountIdentity;
 }
 
 /**

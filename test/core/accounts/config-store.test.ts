@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../support/fixtures.js';
 import { configJsonSchemaText } from '../../../main/core/accounts/config-schema.js';
 import { openConfigStore, parseConfigText } from '../../../main/core/accounts/config-store.js';
 import type { AccountInput, BrokerConfig } from '../../../main/core/accounts/model.js';
@@ -27,60 +27,56 @@ function messageOf(fn: () => unknown): string {
 }
 
 describe('openConfigStore', () => {
-  let dataDir: string;
-  beforeEach(async () => {
-    dataDir = join(await mkdtemp(join(tmpdir(), 'tb-config-')), 'home');
-  });
-  afterEach(async () => {
-    await rm(join(dataDir, '..'), { recursive: true, force: true });
-  });
+  const temp = useTempDir('tb-config-');
+  /** Not created yet, as on a first run. */
+  const dataDir = (): string => join(temp.path, 'home');
 
   it('a missing file is an empty config with defaults, and nothing is written on load', async () => {
-    const store = await openConfigStore(dataDir);
+    const store = await openConfigStore(dataDir());
     expect(store.get()).toEqual({ version: 1, accounts: [], settings: { tcpListener: { enabled: false, port: 0 }, startAtLogin: false } });
-    expect(await readdir(dataDir)).toEqual([]);
+    expect(await readdir(dataDir())).toEqual([]);
   });
 
   it('update validates, writes 2-space JSON (0600) with $schema and the schema file next to it, and reloads', async () => {
-    const store = await openConfigStore(dataDir);
+    const store = await openConfigStore(dataDir());
     const result = await store.update((config) => ({
       ...config,
       accounts: [...config.accounts, account('work') as BrokerConfig['accounts'][number]],
     }));
     expect(result.accounts[0]).toMatchObject({ name: 'work', scopes: [], allowLegacy: false, approval: 'auto', client: { auth: 'basic' } });
 
-    const path = join(dataDir, 'config.json');
+    const path = join(dataDir(), 'config.json');
     const text = await readFile(path, 'utf8');
     expect(text.startsWith('{\n  "$schema": "./config.schema.json",\n  "version": 1,')).toBe(true);
     expect(text.endsWith('}\n')).toBe(true);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect(await readFile(join(dataDir, 'config.schema.json'), 'utf8')).toBe(configJsonSchemaText());
+    expect(await readFile(join(dataDir(), 'config.schema.json'), 'utf8')).toBe(configJsonSchemaText());
 
-    const reopened = await openConfigStore(dataDir);
+    const reopened = await openConfigStore(dataDir());
     expect(reopened.get()).toEqual(result);
   });
 
   it('get() returns a copy', async () => {
-    const store = await openConfigStore(dataDir);
+    const store = await openConfigStore(dataDir());
     store.get().accounts.push(account('x') as BrokerConfig['accounts'][number]);
     expect(store.get().accounts).toEqual([]);
   });
 
   it('serializes updates: each sees the previous result', async () => {
-    const store = await openConfigStore(dataDir);
+    const store = await openConfigStore(dataDir());
     await Promise.all(
       ['a', 'b', 'c', 'd'].map((name) =>
         store.update((config) => ({ ...config, accounts: [...config.accounts, account(name) as BrokerConfig['accounts'][number]] })),
       ),
     );
     expect(store.get().accounts.map((a) => a.name)).toEqual(['a', 'b', 'c', 'd']);
-    expect((await openConfigStore(dataDir)).get().accounts).toHaveLength(4);
+    expect((await openConfigStore(dataDir())).get().accounts).toHaveLength(4);
   });
 
   it('an invalid update is refused with the field path and writes nothing', async () => {
-    const store = await openConfigStore(dataDir);
+    const store = await openConfigStore(dataDir());
     await store.update((config) => ({ ...config, accounts: [account('a') as BrokerConfig['accounts'][number]] }));
-    const before = await readFile(join(dataDir, 'config.json'), 'utf8');
+    const before = await readFile(join(dataDir(), 'config.json'), 'utf8');
     const error = await store
       .update((config) => ({
         ...config,
@@ -91,22 +87,22 @@ describe('openConfigStore', () => {
       code: 'CONFIG_INVALID',
       message: expect.stringContaining('accounts[1].provider.issuer: must be an http(s) URL'),
     });
-    expect(await readFile(join(dataDir, 'config.json'), 'utf8')).toBe(before);
+    expect(await readFile(join(dataDir(), 'config.json'), 'utf8')).toBe(before);
     expect(store.get().accounts).toHaveLength(1);
     // The queue goes on after a failed update.
     await store.update((config) => config);
   });
 
   it('an invalid file is reported with the field path and never overwritten', async () => {
-    await openConfigStore(dataDir); // creates the directory
-    const path = join(dataDir, 'config.json');
+    await openConfigStore(dataDir()); // creates the directory
+    const path = join(dataDir(), 'config.json');
     const content = JSON.stringify(
       { version: 1, accounts: [account('ok'), account('bad', { provider: { issuer: 'not a url' } })] },
       null,
       2,
     );
     await writeFile(path, content);
-    await expect(openConfigStore(dataDir)).rejects.toMatchObject({
+    await expect(openConfigStore(dataDir())).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringContaining('accounts[1].provider.issuer'),
     });
@@ -114,9 +110,9 @@ describe('openConfigStore', () => {
   });
 
   it('unparsable JSON is reported with line and column', async () => {
-    await openConfigStore(dataDir);
-    await writeFile(join(dataDir, 'config.json'), '{\n  "version": 1,\n  "accounts": [,]\n}\n');
-    await expect(openConfigStore(dataDir)).rejects.toMatchObject({
+    await openConfigStore(dataDir());
+    await writeFile(join(dataDir(), 'config.json'), '{\n  "version": 1,\n  "accounts": [,]\n}\n');
+    await expect(openConfigStore(dataDir())).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringContaining('is not valid JSON at line 3, column 16'),
     });

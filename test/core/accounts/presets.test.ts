@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accountSchema, GRANTS } from '../../../main/core/accounts/model.js';
+import { accountSchema } from '../../../main/core/accounts/model.js';
+import { GRANTS } from '../../../main/shared/grants.js';
 import { PRESETS, presetProvider, type Preset } from '../../../main/core/accounts/presets.js';
 import { BrokerError } from '../../../main/core/errors.js';
 import type { PresetView } from '../../../main/ipc/contract.js';
@@ -60,9 +61,13 @@ describe('presetProvider', () => {
       authorizationEndpoint: 'https://github.com/login/oauth/authorize',
       tokenEndpoint: 'https://github.com/login/oauth/access_token',
       deviceAuthorizationEndpoint: 'https://github.com/login/device/code',
+      userinfoEndpoint: 'https://api.github.com/user',
     });
     expect(presetProvider('github', { baseUrl: 'https://github.example.com/' }).tokenEndpoint).toBe(
       'https://github.example.com/login/oauth/access_token',
+    );
+    expect(presetProvider('github', { baseUrl: 'https://github.example.com/' }).userinfoEndpoint).toBe(
+      'https://github.example.com/api/v3/user',
     );
   });
 

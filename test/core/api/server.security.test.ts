@@ -3,21 +3,22 @@
  * checks and loopback-only bind, and misbehaving clients (garbage, oversized headers and bodies,
  * slowloris, connection floods) that must leave the broker serving.
  */
-import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useTempDir } from '../../support/fixtures.js';
 import { startApiServer, type ApiServer } from '../../../main/core/api/server.js';
 import { FakeBroker } from './support/fake-broker.js';
 import { call, rawConnect, readUntilClose, sendLarge } from './support/http.js';
 
-let dir: string;
+const temp = useTempDir('tb-apisec-');
 let broker: FakeBroker;
 const servers: ApiServer[] = [];
 
 async function start(options: Partial<Parameters<typeof startApiServer>[0]> = {}): Promise<ApiServer> {
-  const api = await startApiServer({ broker, socketPath: join(dir, 'run', 'broker.sock'), ...options });
+  const api = await startApiServer({ broker, socketPath: join(temp.path, 'run', 'broker.sock'), ...options });
   servers.push(api);
   return api;
 }
@@ -28,7 +29,6 @@ async function healthy(api: ApiServer): Promise<void> {
 }
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tb-apisec-'));
   broker = new FakeBroker();
   broker.add('work', {
     token: { accessToken: 'at-work', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000 },
@@ -38,25 +38,24 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('socket permissions', () => {
   it('creates the socket 0600 in a 0700 directory', async () => {
     const api = await start();
     expect((await stat(api.socketPath)).mode & 0o777).toBe(0o600);
-    expect((await stat(join(dir, 'run'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(temp.path, 'run'))).mode & 0o777).toBe(0o700);
   });
 
   it('refuses to start when the socket directory is group/world accessible (0755), naming the fix', async () => {
-    await mkdir(join(dir, 'run'), { mode: 0o755 });
-    await chmod(join(dir, 'run'), 0o755);
+    await mkdir(join(temp.path, 'run'), { mode: 0o755 });
+    await chmod(join(temp.path, 'run'), 0o755);
     await expect(start()).rejects.toMatchObject({ code: 'SOCKET_INSECURE', message: expect.stringContaining('chmod 700') });
   });
 
   it('replaces a stale socket nobody answers on', async () => {
-    await mkdir(join(dir, 'run'), { mode: 0o700 });
-    const path = join(dir, 'run', 'broker.sock');
+    await mkdir(join(temp.path, 'run'), { mode: 0o700 });
+    const path = join(temp.path, 'run', 'broker.sock');
     // A broker that crashed: killed with SIGKILL, its socket file left behind.
     const child = spawn(process.execPath, [
       '-e',
@@ -74,9 +73,9 @@ describe('socket permissions', () => {
     const first = await start();
     await expect(start()).rejects.toMatchObject({ code: 'BROKER_ALREADY_RUNNING' });
     await healthy(first);
-    await writeFile(join(dir, 'run', 'other.sock'), 'data');
-    await expect(start({ socketPath: join(dir, 'run', 'other.sock') })).rejects.toMatchObject({ code: 'SOCKET_INSECURE' });
-    expect(await readFile(join(dir, 'run', 'other.sock'), 'utf8')).toBe('data');
+    await writeFile(join(temp.path, 'run', 'other.sock'), 'data');
+    await expect(start({ socketPath: join(temp.path, 'run', 'other.sock') })).rejects.toMatchObject({ code: 'SOCKET_INSECURE' });
+    expect(await readFile(join(temp.path, 'run', 'other.sock'), 'utf8')).toBe('data');
   });
 
   it('removes the socket on close', async () => {
@@ -86,10 +85,10 @@ describe('socket permissions', () => {
   });
 
   it.skipIf(process.platform === 'win32')('judges a symlinked socket directory by its real directory', async () => {
-    const real = join(dir, 'real');
+    const real = join(temp.path, 'real');
     await mkdir(real, { mode: 0o700 });
     await chmod(real, 0o700);
-    await symlink(real, join(dir, 'run'));
+    await symlink(real, join(temp.path, 'run'));
     const api = await start();
     await healthy(api);
     expect((await lstat(join(real, 'broker.sock'))).isSocket()).toBe(true);
@@ -103,7 +102,7 @@ describe('socket permissions', () => {
     'treats a \\\\.\\pipe\\ path as an ordinary socket path off Windows (directory checks apply)',
     async () => {
       const cwd = process.cwd();
-      const open = join(dir, 'cwd');
+      const open = join(temp.path, 'cwd');
       await mkdir(open);
       await chmod(open, 0o755);
       const pipeLike = '\\\\.\\pipe\\tb-test';
@@ -127,7 +126,7 @@ describe('socket permissions', () => {
 
 describe('TCP listener', () => {
   async function tcp(): Promise<{ api: ApiServer; port: number; key: string; keyFile: string }> {
-    const keyFile = join(dir, 'api-key');
+    const keyFile = join(temp.path, 'api-key');
     const api = await start({ tcp: { port: 0, keyFile } });
     const port = api.tcpAddress?.port ?? 0;
     return { api, port, key: (await readFile(keyFile, 'utf8')).trim(), keyFile };
@@ -189,7 +188,7 @@ describe('TCP listener', () => {
   });
 
   it('refuses a key file other users can read', async () => {
-    const keyFile = join(dir, 'api-key');
+    const keyFile = join(temp.path, 'api-key');
     await writeFile(keyFile, 'k'.repeat(43), { mode: 0o644 });
     await chmod(keyFile, 0o644);
     await expect(start({ tcp: { port: 0, keyFile } })).rejects.toMatchObject({ code: 'SOCKET_INSECURE' });

@@ -1,8 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useTempDir } from '../../support/fixtures.js';
 import { startApiServer, type ApiServer } from '../../../main/core/api/server.js';
 import { BrokerError } from '../../../main/core/errors.js';
 import { FakeBroker } from './support/fake-broker.js';
@@ -12,13 +11,12 @@ const NOW = 1_800_000_000_000;
 const clock = { now: () => NOW };
 
 describe('token API server (routing and wire shapes)', () => {
-  let dir: string;
+  const temp = useTempDir('tb-api-');
   let broker: FakeBroker;
   let api: ApiServer;
   const sock = (): { socketPath: string } => ({ socketPath: api.socketPath });
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tb-api-'));
     broker = new FakeBroker();
     broker.add('work', {
       token: { accessToken: 'at-work', tokenType: 'bearer', expiresAt: NOW + 120_500, scope: 'read' },
@@ -29,12 +27,11 @@ describe('token API server (routing and wire shapes)', () => {
     broker.add('down', { error: new BrokerError('PROVIDER_UNREACHABLE', 'Cannot reach the provider.') });
     broker.add('oauth', { error: new BrokerError('OAUTH_ERROR', 'Refused.', { oauthError: 'invalid_client', status: 401 }) });
     broker.add('boom', { error: new Error('secret-in-message') as BrokerError });
-    api = await startApiServer({ broker, socketPath: join(dir, 'broker.sock'), clock });
+    api = await startApiServer({ broker, socketPath: join(temp.path, 'broker.sock'), clock });
   });
 
   afterEach(async () => {
     await api.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('answers health with the version', async () => {
@@ -45,7 +42,7 @@ describe('token API server (routing and wire shapes)', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
   });
 
-  it('lists accounts without secrets, in the DESIGN shape', async () => {
+  it('lists accounts without secrets, in the shape of the README API table', async () => {
     const res = await call(sock(), 'GET', '/v1/accounts');
     expect(res.status).toBe(200);
     const list = res.json as Record<string, unknown>[];
@@ -55,6 +52,7 @@ describe('token API server (routing and wire shapes)', () => {
       status: 'ok',
       expires_at: Math.floor((NOW + 120_500) / 1000),
       scopes: ['read'],
+      identity: null,
     });
     expect(res.text).not.toContain('at-work');
     expect(res.text).not.toContain('rt-secret');
@@ -228,7 +226,7 @@ describe('token API server (routing and wire shapes)', () => {
 
   it('hides the admin endpoints when admin is disabled', async () => {
     await api.close();
-    api = await startApiServer({ broker, socketPath: join(dir, 'broker.sock'), clock, admin: false });
+    api = await startApiServer({ broker, socketPath: join(temp.path, 'broker.sock'), clock, admin: false });
     expect((await call(sock(), 'DELETE', '/v1/accounts/work')).status).toBe(404);
     expect((await call(sock(), 'GET', '/v1/accounts/work/token')).status).toBe(200);
   });

@@ -2,19 +2,19 @@
  * A regenerated TCP key revokes the old one at once (keep-alive connections included), a key file
  * that can no longer be trusted opens nothing, and the key never reaches a log line.
  */
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useTempDir } from '../../support/fixtures.js';
 import { startApiServer, type ApiServer } from '../../../main/core/api/server.js';
 import { writeFileAtomic } from '../../../main/core/fs/atomic-write.js';
 import type { Logger } from '../../../main/core/ports.js';
 import { FakeBroker } from './support/fake-broker.js';
 import { call } from './support/http.js';
 
-let dir: string;
+const temp = useTempDir('tb-apikey-');
 let keyFile: string;
 let api: ApiServer;
 let port: number;
@@ -22,18 +22,16 @@ const lines: string[] = [];
 const logger: Logger = { info: (l) => lines.push(l), warn: (l) => lines.push(l), error: (l) => lines.push(l) };
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tb-apikey-'));
-  keyFile = join(dir, 'api-key');
+  keyFile = join(temp.path, 'api-key');
   lines.length = 0;
   const broker = new FakeBroker();
   broker.add('work', { token: { accessToken: 'at-work', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000 } });
-  api = await startApiServer({ broker, socketPath: join(dir, 'broker.sock'), logger, tcp: { port: 0, keyFile } });
+  api = await startApiServer({ broker, socketPath: join(temp.path, 'broker.sock'), logger, tcp: { port: 0, keyFile } });
   port = api.tcpAddress?.port ?? 0;
 });
 
 afterEach(async () => {
   await api.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const readKey = async (): Promise<string> => (await readFile(keyFile, 'utf8')).trim();

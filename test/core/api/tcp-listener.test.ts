@@ -2,31 +2,29 @@
  * The TCP listener follows the settings while the API server runs: it starts, stops and re-binds
  * on real 127.0.0.1 ports without a restart, and the Unix socket keeps serving throughout.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useTempDir } from '../../support/fixtures.js';
 import { startApiServer, type ApiServer } from '../../../main/core/api/server.js';
 import { FakeBroker } from './support/fake-broker.js';
 import { call, rawConnect, readUntilClose } from './support/http.js';
 
-let dir: string;
+const temp = useTempDir('tb-apitcp-');
 let keyFile: string;
 let broker: FakeBroker;
 let api: ApiServer;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tb-apitcp-'));
-  keyFile = join(dir, 'api-key');
+  keyFile = join(temp.path, 'api-key');
   broker = new FakeBroker();
   broker.add('work', { token: { accessToken: 'at-work', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000 } });
-  api = await startApiServer({ broker, socketPath: join(dir, 'broker.sock') });
+  api = await startApiServer({ broker, socketPath: join(temp.path, 'broker.sock') });
 });
 
 afterEach(async () => {
   await api.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const readKey = async (): Promise<string> => (await readFile(keyFile, 'utf8')).trim();

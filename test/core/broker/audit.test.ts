@@ -1,17 +1,11 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../support/fixtures.js';
 import { createAuditLog, parseAuditLine, sanitizeClientName } from '../../../main/core/broker/audit.js';
 import { silentLogger } from '../../../main/core/ports.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'token-broker-audit-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempDir('token-broker-audit-');
 
 describe('audit log', () => {
   it('keeps a bounded ring, newest first, with filters', () => {
@@ -23,7 +17,7 @@ describe('audit log', () => {
   });
 
   it('appends JSON lines to a 0600 file in batches and rotates past the size bound, keeping one old file', async () => {
-    const file = join(dir, 'audit.log');
+    const file = join(temp.path, 'audit.log');
     const audit = createAuditLog({ file, logger: silentLogger, maxBytes: 1000 });
     for (let i = 0; i < 5; i += 1) audit.record({ at: i, account: 'acct', client: 'client', outcome: 'granted' });
     await audit.flush();
@@ -41,7 +35,7 @@ describe('audit log', () => {
   });
 
   it('writes every entry, in order, even when the ring wraps many times before the file catches up', async () => {
-    const file = join(dir, 'audit.log');
+    const file = join(temp.path, 'audit.log');
     const audit = createAuditLog({ file, logger: silentLogger, capacity: 3 });
     for (let i = 0; i < 25; i += 1) {
       audit.record({
@@ -61,7 +55,7 @@ describe('audit log', () => {
   });
 
   it('keeps both files bounded through a burst far larger than the bound', async () => {
-    const file = join(dir, 'audit.log');
+    const file = join(temp.path, 'audit.log');
     const audit = createAuditLog({ file, logger: silentLogger, maxBytes: 1000 });
     for (let i = 0; i < 500; i += 1) audit.record({ at: i, account: 'acct', client: 'client', outcome: 'granted' });
     await audit.close();
@@ -72,7 +66,7 @@ describe('audit log', () => {
   });
 
   it('loads the tail of an existing file on start and drops malformed lines', async () => {
-    const file = join(dir, 'audit.log');
+    const file = join(temp.path, 'audit.log');
     await writeFile(
       file,
       `{"at":1,"account":"a","client":"c","outcome":"granted"}\nnot json\n{"at":2,"account":"a","client":"c","outcome":"bogus"}\n`,

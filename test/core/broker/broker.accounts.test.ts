@@ -4,29 +4,18 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../../main/core/broker/index.js';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
-import { addSignedIn, basicSecrets, createHarness, passwordAccount, type Harness } from './harness.js';
+import { useAuthServers } from '../../support/fixtures.js';
+import { addSignedIn, basicSecrets, passwordAccount, useHarnesses } from './harness.js';
 
-let server: AuthServer;
-let h: Harness | undefined;
-
-beforeAll(async () => {
-  server = await startAuthServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await h?.dispose();
-  h = undefined;
-  server.resetCounters();
-});
+// `doomed` is a second provider that one test takes down.
+const { server, doomed } = useAuthServers(['server', 'doomed'], {}, { freshCounters: true });
+const harness = useHarnesses();
 
 describe('accounts', () => {
   it('adds an account: config to config.json, secrets only to the vault', async () => {
-    h = await createHarness();
+    const h = await harness();
     const summary = await h.broker.addAccount(passwordAccount(server, 'work'), basicSecrets(server));
     expect(summary).toMatchObject({
       name: 'work',
@@ -50,11 +39,11 @@ describe('accounts', () => {
       message: expect.stringContaining('name'),
     });
     await expect(h.broker.addAccount(passwordAccount(server, 'nosecret'))).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
-    expect(() => h!.broker.getAccount('nosecret')).toThrow(expect.objectContaining({ code: 'ACCOUNT_NOT_FOUND' }));
+    expect(() => h.broker.getAccount('nosecret')).toThrow(expect.objectContaining({ code: 'ACCOUNT_NOT_FOUND' }));
   });
 
   it('updates an account, forgetting tokens only when provider, client or grant change', async () => {
-    h = await createHarness();
+    const h = await harness();
     await addSignedIn(h, server, 'work');
     await h.broker.updateAccount('work', passwordAccount(server, 'work', { scopes: ['openid', 'api', 'read'], approval: 'auto' }));
     expect(h.broker.getAccount('work')).toMatchObject({ status: 'ok', config: { scopes: ['openid', 'api', 'read'] } });
@@ -73,7 +62,7 @@ describe('accounts', () => {
   });
 
   it('logout revokes at the provider and keeps the account, which then needs a sign-in', async () => {
-    h = await createHarness();
+    const h = await harness();
     await addSignedIn(h, server, 'work');
     const access = (await h.broker.getToken('work')).accessToken;
     const refresh = h.vault.get('work')!.tokens!.refreshToken!;
@@ -82,13 +71,18 @@ describe('accounts', () => {
     expect((await server.introspect(refresh)).active).toBe(false);
     expect((await server.introspect(access)).active).toBe(false);
     expect(h.broker.getAccount('work').status).toBe('needs_login');
-    expect(h.vault.get('work')).toEqual({ clientSecret: server.clients.basic.clientSecret, signedOut: true });
+    // The tokens are gone; who the account belonged to stays (a later sign-in as someone else stands out).
+    expect(h.vault.get('work')).toEqual({
+      clientSecret: server.clients.basic.clientSecret,
+      signedOut: true,
+      identity: { subject: 'alice' },
+    });
     await expect(h.broker.getToken('work')).rejects.toMatchObject({ code: 'NEEDS_LOGIN' });
     expect(h.broker.tokenDetails('work')).toBeUndefined();
   });
 
   it('remove revokes, then forgets secrets and config', async () => {
-    h = await createHarness();
+    const h = await harness();
     await addSignedIn(h, server, 'work');
     const access = (await h.broker.getToken('work')).accessToken;
     await h.broker.removeAccount('work');
@@ -103,8 +97,7 @@ describe('accounts', () => {
   });
 
   it('remove and logout succeed when revocation fails, and say so in the log without secrets', async () => {
-    const doomed = await startAuthServer();
-    h = await createHarness();
+    const h = await harness();
     await addSignedIn(h, doomed, 'work');
     const refresh = h.vault.get('work')!.tokens!.refreshToken!;
     await doomed.close();
@@ -115,12 +108,12 @@ describe('accounts', () => {
   });
 
   it('keeps accounts and tokens across a restart without a new sign-in', async () => {
-    const first = await createHarness({ keepDataDir: true });
+    const first = await harness({ keepDataDir: true });
     await addSignedIn(first, server, 'work');
     const before = await first.broker.getToken('work', { client: 'script' });
     await first.broker.close();
     server.resetCounters();
-    h = await createHarness({ dataDir: first.dataDir, clock: first.clock });
+    const h = await harness({ dataDir: first.dataDir, clock: first.clock });
     expect(h.broker.getAccount('work').status).toBe('ok');
     expect((await h.broker.getToken('work')).accessToken).toBe(before.accessToken);
     expect(server.tokenRequests).toEqual({});
@@ -131,7 +124,7 @@ describe('accounts', () => {
 
 describe('approvals', () => {
   it('denies `ask` accounts when no approval UI is running (headless)', async () => {
-    h = await createHarness();
+    const h = await harness();
     await addSignedIn(h, server, 'work', { approval: 'ask' });
     await expect(h.broker.getToken('work', { client: 'curl' })).rejects.toMatchObject({ code: 'DENIED' });
     // The app itself acting on a person's click is not asked.
@@ -142,7 +135,7 @@ describe('approvals', () => {
   it('asks the approval port once for a burst of requests, and honours deny', async () => {
     const asked: ApprovalRequest[] = [];
     let answer: 'allow' | 'deny' = 'allow';
-    h = await createHarness({
+    const h = await harness({
       approvals: {
         async requestApproval(request) {
           asked.push(request);
@@ -152,7 +145,7 @@ describe('approvals', () => {
       },
     });
     await addSignedIn(h, server, 'work', { approval: 'ask' });
-    const handouts = await Promise.all(Array.from({ length: 5 }, () => h!.broker.getToken('work', { client: 'kubectl' })));
+    const handouts = await Promise.all(Array.from({ length: 5 }, () => h.broker.getToken('work', { client: 'kubectl' })));
     expect(handouts).toHaveLength(5);
     expect(asked).toHaveLength(1);
     expect(asked[0]).toMatchObject({ account: 'work', client: 'kubectl', id: expect.any(String) });
@@ -165,7 +158,7 @@ describe('approvals', () => {
 
 describe('audit', () => {
   it('records every hand-out with its outcome in memory and in a 0600 file', async () => {
-    h = await createHarness();
+    const h = await harness();
     await addSignedIn(h, server, 'work');
     await h.broker.addAccount(passwordAccount(server, 'idle'), basicSecrets(server));
     await h.broker.getToken('work', { client: 'git' });
@@ -192,7 +185,7 @@ describe('audit', () => {
   });
 
   it('keeps working when a listener throws', async () => {
-    h = await createHarness();
+    const h = await harness();
     h.broker.on(() => {
       throw new Error('listener bug');
     });

@@ -2,31 +2,20 @@
  * Proactive refresh against the real fixture, with a fake clock and hand-fired timers:
  * ahead of expiry, catch-up after the machine slept, backoff while the provider is down.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_SLEEP_MS } from '../../../main/core/broker/scheduler.js';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
-import { addSignedIn, createHarness, nextEvent, type Harness } from './harness.js';
+import { useAuthServers } from '../../support/fixtures.js';
+import { addSignedIn, nextEvent, useHarnesses } from './harness.js';
 
 const MINUTE = 60_000;
 
-let server: AuthServer;
-let h: Harness | undefined;
-
-beforeAll(async () => {
-  server = await startAuthServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await h?.dispose();
-  h = undefined;
-  server.resetCounters();
-});
+// `down` is a second provider that one test takes down.
+const { server, down } = useAuthServers(['server', 'down'], {}, { freshCounters: true });
+const harness = useHarnesses();
 
 describe('proactive refresh', () => {
   it('refreshes at 80 % of a one-hour lifetime, never sleeping more than 60 s at a time', async () => {
-    h = await createHarness({ schedule: true });
+    const h = await harness({ schedule: true });
     await addSignedIn(h, server, 'work');
     const expiresAt = h.broker.getAccount('work').expiresAt!;
     server.resetCounters();
@@ -49,7 +38,7 @@ describe('proactive refresh', () => {
   });
 
   it('catches up at once after the machine slept through the due time', async () => {
-    h = await createHarness({ schedule: true });
+    const h = await harness({ schedule: true });
     await addSignedIn(h, server, 'work');
     server.resetCounters();
     h.clock.advance(5 * 60 * MINUTE);
@@ -62,8 +51,7 @@ describe('proactive refresh', () => {
   });
 
   it('backs off exponentially while the provider is unreachable, and serves the still-valid token', async () => {
-    const down = await startAuthServer();
-    h = await createHarness({ schedule: true });
+    const h = await harness({ schedule: true });
     await addSignedIn(h, down, 'work');
     const cached = await h.broker.getToken('work');
     await down.close();
@@ -92,12 +80,12 @@ describe('proactive refresh', () => {
   });
 
   it('arms no timer when disabled, and stops on close', async () => {
-    h = await createHarness({ schedule: false });
-    await addSignedIn(h, server, 'work');
-    expect(h.timers.armed()).toHaveLength(0);
-    await h.dispose();
+    const off = await harness({ schedule: false });
+    await addSignedIn(off, server, 'work');
+    expect(off.timers.armed()).toHaveLength(0);
+    await off.dispose();
 
-    h = await createHarness({ schedule: true });
+    const h = await harness({ schedule: true });
     await addSignedIn(h, server, 'work');
     expect(h.timers.armed()).toHaveLength(1);
     await h.broker.close();

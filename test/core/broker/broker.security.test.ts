@@ -4,22 +4,16 @@
  * client secret and password seen during a busy scenario is searched for everywhere.
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isBrokerError } from '../../../main/core/errors.js';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
-import { addSignedIn, basicSecrets, createHarness, passwordAccount } from './harness.js';
+import { useAuthServers } from '../../support/fixtures.js';
+import { addSignedIn, basicSecrets, passwordAccount, useHarnesses } from './harness.js';
 
 const HOUR = 3600_000;
 
-let server: AuthServer;
-let down: AuthServer;
-
-beforeAll(async () => {
-  [server, down] = await Promise.all([startAuthServer(), startAuthServer()]);
-});
-afterAll(async () => {
-  await server.close();
-});
+// `down` is taken down half-way; its fixture then closes nothing.
+const { server, down } = useAuthServers(['server', 'down']);
+const harness = useHarnesses();
 
 /** Messages of an error and its causes, plus its wire form. */
 function describeError(error: unknown): string {
@@ -35,7 +29,7 @@ function describeError(error: unknown): string {
 
 describe('secrets stay inside the broker', () => {
   it('never puts a token, refresh token, client secret or password in audit, events, errors, summaries or logs', async () => {
-    const h = await createHarness({ keepDataDir: false });
+    const h = await harness({ keepDataDir: false });
     const secrets = new Set<string>([server.clients.basic.clientSecret, down.clients.basic.clientSecret, server.user.password]);
     const errors: unknown[] = [];
     const remember = (): void => {

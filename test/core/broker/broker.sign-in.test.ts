@@ -3,25 +3,13 @@
  * completed over HTTP as the test user), device code, password and implicit (legacy opt-in),
  * legacy refusal before any network, cancellation, one sign-in per account.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SignInProgress } from '../../../main/core/broker/index.js';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
-import { basicSecrets, completeImplicitHttp, createHarness, passwordAccount, signInInteractively, type Harness } from './harness.js';
+import { useAuthServer } from '../../support/fixtures.js';
+import { basicSecrets, completeImplicitHttp, passwordAccount, signInInteractively, useHarnesses } from './harness.js';
 
-let server: AuthServer;
-let h: Harness | undefined;
-
-beforeAll(async () => {
-  server = await startAuthServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await h?.dispose();
-  h = undefined;
-  server.resetCounters();
-});
+const server = useAuthServer({}, { freshCounters: true });
+const harness = useHarnesses();
 
 function phases(progress: SignInProgress[]): string[] {
   return progress.map((entry) => entry.phase);
@@ -29,7 +17,7 @@ function phases(progress: SignInProgress[]): string[] {
 
 describe('signIn', () => {
   it('runs the authorization code grant through the loopback redirect', async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount({
       name: 'code',
       provider: { issuer: server.issuer },
@@ -56,7 +44,7 @@ describe('signIn', () => {
   });
 
   it("sends the account's extra parameters on the authorization request (e.g. Google's access_type=offline)", async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount({
       name: 'offline',
       provider: { issuer: server.issuer, extraParams: { access_type: 'offline', prompt: 'consent' } },
@@ -76,7 +64,7 @@ describe('signIn', () => {
   });
 
   it('runs the device authorization grant and reports the user code', async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount(
       {
         name: 'device',
@@ -98,7 +86,7 @@ describe('signIn', () => {
   });
 
   it('runs the password grant with the opt-in, using the password once', async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount(passwordAccount(server, 'pw'), basicSecrets(server));
     const progress: SignInProgress[] = [];
     await h.broker.signIn('pw', {
@@ -116,7 +104,7 @@ describe('signIn', () => {
   });
 
   it('runs the implicit grant with the opt-in (fragment relayed by the loopback page)', async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount({
       name: 'implicit',
       // Explicit endpoints: the fixture's implicit route is not the discovered authorization
@@ -148,7 +136,7 @@ describe('signIn', () => {
   });
 
   it('refuses legacy grants without the opt-in before anything reaches the provider', async () => {
-    const first = await createHarness({ keepDataDir: true });
+    const first = await harness({ keepDataDir: true });
     await expect(
       first.broker.addAccount(passwordAccount(server, 'pw', { allowLegacy: false }), basicSecrets(server)),
     ).rejects.toMatchObject({
@@ -157,7 +145,7 @@ describe('signIn', () => {
     // A config edited by hand can still name a legacy grant without the opt-in: refused at sign-in.
     await first.configStore.update((config) => ({ ...config, accounts: [...config.accounts, legacyWithoutOptIn()] }));
     await first.broker.close();
-    h = await createHarness({ dataDir: first.dataDir });
+    const h = await harness({ dataDir: first.dataDir });
     const progress: SignInProgress[] = [];
     await expect(
       h.broker.signIn('legacy', {
@@ -171,7 +159,7 @@ describe('signIn', () => {
   });
 
   it('cancels a sign-in waiting for the browser', async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount({
       name: 'code',
       provider: { issuer: server.issuer },
@@ -199,7 +187,7 @@ describe('signIn', () => {
   });
 
   it('close() cancels a sign-in in progress', async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount({
       name: 'code',
       provider: { issuer: server.issuer },
@@ -219,7 +207,7 @@ describe('signIn', () => {
   });
 
   it('cancels through the caller’s AbortSignal, and a second sign-in replaces the first', async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount(
       // (the fixture's device approval needs the openid scope)
       {
@@ -259,7 +247,7 @@ describe('signIn', () => {
   });
 
   it('fetches a token for client credentials accounts', async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount(
       {
         name: 'svc',

@@ -6,32 +6,20 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AccountInput } from '../../../main/core/accounts/model.js';
 import { BrokerError } from '../../../main/core/errors.js';
 import { defaultGrantPort } from '../../../main/core/broker/grant-port.js';
 import { openSealedVault } from '../../../main/core/vault/format.js';
 import { createKeytarSecretStore } from '../../../main/core/vault/index.js';
 import { KEYCHAIN_SERVICE, keychainAccountFor } from '../../../main/core/vault/key-source.js';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
-import { addSignedIn, basicSecrets, createHarness, grantsWith, passwordAccount, type Harness } from './harness.js';
+import { useAuthServer } from '../../support/fixtures.js';
+import { addSignedIn, basicSecrets, grantsWith, passwordAccount, useHarnesses } from './harness.js';
 
 const HOUR = 3600_000;
 
-let server: AuthServer;
-let h: Harness | undefined;
-
-beforeAll(async () => {
-  server = await startAuthServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await h?.dispose();
-  h = undefined;
-  server.resetCounters();
-});
+const server = useAuthServer({}, { freshCounters: true });
+const harness = useHarnesses();
 
 function ccAccount(name: string, extra: Partial<AccountInput> = {}): AccountInput {
   return {
@@ -53,7 +41,7 @@ async function decryptFile(dataDir: string, file: string): Promise<string> {
 
 describe('logout of a client_credentials account', () => {
   it('signs it out durably (NEEDS_LOGIN for token, refresh and the scheduler, across a restart) until login', async () => {
-    const first = await createHarness({ keepDataDir: true, schedule: true });
+    const first = await harness({ keepDataDir: true, schedule: true });
     await first.broker.addAccount(ccAccount('svc'), basicSecrets(server));
     const before = await first.broker.getToken('svc');
     expect(first.broker.getAccount('svc').status).toBe('ok');
@@ -70,7 +58,7 @@ describe('logout of a client_credentials account', () => {
     expect(first.vault.get('svc')).toEqual({ clientSecret: server.clients.basic.clientSecret, signedOut: true });
     await first.broker.close();
 
-    h = await createHarness({ dataDir: first.dataDir, clock: first.clock, schedule: true });
+    const h = await harness({ dataDir: first.dataDir, clock: first.clock, schedule: true });
     expect(h.broker.getAccount('svc').status).toBe('needs_login');
     await expect(h.broker.getToken('svc')).rejects.toMatchObject({ code: 'NEEDS_LOGIN' });
     expect(server.tokenRequests).toEqual({});
@@ -90,7 +78,7 @@ describe('logout of a client_credentials account', () => {
     let hold = false;
     let entered!: () => void;
     const inGrant = new Promise<void>((resolve) => (entered = resolve));
-    h = await createHarness({
+    const h = await harness({
       grants: grantsWith({
         clientCredentialsGrant: async (p) => {
           const result = await defaultGrantPort.clientCredentialsGrant(p);
@@ -117,7 +105,7 @@ describe('logout of a client_credentials account', () => {
 
 describe('status of accounts that fetch without a person', () => {
   it('a client_credentials account without a token yet is ok, with no expiry', async () => {
-    h = await createHarness();
+    const h = await harness();
     const summary = await h.broker.addAccount(ccAccount('svc'), basicSecrets(server));
     expect(summary.status).toBe('ok');
     expect(summary.expiresAt).toBeUndefined();
@@ -126,7 +114,7 @@ describe('status of accounts that fetch without a person', () => {
 
   it('stays error while a stale token is handed out after a failed refresh, and a later success clears it', async () => {
     let fail = false;
-    h = await createHarness({
+    const h = await harness({
       grants: grantsWith({
         clientCredentialsGrant: (p) => {
           if (fail) return Promise.reject(new BrokerError('PROVIDER_ERROR', 'provider answered 503'));
@@ -152,7 +140,7 @@ describe('status of accounts that fetch without a person', () => {
 
 describe('scope requests on client_credentials accounts', () => {
   it('refuses a scope outside the configured ones (naming them) before reaching the provider', async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount(ccAccount('svc', { scopes: ['api', 'read'] }), basicSecrets(server));
     server.resetCounters();
     const refused = h.broker.getToken('svc', { scope: 'read admin write' });
@@ -168,7 +156,7 @@ describe('scope requests on client_credentials accounts', () => {
   });
 
   it('leaves the scope to the provider when the account configures none', async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount(ccAccount('open', { scopes: [] }), basicSecrets(server));
     expect((await h.broker.getToken('open', { scope: 'read' })).scope).toBe('read');
   });
@@ -176,7 +164,7 @@ describe('scope requests on client_credentials accounts', () => {
 
 describe('changing the provider of an account', () => {
   it('needs the client secret again, so a stored secret is never sent to a new endpoint', async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount(ccAccount('svc'), basicSecrets(server));
     const elsewhere = { tokenEndpoint: 'http://127.0.0.1:9/attacker/token' };
     for (const change of [
@@ -200,7 +188,7 @@ describe('changing the provider of an account', () => {
   });
 
   it('does not ask for a secret when the client is public (auth none)', async () => {
-    h = await createHarness();
+    const h = await harness();
     const input = passwordAccount(server, 'pub', { client: { id: server.clients.public.clientId, auth: 'none' } });
     await h.broker.addAccount(input);
     await h.broker.updateAccount('pub', { ...input, provider: { tokenEndpoint: `${server.issuer}/token` } });
@@ -210,7 +198,7 @@ describe('changing the provider of an account', () => {
 
 describe('the vault backup after secrets are dropped', () => {
   it('neither vault.bin nor vault.bin.bak holds the refresh token after logout, nor the account after removal', async () => {
-    h = await createHarness();
+    const h = await harness();
     await addSignedIn(h, server, 'work');
     await h.broker.getToken('work');
     await addSignedIn(h, server, 'other');

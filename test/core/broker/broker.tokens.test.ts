@@ -5,34 +5,22 @@
  */
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isBrokerError } from '../../../main/core/errors.js';
 import { defaultGrantPort } from '../../../main/core/broker/grant-port.js';
 import { createHttpClient, refreshTokenGrant, resolveProviderMetadata } from '../../../main/core/oauth/index.js';
 import { createKeytarSecretStore, openVault, VAULT_FILE_NAME } from '../../../main/core/vault/index.js';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
-import { addSignedIn, basicSecrets, createHarness, grantsWith, type Harness } from './harness.js';
+import { useAuthServer } from '../../support/fixtures.js';
+import { addSignedIn, basicSecrets, grantsWith, useHarnesses } from './harness.js';
 
 const HOUR = 3600_000;
 
-let server: AuthServer;
-let h: Harness | undefined;
-
-beforeAll(async () => {
-  server = await startAuthServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await h?.dispose();
-  h = undefined;
-  server.resetCounters();
-});
+const server = useAuthServer({}, { freshCounters: true });
+const harness = useHarnesses();
 
 describe('getToken', () => {
   it('answers from memory while the token is fresh, without calling the provider', async () => {
-    h = await createHarness();
+    const h = await harness();
     await addSignedIn(h, server, 'work');
     server.resetCounters();
     const first = await h.broker.getToken('work', { client: 'test' });
@@ -46,7 +34,7 @@ describe('getToken', () => {
   });
 
   it('refreshes when the token would not last min_ttl, and after expiry', async () => {
-    h = await createHarness();
+    const h = await harness();
     await addSignedIn(h, server, 'work');
     server.resetCounters();
     const before = await h.broker.getToken('work');
@@ -64,11 +52,11 @@ describe('getToken', () => {
   });
 
   it('sends exactly one refresh to the provider for 50 concurrent requests on an expired token', async () => {
-    h = await createHarness();
+    const h = await harness();
     await addSignedIn(h, server, 'work');
     server.resetCounters();
     h.clock.advance(2 * HOUR);
-    const handouts = await Promise.all(Array.from({ length: 50 }, () => h!.broker.getToken('work')));
+    const handouts = await Promise.all(Array.from({ length: 50 }, () => h.broker.getToken('work')));
     expect(server.tokenRequests['refresh_token']).toBe(1);
     expect(new Set(handouts.map((handout) => handout.accessToken)).size).toBe(1);
   });
@@ -78,8 +66,8 @@ describe('getToken', () => {
     const held = new Promise<void>((resolve) => {
       releaseSlow = resolve;
     });
-    const slow: { refreshToken?: string } = {};
-    h = await createHarness({
+    const slow: { refreshToken?: string | undefined } = {};
+    const h = await harness({
       grants: grantsWith({
         refreshTokenGrant: async (params) => {
           if (params.refreshToken === slow.refreshToken) await held;
@@ -108,7 +96,7 @@ describe('getToken', () => {
   });
 
   it('persists a rotated refresh token to the vault before handing out the new access token', async () => {
-    h = await createHarness({ keepDataDir: true });
+    const h = await harness({ keepDataDir: true });
     await addSignedIn(h, server, 'work');
     const oldRefreshToken = h.vault.get('work')?.tokens?.refreshToken;
     h.clock.advance(2 * HOUR);
@@ -133,7 +121,7 @@ describe('getToken', () => {
   });
 
   it('marks the account needs_login when the provider answers invalid_grant', async () => {
-    h = await createHarness();
+    const h = await harness();
     await addSignedIn(h, server, 'work');
     // Someone else uses (and so rotates away) the broker's refresh token.
     const stolen = h.vault.get('work')!.tokens!.refreshToken!;
@@ -158,7 +146,7 @@ describe('getToken', () => {
   });
 
   it('re-runs client credentials when the token expired', async () => {
-    h = await createHarness();
+    const h = await harness();
     await h.broker.addAccount(
       {
         name: 'svc',
@@ -184,7 +172,7 @@ describe('getToken', () => {
 
   it("passes the account's extra parameters (Auth0 audience) to client credentials, at sign-in and on renewal", async () => {
     const seen: (Readonly<Record<string, string>> | undefined)[] = [];
-    h = await createHarness({
+    const h = await harness({
       grants: grantsWith({
         clientCredentialsGrant: (p) => {
           seen.push(p.extraParams);
@@ -210,7 +198,7 @@ describe('getToken', () => {
   });
 
   it('authenticates client credentials with private_key_jwt from the vault', async () => {
-    h = await createHarness();
+    const h = await harness();
     const { jwt } = server.clients;
     await h.broker.addAccount(
       {
@@ -227,7 +215,7 @@ describe('getToken', () => {
   });
 
   it('refreshes a narrower scope separately and keeps the rotated refresh token', async () => {
-    h = await createHarness();
+    const h = await harness();
     await addSignedIn(h, server, 'work', { scopes: ['openid', 'api', 'read'] });
     const main = await h.broker.getToken('work');
     const before = h.vault.get('work')!.tokens!.refreshToken!;
@@ -251,7 +239,7 @@ describe('getToken', () => {
   });
 
   it('answers ACCOUNT_NOT_FOUND and NEEDS_LOGIN with typed errors', async () => {
-    h = await createHarness();
+    const h = await harness();
     await expect(h.broker.getToken('nope')).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND' });
     await h.broker.addAccount(passwordAccountInput(), basicSecrets(server));
     await expect(h.broker.getToken('fresh')).rejects.toMatchObject({ code: 'NEEDS_LOGIN' });

@@ -23,6 +23,7 @@ import { createKeytarSecretStore, openVault } from '../../../main/core/vault/ind
 import type { SecretVault } from '../../../main/core/vault/types.js';
 import type { AuthServer } from '../../support/auth-server.js';
 import { approveDeviceCode, completeLoginHttp } from '../../support/login.js';
+import { useTracked } from '../../support/fixtures.js';
 
 export class FakeClock {
   constructor(public current = Date.now()) {}
@@ -216,4 +217,13 @@ export function nextEvent(broker: BrokerService, predicate: (event: BrokerEvent)
       }
     });
   });
+}
+
+/**
+ * The harness as a fixture: returns `harness(options)`, which creates one; every harness a test
+ * created is disposed after that test (closed, its data directory removed unless kept).
+ */
+export function useHarnesses(): (options?: HarnessOptions) => Promise<Harness> {
+  const track = useTracked<Harness>((harness) => harness.dispose());
+  return async (options) => track(await createHarness(options));
 }

@@ -1,35 +1,29 @@
-import { link, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { link, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../support/fixtures.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../../../main/core/fs/atomic-write.js';
 
 describe('writeFileAtomic', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tb-atomic-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const temp = useTempDir('tb-atomic-');
 
   it('creates the file with mode 0600 by default and leaves no temp file', async () => {
-    const path = join(dir, 'a.json');
+    const path = join(temp.path, 'a.json');
     await writeFileAtomic(path, '{"a":1}');
     expect(await readFile(path, 'utf8')).toBe('{"a":1}');
     expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect(await readdir(dir)).toEqual(['a.json']);
+    expect(await readdir(temp.path)).toEqual(['a.json']);
   });
 
   it('honours an explicit mode exactly, regardless of the umask', async () => {
-    const path = join(dir, 'b');
+    const path = join(temp.path, 'b');
     await writeFileAtomic(path, new Uint8Array([1, 2, 3]), { mode: 0o640 });
     expect((await stat(path)).mode & 0o777).toBe(0o640);
     expect([...(await readFile(path))]).toEqual([1, 2, 3]);
   });
 
   it('replaces the file by rename: a reader holding the old inode keeps the old content', async () => {
-    const path = join(dir, 'c');
+    const path = join(temp.path, 'c');
     await writeFileAtomic(path, 'one');
     const before = await stat(path);
     await writeFileAtomic(path, 'two');
@@ -39,29 +33,29 @@ describe('writeFileAtomic', () => {
   });
 
   it('keeps the previous generation as .bak when asked', async () => {
-    const path = join(dir, 'vault.bin');
+    const path = join(temp.path, 'vault.bin');
     await writeFileAtomic(path, 'gen-1', { keepBackup: true });
-    expect(await readdir(dir)).toEqual(['vault.bin']); // first write: no previous generation
+    expect(await readdir(temp.path)).toEqual(['vault.bin']); // first write: no previous generation
     await writeFileAtomic(path, 'gen-2', { keepBackup: true });
     await writeFileAtomic(path, 'gen-3', { keepBackup: true });
     expect(await readFile(path, 'utf8')).toBe('gen-3');
     expect(await readFile(`${path}.bak`, 'utf8')).toBe('gen-2');
     expect((await stat(`${path}.bak`)).mode & 0o777).toBe(0o600);
-    expect((await readdir(dir)).sort()).toEqual(['vault.bin', 'vault.bin.bak']);
+    expect((await readdir(temp.path)).sort()).toEqual(['vault.bin', 'vault.bin.bak']);
   });
 
   it('fails without touching the target when the directory is missing', async () => {
-    await expect(writeFileAtomic(join(dir, 'missing', 'x'), 'x')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(writeFileAtomic(join(temp.path, 'missing', 'x'), 'x')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('removeStaleTempFiles removes only temp files of that target', async () => {
-    const path = join(dir, 'vault.bin');
+    const path = join(temp.path, 'vault.bin');
     await writeFile(path, 'keep');
-    await writeFile(join(dir, '.vault.bin.0123456789ab.tmp'), 'crashed');
-    await link(path, join(dir, '.vault.bin.ba9876543210.tmp'));
-    await writeFile(join(dir, '.config.json.0123456789ab.tmp'), 'other target');
+    await writeFile(join(temp.path, '.vault.bin.0123456789ab.tmp'), 'crashed');
+    await link(path, join(temp.path, '.vault.bin.ba9876543210.tmp'));
+    await writeFile(join(temp.path, '.config.json.0123456789ab.tmp'), 'other target');
     expect(await removeStaleTempFiles(path)).toBe(2);
-    expect((await readdir(dir)).sort()).toEqual(['.config.json.0123456789ab.tmp', 'vault.bin']);
+    expect((await readdir(temp.path)).sort()).toEqual(['.config.json.0123456789ab.tmp', 'vault.bin']);
     expect(await readFile(path, 'utf8')).toBe('keep');
   });
 });

@@ -3,37 +3,19 @@
  * the code flow (login form typed and submitted) and the legacy implicit grant (the loopback
  * page's nonce'd script posts the fragment back).
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
-import { launchChromium, screenshot } from '../../support/chromium.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshot } from '../../support/chromium.js';
+import { useAuthServer, useChromium } from '../../support/fixtures.js';
 import { completeLoginInChromium } from '../../support/login.js';
-import {
-  authorizationCodeGrant,
-  createHttpClient,
-  discoverProvider,
-  implicitGrant,
-  type HttpClient,
-  type ProviderMetadata,
-} from '../../../main/core/oauth/index.js';
-import { clientAuthFor } from './helpers/fixture.js';
+import { authorizationCodeGrant, createHttpClient, implicitGrant, type HttpClient } from '../../../main/core/oauth/index.js';
+import { clientAuthFor, useProviderMetadata } from './helpers/fixture.js';
 import { rejectionOf } from './helpers/http-util.js';
 
-let server: AuthServer;
-let http: HttpClient;
-let metadata: ProviderMetadata;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAuthServer();
-  http = createHttpClient({ env: {} });
-  metadata = await discoverProvider(server.issuer, http);
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
+const server = useAuthServer();
+const http: HttpClient = createHttpClient({ env: {} });
+const metadata = useProviderMetadata(server, http);
+const browser = useChromium();
 
 async function withPage<T>(run: (page: Page) => Promise<T>): Promise<T> {
   const page = await browser.newPage();

@@ -2,8 +2,9 @@
  * Every grant end to end against the real oidc-provider fixture, through the real HTTP client
  * and the real loopback listener.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEVICE_CODE_GRANT_TYPE, startAuthServer, type AuthServer } from '../../support/auth-server.js';
+import { describe, expect, it } from 'vitest';
+import { DEVICE_CODE_GRANT_TYPE, startAuthServer } from '../../support/auth-server.js';
+import { useAuthServers } from '../../support/fixtures.js';
 import { approveDeviceCode, completeLoginHttp } from '../../support/login.js';
 import {
   authorizationCodeGrant,
@@ -18,23 +19,14 @@ import {
   revokeToken,
   type DeviceCodeInfo,
   type HttpClient,
-  type ProviderMetadata,
 } from '../../../main/core/oauth/index.js';
-import { clientAuthFor } from './helpers/fixture.js';
+import { clientAuthFor, useProviderMetadata } from './helpers/fixture.js';
 import { rejectionOf } from './helpers/http-util.js';
 
-let server: AuthServer;
-let http: HttpClient;
-let metadata: ProviderMetadata;
-
-beforeAll(async () => {
-  server = await startAuthServer();
-  http = createHttpClient({ env: {} });
-  metadata = await discoverProvider(server.issuer, http);
-});
-afterAll(async () => {
-  await server.close();
-});
+// `down` is a second provider that one test takes down.
+const { server, down } = useAuthServers(['server', 'down']);
+const http: HttpClient = createHttpClient({ env: {} });
+const metadata = useProviderMetadata(server, http);
 
 const loginOverHttp = async (url: string): Promise<void> => {
   await completeLoginHttp(url);
@@ -531,7 +523,6 @@ describe('token endpoint failures', () => {
     }
   });
   it('a provider that is down is PROVIDER_UNREACHABLE', async () => {
-    const down = await startAuthServer();
     const downMetadata = await discoverProvider(down.issuer, http);
     const client = clientAuthFor(down, 'basic');
     await down.close();

@@ -1,23 +1,22 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '../../support/fixtures.js';
 import { createHttpClient } from '../../../main/core/oauth/http.js';
 import { rejectionOf } from './helpers/http-util.js';
 
 // A private CA situation: a self-signed certificate for idp.test / localhost / 127.0.0.1, made with openssl.
-let dir: string;
+const temp = useTempDir('tb-tls-', 'file');
 let caFile: string;
 let tlsServer: HttpsServer;
 let tlsPort: number;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tb-tls-'));
   execFileSync(
     'openssl',
     [
@@ -29,9 +28,9 @@ beforeAll(async () => {
       'ec_paramgen_curve:P-256',
       '-nodes',
       '-keyout',
-      join(dir, 'key.pem'),
+      join(temp.path, 'key.pem'),
       '-out',
-      join(dir, 'cert.pem'),
+      join(temp.path, 'cert.pem'),
       '-days',
       '1',
       '-subj',
@@ -41,8 +40,8 @@ beforeAll(async () => {
     ],
     { stdio: 'ignore' },
   );
-  caFile = join(dir, 'cert.pem');
-  tlsServer = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) }, (req, res) => {
+  caFile = join(temp.path, 'cert.pem');
+  tlsServer = createHttpsServer({ key: readFileSync(join(temp.path, 'key.pem')), cert: readFileSync(caFile) }, (req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ host: req.headers.host }));
   });
@@ -54,7 +53,6 @@ beforeAll(async () => {
 afterAll(async () => {
   tlsServer.closeAllConnections();
   await new Promise<void>((r) => tlsServer.close(() => r()));
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('TLS trust', () => {
@@ -73,7 +71,7 @@ describe('TLS trust', () => {
   });
 
   it('refuses a CA file without a certificate', () => {
-    const bogus = join(dir, 'bogus.pem');
+    const bogus = join(temp.path, 'bogus.pem');
     writeFileSync(bogus, 'not a pem');
     expect(() => createHttpClient({ env: { TOKEN_BROKER_CA_FILE: bogus } })).toThrow(/no PEM certificate/);
   });

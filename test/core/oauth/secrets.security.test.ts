@@ -5,11 +5,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
+import { useAuthServer } from '../../support/fixtures.js';
 import {
   clientCredentialsGrant,
   createHttpClient,
-  discoverProvider,
   passwordGrant,
   refreshTokenGrant,
   revokeToken,
@@ -19,7 +18,7 @@ import {
 } from '../../../main/core/oauth/index.js';
 import { validateAuthorizationResponse } from '../../../main/core/oauth/callback.js';
 import { startLoopbackListener } from '../../../main/core/loopback/index.js';
-import { clientAuthFor } from './helpers/fixture.js';
+import { clientAuthFor, useProviderMetadata } from './helpers/fixture.js';
 import { freePort, json, rejectionOf, send, startTestServer, type TestServer } from './helpers/http-util.js';
 
 const PASSWORD = 'Pa55-word-SECRET-0001';
@@ -207,15 +206,8 @@ describe('secrets never reach errors', () => {
 });
 
 describe('against the real authorization server', () => {
-  let server: AuthServer;
-  let metadata: ProviderMetadata;
-  beforeAll(async () => {
-    server = await startAuthServer();
-    metadata = await discoverProvider(server.issuer, http);
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  const server = useAuthServer();
+  const metadata = useProviderMetadata(server, http);
 
   it('a wrong password or client secret stays out of the error', async () => {
     const wrongPassword = await rejectionOf(

@@ -1,17 +1,20 @@
 /**
- * Runs the real `token-broker` CLI for integration tests: built with esbuild exactly like
- * scripts/build.mjs builds dist/cli (code-split ESM, keytar external), but into a private
+ * Runs the real `token-broker` CLI for integration tests: built with the esbuild settings
+ * scripts/build.mjs builds dist/cli with (scripts/esbuild-settings.mjs), but into a private
  * directory per test process, so a concurrent `npm run build` (which empties dist/) cannot pull
  * the files from under a running broker. `serve` runs as a real child process on a temp data
  * directory and socket; with the Secret Service of with-secret-service.mjs it uses the real keyring.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { cliOptions, readPackageVersion } from '../../../scripts/esbuild-settings.mjs';
+import { afterAll, beforeAll } from 'vitest';
+import { handleOf, useFixture, type FixtureSlot } from '../../support/fixtures.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 let built: Promise<string> | undefined;
@@ -22,24 +25,7 @@ export function cliPath(): Promise<string> {
   built ??= (async () => {
     // Inside node_modules so `keytar` (external) resolves from the bundle like it does from dist/.
     const outdir = join(root, 'node_modules/.cache/token-broker-it', `${process.pid}-${Date.now()}`);
-    const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
-    await build({
-      absWorkingDir: root,
-      entryPoints: { 'token-broker': 'main/cli/token-broker.ts' },
-      outdir,
-      bundle: true,
-      splitting: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['keytar'],
-      chunkNames: 'chunks/[name]-[hash]',
-      logLevel: 'error',
-      define: { __TOKEN_BROKER_VERSION__: JSON.stringify(version) },
-      banner: {
-        js: "#!/usr/bin/env node\nimport { createRequire as __tbCreateRequire } from 'node:module';\nconst require = __tbCreateRequire(import.meta.url);",
-      },
-    });
+    await build({ ...cliOptions(root, await readPackageVersion(root), outdir), logLevel: 'error' });
     // 'exit' handlers must be synchronous.
     process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
     return join(outdir, 'token-broker.js');
@@ -170,4 +156,37 @@ export async function startServe(sandbox: Sandbox, extraEnv: NodeJS.ProcessEnv =
       return (await running.exited).code;
     },
   };
+}
+
+/**
+ * A sandbox for the whole file, removed after it. The CLI build starts right away, so it runs
+ * beside the other fixtures' start-up rather than after it.
+ */
+export function useSandbox(): Sandbox {
+  cliPath().catch(() => undefined); // the fixture's own await reports a failed build
+  return useFixture({
+    name: 'useSandbox()',
+    scope: 'file',
+    setup: async () => (await Promise.all([createSandbox(), cliPath()]))[0],
+    teardown: (sandbox) => sandbox.cleanup(),
+  });
+}
+
+export interface ServedBroker extends BrokerProcess {
+  /** Starts `serve` again on the same sandbox, after `stop()` (a restart). */
+  start(): Promise<void>;
+}
+
+/** `token-broker serve` on the sandbox for the whole file, stopped after it. */
+export function useServe(sandbox: Sandbox, extraEnv: NodeJS.ProcessEnv = {}): ServedBroker {
+  const slot: FixtureSlot<ServedBroker> = { current: undefined, name: 'useServe()' };
+  const start = async (): Promise<void> => {
+    slot.current = { ...(await startServe(sandbox, extraEnv)), start };
+  };
+  beforeAll(start);
+  afterAll(async () => {
+    await slot.current?.stop();
+    slot.current = undefined;
+  });
+  return handleOf(slot);
 }

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', () => import('../../support/electron-fake.js'));
 
@@ -13,26 +13,12 @@ import { IPC_INVOKE_CHANNELS } from '../../../main/ipc/contract.js';
 import { BrokerError } from '../../../main/core/errors.js';
 import { startApp } from '../../../main/electron/main.js';
 import { CONTENT_SECURITY_POLICY } from '../../../main/electron/window.js';
-import { fake, FakeBrowserWindow, resetElectronFake } from '../../support/electron-fake.js';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
-import { bootApp, clientCredentialsDraft, DIST_DIR, PAGE_URL, REPO_ROOT, socketGet, type Booted } from '../support/app-harness.js';
+import { fake, FakeBrowserWindow } from '../../support/electron-fake.js';
+import { useAuthServer } from '../../support/fixtures.js';
+import { clientCredentialsDraft, DIST_DIR, PAGE_URL, REPO_ROOT, socketGet, useBootedApps, type Booted } from '../support/app-harness.js';
 
-let server: AuthServer;
-let booted: Booted | undefined;
-
-beforeAll(async () => {
-  server = await startAuthServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  resetElectronFake();
-});
-afterEach(async () => {
-  await booted?.dispose();
-  booted = undefined;
-});
+const server = useAuthServer();
+const bootApp = useBootedApps();
 
 const mainWindow = (): FakeBrowserWindow => {
   const window = fake.windows[0];
@@ -42,7 +28,7 @@ const mainWindow = (): FakeBrowserWindow => {
 
 describe('the window', () => {
   it('is created with the secure webPreferences and loads only the app page', async () => {
-    booted = await bootApp();
+    await bootApp();
     const window = mainWindow();
     expect(window.options.webPreferences).toMatchObject({
       contextIsolation: true,
@@ -62,7 +48,7 @@ describe('the window', () => {
   });
 
   it('sends a strict CSP header, and the page carries the same policy as a meta tag', async () => {
-    booted = await bootApp();
+    await bootApp();
     const headers = await fake.session.receiveHeaders(PAGE_URL, { 'Content-Type': ['text/html'] });
     expect(headers['Content-Security-Policy']).toEqual([CONTENT_SECURITY_POLICY]);
     expect(headers['Content-Type']).toEqual(['text/html']);
@@ -77,7 +63,7 @@ describe('the window', () => {
   });
 
   it('blocks navigation, redirects, window.open and webviews, also in web contents created later', async () => {
-    booted = await bootApp();
+    await bootApp();
     const contents = mainWindow().webContents;
     expect(contents.navigate('https://evil.example/')).toBe(false);
     expect(contents.redirect('https://evil.example/')).toBe(false);
@@ -89,7 +75,7 @@ describe('the window', () => {
   });
 
   it('denies every permission request and check', async () => {
-    booted = await bootApp();
+    await bootApp();
     for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
       await expect(fake.session.requestPermission(permission)).resolves.toBe(false);
       expect(fake.session.checkPermission(permission)).toBe(false);
@@ -97,7 +83,7 @@ describe('the window', () => {
   });
 
   it('sends broker events to our window only', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     const other = new FakeBrowserWindow({});
     await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
     expect(mainWindow().webContents.sent.map((m) => m.channel)).toContain('broker-event:accountsChanged');
@@ -105,7 +91,7 @@ describe('the window', () => {
   });
 
   it('hides on close and keeps serving the token API', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     const window = mainWindow();
     window.close();
     expect(window.isDestroyed()).toBe(false);
@@ -117,12 +103,12 @@ describe('the window', () => {
 
 describe('IPC binding', () => {
   it('has a handler for every contract channel and nothing else', async () => {
-    booted = await bootApp();
+    await bootApp();
     expect([...fake.ipcMain.handlers.keys()].sort()).toEqual(Object.values(IPC_INVOKE_CHANNELS).sort());
   });
 
   it('refuses foreign senders without calling the handler', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'keep'));
     const channel = IPC_INVOKE_CHANNELS.removeAccount;
     const denied = { ok: false, error: { code: 'DENIED', message: expect.any(String) } };
@@ -147,13 +133,13 @@ describe('IPC binding', () => {
   });
 
   it('accepts the page URL with a fragment (client-side routing)', async () => {
-    booted = await bootApp();
+    await bootApp();
     const result = await fake.ipcMain.invoke(IPC_INVOKE_CHANNELS.listAccounts, `${PAGE_URL}#/settings`);
     expect(result).toEqual({ ok: true, value: [] });
   });
 
   it('refuses bad input with INVALID_REQUEST and no side effects', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'keep'));
     const bad: Array<[string, unknown[]]> = [
       ['removeAccount', [42]],
@@ -209,7 +195,7 @@ describe('single instance', () => {
   });
 
   it('shows and focuses the window when a second instance starts', async () => {
-    booted = await bootApp();
+    await bootApp();
     const window = mainWindow();
     window.hide();
     window.minimize();
@@ -221,7 +207,7 @@ describe('single instance', () => {
   });
 
   it('starts hidden in the tray when launched at login', async () => {
-    booted = await bootApp({ argv: ['electron', '.', '--hidden'] });
+    await bootApp({ argv: ['electron', '.', '--hidden'] });
     await new Promise((r) => setImmediate(r));
     expect(mainWindow().isVisible()).toBe(false);
   });
@@ -229,7 +215,7 @@ describe('single instance', () => {
 
 describe('quit', () => {
   it('closes the socket, flushes the vault, then exits', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     const { socketPath } = booted.app.daemon;
     await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
     await booted.ok('refresh', 'ci');
@@ -260,7 +246,7 @@ describe('quit', () => {
   });
 
   it('a quit while a window close is attempted still shuts down cleanly once', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     fake.app.quit();
     fake.app.quit();
     await booted.app.quit();
@@ -299,12 +285,11 @@ describe('TCP listener', () => {
   const release = (holder: NetServer): Promise<unknown> => new Promise((resolve) => holder.close(resolve));
 
   it('starts, re-binds and stops at once from the settings, and a regenerated key applies without a restart', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     const { socketPath } = booted.app.daemon;
     await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
 
     const enabled = await booted.ok('updateSettings', { tcpListener: { enabled: true, port: 0 } });
-    expect(enabled.restartRequired).toBeUndefined();
     const port = booted.app.daemon.api.tcpAddress?.port;
     expect(enabled.tcpListener).toEqual({ enabled: true, port, address: `127.0.0.1:${port}` });
     const key = await copiedKey(booted);
@@ -313,7 +298,6 @@ describe('TCP listener', () => {
 
     // "Regenerate key": the old key is refused at once and the new one (copied again) works.
     const regenerated = await booted.ok('regenerateTcpKey');
-    expect(regenerated.restartRequired).toBeUndefined();
     expect(regenerated.tcpListener.address).toBe(`127.0.0.1:${port}`);
     expect(await tokenOverTcp(port, key)).toBe(401);
     const newKey = await copiedKey(booted);
@@ -326,14 +310,12 @@ describe('TCP listener', () => {
     await release(holder);
     const moved = await booted.ok('updateSettings', { tcpListener: { enabled: true, port: newPort } });
     expect(moved).toMatchObject({ tcpListener: { enabled: true, port: newPort, address: `127.0.0.1:${newPort}` } });
-    expect(moved.restartRequired).toBeUndefined();
     expect(await tokenOverTcp(newPort, newKey)).toBe(200);
     expect(await connectTcp(port ?? 0)).toBe('ECONNREFUSED');
 
     // Off: the port refuses connections, the socket keeps serving.
     const off = await booted.ok('updateSettings', { tcpListener: { enabled: false } });
     expect(off.tcpListener).toEqual({ enabled: false, port: newPort });
-    expect(off.restartRequired).toBeUndefined();
     expect(booted.app.daemon.api.tcpAddress).toBeUndefined();
     expect(await connectTcp(newPort)).toBe('ECONNREFUSED');
     expect((await socketGet(socketPath, '/v1/health')).status).toBe(200);
@@ -344,7 +326,7 @@ describe('TCP listener', () => {
   });
 
   it('a taken port: the window is told why, the running listener and the saved setting stay as they were', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
     await booted.ok('updateSettings', { tcpListener: { enabled: true, port: 0 } });
     const port = booted.app.daemon.api.tcpAddress?.port;
@@ -374,17 +356,14 @@ describe('TCP listener', () => {
       { mode: 0o600 },
     );
     const warnings: string[] = [];
-    try {
-      booted = await bootApp({ logger: { ...silentLogger, warn: (line) => warnings.push(line) } }, { home });
-    } finally {
-      await release(holder);
-    }
+    const booted = await bootApp({ logger: { ...silentLogger, warn: (line) => warnings.push(line) } }, { home }).finally(() =>
+      release(holder),
+    );
     expect(warnings).toEqual([expect.stringContaining('[daemon] TCP listener not started (CONFIG_INVALID)')]);
     expect((await socketGet(booted.app.daemon.socketPath, '/v1/health')).status).toBe(200);
     const settings = await booted.ok('getSettings');
     expect(settings).toMatchObject({ tcpListener: { enabled: true, port } });
     expect(settings.tcpListener.address).toBeUndefined();
-    expect(settings.restartRequired).toBeUndefined();
 
     // The port is free again: "Apply" with the same setting starts it, no restart.
     const applied = await booted.ok('updateSettings', { tcpListener: { enabled: true, port } });
@@ -396,7 +375,7 @@ describe('TCP listener', () => {
 
 describe('start at login', () => {
   it('follows the setting and remembers it in config.json', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     expect(fake.app.loginItemSettings.openAtLogin).toBe(false);
     const settings = await booted.ok('updateSettings', { startAtLogin: true });
     expect(settings.startAtLogin).toBe(true);

@@ -1,29 +1,14 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', () => import('../../support/electron-fake.js'));
 
 import { IPC_EVENT_CHANNELS } from '../../../main/ipc/contract.js';
-import { fake, resetElectronFake, type FakeMenu } from '../../support/electron-fake.js';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
-import { bootApp, clientCredentialsDraft, socketGet, waitFor, type Booted } from '../support/app-harness.js';
+import { fake, type FakeMenu } from '../../support/electron-fake.js';
+import { useAuthServer } from '../../support/fixtures.js';
+import { clientCredentialsDraft, socketGet, useBootedApps, waitFor, type Booted } from '../support/app-harness.js';
 
-let server: AuthServer;
-let booted: Booted | undefined;
-
-beforeAll(async () => {
-  server = await startAuthServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  resetElectronFake();
-  server.resetCounters();
-});
-afterEach(async () => {
-  await booted?.dispose();
-  booted = undefined;
-});
+const server = useAuthServer({}, { freshCounters: true });
+const bootApp = useBootedApps();
 
 const tray = () => {
   const instance = fake.trays[0];
@@ -45,7 +30,7 @@ const sentEvents = (event: keyof typeof IPC_EVENT_CHANNELS) =>
 
 describe('tray', () => {
   it('starts with the all-good icon and rebuilds on broker events', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     expect(tray().image.path).toMatch(/build\/tray\/all-good\.png$/);
     expect(tray().image.isEmpty()).toBe(false);
     expect(tray().tooltip).toContain('no accounts');
@@ -57,7 +42,7 @@ describe('tray', () => {
   });
 
   it('refreshes its countdown on a 30 s timer', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
     await booted.ok('refresh', 'ci');
     await waitFor(() => accountLabel('ci').includes('expires in'));
@@ -68,7 +53,7 @@ describe('tray', () => {
   });
 
   it('menu actions call the broker: Refresh now and Copy access token (cleared after 30 s)', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
     await booted.ok('refresh', 'ci');
     await waitFor(() => accountLabel('ci').includes('expires in'));
@@ -88,7 +73,7 @@ describe('tray', () => {
   });
 
   it('on macOS uses template icons and a short title', async () => {
-    booted = await bootApp({ platform: 'darwin' });
+    const booted = await bootApp({ platform: 'darwin' });
     expect(tray().image.path).toMatch(/build\/tray\/all-goodTemplate\.png$/);
     expect(tray().image.isTemplateImage()).toBe(true);
     await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
@@ -98,7 +83,7 @@ describe('tray', () => {
   });
 
   it('Sign in again starts the browser sign-in from the tray and brings the window forward', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', {
       name: 'web',
       issuer: server.issuer,
@@ -120,7 +105,7 @@ describe('tray', () => {
   });
 
   it('Open Token Broker shows the window; Quit quits', async () => {
-    booted = await bootApp();
+    await bootApp();
     fake.windows[0]?.hide();
     menu().click('Open Token Broker');
     expect(fake.windows[0]?.isVisible()).toBe(true);
@@ -131,7 +116,7 @@ describe('tray', () => {
 
 describe('copy token', () => {
   it('returns only when the clipboard clears, and clears after 30 s if unchanged', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
     const { clearsAt } = await booted.ok('copyToken', 'ci');
     expect(clearsAt).toBe(booted.clock.now() + 30_000);
@@ -142,7 +127,7 @@ describe('copy token', () => {
   });
 
   it('leaves the clipboard alone if the user copied something else', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
     await booted.ok('copyToken', 'ci');
     await fake.clipboard.writeText('my own notes');
@@ -152,7 +137,7 @@ describe('copy token', () => {
   });
 
   it('clears a still-copied token when the app quits', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'ci'));
     await booted.ok('copyToken', 'ci');
     await booted.app.quit();
@@ -172,7 +157,7 @@ describe('approval prompt', () => {
   }
 
   it('asks in the window (focused, notification) and "once" lets one request through', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'guarded', { approval: 'ask' }));
     fake.windows[0]?.hide();
     const response = askToken(booted.app.daemon.socketPath);
@@ -195,7 +180,7 @@ describe('approval prompt', () => {
   });
 
   it('"hour" allows the same client for 60 minutes without asking', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'guarded', { approval: 'ask' }));
     const first = askToken(booted.app.daemon.socketPath);
     const request = await pendingRequest(booted);
@@ -212,7 +197,7 @@ describe('approval prompt', () => {
   });
 
   it('"deny" answers 403 DENIED', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'guarded', { approval: 'ask' }));
     const response = askToken(booted.app.daemon.socketPath);
     const request = await pendingRequest(booted);
@@ -223,7 +208,7 @@ describe('approval prompt', () => {
   });
 
   it('an unanswered request is denied after the timeout, and answering it late fails', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'guarded', { approval: 'ask' }));
     const response = askToken(booted.app.daemon.socketPath);
     const request = await pendingRequest(booted);
@@ -237,7 +222,7 @@ describe('approval prompt', () => {
 
 describe('openExternal', () => {
   it('refuses URLs the broker did not build', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     for (const url of ['https://evil.example/', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share']) {
       await expect(booted.app.openExternal(url)).rejects.toMatchObject({ code: 'DENIED' });
     }
@@ -248,7 +233,7 @@ describe('openExternal', () => {
   });
 
   it('opens the authorization URL the broker built, and the window may reopen exactly that one', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', {
       name: 'web',
       issuer: server.issuer,
@@ -278,7 +263,7 @@ describe('openExternal', () => {
 
 describe('notifications', () => {
   it('notifies once when refreshing fails, not on every failure, and a click opens the window', async () => {
-    booted = await bootApp();
+    const booted = await bootApp();
     await booted.ok('addAccount', clientCredentialsDraft(server, 'bad', { clientSecret: 'wrong-secret' }));
     for (let i = 0; i < 3; i += 1) {
       const result = await booted.call('refresh', 'bad');

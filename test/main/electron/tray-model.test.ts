@@ -126,6 +126,6 @@ describe('buildTrayModel', () => {
     expect(formatRemaining(119 * MIN)).toBe('119 min');
     expect(formatRemaining(5 * 60 * MIN)).toBe('5 h');
     expect(formatRemaining(72 * 60 * MIN)).toBe('3 d');
-    expect(buildTrayModel([account('a', { expiresAt: undefined })], NOW).menu[0]).toMatchObject({ label: 'a — signed in' });
+    expect(buildTrayModel([account('a')], NOW).menu[0]).toMatchObject({ label: 'a — signed in' });
   });
 });

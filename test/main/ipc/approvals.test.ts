@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApprovalQueue, type ApprovalQueueEvent } from '../../../main/ipc/approvals.js';
-import { createFakeTimerClock } from '../support/fake-timer-clock.js';
+import { createFakeTimerClock } from '../../support/fake-timer-clock.js';
 
 const request = (id: string, account = 'prod', client = 'deploy', expiresIn = 60_000, now = 0) => ({
   id,

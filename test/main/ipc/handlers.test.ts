@@ -1,41 +1,17 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { API_KEY_FILE } from '../../../main/core/daemon.js';
 import { BrokerError } from '../../../main/core/errors.js';
 import { IPC_INVOKE_CHANNELS, type AccountDraft, type IpcChannel } from '../../../main/ipc/contract.js';
 import { invokeHandler, type IpcHandlerTable } from '../../../main/ipc/handlers.js';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
-import { startHandlerRig, type HandlerRig } from './handler-harness.js';
+import { useAuthServer } from '../../support/fixtures.js';
+import { clientCredentialsDraft, useIpcRig } from '../../support/ipc-rig.js';
 
-let server: AuthServer;
-let rig: HandlerRig;
+const server = useAuthServer();
+const rig = useIpcRig();
 
-beforeAll(async () => {
-  server = await startAuthServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  rig = await startHandlerRig();
-});
-afterEach(async () => {
-  await rig.close();
-});
-
-const ccDraft = (name: string, extra: Partial<AccountDraft> = {}): AccountDraft => ({
-  name,
-  issuer: server.issuer,
-  clientId: server.clients.basic.clientId,
-  clientAuth: 'basic',
-  clientSecret: server.clients.basic.clientSecret,
-  grant: 'client_credentials',
-  scopes: [],
-  allowLegacy: false,
-  approval: 'auto',
-  ...extra,
-});
+const ccDraft = (name: string, extra: Partial<AccountDraft> = {}): AccountDraft => clientCredentialsDraft(server, name, extra);
 
 describe('IPC handler table', () => {
   it('answers version with the app version as a result object', async () => {
@@ -70,7 +46,8 @@ describe('IPC handler table', () => {
     expect(rig.events.some((e) => e.event === 'accountsChanged')).toBe(true);
 
     // Editing without a secret keeps the one in the vault: the account still gets tokens.
-    const updated = await rig.ok('updateAccount', 'ci', { ...ccDraft('ci', { approval: 'ask' }), clientSecret: undefined });
+    const { clientSecret: _kept, ...withoutSecret } = ccDraft('ci', { approval: 'ask' });
+    const updated = await rig.ok('updateAccount', 'ci', withoutSecret);
     expect(updated.approval).toBe('ask');
     await rig.ok('refresh', 'ci');
     expect((await rig.ok('listAccounts'))[0]?.status).toBe('ok');
@@ -208,7 +185,8 @@ describe('IPC handler table', () => {
   });
 
   it('rejects drafts the account model refuses, naming the field', async () => {
-    const result = await rig.call('addAccount', { ...ccDraft('x'), issuer: undefined, tokenEndpoint: undefined });
+    const { issuer: _issuer, tokenEndpoint: _tokenEndpoint, ...withoutProvider } = ccDraft('x');
+    const result = await rig.call('addAccount', withoutProvider);
     expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
     if (!result.ok) expect(result.error.message).toMatch(/issuer|tokenEndpoint/);
   });
@@ -241,18 +219,20 @@ describe('IPC handler table', () => {
   it('reads and changes settings through the config store and the login-item port', async () => {
     const initial = await rig.ok('getSettings');
     expect(initial).toEqual({ socketPath: rig.daemon.socketPath, tcpListener: { enabled: false, port: 0 }, startAtLogin: false });
-    const changed = await rig.ok('updateSettings', { tcpListener: { enabled: true, port: 47_999 }, startAtLogin: true });
-    expect(changed.tcpListener).toMatchObject({ enabled: true, port: 47_999 });
+    const changed = await rig.ok('updateSettings', { tcpListener: { enabled: true, port: 0 }, startAtLogin: true });
+    // Applied to the running broker at once: the window sees where it listens.
+    const port = rig.daemon.api.tcpAddress?.port;
+    expect(port).toBeGreaterThan(0);
+    expect(changed.tcpListener).toEqual({ enabled: true, port, address: `127.0.0.1:${port}` });
     expect(changed.startAtLogin).toBe(true);
-    // The running broker has no listener yet: the window is told a restart applies it.
-    expect(changed.restartRequired).toBe(true);
     expect(rig.loginItem).toEqual([true]);
-    expect(rig.daemon.configStore.get().settings).toEqual({ tcpListener: { enabled: true, port: 47_999 }, startAtLogin: true });
+    expect(rig.daemon.configStore.get().settings).toEqual({ tcpListener: { enabled: true, port: 0 }, startAtLogin: true });
     // Only the listener changed: the login item is not touched again.
     await rig.ok('updateSettings', { tcpListener: { enabled: false } });
     expect(rig.loginItem).toEqual([true]);
-    expect(rig.daemon.configStore.get().settings.tcpListener).toEqual({ enabled: false, port: 47_999 });
-    expect((await rig.ok('getSettings')).restartRequired).toBeUndefined();
+    expect(rig.daemon.configStore.get().settings.tcpListener).toEqual({ enabled: false, port: 0 });
+    expect(rig.daemon.api.tcpAddress).toBeUndefined();
+    expect((await rig.ok('getSettings')).tcpListener).toEqual({ enabled: false, port: 0 });
   });
 
   it('reveals the TCP key only through the clipboard', async () => {

@@ -3,7 +3,7 @@ import { createBrokerUrlRegistry, isWebUrl } from '../../../main/ipc/broker-urls
 import { createClipboardGuard } from '../../../main/ipc/clipboard-guard.js';
 import { parseIpcArgs } from '../../../main/ipc/input-schemas.js';
 import { createAttentionTracker } from '../../../main/electron/notification-policy.js';
-import { createFakeTimerClock } from '../support/fake-timer-clock.js';
+import { createFakeTimerClock } from '../../support/fake-timer-clock.js';
 
 describe('clipboard guard', () => {
   const setup = () => {
@@ -92,7 +92,7 @@ describe('IPC argument parsing', () => {
       parseIpcArgs('signIn', ['web', { username: 'alice', password: 12345678 }]);
       expect.unreachable();
     } catch (error) {
-      expect(String((error as Error).message)).toContain('1.password');
+      expect(String((error as Error).message)).toContain('arguments[1].password');
       expect(String((error as Error).message)).not.toContain('12345678');
     }
   });
@@ -101,7 +101,7 @@ describe('IPC argument parsing', () => {
 describe('notification policy', () => {
   it('notifies once per account per state change and re-arms after success', () => {
     const tracker = createAttentionTracker();
-    const error = { code: 'PROVIDER_UNREACHABLE', message: 'The provider cannot be reached' };
+    const error = { code: 'PROVIDER_UNREACHABLE' as const, message: 'The provider cannot be reached' };
     expect(tracker.next({ type: 'needs_login', account: 'a' })?.title).toBe('Sign in to a again');
     expect(tracker.next({ type: 'needs_login', account: 'a' })).toBeUndefined();
     expect(tracker.next({ type: 'refresh_failed', account: 'b', error })?.body).toBe(error.message);

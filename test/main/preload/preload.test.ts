@@ -1,28 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', () => import('../../support/electron-fake.js'));
 
 import { IPC_INVOKE_CHANNELS, type AccountView, type BrokerApi } from '../../../main/ipc/contract.js';
-import { fake, resetElectronFake } from '../../support/electron-fake.js';
-import { startAuthServer, type AuthServer } from '../../support/auth-server.js';
-import { bootApp, clientCredentialsDraft, waitFor, type Booted } from '../support/app-harness.js';
+import { fake } from '../../support/electron-fake.js';
+import { useAuthServer } from '../../support/fixtures.js';
+import { clientCredentialsDraft, useBootedApps, waitFor } from '../support/app-harness.js';
 
-let server: AuthServer;
-let booted: Booted | undefined;
-
-beforeAll(async () => {
-  server = await startAuthServer();
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = useAuthServer();
+const bootApp = useBootedApps();
+// Each test loads the preload afresh, as each window does.
 beforeEach(() => {
-  resetElectronFake();
   vi.resetModules();
-});
-afterEach(async () => {
-  await booted?.dispose();
-  booted = undefined;
 });
 
 async function loadPreload(): Promise<BrokerApi> {
@@ -57,7 +46,7 @@ describe('preload', () => {
   });
 
   it('talks to the real main process end to end: calls pass the sender check, events arrive', async () => {
-    booted = await bootApp();
+    await bootApp();
     await new Promise((r) => setImmediate(r));
     fake.attachPreloadTo(fake.windows[0]!.webContents);
     const broker = await loadPreload();

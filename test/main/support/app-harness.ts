@@ -10,11 +10,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../../../main/core/ports.js';
-import { IPC_INVOKE_CHANNELS, type AccountDraft, type IpcChannel, type IpcInvokeMap, type IpcResult } from '../../../main/ipc/contract.js';
+import { IPC_INVOKE_CHANNELS, type IpcChannel, type IpcInvokeMap, type IpcResult } from '../../../main/ipc/contract.js';
 import { startApp, type AppDeps, type RunningApp } from '../../../main/electron/main.js';
-import { fake } from '../../support/electron-fake.js';
-import type { AuthServer } from '../../support/auth-server.js';
-import { createFakeTimerClock, type FakeTimerClock } from './fake-timer-clock.js';
+import { beforeEach } from 'vitest';
+import { fake, resetElectronFake } from '../../support/electron-fake.js';
+import { useTracked } from '../../support/fixtures.js';
+import { createFakeTimerClock, type FakeTimerClock } from '../../support/fake-timer-clock.js';
+
+import { valueOf } from '../../support/ipc-rig.js';
+
+export { clientCredentialsDraft } from '../../support/ipc-rig.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const DIST_DIR = join(REPO_ROOT, 'dist');
@@ -33,6 +38,16 @@ export interface Booted {
   dispose(): Promise<void>;
   /** Quits (if still running) and keeps the home for another boot. */
   stop(): Promise<void>;
+}
+
+/**
+ * The app fixture: the electron fake reset before each test, and every app a test booted quit
+ * (and its temp home removed) after it. Returns {@link bootApp}, with that bookkeeping.
+ */
+export function useBootedApps(): typeof bootApp {
+  beforeEach(() => resetElectronFake());
+  const track = useTracked<Booted>((booted) => booted.dispose());
+  return async (deps, options) => track(await bootApp(deps, options));
 }
 
 /** Boots the app; pass `home` to start again on the data directory of an earlier run. */
@@ -61,11 +76,7 @@ export async function bootApp(deps: Partial<AppDeps> = {}, options: { home?: str
     home,
     clock,
     call,
-    async ok(channel, ...args) {
-      const result = await call(channel, ...args);
-      if (!result.ok) throw new Error(`${channel} failed: ${result.error.code} ${result.error.message}`);
-      return result.value;
-    },
+    ok: async (channel, ...args) => valueOf(channel, await call(channel, ...args)),
     async dispose() {
       if (fake.app.exitCode === undefined) await app.quit();
       await rm(home, { recursive: true, force: true });
@@ -73,22 +84,6 @@ export async function bootApp(deps: Partial<AppDeps> = {}, options: { home?: str
     async stop() {
       if (fake.app.exitCode === undefined) await app.quit();
     },
-  };
-}
-
-/** A client_credentials account on the fixture's basic client. */
-export function clientCredentialsDraft(server: AuthServer, name = 'ci', extra: Partial<AccountDraft> = {}): AccountDraft {
-  return {
-    name,
-    issuer: server.issuer,
-    clientId: server.clients.basic.clientId,
-    clientAuth: 'basic',
-    clientSecret: server.clients.basic.clientSecret,
-    grant: 'client_credentials',
-    scopes: [],
-    allowLegacy: false,
-    approval: 'auto',
-    ...extra,
   };
 }
 

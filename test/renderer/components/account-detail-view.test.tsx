@@ -1,9 +1,7 @@
-import { cleanup, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { accountView } from '../support/fake-api.js';
 import { renderApp, TestClock } from '../support/render-app.js';
-
-afterEach(cleanup);
 
 async function openDetail() {
   const clock = new TestClock();
@@ -11,7 +9,13 @@ async function openDetail() {
   const app = await renderApp(
     {
       accounts: [
-        accountView({ name: 'azure', preset: 'entra', expiresAt: t + 30 * 60_000, scopes: ['openid', 'User.Read'] }),
+        accountView({
+          name: 'azure',
+          preset: 'entra',
+          expiresAt: t + 30 * 60_000,
+          scopes: ['openid', 'User.Read'],
+          identity: { subject: 'f3a1-77', username: 'alice@contoso.example', email: 'alice@example.com' },
+        }),
         accountView({ name: 'other' }),
       ],
       tokenDetails: {
@@ -90,5 +94,14 @@ describe('Account detail', () => {
     expect(fake.callsTo('removeAccount')).toEqual([['azure']]);
     expect(await screen.findByRole('heading', { level: 1, name: 'Accounts' })).toBeTruthy();
     expect(document.querySelector('li[data-account="azure"]')).toBeNull();
+  });
+});
+
+describe('Account detail: who is signed in', () => {
+  it('names the signed-in user in the header, with the subject on hover', async () => {
+    await openDetail();
+    const who = screen.getByText('alice@contoso.example');
+    expect(who.closest('span')?.textContent).toBe('signed in as alice@contoso.example');
+    expect(who.closest('span')?.getAttribute('title')).toBe('Subject: f3a1-77');
   });
 });

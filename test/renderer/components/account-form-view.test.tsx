@@ -1,9 +1,7 @@
-import { cleanup, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { accountView } from '../support/fake-api.js';
 import { renderApp } from '../support/render-app.js';
-
-afterEach(cleanup);
 
 async function openForm(presetLabel: RegExp, options: Parameters<typeof renderApp>[0] = {}) {
   const app = await renderApp(options);
@@ -134,7 +132,6 @@ describe('Add account form', () => {
       name: 'custom',
       preset: 'oauth2',
       grant: 'device_code',
-      issuer: undefined,
       authorizationEndpoint: 'https://as.example.com/authorize',
       tokenEndpoint: 'https://as.example.com/token',
       deviceAuthorizationEndpoint: 'https://as.example.com/device',

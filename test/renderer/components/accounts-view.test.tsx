@@ -1,9 +1,7 @@
-import { cleanup, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { accountView } from '../support/fake-api.js';
 import { renderApp, TestClock } from '../support/render-app.js';
-
-afterEach(cleanup);
 
 describe('Accounts view', () => {
   it('leads from the empty state to adding the first account', async () => {

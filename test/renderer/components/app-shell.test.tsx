@@ -1,9 +1,7 @@
-import { cleanup, screen } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { screen } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { accountView } from '../support/fake-api.js';
 import { renderApp } from '../support/render-app.js';
-
-afterEach(cleanup);
 
 describe('App shell', () => {
   it('has landmarks and keyboard-reachable navigation that marks the current page', async () => {

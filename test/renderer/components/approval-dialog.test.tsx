@@ -1,10 +1,8 @@
-import { cleanup, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import { act } from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { accountView } from '../support/fake-api.js';
 import { renderApp } from '../support/render-app.js';
-
-afterEach(cleanup);
 
 describe('Approval dialog', () => {
   it('asks when a script requests an approval account, with a countdown to auto-deny', async () => {

@@ -1,10 +1,8 @@
-import { cleanup, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import { act } from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { accountView } from '../support/fake-api.js';
 import { renderApp } from '../support/render-app.js';
-
-afterEach(cleanup);
 
 describe('Sign-in panel', () => {
   it('waits for the browser with Cancel, then reports cancellation', async () => {

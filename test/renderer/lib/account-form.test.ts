@@ -10,7 +10,7 @@ import {
 } from '../../../renderer/lib/account-form.js';
 import { draftToAccountInput } from '../../../main/ipc/account-mapping.js';
 import { presetProvider } from '../../../main/core/accounts/presets.js';
-import { fieldPlaceholder, isOptionalField, presetKind, withGenericPresets } from '../../../renderer/lib/presets.js';
+import { fieldPlaceholder, isOptionalField, presetKind } from '../../../renderer/lib/presets.js';
 
 const preset = (id: string): PresetView => {
   const found = PRESETS.find((p) => p.id === id);
@@ -77,6 +77,7 @@ describe('account form validation', () => {
       authorizationEndpoint: 'https://github.com/login/oauth/authorize',
       tokenEndpoint: 'https://github.com/login/oauth/access_token',
       deviceAuthorizationEndpoint: 'https://github.com/login/device/code',
+      userinfoEndpoint: 'https://api.github.com/user',
     });
     const google = preset('google');
     const googleDraft = validateAccountForm(
@@ -289,10 +290,5 @@ describe('presets', () => {
     expect(presetKind(preset('oidc'))).toBe('issuer');
     expect(presetKind(preset('oauth2'))).toBe('endpoints');
     expect(presetKind(preset('okta'))).toBe('preset');
-  });
-
-  it('adds generic entries only when the broker lists none', () => {
-    expect(withGenericPresets(PRESETS)).toHaveLength(PRESETS.length);
-    expect(withGenericPresets([]).map((p) => presetKind(p))).toEqual(['issuer', 'endpoints']);
   });
 });

@@ -23,6 +23,7 @@ import type {
   TokenDetailsView,
 } from '../../../main/ipc/contract.js';
 import { PRESETS } from '../../../main/core/accounts/presets.js';
+import type { ErrorCode } from '../../../main/shared/errors.js';
 
 /** The broker's real presets: plain data, so the form is tested against what main will list. */
 export const FAKE_PRESETS: PresetView[] = PRESETS.map((preset) => ({ ...preset, fields: preset.fields.map((field) => ({ ...field })) }));
@@ -127,7 +128,7 @@ export class FakeBroker {
 
   private buildApi(): BrokerApi {
     const ok = <T>(value: T): IpcResult<T> => ({ ok: true, value });
-    const err = (code: string, message: string): IpcResult<never> => ({ ok: false, error: { code, message } });
+    const err = (code: ErrorCode, message: string): IpcResult<never> => ({ ok: false, error: { code, message } });
     const find = (name: string) => this.accounts.find((a) => a.name === name);
     const handlers: {
       [K in IpcChannel]: (

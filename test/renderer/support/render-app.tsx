@@ -1,10 +1,15 @@
-import { act, render } from '@testing-library/react';
+import { act, cleanup, render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { afterEach } from 'vitest';
 import { App } from '../../../renderer/app.js';
 import { createBrokerStore } from '../../../renderer/store/create-broker-store.js';
 import type { BrokerStore } from '../../../renderer/store/types.js';
 import type { FakeApiOptions } from './fake-api.js';
 import { FakeBroker } from './fake-api.js';
+
+// Importing this registers the one fixture every view test needs: what a test rendered is
+// unmounted after it (Testing Library's cleanup), so the next test starts on an empty document.
+afterEach(cleanup);
 
 /** A controllable clock for countdown tests. */
 export class TestClock {

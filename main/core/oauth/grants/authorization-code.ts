@@ -27,7 +27,7 @@ export interface AuthorizationCodeParams {
   clock?: Clock;
 }
 
-/** The token request parameters of the code exchange. @see RFC 6749 §4.1.3, RFC 7636 §4.5 */
+/** The token request parameters of the code exchange. @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.3 RFC 6749 §4.1.3}, {@link https://www.rfc-editor.org/rfc/rfc7636.html#section-4.5 RFC 7636 §4.5} */
 export function authorizationCodeParams(code: string, redirectUri: string, codeVerifier: string): Record<string, string> {
   return { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier };
 }
@@ -39,7 +39,7 @@ export function authorizationCodeParams(code: string, redirectUri: string, codeV
  * and — when `openid` was requested — validates the ID token and its `nonce`.
  * @throws BrokerError `STATE_MISMATCH`, `ISSUER_MISMATCH`, `OAUTH_ERROR` (e.g. access_denied),
  *   `CALLBACK_INVALID`, `NONCE_MISMATCH`, `TIMEOUT`, `CANCELLED`, and the token endpoint's errors.
- * @see RFC 6749 §4.1, RFC 7636, RFC 8252 §7.3, RFC 9207, OpenID Connect Core §3.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1 RFC 6749 §4.1}, {@link https://www.rfc-editor.org/rfc/rfc7636.html RFC 7636}, {@link https://www.rfc-editor.org/rfc/rfc8252.html#section-7.3 RFC 8252 §7.3}, {@link https://www.rfc-editor.org/rfc/rfc9207.html RFC 9207}, {@link https://openid.net/specs/openid-connect-core-1_0.html OpenID Connect Core §3.1}
  */
 export async function authorizationCodeGrant(p: AuthorizationCodeParams): Promise<TokenSet> {
   const clock = p.clock ?? systemClock;

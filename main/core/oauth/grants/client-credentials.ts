@@ -14,7 +14,7 @@ export interface ClientCredentialsParams {
   signal?: AbortSignal;
 }
 
-/** The grant's token request parameters. @see RFC 6749 §4.4.2 */
+/** The grant's token request parameters. @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.4.2 RFC 6749 §4.4.2} */
 export function clientCredentialsParams(scope?: string, extraParams?: Readonly<Record<string, string>>): Record<string, string> {
   return { ...extraParams, grant_type: 'client_credentials', ...(scope === undefined || scope === '' ? {} : { scope }) };
 }
@@ -22,7 +22,7 @@ export function clientCredentialsParams(scope?: string, extraParams?: Readonly<R
 /**
  * Client credentials grant: the client authenticates (basic, post or private_key_jwt) and
  * receives a token for itself. Never retried once sent.
- * @see RFC 6749 §4.4
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.4 RFC 6749 §4.4}
  */
 export function clientCredentialsGrant(p: ClientCredentialsParams): Promise<TokenSet> {
   return requestToken(p, clientCredentialsParams(p.scope, p.extraParams));

@@ -54,7 +54,7 @@ export interface DeviceAuthorization extends DeviceCodeInfo {
  * Validates the device authorization response: `device_code`, `user_code`,
  * `verification_uri` (or Google's `verification_url`), `expires_in` required; `interval`
  * defaults to 5 s.
- * @see RFC 8628 §3.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628.html#section-3.2 RFC 8628 §3.2}
  */
 export function processDeviceAuthorizationResponse(
   response: HttpResponse,
@@ -84,7 +84,7 @@ export function processDeviceAuthorizationResponse(
  * URIs to `onUserCode`, then polls the token endpoint every `interval` seconds, adding 5 s on
  * `slow_down`, continuing on `authorization_pending`, and stopping on `expired_token`
  * (`DEVICE_CODE_EXPIRED`), `access_denied` (`OAUTH_ERROR`), expiry, or the signal (`CANCELLED`).
- * @see RFC 8628 §3.1–§3.5
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628.html#section-3.1 RFC 8628 §3.1}–{@link https://www.rfc-editor.org/rfc/rfc8628.html#section-3.5 §3.5}
  */
 export async function deviceAuthorizationGrant(p: DeviceAuthorizationParams): Promise<TokenSet> {
   const clock = p.clock ?? systemClock;

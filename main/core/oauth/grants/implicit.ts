@@ -27,7 +27,7 @@ export interface ImplicitParams {
  * `LEGACY_GRANT_REFUSED` unless the account opted in, before any network or listener. The
  * token arrives in the URL fragment; the loopback page's nonce-allowed script posts it back,
  * and `state` (and `iss` if present) are checked like in the code flow.
- * @see RFC 6749 §4.2, RFC 9700 §2.1.2, RFC 8252 §7.3
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.2 RFC 6749 §4.2}, {@link https://www.rfc-editor.org/rfc/rfc9700.html#section-2.1.2 RFC 9700 §2.1.2}, {@link https://www.rfc-editor.org/rfc/rfc8252.html#section-7.3 RFC 8252 §7.3}
  */
 export async function implicitGrant(p: ImplicitParams): Promise<TokenSet> {
   if (!p.allowLegacy) {

@@ -21,7 +21,7 @@ export interface PasswordParams {
  * Refused with `LEGACY_GRANT_REFUSED` unless the account opted in, before anything is sent.
  * The password is used for this one request only: not stored, not logged, and removed from
  * any provider error text that might echo it.
- * @see RFC 6749 §4.3, RFC 9700 §2.4
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.3 RFC 6749 §4.3}, {@link https://www.rfc-editor.org/rfc/rfc9700.html#section-2.4 RFC 9700 §2.4}
  */
 export function passwordGrant(p: PasswordParams): Promise<TokenSet> {
   if (!p.allowLegacy) {

@@ -14,7 +14,7 @@ export interface RefreshTokenParams {
   signal?: AbortSignal;
 }
 
-/** The grant's token request parameters. @see RFC 6749 §6 */
+/** The grant's token request parameters. @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-6 RFC 6749 §6} */
 export function refreshTokenParams(refreshToken: string, scope?: string): Record<string, string> {
   return { grant_type: 'refresh_token', refresh_token: refreshToken, ...(scope === undefined || scope === '' ? {} : { scope }) };
 }
@@ -24,7 +24,7 @@ export function refreshTokenParams(refreshToken: string, scope?: string): Record
  * persist before handing out the access token; when none is returned the old one is kept in
  * the result. The request is never retried once sent: a retry could replay a token the
  * provider already rotated, which many providers treat as theft and revoke the family.
- * @see RFC 6749 §6, RFC 9700 §4.14.2
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-6 RFC 6749 §6}, {@link https://www.rfc-editor.org/rfc/rfc9700.html#section-4.14.2 RFC 9700 §4.14.2}
  */
 export async function refreshTokenGrant(p: RefreshTokenParams): Promise<TokenSet> {
   const tokens = await requestToken(p, refreshTokenParams(p.refreshToken, p.scope), [p.refreshToken]);

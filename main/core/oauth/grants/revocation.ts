@@ -18,7 +18,7 @@ export interface RevokeParams {
 /**
  * Processes a revocation response: 200 is success (also for tokens the server did not know,
  * RFC 7009 §2.2); an OAuth error body becomes `OAUTH_ERROR`; other statuses `PROVIDER_ERROR`.
- * @see RFC 7009 §2.2, §2.2.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7009.html#section-2.2 RFC 7009 §2.2}, {@link https://www.rfc-editor.org/rfc/rfc7009.html#section-2.2.1 §2.2.1}
  */
 export function processRevocationResponse(
   response: HttpResponse,
@@ -34,7 +34,7 @@ export function processRevocationResponse(
 
 /**
  * Revokes a refresh or access token. A no-op when the provider has no revocation endpoint.
- * @see RFC 7009 §2.1
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7009.html#section-2.1 RFC 7009 §2.1}
  */
 export async function revokeToken(p: RevokeParams): Promise<void> {
   const endpoint = p.metadata.revocationEndpoint;

@@ -47,7 +47,7 @@ export class FakeBroker implements BrokerService {
         name,
         grant: config.grant,
         status: 'ok',
-        expiresAt: extra.token?.expiresAt,
+        ...(extra.token?.expiresAt === undefined ? {} : { expiresAt: extra.token.expiresAt }),
         scopes: ['read'],
         hasRefreshToken: true,
       },

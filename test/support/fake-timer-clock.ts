@@ -1,5 +1,5 @@
 /** A manual clock with timers: `advance(ms)` moves time and runs what came due, in order. */
-import type { TimerClock, TimerHandle } from '../../../main/ipc/desktop-ports.js';
+import type { TimerClock, TimerHandle } from '../../main/ipc/desktop-ports.js';
 
 interface Timer {
   id: number;
