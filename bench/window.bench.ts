@@ -1,6 +1,6 @@
 /**
  * The window at scale (issue 15): the built renderer in real Chromium over the real IPC handlers
- * and broker (test/e2e's bridge), with 500 signed-in accounts. Reports how long the accounts view
+ * and broker (the IPC rig of test/support), with 500 signed-in accounts. Reports how long the accounts view
  * takes to render and paint after a click (performance marks in the page), and how many rows the
  * one-second countdown re-renders (a React DevTools hook stand-in counts them); see
  * test/e2e/support/window-scale.ts.
@@ -9,9 +9,10 @@
  */
 import { dirname, join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { startBrokerBridge, type BrokerBridge } from '../test/e2e/support/bridge.js';
 import { addSignedInAccounts, countTickRenders, prepareContext, timeAccountsView } from '../test/e2e/support/window-scale.js';
+import { systemTimerClock, type TimerClock } from '../main/ipc/desktop-ports.js';
 import { cliPath } from '../test/integration/support/cli.js';
+import { startIpcRig, type IpcRig } from '../test/support/ipc-rig.js';
 import { launchChromium, serveDirectory } from '../test/support/chromium.js';
 import { startRemoteAuthServer } from './support/remote-auth-server.js';
 import { median, round } from './support/stats.js';
@@ -27,11 +28,11 @@ export default async function run(): Promise<BenchRow[]> {
   // dist/renderer sits next to the CLI scripts/bench.mjs built (TOKEN_BROKER_IT_CLI).
   const rendererDir = join(dirname(await cliPath()), '..', 'renderer');
   const fixture = await startRemoteAuthServer(FIXTURE_WORKER);
-  let bridge: BrokerBridge | undefined;
+  let bridge: IpcRig<TimerClock> | undefined;
   let browser: Browser | undefined;
   let site: { url: string; close(): Promise<void> } | undefined;
   try {
-    bridge = await startBrokerBridge();
+    bridge = await startIpcRig({ clock: systemTimerClock, env: { TOKEN_BROKER_PROACTIVE_REFRESH: 'off' } });
     const setupStarted = performance.now();
     await addSignedInAccounts(
       bridge,

@@ -1,6 +1,6 @@
 /**
  * The window at scale (issue 15): the built renderer in real Chromium over the real IPC handlers
- * and broker (the e2e bridge), with hundreds of signed-in accounts. Shared by the e2e test, which
+ * and broker (the IPC rig, test/support/ipc-rig.ts), with hundreds of signed-in accounts. Shared by the e2e test, which
  * checks what renders, and `npm run bench`, which reports how long it takes — timing belongs in
  * the bench, not in a test's assertions.
  *
@@ -14,7 +14,8 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import type { AccountInput } from '../../../main/core/accounts/model.js';
-import type { BrokerBridge } from './bridge.js';
+import type { TimerClock } from '../../../main/ipc/desktop-ports.js';
+import type { IpcRig } from '../../support/ipc-rig.js';
 
 export interface ScaleProvider {
   issuer: string;
@@ -26,7 +27,7 @@ export interface ScaleProvider {
  * Adds `count` client-credentials accounts (`acct-000`, …) on the fixture's basic client and gets
  * each a token, `parallel` at a time, so every row shows a live countdown.
  */
-export async function addSignedInAccounts(bridge: BrokerBridge, provider: ScaleProvider, count: number, parallel = 8): Promise<string[]> {
+export async function addSignedInAccounts(rig: IpcRig<TimerClock>, provider: ScaleProvider, count: number, parallel = 8): Promise<string[]> {
   const names = Array.from({ length: count }, (_, i) => `acct-${String(i).padStart(3, '0')}`);
   // One at a time: each change rewrites config.json.
   for (const name of names) {
@@ -37,14 +38,14 @@ export async function addSignedInAccounts(bridge: BrokerBridge, provider: ScaleP
       grant: 'client_credentials',
       scopes: ['api'],
     };
-    await bridge.daemon.broker.addAccount(input, { clientSecret: provider.clientSecret });
+    await rig.daemon.broker.addAccount(input, { clientSecret: provider.clientSecret });
   }
   let next = 0;
   await Promise.all(
     Array.from({ length: parallel }, async () => {
       while (next < names.length) {
         const name = names[next++] as string;
-        await bridge.daemon.broker.refresh(name, { client: 'window-scale', skipApproval: true });
+        await rig.daemon.broker.refresh(name, { client: 'window-scale', skipApproval: true });
       }
     }),
   );
