@@ -3,7 +3,7 @@
  * handler parses its arguments with these before any logic runs, and extra arguments or unknown
  * fields are rejected rather than ignored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { extraParamsSchema } from '../core/accounts/model.js';
 import { formatIssues, invalidInput } from '../core/issues.js';
 import { ACCOUNT_LIMITS, ACCOUNT_NAME_MAX_LENGTH, ACCOUNT_NAME_PATTERN } from '../shared/accounts.js';

@@ -7,7 +7,7 @@
  * auth names, name and parameter rules, limits) live in main/shared, where the CLI, the IPC
  * contract and the renderer read them too.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACCOUNT_LIMITS, ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE } from '../../shared/accounts.js';
 import { CLIENT_AUTH_METHODS } from '../../shared/client-auth.js';
 import { GRANTS } from '../../shared/grants.js';

@@ -2,7 +2,7 @@
  * The decrypted vault content: `{ version: 1, accounts: { [name]: AccountSecrets } }`.
  * Validated after decryption too — authenticated bytes can still come from a buggy writer.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACCOUNT_NAME_PATTERN } from '../../shared/accounts.js';
 import type { AccountSecrets } from './types.js';
 
