@@ -18,7 +18,7 @@ import { createBroker } from './broker/index.js';
 import { toBrokerError } from './errors.js';
 import type { ApprovalPort, BrokerService } from './broker/types.js';
 import { ensurePrivateDir } from './data-dir.js';
-import { createHttpClient } from './oauth/index.js';
+import { createLazyHttpClient } from './oauth/lazy-http.js';
 import { silentLogger, type BrowserOpener, type Logger } from './ports.js';
 import { defaultSocketPath } from './socket-path.js';
 import { createKeytarSecretStore } from './vault/keychain.js';
@@ -75,7 +75,7 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
     broker = createBroker({
       configStore,
       vault,
-      http: createHttpClient(),
+      http: createLazyHttpClient(),
       logger,
       auditFile: join(dataDir, AUDIT_FILE),
       // TOKEN_BROKER_PROACTIVE_REFRESH=off leaves refreshing to the moment a client asks.
