@@ -3,12 +3,13 @@
 //   dist/main/index.js       Electron main process (ESM; electron and keytar stay external)
 //   dist/preload/index.cjs   sandboxed preload (CommonJS: sandboxed preloads cannot be ESM)
 //   dist/renderer/           the React UI (index.html, app.js, app.css)
-//   dist/cli/token-broker.js the `token-broker` bin (ESM, code-split so `token` loads little)
+//   dist/cli/token-broker.js the `token-broker` bin: one CommonJS file for the commands scripts call
+//                            on every use, and dist/cli/full/ (ESM, code-split) for the rest
 import { build } from 'esbuild';
-import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { cliOptions, esmRequireBanner, readPackageVersion, sharedOptions } from './esbuild-settings.mjs';
+import { buildCli, esmRequireBanner, readPackageVersion, sharedOptions } from './esbuild-settings.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
@@ -66,7 +67,7 @@ jobs.push(
   }),
 );
 
-jobs.push(build(cliOptions(root, version, join(out, 'cli'))).then(() => chmod(join(out, 'cli/token-broker.js'), 0o755)));
+jobs.push(buildCli(root, version, join(out, 'cli')));
 
 await mkdir(out, { recursive: true });
 await Promise.all(jobs);

@@ -1,7 +1,7 @@
 // The esbuild settings of the shipped bundles, in one place: scripts/build.mjs builds dist/ with
 // them, and the test support that builds the CLI on its own (test/integration/support/cli.ts)
 // imports them, so the tests run the `token-broker` bin exactly as it ships.
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The package version, compiled into every bundle as __TOKEN_BROKER_VERSION__. */
@@ -27,22 +27,95 @@ export function sharedOptions(root, version) {
 }
 
 /**
- * The `token-broker` bin: ESM for Node 20, code-split so the hot commands (`token`, `exec`,
- * `git-credential`, `kubectl-credential`) load only their own small chunk; keytar (native) stays
- * external and must resolve from `outdir`.
+ * Build-time trims of two dependencies of got, for the daemon's memory (issue 15; measured in
+ * /work/brief/notes/i15.md and by `npm run bench`):
+ * - http2-wrapper is replaced by a stub that refuses: got imports it (and with it node:http2)
+ *   at load, but uses it only with its `http2` option, which the broker never sets (~2 MB RSS);
+ * - @sindresorhus/is builds two `Intl.ListFormat`s at load, for error messages only: that touches
+ *   ICU's data and builds ICU formatters (~6 MB RSS). They are built on first use instead.
+ * A dependency update that changes the patched text fails the build, so the trim is never lost
+ * silently.
  */
-export function cliOptions(root, version, outdir) {
-  return {
+export const leanDependencies = {
+  name: 'lean-dependencies',
+  setup(build) {
+    build.onResolve({ filter: /^http2-wrapper$/ }, () => ({ path: 'http2-wrapper', namespace: 'lean-stub' }));
+    build.onLoad({ filter: /.*/, namespace: 'lean-stub' }, () => ({
+      contents:
+        "const off = () => { throw new Error('HTTP/2 is not enabled in Token Broker'); };\n" +
+        'export default { auto: off, request: off, get: off, globalAgent: undefined };\n',
+      loader: 'js',
+    }));
+    build.onLoad({ filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const eager = /const (andFormatter|orFormatter) = new Intl\.ListFormat\(('en', \{[^}]*\})\);/g;
+      if ((text.match(eager) ?? []).length !== 2) {
+        throw new Error(
+          `${args.path}: the two eager Intl.ListFormat lines changed; update leanDependencies in scripts/esbuild-settings.mjs`,
+        );
+      }
+      return {
+        contents: text.replace(
+          eager,
+          (_line, name, options) => `const ${name} = { format: (list) => new Intl.ListFormat(${options}).format(list) };`,
+        ),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/** Where the ESM build of every command goes, below the bin (main/cli/token-broker.ts imports it). */
+export const CLI_FULL_DIR = 'full';
+
+/**
+ * The `token-broker` bin, in two builds (issue 15):
+ * - `token-broker.js`: CommonJS, one file, minified — the commands scripts call on every use run
+ *   from it without the ESM loader or any chunk (a `package.json` of `{"type":"commonjs"}` next
+ *   to it says so, since the package is ESM);
+ * - `full/token-broker.mjs` + `full/chunks/*.mjs`: ESM, code-split, minified — every command,
+ *   each loading only its own chunk; `serve` loads the broker, and the OAuth engine only on the
+ *   first provider request.
+ * keytar (native) stays external and must resolve from `outdir`.
+ */
+export function cliBuilds(root, version, outdir) {
+  const common = {
     ...sharedOptions(root, version),
-    entryPoints: { 'token-broker': 'main/cli/token-broker.ts' },
-    outdir,
     bundle: true,
-    splitting: true,
     platform: 'node',
-    format: 'esm',
     target: 'node20',
     external: ['keytar'],
-    chunkNames: 'chunks/[name]-[hash]',
-    banner: { js: '#!/usr/bin/env node\n' + esmRequireBanner },
+    minify: true,
+    plugins: [leanDependencies],
   };
+  return [
+    {
+      ...common,
+      entryPoints: { 'token-broker': 'main/cli/token-broker.ts' },
+      outdir,
+      format: 'cjs',
+      external: [...common.external, `./${CLI_FULL_DIR}/*`],
+      banner: { js: '#!/usr/bin/env node' },
+    },
+    {
+      ...common,
+      entryPoints: { 'token-broker': 'main/cli/main.ts' },
+      outdir: join(outdir, CLI_FULL_DIR),
+      format: 'esm',
+      splitting: true,
+      outExtension: { '.js': '.mjs' },
+      chunkNames: 'chunks/[name]-[hash]',
+      banner: { js: esmRequireBanner },
+    },
+  ];
+}
+
+/** Builds the bin into `outdir` (see {@link cliBuilds}); resolves to the entry file. */
+export async function buildCli(root, version, outdir, overrides = {}) {
+  const { build } = await import('esbuild');
+  await Promise.all(cliBuilds(root, version, outdir).map((options) => build({ ...options, ...overrides })));
+  await writeFile(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  const entry = join(outdir, 'token-broker.js');
+  await chmod(entry, 0o755);
+  return entry;
 }

@@ -1,7 +1,8 @@
 /** `token-broker token NAME [--min-ttl S] [--scope "a b"] [--format raw|json|header|env]` */
 import { parse, parseSeconds } from '../args.js';
-import { getJson, seg } from '../client.js';
+import { getJson, queryString, seg } from '../client.js';
 import { usageError } from '../exit.js';
+import { writeOut } from '../output.js';
 import { formatToken, TOKEN_FORMATS, type TokenBody, type TokenFormat } from '../format.js';
 
 export interface TokenQuery {
@@ -11,11 +12,8 @@ export interface TokenQuery {
 
 /** Fetches a token from the running broker. Shared by token, exec and kubectl-credential. */
 export function fetchToken(name: string, query: TokenQuery, client: string): Promise<TokenBody> {
-  const params = new URLSearchParams();
-  if (query.minTtl !== undefined) params.set('min_ttl', String(query.minTtl));
-  if (query.scope !== undefined) params.set('scope', query.scope);
-  const qs = params.toString();
-  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs === '' ? '' : `?${qs}`}`, { client });
+  const qs = queryString({ min_ttl: query.minTtl === undefined ? undefined : String(query.minTtl), scope: query.scope });
+  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs}`, { client });
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -33,6 +31,6 @@ export async function run(args: string[]): Promise<number> {
     { ...(minTtl === undefined ? {} : { minTtl }), ...(values.scope === undefined ? {} : { scope: values.scope }) },
     'token-broker token',
   );
-  process.stdout.write(formatToken(body, format));
+  writeOut(formatToken(body, format));
   return 0;
 }

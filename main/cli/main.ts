@@ -1,0 +1,56 @@
+/**
+ * Every `token-broker` command: help, version and the loader of each command's code (the ESM
+ * build is code-split, so a command loads only its own chunk). The bin itself is
+ * ./token-broker.ts, a small CommonJS file that runs the commands scripts call on every use
+ * (`token`, `kubectl-credential`, `git-credential`, `exec`) without coming here, and imports this
+ * module for everything else.
+ */
+import { BROKER_VERSION } from '../core/version.js';
+import { wantsHelp } from './args.js';
+
+type Command = (args: string[]) => Promise<number>;
+
+const loaders: Record<string, () => Promise<{ run: Command }>> = {
+  serve: () => import('./commands/serve.js'),
+  account: () => import('./commands/account.js'),
+  login: () => import('./commands/login.js'),
+  token: () => import('./commands/token.js'),
+  exec: () => import('./commands/exec.js'),
+  logout: () => import('./commands/logout.js'),
+  'kubectl-credential': () => import('./commands/kubectl-credential.js'),
+  'git-credential': () => import('./commands/git-credential.js'),
+};
+
+async function printHelp(key: string): Promise<void> {
+  const { HELP } = await import('./help.js');
+  process.stdout.write(HELP[key] ?? HELP.main ?? '');
+}
+
+/** Runs one command line; resolves with the exit code (errors reject, as CliError where they can). */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined) {
+    await printHelp('main');
+    return 2;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    await printHelp(rest[0] === undefined ? 'main' : rest.slice(0, 2).join(' ').trim());
+    return 0;
+  }
+  if (command === '--version' || command === '-V') {
+    process.stdout.write(`${BROKER_VERSION}\n`);
+    return 0;
+  }
+  const load = loaders[command];
+  if (load === undefined) {
+    process.stderr.write(`token-broker: unknown command '${command}'. Run 'token-broker --help'.\n`);
+    return 2;
+  }
+  if (wantsHelp(rest)) {
+    const sub = command === 'account' && rest[0] !== undefined && !rest[0].startsWith('-') ? `account ${rest[0]}` : command;
+    await printHelp(sub);
+    return 0;
+  }
+  const { run } = await load();
+  return run(rest);
+}
