@@ -27,10 +27,11 @@ export function sharedOptions(root, version) {
 }
 
 /**
- * Build-time trims of two dependencies of got, for the daemon's memory (issue 15; measured in
+ * Build-time trims of dependencies of got, for the daemon's memory (issue 15; measured in
  * /work/brief/notes/i15.md and by `npm run bench`):
- * - http2-wrapper is replaced by a stub that refuses: got imports it (and with it node:http2)
- *   at load, but uses it only with its `http2` option, which the broker never sets (~2 MB RSS);
+ * - http2-wrapper, cacheable-request and cacheable-lookup are replaced by stubs that refuse: got
+ *   imports them (and with them node:http2, http-cache-semantics, keyv …) at load, but uses them
+ *   only with its `http2`, `cache` and `dnsCache` options, which the broker never sets (~2 MB RSS);
  * - @sindresorhus/is builds two `Intl.ListFormat`s at load, for error messages only: that touches
  *   ICU's data and builds ICU formatters (~6 MB RSS). They are built on first use instead.
  * A dependency update that changes the patched text fails the build, so the trim is never lost
@@ -39,13 +40,21 @@ export function sharedOptions(root, version) {
 export const leanDependencies = {
   name: 'lean-dependencies',
   setup(build) {
-    build.onResolve({ filter: /^http2-wrapper$/ }, () => ({ path: 'http2-wrapper', namespace: 'lean-stub' }));
-    build.onLoad({ filter: /.*/, namespace: 'lean-stub' }, () => ({
-      contents:
+    const stubs = {
+      'http2-wrapper':
         "const off = () => { throw new Error('HTTP/2 is not enabled in Token Broker'); };\n" +
         'export default { auto: off, request: off, get: off, globalAgent: undefined };\n',
-      loader: 'js',
+      'cacheable-request':
+        'export class CacheError extends Error {}\n' +
+        "export default class CacheableRequest { constructor() { throw new Error('HTTP caching is not enabled in Token Broker'); } }\n",
+      'cacheable-lookup':
+        "export default class CacheableLookup { constructor() { throw new Error('got dnsCache is not enabled in Token Broker'); } }\n",
+    };
+    build.onResolve({ filter: /^(http2-wrapper|cacheable-request|cacheable-lookup)$/ }, (args) => ({
+      path: args.path,
+      namespace: 'lean-stub',
     }));
+    build.onLoad({ filter: /.*/, namespace: 'lean-stub' }, (args) => ({ contents: stubs[args.path], loader: 'js' }));
     build.onLoad({ filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       const eager = /const (andFormatter|orFormatter) = new Intl\.ListFormat\(('en', \{[^}]*\})\);/g;

@@ -21,7 +21,7 @@ import { ensurePrivateDir } from './data-dir.js';
 import { createLazyHttpClient } from './oauth/lazy-http.js';
 import { silentLogger, type BrowserOpener, type Logger } from './ports.js';
 import { defaultSocketPath } from './socket-path.js';
-import { createKeytarSecretStore } from './vault/keychain.js';
+import { createKeytarSecretStore, keytarInChildProcess } from './vault/keychain.js';
 import { openVault } from './vault/index.js';
 
 export { defaultSocketPath } from './socket-path.js';
@@ -29,6 +29,12 @@ export { defaultSocketPath } from './socket-path.js';
 export interface BrokerDaemonOptions {
   dataDir: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where keytar runs: in this process (default; the desktop app), or in a short-lived helper
+   * process per keychain call (`helper`: the headless `serve`, which then never maps libsecret
+   * and its libraries — ~6 MB resident for a daemon that reads one key at start).
+   */
+  keychain?: 'in-process' | 'helper';
   /** The GUI's approval prompt; without one, `approval: ask` accounts are denied. */
   approvals?: ApprovalPort;
   openBrowser?: BrowserOpener;
@@ -66,7 +72,7 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
   const passphraseFile = env.TOKEN_BROKER_PASSPHRASE_FILE?.trim();
   const vault = await openVault({
     dataDir,
-    secretStore: createKeytarSecretStore(),
+    secretStore: createKeytarSecretStore(options.keychain === 'helper' ? { load: () => keytarInChildProcess() } : {}),
     ...(passphraseFile ? { passphraseFile } : {}),
   });
 

@@ -37,7 +37,14 @@ export async function run(args: string[]): Promise<number> {
     // Loaded after capYoungGeneration(): compiling the daemon's code (zod, got, jose…) is what
     // would otherwise grow the young generation before the flag is set.
     const { startBrokerDaemon } = await import('../../core/daemon.js');
-    daemon = await startBrokerDaemon({ dataDir, env: process.env, logger: stderrLogger, openBrowser: systemBrowserOpener() });
+    daemon = await startBrokerDaemon({
+      dataDir,
+      env: process.env,
+      logger: stderrLogger,
+      openBrowser: systemBrowserOpener(),
+      // keytar in a helper process: the daemon reads one key at start and never maps libsecret.
+      keychain: 'helper',
+    });
   } catch (error) {
     if (isBrokerError(error)) {
       // The messages carry the remedy (unlock the keychain, set TOKEN_BROKER_PASSPHRASE_FILE, chmod …).

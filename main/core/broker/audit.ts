@@ -234,7 +234,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     if (file === undefined) return;
     if (line >= batch.lines) {
       inFlight = false;
-      lastWriteAt = performance.now();
+      lastWriteAt = Date.now();
       if (!hasPending()) settleIdle();
       // A flush is waiting: no interval.
       else if (idle.length > 0) pump();
@@ -312,7 +312,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   function scheduleFlush(): void {
     if (armed || inFlight || file === undefined) return;
     armed = true;
-    if (performance.now() - lastWriteAt >= WRITE_INTERVAL_MS) {
+    if (Date.now() - lastWriteAt >= WRITE_INTERVAL_MS) {
       setImmediate(fire).unref();
     } else if (timer === undefined) {
       // One timer for the daemon's life, re-armed with refresh(): never keeps a process alive.
