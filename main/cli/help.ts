@@ -49,6 +49,7 @@ ${ENV}
           --grant ${GRANTS.join('|')}
           [--scope "a b"] [--redirect-uri URI] [--allow-legacy] [--approval auto|ask]
           [--git-host HOST]... [--git-username NAME] [--param KEY=VALUE]...
+          [--refresh auto|always|never] [--idle-after HOURS]
 
   --issuer URL                 discover endpoints (OpenID Connect Discovery / RFC 8414)
   --client-secret-stdin        read the client secret from stdin (one trailing newline stripped);
@@ -62,11 +63,16 @@ ${ENV}
   --git-username NAME          username git sends with the token (default: oauth2)
   --param KEY=VALUE            extra authorization request parameter (repeatable), e.g.
                                access_type=offline for Google, audience=API for Auth0
+  --refresh MODE               refresh before expiry: auto (default: while the account is used,
+                               tokens living a minute or more), always, or never (on demand only)
+  --idle-after HOURS           with auto: hours without a hand-out before the account is idle and
+                               its refresh token is left alone until the next use (default 12)
 `,
   'account list': `usage: token-broker account list [--json]
 
-Lists accounts with grant, status (ok, expired, needs_login, error), expiry and scopes.
-  --json    print the API's JSON array
+Lists accounts with grant, status (ok, expired, needs_login, error), expiry and scopes; an
+account not used for its idle time says "idle, refreshes on next use".
+  --json    print the API's JSON array (with "refresh": proactive|on_demand|idle|none)
 `,
   'account remove': `usage: token-broker account remove NAME
 

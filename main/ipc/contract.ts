@@ -7,7 +7,7 @@
  * Every call resolves to an {@link IpcResult}: over Electron's `ipcMain.handle` only an error's
  * message survives, so errors cross as values with a code.
  */
-import type { AccountIdentity, AccountStatus } from '../shared/accounts.js';
+import type { AccountIdentity, AccountStatus, ProactiveRefresh, RefreshMode } from '../shared/accounts.js';
 import type { ClientAuthMethod } from '../shared/client-auth.js';
 import type { ErrorInfo } from '../shared/errors.js';
 import type { Grant } from '../shared/grants.js';
@@ -54,6 +54,13 @@ export interface AccountView {
   allowLegacy: boolean;
   redirectUri?: string;
   hasRefreshToken: boolean;
+  /** The configured proactive refresh (`refresh.proactive`, default auto) and idle threshold. */
+  refreshPolicy: ProactiveRefresh;
+  idleAfterHours?: number;
+  /** How the token is renewed now; `idle`: unused for idleAfterHours, refreshes on its next use. */
+  refreshMode: RefreshMode;
+  /** Epoch ms of the last hand-out to a script or the app. */
+  lastUsedAt?: number;
   lastRefreshAt?: number;
   lastError?: IpcError;
   /** Who the account was last signed in as (subject, username, email); absent when never named. */
@@ -91,6 +98,10 @@ export interface AccountDraft {
   approval: 'auto' | 'ask';
   gitHosts?: string[];
   gitUsername?: string;
+  /** Proactive refresh policy; omitted = auto. */
+  refreshPolicy?: ProactiveRefresh;
+  /** With auto: hours without a hand-out before the account is idle; omitted = 12. */
+  idleAfterHours?: number;
 }
 
 export interface PresetField {

@@ -7,6 +7,7 @@ import { EXIT, usageError } from '../exit.js';
 import { describeExpiry, table } from '../format.js';
 import { readStdin, stripTrailingNewline } from '../stdin.js';
 // From the dependency-free shared layer: the account model itself would pull zod into the CLI.
+import { IDLE_AFTER_HOURS_LIMITS, PROACTIVE_REFRESH_MODES, type ProactiveRefresh } from '../../shared/accounts.js';
 import { CLIENT_AUTH_METHODS, CLIENT_AUTH_TRAITS, isClientAuthMethod } from '../../shared/client-auth.js';
 import { GRANT_TRAITS, GRANTS, isGrant } from '../../shared/grants.js';
 
@@ -52,6 +53,8 @@ async function add(args: string[]): Promise<number> {
       'git-host': { type: 'string', multiple: true },
       'git-username': { type: 'string' },
       param: { type: 'string', multiple: true },
+      refresh: { type: 'string' },
+      'idle-after': { type: 'string' },
     },
     { min: 1, max: 1, names: 'the account NAME' },
   );
@@ -77,6 +80,7 @@ async function add(args: string[]): Promise<number> {
     throw usageError(`--auth ${auth} takes no secret; drop --client-secret-stdin.`, cmd);
   if (v['key-id'] !== undefined && auth !== 'private_key_jwt') throw usageError('--key-id goes with --auth private_key_jwt.', cmd);
   if (v.approval !== 'auto' && v.approval !== 'ask') throw usageError('--approval must be auto or ask.', cmd);
+  const refresh = parseRefresh(v.refresh, v['idle-after'], cmd);
 
   const secrets: Record<string, string> = {};
   if (secretKind !== undefined) {
@@ -108,11 +112,35 @@ async function add(args: string[]): Promise<number> {
     ...(gitHosts.length > 0 || v['git-username'] !== undefined
       ? { git: { hosts: gitHosts, ...(v['git-username'] === undefined ? {} : { username: v['git-username'] }) } }
       : {}),
+    ...(refresh === undefined ? {} : { refresh }),
   };
   const created = await callApi<AccountRow>('POST', '/v1/accounts', { body: { account, secrets }, client: 'token-broker account add' });
   const next = GRANT_TRAITS[grant].needsPerson ? `token-broker login ${name}` : `token-broker token ${name}`;
   process.stderr.write(`Added account ${name} (${created.grant}). Next: ${next}\n`);
   return EXIT.ok;
+}
+
+/**
+ * `--refresh auto|always|never` and `--idle-after HOURS` (issue 15): when the broker refreshes
+ * the account's token before it expires. Undefined when neither is given (the default, auto).
+ */
+function parseRefresh(
+  mode: string | undefined,
+  idleAfter: string | undefined,
+  cmd: string,
+): { proactive: ProactiveRefresh; idleAfterHours?: number } | undefined {
+  if (mode === undefined && idleAfter === undefined) return undefined;
+  const proactive = mode ?? 'auto';
+  if (!(PROACTIVE_REFRESH_MODES as readonly string[]).includes(proactive)) {
+    throw usageError(`--refresh must be one of ${PROACTIVE_REFRESH_MODES.join(', ')}.`, cmd);
+  }
+  if (idleAfter === undefined) return { proactive: proactive as ProactiveRefresh };
+  const hours = Number(idleAfter);
+  if (!/^\d+(\.\d+)?$/.test(idleAfter) || hours < IDLE_AFTER_HOURS_LIMITS.min || hours > IDLE_AFTER_HOURS_LIMITS.max) {
+    throw usageError(`--idle-after must be a number of hours between 1/60 and ${IDLE_AFTER_HOURS_LIMITS.max}.`, cmd);
+  }
+  if (proactive !== 'auto') throw usageError('--idle-after goes with --refresh auto (the default).', cmd);
+  return { proactive: 'auto', idleAfterHours: hours };
 }
 
 /**
@@ -144,7 +172,11 @@ async function list(args: string[]): Promise<number> {
   }
   const now = Math.floor(Date.now() / 1000);
   const rows = [['NAME', 'GRANT', 'STATUS', 'EXPIRES', 'SCOPES']];
-  for (const a of accounts) rows.push([a.name, a.grant, a.status, describeExpiry(a.expires_at, now), a.scopes.join(' ')]);
+  for (const a of accounts) {
+    // An idle account's token is left to expire: say why, and that the next use renews it.
+    const expires = describeExpiry(a.expires_at, now) + (a.refresh === 'idle' ? ' (idle, refreshes on next use)' : '');
+    rows.push([a.name, a.grant, a.status, expires, a.scopes.join(' ')]);
+  }
   process.stdout.write(table(rows));
   return EXIT.ok;
 }

@@ -8,7 +8,14 @@
  * contract and the renderer read them too.
  */
 import * as z from 'zod';
-import { ACCOUNT_LIMITS, ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE } from '../../shared/accounts.js';
+import {
+  ACCOUNT_LIMITS,
+  ACCOUNT_NAME_PATTERN,
+  ACCOUNT_NAME_RULE,
+  DEFAULT_IDLE_AFTER_HOURS,
+  IDLE_AFTER_HOURS_LIMITS,
+  PROACTIVE_REFRESH_MODES,
+} from '../../shared/accounts.js';
 import { CLIENT_AUTH_METHODS } from '../../shared/client-auth.js';
 import { GRANTS } from '../../shared/grants.js';
 import {
@@ -92,6 +99,23 @@ export const gitSchema = z
   })
   .strict();
 
+export const refreshSchema = z
+  .object({
+    proactive: z.enum(PROACTIVE_REFRESH_MODES).default('auto').meta({
+      description:
+        'When to refresh before expiry: auto (while the account was used within idleAfterHours, and only tokens living a minute or more), always, or never (on demand only).',
+    }),
+    idleAfterHours: z
+      .number()
+      .min(IDLE_AFTER_HOURS_LIMITS.min)
+      .max(IDLE_AFTER_HOURS_LIMITS.max)
+      .optional()
+      .meta({
+        description: `With proactive auto: hours without a hand-out after which the account is idle (default ${DEFAULT_IDLE_AFTER_HOURS}).`,
+      }),
+  })
+  .strict();
+
 export const accountSchema = z
   .object({
     name: z.string().regex(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE),
@@ -108,6 +132,7 @@ export const accountSchema = z
     /** `ask`: every hand-out to a script needs approval in the GUI; denied when headless. */
     approval: z.enum(['auto', 'ask']).default('auto'),
     git: gitSchema.optional(),
+    refresh: refreshSchema.optional(),
   })
   .strict();
 

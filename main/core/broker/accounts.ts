@@ -14,7 +14,7 @@ import type { AccountSecrets } from '../vault/types.js';
 import { forgetScoped } from './account-state.js';
 import type { BrokerContext } from './context.js';
 import type { SignInCoordinator } from './sign-in.js';
-import { computeStatus } from './token-policy.js';
+import { computeStatus, refreshModeOf } from './token-policy.js';
 import type { TokenService } from './token-service.js';
 import type { AccountSecretsInput, AccountSummary, TokenDetails } from './types.js';
 
@@ -124,6 +124,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       ctx.clock.now(),
     );
     const granted = current?.scope?.split(' ').filter((scope) => scope.length > 0);
+    const renewable = !state.signedOut && !state.needsLogin && tokens.canRefresh(account, state);
     const summary: AccountSummary = {
       config: account,
       name: account.name,
@@ -131,8 +132,10 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       status,
       scopes: granted !== undefined && granted.length > 0 ? granted : [...account.scopes],
       hasRefreshToken: current?.refreshToken !== undefined,
+      refreshMode: refreshModeOf(account, current, renewable, state.lastHandOutAt, ctx.clock.now()),
     };
     if (current?.expiresAt !== undefined) summary.expiresAt = current.expiresAt;
+    if (state.lastHandOutAt !== undefined) summary.lastUsedAt = state.lastHandOutAt;
     if (state.lastRefreshAt !== undefined) summary.lastRefreshAt = state.lastRefreshAt;
     if (state.lastError !== undefined) summary.lastError = { ...state.lastError };
     if (state.identity !== undefined) summary.identity = state.identity;

@@ -91,14 +91,19 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     ...(deps.schedule?.maxSleepMs === undefined ? {} : { maxSleepMs: deps.schedule.maxSleepMs }),
   });
   ctx.setScheduleListener(() => scheduler.poke());
+  // Whether an account is in use outlives a restart: its last hand-out is in the audit log.
+  for (const entry of audit.query()) {
+    if (entry.outcome !== 'granted') continue;
+    const state = ctx.findAccount(entry.account) === undefined ? undefined : ctx.state(entry.account);
+    if (state !== undefined && (state.lastHandOutAt === undefined || state.lastHandOutAt < entry.at)) state.lastHandOutAt = entry.at;
+  }
   for (const account of ctx.accounts()) tokens.prime(account);
   if (deps.schedule?.enabled !== false) scheduler.start();
 
   let closed = false;
 
-  function record(account: string, client: string, outcome: AuditEntry['outcome'], code?: string): void {
-    const entry: AuditEntry =
-      code === undefined ? { at: clock.now(), account, client, outcome } : { at: clock.now(), account, client, outcome, code };
+  function record(account: string, client: string, outcome: AuditEntry['outcome'], code?: string, at = clock.now()): void {
+    const entry: AuditEntry = code === undefined ? { at, account, client, outcome } : { at, account, client, outcome, code };
     audit.record(entry);
     if (events.hasListeners()) events.emit({ type: 'token_handed_out', entry });
   }
@@ -114,7 +119,9 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
       audited = account.name;
       if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client);
       const handout = await tokens.getHandout(account, request, force);
-      record(audited, client, 'granted');
+      const at = clock.now();
+      tokens.markUsed(account, at);
+      record(audited, client, 'granted', undefined, at);
       return handout;
     } catch (error) {
       const brokerError = toBrokerError(error);

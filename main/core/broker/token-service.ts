@@ -20,7 +20,9 @@ import {
   markRefreshed,
   rememberIdentity,
   forgetIdentity,
+  markHandedOut,
   markRotated,
+  pauseIdle,
   postponeOverdueRefresh,
   rememberScoped,
   scheduleRefresh,
@@ -34,9 +36,12 @@ import {
   computeRefreshAt,
   configuredScope,
   effectiveMinTtlMs,
+  idleAfterMs,
+  isIdle,
   isFresh,
   isUnexpired,
   normalizeScope,
+  refreshModeOf,
   scopesOutside,
   toHandout,
 } from './token-policy.js';
@@ -74,6 +79,11 @@ export interface TokenService {
   forgetTokens(name: string, options?: { signOut?: boolean; dropIdentity?: boolean }): Promise<void>;
   /** Loads the account's state and computes its first proactive refresh time. */
   prime(account: AccountConfig): void;
+  /**
+   * A token of the account was handed out at `at` (epoch ms): the account is in use, and an idle
+   * pause ends (the proactive refresh is scheduled again). Cheap: called for every hand-out.
+   */
+  markUsed(account: AccountConfig, at: number): void;
   /** Whether the account can get a new access token without a person. */
   canRefresh(account: AccountConfig, state: AccountState): boolean;
   /** Resolves when every queued refresh has settled. */
@@ -146,11 +156,16 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     return reissues(account) || state.tokens?.refreshToken !== undefined;
   }
 
+  /**
+   * Arms (or clears) the proactive refresh of the main token set by the account's policy: none
+   * for tokens renewed on demand, a pause for an idle account (its refresh token rests until the
+   * next hand-out), else the refresh time of token-policy.ts.
+   */
   function schedule(account: AccountConfig, state: AccountState): void {
-    scheduleRefresh(
-      state,
-      state.tokens !== undefined && canRefresh(account, state) ? computeRefreshAt(state.tokens, ctx.random()) : undefined,
-    );
+    const mode = refreshModeOf(account, state.tokens, canRefresh(account, state), state.lastHandOutAt, ctx.clock.now());
+    if (mode === 'idle') pauseIdle(state);
+    else
+      scheduleRefresh(state, mode === 'proactive' && state.tokens !== undefined ? computeRefreshAt(state.tokens, ctx.random()) : undefined);
     ctx.onScheduleChanged();
   }
 
@@ -334,6 +349,13 @@ export function createTokenService(ctx: BrokerContext): TokenService {
         scheduleRefresh(state, undefined);
         return;
       }
+      // Due, but nobody used the account for idleAfterHours: leave its refresh token alone.
+      if (isIdle(account, state.lastHandOutAt, ctx.clock.now())) {
+        pauseIdle(state);
+        ctx.logger.info(`[broker] '${name}' is idle (no hand-out for ${idleAfterMs(account) / 3_600_000} h): it refreshes on its next use`);
+        ctx.events.emit({ type: 'accounts_changed' });
+        return;
+      }
       try {
         await obtain(account, state, '');
       } catch (error) {
@@ -376,6 +398,13 @@ export function createTokenService(ctx: BrokerContext): TokenService {
 
     prime(account) {
       schedule(account, ctx.state(account.name));
+    },
+    markUsed(account, at) {
+      const state = ctx.state(account.name);
+      if (markHandedOut(state, at)) {
+        schedule(account, state);
+        ctx.events.emit({ type: 'accounts_changed' });
+      }
     },
     canRefresh,
     drain: () => refreshes.drain(),
