@@ -23,6 +23,10 @@ const ACCOUNTS = Number(process.env.BENCH_WINDOW_ACCOUNTS ?? 500);
 const ROUNDS = Number(process.env.BENCH_WINDOW_ROUNDS ?? 5);
 /** The goal of issue 15. */
 const RENDER_BUDGET_MS = 100;
+/** Accounts (at the top of the list) whose token lives 50 s: their countdown changes every tick. */
+const SHORT_LIVED = 5;
+/** Countdown ticks watched for re-renders. */
+const TICKS = 5;
 
 export default async function run(): Promise<BenchRow[]> {
   // dist/renderer sits next to the CLI scripts/bench.mjs built (TOKEN_BROKER_IT_CLI).
@@ -38,6 +42,7 @@ export default async function run(): Promise<BenchRow[]> {
       bridge,
       { issuer: fixture.issuer, clientId: fixture.clients.basic.clientId, clientSecret: fixture.clients.basic.clientSecret },
       ACCOUNTS,
+      { shortLived: { count: SHORT_LIVED, seconds: 50, setTtl: (seconds) => fixture.setAccessTokenTtl(seconds) } },
     );
     const setupSeconds = (performance.now() - setupStarted) / 1000;
     browser = await launchChromium();
@@ -48,32 +53,32 @@ export default async function run(): Promise<BenchRow[]> {
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
     await page.goto(`${site.url}/`);
-    await page
-      .locator('li[data-account]')
-      .nth(ACCOUNTS - 1)
-      .waitFor({ state: 'attached' });
+    await page.locator(`li[data-account][aria-setsize="${ACCOUNTS}"]`).first().waitFor({ state: 'attached' });
 
     const timings = await timeAccountsView(page, ACCOUNTS, ROUNDS);
     const painted = median(timings.map((t) => t.paintedMs));
     const committed = median(timings.map((t) => t.committedMs));
-    const ticks = await countTickRenders(page, 5_500);
-    const perTick = median(ticks.rowsPerCommit);
+    const ticks = await countTickRenders(page, TICKS);
+    const worst = Math.max(0, ...ticks.rowsPerCommit);
     return [
       {
         name:
-          `accounts view with ${ACCOUNTS} accounts in Chromium, click → painted (rows committed after ${round(committed, 1)} ms; ` +
-          `${ROUNDS} rounds: ${timings.map((t) => round(t.paintedMs, 0)).join(', ')} ms; set-up ${round(setupSeconds, 1)} s)`,
+          `accounts view with ${ACCOUNTS} accounts in Chromium, click → painted (${timings[0]?.rowsRendered ?? 0} rows rendered, ` +
+          `committed after ${round(committed, 1)} ms; ${ROUNDS} rounds: ${timings.map((t) => round(t.paintedMs, 0)).join(', ')} ms; ` +
+          `set-up ${round(setupSeconds, 1)} s)`,
         median: round(painted, 1),
         unit: 'ms',
         target: `≤ ${RENDER_BUDGET_MS} ms`,
         pass: painted <= RENDER_BUDGET_MS,
       },
       {
-        name: `rows re-rendered per one-second countdown tick, ${ACCOUNTS} accounts (${ticks.commits} ticks: ${ticks.rowsPerCommit.join(', ')})`,
-        median: perTick,
+        name:
+          `rows re-rendered per one-second countdown tick, ${ACCOUNTS} accounts of which ${SHORT_LIVED} show seconds ` +
+          `(${TICKS} ticks, ${ticks.rowsRendered} rows in the DOM; rows per commit: ${ticks.rowsPerCommit.join(', ') || 'none'})`,
+        median: ticks.rowsPerCommit.length === 0 ? 0 : median(ticks.rowsPerCommit),
         unit: 'rows',
-        target: `< ${ACCOUNTS} (only rows whose text changes)`,
-        pass: ticks.commits > 0 && Math.max(...ticks.rowsPerCommit) < ACCOUNTS,
+        target: `≤ ${SHORT_LIVED} (the rows whose text changes), not all ${ACCOUNTS}`,
+        pass: worst <= SHORT_LIVED,
       },
     ];
   } finally {

@@ -25,9 +25,17 @@ export interface ScaleProvider {
 
 /**
  * Adds `count` client-credentials accounts (`acct-000`, …) on the fixture's basic client and gets
- * each a token, `parallel` at a time, so every row shows a live countdown.
+ * each a token, `parallel` at a time, so every row shows a live countdown ("expires in 59 min").
+ * With `shortLived`, the first `shortLived.count` accounts then get a token living
+ * `shortLived.seconds`: their countdown shows seconds, so each tick changes their text.
  */
-export async function addSignedInAccounts(rig: IpcRig<TimerClock>, provider: ScaleProvider, count: number, parallel = 8): Promise<string[]> {
+export async function addSignedInAccounts(
+  rig: IpcRig<TimerClock>,
+  provider: ScaleProvider,
+  count: number,
+  options: { parallel?: number; shortLived?: { count: number; seconds: number; setTtl(seconds: number): unknown } } = {},
+): Promise<string[]> {
+  const parallel = options.parallel ?? 8;
   const names = Array.from({ length: count }, (_, i) => `acct-${String(i).padStart(3, '0')}`);
   // One at a time: each change rewrites config.json.
   for (const name of names) {
@@ -49,6 +57,15 @@ export async function addSignedInAccounts(rig: IpcRig<TimerClock>, provider: Sca
       }
     }),
   );
+  const short = options.shortLived;
+  if (short !== undefined) {
+    await short.setTtl(short.seconds);
+    try {
+      for (const name of names.slice(0, short.count)) await rig.daemon.broker.refresh(name, { client: 'window-scale', skipApproval: true });
+    } finally {
+      await short.setTtl(3600);
+    }
+  }
   return names;
 }
 
@@ -57,6 +74,8 @@ interface RenderCounter {
   enabled: boolean;
   /** Per commit while enabled: how many account rows had a component render. */
   commits: number[];
+  /** Remembers the rows on screen, as the baseline of the first counted commit. */
+  seed: () => void;
 }
 
 /** Runs in the page before React loads (an init script): the counting DevTools hook stand-in. */
@@ -73,8 +92,9 @@ function installRenderCounter(): void {
   // React's work tags for components that run user code.
   const COMPONENT_TAGS = new Set([0, 1, 11, 14, 15]);
   const HOST_COMPONENT = 5;
-  const counter: RenderCounter = { enabled: false, commits: [] };
+  const counter: RenderCounter = { enabled: false, commits: [], seed: () => undefined };
   const last = new Map<string, unknown[]>();
+  let lastRoot: { current: Fiber } | undefined;
 
   /** The hook state and props objects of every component in the row, in tree order. */
   function identities(row: Fiber): unknown[] {
@@ -89,6 +109,7 @@ function installRenderCounter(): void {
     return out;
   }
 
+  /** Walks the committed tree; counts (and remembers) the rows whose components rendered. */
   function countRows(root: Fiber): number {
     let rendered = 0;
     const stack: Fiber[] = [root];
@@ -115,6 +136,11 @@ function installRenderCounter(): void {
     return rendered;
   }
 
+  // Counting starts from what is on screen now, so the first commit counted is compared too.
+  counter.seed = () => {
+    last.clear();
+    if (lastRoot !== undefined) countRows(lastRoot.current);
+  };
   Object.defineProperty(window, '__tbRenderCounter', { value: counter });
   Object.defineProperty(window, '__REACT_DEVTOOLS_GLOBAL_HOOK__', {
     value: {
@@ -126,6 +152,7 @@ function installRenderCounter(): void {
       onCommitFiberUnmount: () => {},
       onPostCommitFiberRoot: () => {},
       onCommitFiberRoot: (_id: number, root: { current: Fiber }) => {
+        lastRoot = root;
         // Walking every row costs time inside the commit: only while counting, never while timing.
         if (!counter.enabled) return;
         counter.commits.push(countRows(root.current));
@@ -140,15 +167,18 @@ export async function prepareContext(context: BrowserContext): Promise<void> {
 }
 
 export interface ViewTiming {
-  /** Click → every row committed (React's work), ms. */
+  /** Click → the list committed (React's work), ms. */
   committedMs: number;
   /** Click → the frame after the commit painted (style, layout and paint included), ms. */
   paintedMs: number;
+  /** Rows in the DOM then (a long list renders the rows in view). */
+  rowsRendered: number;
 }
 
 /**
  * Switches from Settings to Accounts `rounds` times and times each switch with performance
- * marks in the page. Resolves with every round's figures.
+ * marks in the page: done when the list is there and announces all `expectedRows` accounts
+ * (`aria-setsize`). Resolves with every round's figures.
  */
 export async function timeAccountsView(page: Page, expectedRows: number, rounds: number): Promise<ViewTiming[]> {
   const out: ViewTiming[] = [];
@@ -169,17 +199,19 @@ export async function timeAccountsView(page: Page, expectedRows: number, rounds:
       button.click();
       // A click is a discrete event: React renders it synchronously, at the latest in a microtask.
       const deadline = performance.now() + 10_000;
-      while (document.querySelectorAll('li[data-account]').length < rows) {
+      const listed = (): boolean => document.querySelector('li[data-account]')?.getAttribute('aria-setsize') === String(rows);
+      while (!listed()) {
         if (performance.now() > deadline) throw new Error('the rows did not appear');
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
       performance.mark('accounts-view:committed');
+      const rowsRendered = document.querySelectorAll('li[data-account]').length;
       // The next frame's callback runs before its paint; a task queued from it runs after.
       await new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
       performance.mark('accounts-view:painted');
       const committed = performance.measure('accounts-view:commit', 'accounts-view:click', 'accounts-view:committed');
       const painted = performance.measure('accounts-view:paint', 'accounts-view:click', 'accounts-view:painted');
-      return { committedMs: committed.duration, paintedMs: painted.duration };
+      return { committedMs: committed.duration, paintedMs: painted.duration, rowsRendered };
     }, expectedRows);
     out.push(timing);
   }
@@ -187,26 +219,27 @@ export async function timeAccountsView(page: Page, expectedRows: number, rounds:
 }
 
 export interface TickRenders {
-  /** Commits seen while counting (the countdown ticks once a second). */
-  commits: number;
-  /** Account rows in which something rendered, per commit. */
+  /** Ticks of the one-second countdown while counting. */
+  ticks: number;
+  /** Account rows in which something rendered, per React commit (a tick that changes nothing commits nothing). */
   rowsPerCommit: number[];
+  /** Account rows in the DOM. */
+  rowsRendered: number;
 }
 
-/** Counts, for `ms` of idle time on the accounts view, how many rows each commit re-rendered. */
-export async function countTickRenders(page: Page, ms: number): Promise<TickRenders> {
+/** Counts, for `ticks` seconds of idle time on the accounts view, how many rows the countdown re-rendered. */
+export async function countTickRenders(page: Page, ticks: number): Promise<TickRenders> {
   await page.evaluate(() => {
     const counter = (window as unknown as { __tbRenderCounter: RenderCounter }).__tbRenderCounter;
+    counter.seed();
     counter.commits = [];
     counter.enabled = true;
   });
-  await page.waitForTimeout(ms);
-  const commits = await page.evaluate(() => {
+  await page.waitForTimeout(ticks * 1000 + 200);
+  const { commits, rowsRendered } = await page.evaluate(() => {
     const counter = (window as unknown as { __tbRenderCounter: RenderCounter }).__tbRenderCounter;
     counter.enabled = false;
-    return counter.commits;
+    return { commits: counter.commits, rowsRendered: document.querySelectorAll('li[data-account]').length };
   });
-  // The first counted commit compares against nothing yet: every row counts. Leave it out.
-  const rowsPerCommit = commits.slice(1);
-  return { commits: rowsPerCommit.length, rowsPerCommit };
+  return { ticks, rowsPerCommit: commits, rowsRendered };
 }
