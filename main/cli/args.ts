@@ -3,7 +3,8 @@
  * extra). Parse errors are usage errors (exit 2).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { usageError } from './exit.js';
+import { CliError, EXIT, usageError } from './exit.js';
+import type { ParseProblem } from './messages.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -24,12 +25,16 @@ export function parse<const O extends Options>(
     result = args.some((arg) => arg.startsWith('-'))
       ? parseArgs({ args, options, allowPositionals: true, strict: true })
       : (onlyPositionals(args, options) as Result);
-  } catch (error) {
-    throw usageError(error instanceof Error ? error.message : String(error), command);
+  } catch {
+    // Node's own text names its parser's internals (and would echo `--client-secret=…` back):
+    // find the problem in our terms; the error handler phrases it, with "did you mean".
+    throw problemError(command, findProblem(args, options), options);
   }
   const count = result.positionals.length;
-  if (count < positionals.min) throw usageError(`Missing ${positionals.names}.`, command);
-  if (count > positionals.max) throw usageError(`Unexpected argument '${result.positionals[positionals.max] ?? ''}'.`, command);
+  if (count < positionals.min) throw problemError(command, { kind: 'missing-argument', names: positionals.names }, options);
+  if (count > positionals.max) {
+    throw problemError(command, { kind: 'extra-argument', value: result.positionals[positionals.max] ?? '' }, options);
+  }
   return { values: result.values, positionals: result.positionals };
 }
 
@@ -45,6 +50,25 @@ function onlyPositionals(args: string[], options: Options): { values: Record<str
     if (fallback !== undefined) values[name] = fallback;
   }
   return { values, positionals: [...args] };
+}
+
+function problemError(command: string, problem: ParseProblem, options: Options): CliError {
+  return new CliError('invalid command line', EXIT.usage, 'USAGE', { problem: { command, problem, options: Object.keys(options) } });
+}
+
+/** What strict parsing refused, found by a lenient pass over the same arguments. */
+function findProblem(args: string[], options: Options): ParseProblem {
+  const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = options[token.name];
+    if (spec === undefined) return { kind: 'unknown-option', option: token.name };
+    if (spec.type === 'string' && token.value === undefined) return { kind: 'missing-value', option: token.name };
+    if (spec.type === 'boolean' && token.value !== undefined) return { kind: 'unexpected-value', option: token.name };
+  }
+  // A value that starts with a dash (`--scope -x`) is what remains.
+  const dashed = tokens.find((t) => t.kind === 'option' && options[t.name]?.type === 'string' && t.value?.startsWith('-') === true);
+  return dashed?.kind === 'option' ? { kind: 'missing-value', option: dashed.name } : { kind: 'extra-argument', value: args.join(' ') };
 }
 
 /** Parses a whole number of seconds (for --min-ttl). */

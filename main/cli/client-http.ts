@@ -55,6 +55,6 @@ export async function callApi<T>(method: string, path: string, options: RequestO
     throw new CliError(`the broker answered HTTP ${res.statusCode ?? 0} with a body that is not JSON`);
   }
   const status = res.statusCode ?? 0;
-  if (status < 200 || status > 299) throw apiError(status, body);
+  if (status < 200 || status > 299) throw apiError(status, body, options.account);
   return body as T;
 }

@@ -22,6 +22,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Gives up when the broker sends nothing for this long (ms); 0 waits forever (sign-in). */
   timeoutMs?: number;
+  /** The account the request is about, so an error can say "did you mean". */
+  account?: string;
 }
 
 /** Long enough for a person to answer an approval prompt in the app. */
@@ -41,13 +43,16 @@ export function notRunning(socketPath: string): CliError {
   );
 }
 
-/** Turns an API error body into a CliError with the right exit code. */
-export function apiError(status: number, body: unknown): CliError {
+/** Turns an API error body into a CliError with the right exit code; `account`: what the request was about. */
+export function apiError(status: number, body: unknown, account?: string): CliError {
   const error = (body as Partial<ApiErrorBody> | undefined)?.error;
   if (error === undefined || typeof error.code !== 'string') {
     return new CliError(`the broker answered HTTP ${status} without an error body`);
   }
-  return new CliError(describeApiError(error), exitCodeForApiError(error.code), error.code);
+  return new CliError(describeApiError(error), exitCodeForApiError(error.code), error.code, {
+    ...(account === undefined ? {} : { account }),
+    ...(error.oauth_error === undefined ? {} : { oauthError: error.oauth_error }),
+  });
 }
 
 /** The broker's message, plus the provider's OAuth error where the message does not already name it. */
@@ -123,7 +128,7 @@ export function getJson<T>(path: string, options: RequestOptions = {}): Promise<
         return;
       }
       const code = Number(status);
-      if (code < 200 || code > 299) reject(apiError(code, json));
+      if (code < 200 || code > 299) reject(apiError(code, json, options.account));
       else resolve(json as T);
     });
   });

@@ -1,7 +1,23 @@
+import type { ParseProblem } from './messages.js';
+
 /**
  * Exit codes (README.md, "Use it from scripts"): 0 ok, 1 error, 2 usage, 3 needs login, 4 denied.
  */
 export const EXIT = { ok: 0, error: 1, usage: 2, needsLogin: 3, denied: 4 } as const;
+
+/** The shell's code for a process stopped by Ctrl-C (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * What the error handler may add a remedy from (main/cli/explain.ts, loaded only on error): the
+ * account the command was about, the provider's OAuth error, a parse problem.
+ */
+export interface CliErrorContext {
+  account?: string;
+  oauthError?: string;
+  /** A command line parseArgs refused; the message is built from it off the hot path. */
+  problem?: { command: string; problem: ParseProblem; options: readonly string[] };
+}
 
 /** An error the CLI reports as one line on stderr and turns into an exit code. */
 export class CliError extends Error {
@@ -10,6 +26,7 @@ export class CliError extends Error {
     message: string,
     readonly exitCode: number = EXIT.error,
     readonly code?: string,
+    readonly context: CliErrorContext = {},
   ) {
     super(message);
   }

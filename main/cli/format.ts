@@ -8,6 +8,9 @@ import type { TokenBody } from '../core/api/wire.js';
 // Type-only: erased from the bundle, so the token path still loads none of the core.
 export type { TokenBody };
 
+/** The token's expiry in epoch seconds, as `exec` and `--format env` export it (aws-vault's habit). */
+export const EXPIRES_AT_VARIABLE = 'TOKEN_BROKER_EXPIRES_AT';
+
 export const TOKEN_FORMATS = ['raw', 'json', 'header', 'env'] as const;
 export type TokenFormat = (typeof TOKEN_FORMATS)[number];
 
@@ -30,11 +33,12 @@ export function formatToken(body: TokenBody, format: TokenFormat): string {
     case 'header':
       return `Authorization: ${authScheme(body.token_type)} ${body.access_token}\n`;
     case 'env':
+      // `eval "$(token-broker token work --format env)"` gives the variables `exec` sets.
       return (
         [
-          `ACCESS_TOKEN=${shellQuote(body.access_token)}`,
-          `TOKEN_TYPE=${shellQuote(authScheme(body.token_type))}`,
-          ...(body.expires_at === null ? [] : [`TOKEN_EXPIRES_AT=${body.expires_at}`]),
+          `export ACCESS_TOKEN=${shellQuote(body.access_token)}`,
+          `export TOKEN_TYPE=${shellQuote(authScheme(body.token_type))}`,
+          ...(body.expires_at === null ? [] : [`export ${EXPIRES_AT_VARIABLE}=${body.expires_at}`]),
         ].join('\n') + '\n'
       );
   }

@@ -17,13 +17,20 @@ export const HELP: Record<string, string> = {
 
 Commands:
   serve                       run the broker headless on the socket (no GUI)
+  status [NAME] [--json]      who is signed in, token expiries, refresh tokens (exit 3: needs you)
   account add NAME ...        add an account (see 'token-broker account add --help')
+  account edit NAME ...       change an account: scopes, approval, git hosts, endpoints, secret
+  account rename OLD NEW      rename an account, keeping its tokens
+  account show NAME [--json]  print an account's configuration (never a secret)
   account list [--json]       list accounts and their token status
   account remove NAME         forget an account (revokes its tokens)
   login NAME                  sign in (browser, device code or password)
   token NAME                  print an access token
   exec NAME -- CMD [ARGS...]  run CMD with the token in $ACCESS_TOKEN
   logout NAME                 revoke at the provider and forget the tokens
+  audit [NAME] [--since 1h]   who got tokens, when
+  service install|uninstall|status   run 'serve' at login (systemd user unit / launchd agent)
+  completion bash|zsh|fish    print a shell completion script
   kubectl-credential NAME     kubectl exec credential plugin (client.authentication.k8s.io/v1)
   git-credential get|store|erase   git credential helper
 
@@ -34,27 +41,48 @@ ${ENV}
 
 Runs the broker in the foreground without a GUI: the token API listens on the socket until
 SIGINT or SIGTERM. Accounts with 'approval: ask' are denied (there is nobody to ask).
-Set TOKEN_BROKER_PASSPHRASE_FILE to use a passphrase instead of the OS keychain.
+Set TOKEN_BROKER_PASSPHRASE_FILE to use a passphrase instead of the OS keychain; to start it
+at login, see 'token-broker service --help'.
 ${ENV}
 `,
-  account: `usage: token-broker account add|list|remove ...
+  status: `usage: token-broker status [NAME] [--json]
 
-  account add NAME ...     add an account (see 'token-broker account add --help')
-  account list [--json]    list accounts and their token status
-  account remove NAME      revoke its tokens and forget the account
+Per account (or just NAME), like 'gh auth status': who it is signed in as, the grant, scopes
+held vs configured, access and ID token expiry, whether a refresh token is held, the last
+refresh, the approval policy, git hosts and registries, and the next command when something
+needs you. Never prints a token or a secret.
+  --json    print the API's account details (GET /v1/accounts/NAME), one array
+Exit 3 when an account shown needs a sign-in or its client secret.
+`,
+  account: `usage: token-broker account add|edit|rename|show|list|remove ...
+
+  account add NAME ...       add an account (see 'token-broker account add --help')
+  account edit NAME ...      change an account in place (see 'token-broker account edit --help')
+  account rename OLD NEW     rename an account, keeping its secrets and tokens
+  account show NAME [--json] print its configuration and which secrets are stored
+  account list [--json]      list accounts and their token status
+  account remove NAME        revoke its tokens and forget the account
 `,
   'account add': `usage: token-broker account add NAME (--issuer URL | --authorization-endpoint URL --token-endpoint URL
-          [--device-authorization-endpoint URL] [--revocation-endpoint URL])
+          [--device-authorization-endpoint URL] [--revocation-endpoint URL] [--userinfo-endpoint URL])
           --client-id ID [--client-secret-stdin] [--auth ${CLIENT_AUTH_METHODS.join('|')}] [--key-id KID]
           --grant ${GRANTS.join('|')}
           [--scope "a b"] [--redirect-uri URI] [--allow-legacy] [--approval auto|ask]
-          [--git-host HOST]... [--git-username NAME] [--param KEY=VALUE]...
+          [--git-host HOST]... [--git-username NAME] [--param KEY=VALUE]... [--no-check]
           [--refresh auto|always|never] [--idle-after HOURS]
 
   --issuer URL                 discover endpoints (OpenID Connect Discovery / RFC 8414)
+  --authorization-endpoint URL, --token-endpoint URL, --device-authorization-endpoint URL,
+  --revocation-endpoint URL    explicit endpoints (instead of, or overriding, discovery)
+  --userinfo-endpoint URL      where to ask who signed in when there is no ID token (GitHub:
+                               https://api.github.com/user)
+  --client-id ID               the OAuth client id
   --client-secret-stdin        read the client secret from stdin (one trailing newline stripped);
                                with --auth private_key_jwt, read the PEM private key instead
   --auth METHOD                token endpoint auth (default: basic with a secret, none without)
+  --key-id KID                 the key id (kid) for --auth private_key_jwt
+  --grant GRANT                how tokens are obtained
+  --scope "a b"                default scopes, space-separated
   --redirect-uri URI           loopback redirect; http://127.0.0.1/callback means any free port
   --allow-legacy               opt in to the legacy implicit and password grants
   --approval ask               every hand-out needs approval in the app (denied headless)
@@ -63,26 +91,107 @@ ${ENV}
   --git-username NAME          username git sends with the token (default: oauth2)
   --param KEY=VALUE            extra authorization request parameter (repeatable), e.g.
                                access_type=offline for Google, audience=API for Auth0
+  --no-check                   save without asking the provider first (offline setup)
   --refresh MODE               refresh before expiry: auto (default: while the account is used,
                                tokens living a minute or more), always, or never (on demand only)
   --idle-after HOURS           with auto: hours without a hand-out before the account is idle and
                                its refresh token is left alone until the next use (default 12)
+
+Before saving, the provider is asked: its discovery document (or, with explicit endpoints, that
+they answer), that it names the same issuer, offers the grant and accepts the auth method. Each
+problem is refused with the flag and value that fix it.
+`,
+  'account edit': `usage: token-broker account edit NAME [the flags of 'account add'] [--client-secret-stdin] [--no-check]
+
+Changes only what the flags name; the rest of the account, its tokens and its secrets stay.
+  --scope "a b"                new default scopes (the next token is requested with them)
+  --approval auto|ask          the approval policy
+  --git-host HOST              replaces the git hosts (repeatable; --git-host '' clears them)
+  --git-username NAME          username git sends ('' for the default)
+  --param KEY=VALUE            sets one extra parameter; --param KEY= removes it
+  --redirect-uri URI           the loopback redirect ('' for the default)
+  --client-secret-stdin        store a new client secret (or PEM key) read from stdin
+  --issuer URL, --authorization-endpoint URL, --token-endpoint URL,
+  --device-authorization-endpoint URL, --revocation-endpoint URL, --userinfo-endpoint URL,
+  --client-id ID, --auth METHOD,
+  --key-id KID, --grant GRANT, --allow-legacy, --refresh MODE, --idle-after HOURS
+                               as for 'account add'; '' removes an endpoint
+  --no-check                   save without asking the provider (offline setup)
+Changing the issuer, an endpoint the secret is sent to, or the client id needs the secret again
+(--client-secret-stdin): a stored secret is only sent where it was entered for. Changing the
+provider (--param included), client, auth method or grant revokes and forgets the tokens (sign in
+again); a change of provider, auth method or grant asks the provider first, unless --no-check.
+`,
+  'account rename': `usage: token-broker account rename OLD NEW
+
+Gives the account a new name. Its secrets, tokens and signed-in user stay with it; scripts,
+kubeconfigs and git settings that name OLD need NEW. The audit log keeps the old name for what
+happened before.
+`,
+  'account show': `usage: token-broker account show NAME [--json]
+
+Prints the account's configuration as in config.json and whether its client secret or private
+key is stored — never the secret itself.
+  --json    {"config": {...}, "secrets": {"client_secret": bool, "private_key": bool}}
 `,
   'account list': `usage: token-broker account list [--json]
 
-Lists accounts with grant, status (ok, expired, needs_login, error), expiry and scopes; an
-account not used for its idle time says "idle, refreshes on next use".
+Lists accounts with grant, status (ok, expired, needs_login, needs_secret, error), expiry and
+scopes. An account whose client secret is missing prints the command that stores it on stderr;
+one not used for its idle time says "idle, refreshes on next use".
   --json    print the API's JSON array (with "refresh": proactive|on_demand|idle|none)
 `,
   'account remove': `usage: token-broker account remove NAME
 
 Revokes the account's tokens at the provider where possible and forgets the account.
 `,
+  audit: `usage: token-broker audit [NAME] [--since WHEN] [--limit N] [--json]
+
+Who asked for tokens of which account, when, and the outcome (granted, denied, needs_login,
+error), newest first, from the broker's audit log. Never a token.
+  --since WHEN   30m, 1h, 2d, or an ISO date/time (2025-06-01, 2025-06-01T09:30)
+  --limit N      at most N entries
+  --json         the API's entries: "at" in epoch seconds (milliseconds as the fraction)
+`,
+  service: `usage: token-broker service install|uninstall|status
+
+  service install [--passphrase-file FILE | --keychain]   write and start a systemd user unit
+                  (Linux) or a launchd agent (macOS) that runs 'token-broker serve' at login
+  service uninstall    stop it and remove the unit or agent
+  service status       installed, enabled, running (exit 3 when not running)
+`,
+  'service install': `usage: token-broker service install [--passphrase-file FILE | --keychain]
+
+Writes ~/.config/systemd/user/token-broker.service (Linux) or
+~/Library/LaunchAgents/dev.tokenbroker.serve.plist (macOS) for 'token-broker serve' on this
+data directory, and enables and starts it.
+  --passphrase-file FILE   the vault key is derived from this 0600 file (servers, no desktop)
+  --keychain               the vault key stays in the OS keychain (a desktop session)
+A vault that exists already decides: a keychain vault needs the keychain, a passphrase vault its
+file. On a server, run 'sudo loginctl enable-linger USER' so it runs while you are logged out.
+`,
+  'service uninstall': `usage: token-broker service uninstall
+
+Stops and disables the service and removes its unit or agent file. The data directory stays.
+`,
+  'service status': `usage: token-broker service status
+
+Whether the service is installed, enabled and running (and on Linux whether lingering is on).
+Exit 0 when it runs, 3 when not.
+`,
+  completion: `usage: token-broker completion bash|zsh|fish
+
+Prints a completion script for commands, options and account names (from the running broker).
+  bash:  token-broker completion bash > ~/.local/share/bash-completion/completions/token-broker
+  zsh:   add to ~/.zshrc, after compinit:  source <(token-broker completion zsh)
+  fish:  token-broker completion fish > ~/.config/fish/completions/token-broker.fish
+`,
   login: `usage: token-broker login NAME [--no-browser] [--username U --password-stdin]
 
 Signs in. The authorization (or device verification) URL is printed on a line of its own on
 stderr, with the user code for the device grant; exits 0 once the sign-in completed.
-  --no-browser       do not open a browser; open the printed URL yourself
+  --no-browser       do not open a browser; open the printed URL yourself (the default in an
+                     SSH session and on Linux without DISPLAY or WAYLAND_DISPLAY)
   --username U       password grant: the user name
   --password-stdin   password grant: read the password from stdin (used once, never stored)
 `,
@@ -92,7 +201,7 @@ Prints an access token, refreshed first if it expires within --min-ttl seconds.
   --format raw      the token (default)
   --format json     {"access_token","token_type","expires_at","expires_in","scope"}
   --format header   Authorization: Bearer <token>
-  --format env      ACCESS_TOKEN=..., TOKEN_TYPE=..., TOKEN_EXPIRES_AT=... lines
+  --format env      export ACCESS_TOKEN=..., TOKEN_TYPE=..., TOKEN_BROKER_EXPIRES_AT=... (epoch seconds) lines
 Exit 3 when the account needs a sign-in, 4 when the request was denied.
 `,
   exec: `usage: token-broker exec NAME [--env VAR] [--min-ttl SECONDS] [--scope "a b"] -- COMMAND [ARGS...]

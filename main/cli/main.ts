@@ -7,6 +7,7 @@
  */
 import { BROKER_VERSION } from '../core/version.js';
 import { wantsHelp } from './args.js';
+import type { CliError } from './exit.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -19,7 +20,21 @@ const loaders: Record<string, () => Promise<{ run: Command }>> = {
   logout: () => import('./commands/logout.js'),
   'kubectl-credential': () => import('./commands/kubectl-credential.js'),
   'git-credential': () => import('./commands/git-credential.js'),
+  status: () => import('./commands/status.js'),
+  audit: () => import('./commands/audit.js'),
+  service: () => import('./commands/service.js'),
+  completion: () => import('./commands/completion.js'),
+  // Hidden: account names for the completion scripts.
+  '__complete-accounts': () => import('./commands/complete-accounts.js'),
 };
+
+/**
+ * The error with its remedy (did you mean, invalid_client's two causes …), for the bin's error
+ * handler: ./explain.ts and its messages load only when a command failed.
+ */
+export async function explainError(error: CliError): Promise<CliError> {
+  return (await import('./explain.js')).explainError(error);
+}
 
 async function printHelp(key: string): Promise<void> {
   const { HELP } = await import('./help.js');
@@ -43,11 +58,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = loaders[command];
   if (load === undefined) {
-    process.stderr.write(`token-broker: unknown command '${command}'. Run 'token-broker --help'.\n`);
+    const [{ unknownCommandMessage }, { topLevelCommands }] = await Promise.all([import('./messages.js'), import('./command-table.js')]);
+    process.stderr.write(`token-broker: ${unknownCommandMessage(command, topLevelCommands())}\nRun 'token-broker --help'.\n`);
     return 2;
   }
   if (wantsHelp(rest)) {
-    const sub = command === 'account' && rest[0] !== undefined && !rest[0].startsWith('-') ? `account ${rest[0]}` : command;
+    const grouped = (command === 'account' || command === 'service') && rest[0] !== undefined && !rest[0].startsWith('-');
+    const sub = grouped ? `${command} ${rest[0] as string}` : command;
     await printHelp(sub);
     return 0;
   }

@@ -13,6 +13,7 @@ import { run as execCommand } from './commands/exec.js';
 import { run as gitCredential } from './commands/git-credential.js';
 import { run as kubectlCredential } from './commands/kubectl-credential.js';
 import { run as tokenCommand } from './commands/token.js';
+import type { CliError } from './exit.js';
 import { writeErr } from './output.js';
 
 type Command = (args: string[]) => Promise<number>;
@@ -30,9 +31,28 @@ const HOT: Record<string, Command> = {
  */
 const FULL_CLI = './full/token-broker.mjs';
 
-function failure(error: unknown): number {
-  const exitCode = (error as { exitCode?: unknown }).exitCode;
-  writeErr(`token-broker: ${error instanceof Error ? error.message : String(error)}\n`);
+interface FullCli {
+  main(argv: string[]): Promise<number>;
+  explainError(error: CliError): Promise<CliError>;
+}
+
+const loadFull = (): Promise<FullCli> => import(FULL_CLI) as Promise<FullCli>;
+
+/**
+ * Reports a failed command and returns its exit code. A CliError (from this file or the ESM
+ * build: the same shape, so checked by name) may carry what its remedy is built from — did you
+ * mean, the next step — and that code lives in the ESM build, loaded only now.
+ */
+async function failure(error: unknown): Promise<number> {
+  let shown = error;
+  if (error instanceof Error && error.name === 'CliError') {
+    shown = await loadFull().then(
+      (full) => full.explainError(error as CliError),
+      () => error,
+    );
+  }
+  const exitCode = (shown as { exitCode?: unknown }).exitCode;
+  writeErr(`token-broker: ${shown instanceof Error ? shown.message : String(shown)}\n`);
   return typeof exitCode === 'number' ? exitCode : 1;
 }
 
@@ -42,21 +62,21 @@ if (hot !== undefined && !wantsHelp(rest)) {
   // Everything is written: leave now (the socket's close and the teardown would only cost time).
   hot(rest).then(
     (code) => process.exit(code),
-    (error: unknown) => process.exit(failure(error)),
+    async (error: unknown) => process.exit(await failure(error)),
   );
 } else {
   // Node 22.1+ keeps V8's compiled code of the modules loaded from here on (the ESM build:
   // serve loads ~400 KB of it) in a cache directory, so the next start skips compiling them.
   // Feature-detected: Node 20 has no compile cache, and the bin still runs there.
   (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-  (import(FULL_CLI) as Promise<{ main(argv: string[]): Promise<number> }>)
+  loadFull()
     .then((full) => full.main(process.argv.slice(2)))
     .then(
       (code) => {
         process.exitCode = code;
       },
-      (error: unknown) => {
-        process.exitCode = failure(error);
+      async (error: unknown) => {
+        process.exitCode = await failure(error);
       },
     );
 }

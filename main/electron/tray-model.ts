@@ -39,7 +39,7 @@ const STATE_SEVERITY: Record<TrayState, number> = { 'all-good': 0, expiring: 1, 
 /** The state one account puts the tray in. */
 export function accountTrayState(account: AccountView, now: number): TrayState {
   if (account.status === 'error') return 'error';
-  if (account.status === 'needs_login' || account.status === 'expired') return 'attention';
+  if (account.status === 'needs_login' || account.status === 'needs_secret' || account.status === 'expired') return 'attention';
   if (account.expiresAt !== undefined) {
     if (account.expiresAt <= now) return 'attention';
     if (account.expiresAt - now <= EXPIRING_WITHIN_MS) return 'expiring';
@@ -70,6 +70,7 @@ export function formatShortRemaining(ms: number): string {
 /** What the account's line says after its name. */
 export function describeAccount(account: AccountView, now: number): string {
   if (account.status === 'needs_login') return 'needs sign-in';
+  if (account.status === 'needs_secret') return 'needs its client secret';
   if (account.status === 'error') return account.lastError === undefined ? 'error' : `error: ${account.lastError.code}`;
   if (account.expiresAt === undefined) return account.status === 'expired' ? 'expired' : 'signed in';
   if (account.expiresAt <= now) return 'expired';

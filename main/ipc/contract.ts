@@ -200,6 +200,8 @@ export interface IpcInvokeMap {
   checkDiscovery: { args: [issuer: string]; result: DiscoveryCheck };
   addAccount: { args: [draft: AccountDraft]; result: AccountView };
   updateAccount: { args: [name: string, draft: AccountDraft]; result: AccountView };
+  /** Gives the account a new name, keeping its secrets and tokens. */
+  renameAccount: { args: [name: string, newName: string]; result: AccountView };
   removeAccount: { args: [name: string]; result: null };
   /** Starts a sign-in; progress arrives as `signInProgress` events. Resolves when it is done. */
   signIn: { args: [name: string, credentials?: { username: string; password: string }]; result: null };
@@ -241,6 +243,7 @@ export const IPC_INVOKE_CHANNELS: { readonly [K in IpcChannel]: `broker:${K}` } 
   checkDiscovery: 'broker:checkDiscovery',
   addAccount: 'broker:addAccount',
   updateAccount: 'broker:updateAccount',
+  renameAccount: 'broker:renameAccount',
   removeAccount: 'broker:removeAccount',
   signIn: 'broker:signIn',
   cancelSignIn: 'broker:cancelSignIn',

@@ -127,6 +127,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlerTable {
       const { input, secrets } = draftToAccountInput(draft, deps.presetProvider);
       return toAccountView(await broker.updateAccount(name, input, secrets));
     }),
+    renameAccount: validated('renameAccount', async (name, newName) => toAccountView(await broker.renameAccount(name, newName))),
     removeAccount: validated('removeAccount', async (name) => {
       await broker.removeAccount(name);
       urls.forget(name);

@@ -92,6 +92,7 @@ export const IPC_INPUT_SCHEMAS = {
   checkDiscovery: z.tuple([issuerUrl]),
   addAccount: z.tuple([draft]),
   updateAccount: z.tuple([accountName, draft]),
+  renameAccount: z.tuple([accountName, accountName]),
   removeAccount: z.tuple([accountName]),
   signIn: z.tuple([accountName, credentials.optional()]),
   cancelSignIn: z.tuple([accountName]),

@@ -23,8 +23,13 @@ export const ACCOUNT_LIMITS = {
   presetId: 64,
 } as const;
 
-/** An account's status as the broker reports it (the UI derives "expiring" from the expiry). */
-export type AccountStatus = 'ok' | 'expired' | 'needs_login' | 'error';
+/**
+ * An account's status as the broker reports it (the UI derives "expiring" from the expiry).
+ * `needs_secret`: its client authentication needs a client secret or private key the vault no
+ * longer holds (a config.json edited by hand, a vault restored without it); nothing works until
+ * it is stored again (`token-broker account edit NAME --client-secret-stdin`).
+ */
+export type AccountStatus = 'ok' | 'expired' | 'needs_login' | 'needs_secret' | 'error';
 
 /**
  * Who an account is signed in as: the subject and the friendliest names the provider gave

@@ -4,7 +4,7 @@ import { GRANT_TRAITS, GRANTS } from '../../main/shared/grants.js';
 import { DEFAULT_IDLE_AFTER_HOURS } from '../../main/shared/accounts.js';
 
 /** What the UI shows: the broker's status, with "expiring" and live expiry derived from `now`. */
-export type DisplayStatus = 'ok' | 'expiring' | 'expired' | 'needs_login' | 'error';
+export type DisplayStatus = 'ok' | 'expiring' | 'expired' | 'needs_login' | 'needs_secret' | 'error';
 
 /** Tokens expiring within this window are shown as "expiring" (the tray uses the same 5 minutes). */
 export const EXPIRING_WINDOW_MS = 5 * 60 * 1000;
@@ -14,6 +14,7 @@ export const STATUS_LABELS: Record<DisplayStatus, string> = {
   expiring: 'Expiring',
   expired: 'Expired',
   needs_login: 'Needs sign-in',
+  needs_secret: 'Needs secret',
   error: 'Error',
 };
 

@@ -25,9 +25,17 @@ describe('parse', () => {
       format: 'json',
     });
     expect(() => parse('token', ['work', '--nope'], TOKEN_OPTIONS, { min: 1, max: 1, names: 'NAME' })).toThrow(
-      expect.objectContaining({ exitCode: 2, message: expect.stringContaining("Unknown option '--nope'") }),
+      expect.objectContaining({
+        exitCode: 2,
+        context: { problem: expect.objectContaining({ problem: { kind: 'unknown-option', option: 'nope' } }) },
+      }),
     );
-    expect(() => parse('token', [], TOKEN_OPTIONS, { min: 1, max: 1, names: 'the account NAME' })).toThrow(/Missing the account NAME/);
+    expect(() => parse('token', [], TOKEN_OPTIONS, { min: 1, max: 1, names: 'the account NAME' })).toThrow(
+      expect.objectContaining({
+        exitCode: 2,
+        context: { problem: expect.objectContaining({ problem: { kind: 'missing-argument', names: 'the account NAME' } }) },
+      }),
+    );
   });
 
   it('sees --help only before `--`', () => {

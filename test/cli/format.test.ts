@@ -19,14 +19,16 @@ describe('token formats', () => {
     expect(formatToken(body, 'raw')).toBe('eyJ.abc-_~\n');
     expect(JSON.parse(formatToken(body, 'json'))).toEqual(body);
     expect(formatToken(body, 'header')).toBe('Authorization: Bearer eyJ.abc-_~\n');
-    expect(formatToken(body, 'env')).toBe('ACCESS_TOKEN=eyJ.abc-_~\nTOKEN_TYPE=Bearer\nTOKEN_EXPIRES_AT=1800000000\n');
+    expect(formatToken(body, 'env')).toBe(
+      'export ACCESS_TOKEN=eyJ.abc-_~\nexport TOKEN_TYPE=Bearer\nexport TOKEN_BROKER_EXPIRES_AT=1800000000\n',
+    );
     expect(formatToken({ ...body, token_type: 'DPoP', expires_at: null }, 'header')).toBe('Authorization: DPoP eyJ.abc-_~\n');
   });
 
   it('quotes env values only when the shell needs it', () => {
     expect(shellQuote('abc=')).toBe('abc=');
     expect(shellQuote("a b'c")).toBe(`'a b'\\''c'`);
-    expect(formatToken({ ...body, access_token: 'a$b' }, 'env')).toContain("ACCESS_TOKEN='a$b'");
+    expect(formatToken({ ...body, access_token: 'a$b' }, 'env')).toContain("export ACCESS_TOKEN='a$b'");
   });
 });
 

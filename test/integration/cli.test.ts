@@ -58,7 +58,9 @@ describe('token-broker CLI against a real broker and provider', () => {
     expect(json.expires_in).toBeGreaterThan(3500);
     expect(await token('cc', '--format', 'header')).toBe(`Authorization: Bearer ${raw}\n`);
     expect(await token('cc', '--format', 'env')).toMatch(
-      new RegExp(`^ACCESS_TOKEN=${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\nTOKEN_TYPE=Bearer\nTOKEN_EXPIRES_AT=\\d+\n$`),
+      new RegExp(
+        `^export ACCESS_TOKEN=${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\nexport TOKEN_TYPE=Bearer\nexport TOKEN_BROKER_EXPIRES_AT=\\d+\n$`,
+      ),
     );
     expect((await cli(['token', 'cc', '--format', 'yaml'])).code).toBe(2);
   });
@@ -422,7 +424,7 @@ describe('token-broker CLI against a real broker and provider', () => {
     await running.waitForStderr(URL_LINE);
     running.child.kill('SIGINT');
     const { code } = await running.exited;
-    expect(code).toBe(1);
+    expect(code).toBe(130);
     expect(running.stderr()).toContain('cancelled');
     expect((await cli(['token', 'code'])).code).toBe(3);
     expect((await loginWithBrowser('code', sandbox.env)).code).toBe(0);

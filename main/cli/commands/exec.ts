@@ -2,6 +2,7 @@
 import { constants } from 'node:os';
 import { parse, parseSeconds } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit.js';
+import { EXPIRES_AT_VARIABLE } from '../format.js';
 import { fetchToken } from './token.js';
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -28,7 +29,11 @@ export async function run(args: string[]): Promise<number> {
     { ...(minTtl === undefined ? {} : { minTtl }), ...(values.scope === undefined ? {} : { scope: values.scope }) },
     `token-broker exec ${file.slice(0, 32)}`,
   );
-  return runChild(file, fileArgs, { ...process.env, [variable]: body.access_token });
+  const env: NodeJS.ProcessEnv = { ...process.env, [variable]: body.access_token };
+  // A stale value from an outer `exec` must not survive when this token has no known expiry.
+  if (body.expires_at === null) delete env[EXPIRES_AT_VARIABLE];
+  else env[EXPIRES_AT_VARIABLE] = String(body.expires_at);
+  return runChild(file, fileArgs, env);
 }
 
 async function runChild(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -3,14 +3,14 @@
  *
  * The broker runs the sign-in and streams its progress as NDJSON; we print the URL (and user
  * code) for the person at the terminal and exit once it is done. Ctrl-C closes the request,
- * which cancels the sign-in in the broker.
+ * which cancels the sign-in in the broker, and exits 130 as an interrupted command does.
  */
 import type { IncomingMessage } from 'node:http';
 import type { LoginStreamLine } from '../../core/api/wire.js';
 import { parse } from '../args.js';
 import { openRequest } from '../client-http.js';
 import { apiError, describeApiError, seg } from '../client.js';
-import { CliError, EXIT, exitCodeForApiError, usageError } from '../exit.js';
+import { CliError, EXIT, EXIT_INTERRUPTED, exitCodeForApiError, usageError } from '../exit.js';
 import { readStdin, stripTrailingNewline } from '../stdin.js';
 
 export async function run(args: string[]): Promise<number> {
@@ -30,6 +30,8 @@ export async function run(args: string[]): Promise<number> {
     throw usageError('--username needs --password-stdin (the password is read from stdin, never from the command line).', 'login');
   }
   const password = values['password-stdin'] ? stripTrailingNewline(await readStdin()) : undefined;
+  const headless = values['no-browser'] ? undefined : noDisplayReason(process.env, process.platform);
+  if (headless !== undefined) process.stderr.write(`No display here (${headless}): not opening a browser; open the URL below yourself.\n`);
 
   const controller = new AbortController();
   const cancel = (): void => controller.abort();
@@ -37,20 +39,51 @@ export async function run(args: string[]): Promise<number> {
   process.once('SIGTERM', cancel);
   try {
     const res = await openRequest('POST', `/v1/accounts/${seg(name)}/login`, {
-      body: { noBrowser: values['no-browser'], ...(values.username === undefined ? {} : { username: values.username, password }) },
+      body: {
+        noBrowser: values['no-browser'] || headless !== undefined,
+        ...(values.username === undefined ? {} : { username: values.username, password }),
+      },
       client: 'token-broker login',
       signal: controller.signal,
       // A sign-in waits for a person (browser, device code): no idle timeout.
       timeoutMs: 0,
     });
     if (res.statusCode !== 200) throw apiError(res.statusCode ?? 0, await readJson(res));
-    return await followProgress(res, name, controller.signal);
+    return await followProgress(res, name, controller.signal, headless !== undefined);
   } catch (error) {
-    if (controller.signal.aborted) throw new CliError(`sign-in to ${name} cancelled`, EXIT.error, 'CANCELLED');
+    if (controller.signal.aborted) throw cancelled(name);
     throw error;
   } finally {
     process.off('SIGINT', cancel);
     process.off('SIGTERM', cancel);
+  }
+}
+
+function cancelled(name: string): CliError {
+  return new CliError(`sign-in to ${name} cancelled`, EXIT_INTERRUPTED, 'CANCELLED');
+}
+
+/**
+ * Why no browser can be opened for the person at this terminal, or undefined when one can: an SSH
+ * session (the browser is on the other machine), or Linux without an X11 or Wayland display.
+ */
+export function noDisplayReason(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | undefined {
+  if (nonEmpty(env.SSH_CONNECTION) || nonEmpty(env.SSH_TTY)) return 'an SSH session';
+  if (platform === 'linux' && !nonEmpty(env.DISPLAY) && !nonEmpty(env.WAYLAND_DISPLAY)) return 'neither DISPLAY nor WAYLAND_DISPLAY is set';
+  return undefined;
+}
+
+function nonEmpty(value: string | undefined): boolean {
+  return value !== undefined && value !== '';
+}
+
+/** The loopback port of the authorization URL's redirect_uri, for the SSH tunnel hint. */
+function redirectPort(url: string): string | undefined {
+  try {
+    const redirect = new URL(new URL(url).searchParams.get('redirect_uri') ?? '');
+    return redirect.hostname === '127.0.0.1' || redirect.hostname === 'localhost' ? redirect.port || undefined : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -65,7 +98,7 @@ async function readJson(res: IncomingMessage): Promise<unknown> {
   }
 }
 
-async function followProgress(res: IncomingMessage, name: string, signal: AbortSignal): Promise<number> {
+async function followProgress(res: IncomingMessage, name: string, signal: AbortSignal, remote: boolean): Promise<number> {
   res.setEncoding('utf8');
   let buffered = '';
   for await (const chunk of res) {
@@ -75,21 +108,28 @@ async function followProgress(res: IncomingMessage, name: string, signal: AbortS
       const text = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
       if (text === '') continue;
-      const done = handleLine(JSON.parse(text) as LoginStreamLine, name);
+      const done = handleLine(JSON.parse(text) as LoginStreamLine, name, remote);
       if (done !== undefined) return done;
     }
   }
-  if (signal.aborted) throw new CliError(`sign-in to ${name} cancelled`, EXIT.error, 'CANCELLED');
+  if (signal.aborted) throw cancelled(name);
   throw new CliError(`the broker closed the sign-in of ${name} without a result`);
 }
 
 /** Prints one progress line; returns the exit code once the sign-in has finished. */
-function handleLine(line: LoginStreamLine, name: string): number | undefined {
+function handleLine(line: LoginStreamLine, name: string, remote: boolean): number | undefined {
   const out = (text: string): boolean => process.stderr.write(text);
   if ('progress' in line) {
     const p = line.progress;
     if (p.phase === 'waiting_for_browser') {
       out(`To sign in to ${name}, open this URL in a browser:\n${p.url}\n`);
+      const port = remote ? redirectPort(p.url) : undefined;
+      if (port !== undefined) {
+        out(
+          `The provider sends the browser back to 127.0.0.1:${port} on the machine running the broker. From a browser on another machine, ` +
+            `tunnel that port first (ssh -L ${port}:127.0.0.1:${port} THIS-HOST), or use an account with --grant device_code.\n`,
+        );
+      }
     } else if (p.phase === 'device_code') {
       out(`To sign in to ${name}, open this URL and enter the code below:\n${p.verification_uri}\nCode: ${p.user_code}\n`);
       if (p.verification_uri_complete !== null) out(`(or open ${p.verification_uri_complete} to skip typing the code)\n`);

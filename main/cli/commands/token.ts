@@ -13,7 +13,7 @@ export interface TokenQuery {
 /** Fetches a token from the running broker. Shared by token, exec and kubectl-credential. */
 export function fetchToken(name: string, query: TokenQuery, client: string): Promise<TokenBody> {
   const qs = queryString({ min_ttl: query.minTtl === undefined ? undefined : String(query.minTtl), scope: query.scope });
-  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs}`, { client });
+  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs}`, { client, account: name });
 }
 
 export async function run(args: string[]): Promise<number> {

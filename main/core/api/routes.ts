@@ -8,8 +8,12 @@
  * | `GET /v1/accounts/{name}/token?min_ttl=&scope=` | `{"access_token","token_type","expires_at","expires_in","scope"}` |
  * | `POST /v1/accounts/{name}/refresh` | the same, freshly obtained |
  * | `GET /v1/git/credential?host=&path=` | the same plus `"account","username"` for the account whose git hosts match |
- * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?}}` | 201 + the account |
+ * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?},"check"?}` | 201 + the account (the provider is checked first unless `"check": false`) |
+ * | admin: `GET /v1/accounts/{name}` | {@link AccountDetailBody}: configuration, token state, which secrets are held |
+ * | admin: `PUT /v1/accounts/{name}` `{"account":AccountInput,"secrets"?,"check"?}` | the account, replaced (same name) |
+ * | admin: `POST /v1/accounts/{name}/rename` `{"name"}` | the account under its new name, tokens kept |
  * | admin: `DELETE /v1/accounts/{name}` | `{"removed"}` |
+ * | admin: `GET /v1/audit?account=&since=&limit=` | `[{"at","account","client","outcome","code"?}]`, newest first, `at` in epoch seconds |
  * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?}` | NDJSON {@link LoginStreamLine}s: `{"progress":{"account","phase",…}}`… then `{"result":"ok","account"}` or `{"error":{…},"status"}` |
  * | admin: `POST /v1/accounts/{name}/logout` | `{"logged_out"}` |
  *
@@ -28,10 +32,23 @@ import { BROKER_VERSION } from '../version.js';
 import { hasBody, parseJsonObject, readBody } from './body.js';
 import { findGitAccount } from './git-match.js';
 import { httpStatusForError } from './http-status.js';
-import { sanitizeClientName, toAccountBody, toErrorBody, toLoginProgressBody, toTokenBody, type LoginStreamLine } from './wire.js';
+import {
+  sanitizeClientName,
+  toAccountBody,
+  toAccountDetailBody,
+  toAuditEntryBody,
+  toErrorBody,
+  toLoginProgressBody,
+  toTokenBody,
+  type AccountDetailBody,
+  type LoginStreamLine,
+} from './wire.js';
 
 /** The operations behind the admin endpoints; by default the broker itself. */
-export type AdminPort = Pick<BrokerService, 'addAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'>;
+export type AdminPort = Pick<
+  BrokerService,
+  'addAccount' | 'updateAccount' | 'renameAccount' | 'checkAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'
+>;
 
 export interface RouteDeps {
   broker: BrokerService;
@@ -103,6 +120,21 @@ function parseScope(value: string | null): string | undefined {
   return value.trim().split(/\s+/).join(' ');
 }
 
+/** `since` in epoch seconds (fraction allowed) → epoch ms. */
+function parseSince(value: string | null): number | undefined {
+  if (value === null || value === '') return undefined;
+  if (!/^\d{1,12}(\.\d{1,6})?$/.test(value)) fail('INVALID_REQUEST', 'since must be epoch seconds.');
+  return Number(value) * 1000;
+}
+
+const MAX_AUDIT_LIMIT = 100_000;
+
+function parseLimit(value: string | null): number {
+  if (value === null || value === '') return MAX_AUDIT_LIMIT;
+  if (!/^\d{1,6}$/.test(value) || Number(value) < 1) fail('INVALID_REQUEST', `limit must be a whole number from 1 to ${MAX_AUDIT_LIMIT}.`);
+  return Number(value);
+}
+
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
@@ -114,20 +146,22 @@ type Route =
   | { kind: 'health' }
   | { kind: 'accounts' }
   | { kind: 'account'; name: string }
-  | { kind: 'token' | 'refresh' | 'login' | 'logout'; name: string }
-  | { kind: 'git' };
+  | { kind: 'token' | 'refresh' | 'login' | 'logout' | 'rename'; name: string }
+  | { kind: 'git' }
+  | { kind: 'audit' };
 
 function matchRoute(path: string): Route | undefined {
   if (path === '/v1/health') return { kind: 'health' };
   if (path === '/v1/accounts') return { kind: 'accounts' };
   if (path === '/v1/git/credential') return { kind: 'git' };
+  if (path === '/v1/audit') return { kind: 'audit' };
   const parts = path.split('/');
   // ['', 'v1', 'accounts', name, action?]
   if (parts[1] !== 'v1' || parts[2] !== 'accounts' || parts[3] === undefined || parts[3] === '') return undefined;
   if (parts.length === 4) return { kind: 'account', name: decodeName(parts[3]) };
   if (parts.length !== 5) return undefined;
   const action = parts[4];
-  if (action === 'token' || action === 'refresh' || action === 'login' || action === 'logout') {
+  if (action === 'token' || action === 'refresh' || action === 'login' || action === 'logout' || action === 'rename') {
     return { kind: action, name: decodeName(parts[3]) };
   }
   return undefined;
@@ -137,12 +171,14 @@ function matchRoute(path: string): Route | undefined {
 const METHODS: Record<Route['kind'], Record<string, 'read' | 'admin'>> = {
   health: { GET: 'read' },
   accounts: { GET: 'read', POST: 'admin' },
-  account: { DELETE: 'admin' },
+  account: { GET: 'admin', PUT: 'admin', DELETE: 'admin' },
   token: { GET: 'read' },
   refresh: { POST: 'read' },
   login: { POST: 'admin' },
   logout: { POST: 'admin' },
+  rename: { POST: 'admin' },
   git: { GET: 'read' },
+  audit: { GET: 'admin' },
 };
 
 /** Methods each listener offers per route, computed once (the hot path allocates nothing for this). */
@@ -214,6 +250,11 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         if (method === 'GET') return sendJson(res, 200, broker.listAccounts().map(toAccountBody));
         return addAccount(res, input);
       case 'account':
+        if (method === 'GET') {
+          const detail: AccountDetailBody = toAccountDetailBody(adminPort().getAccount(route.name), broker.tokenDetails(route.name));
+          return sendJson(res, 200, detail);
+        }
+        if (method === 'PUT') return updateAccount(res, route.name, input);
         await adminPort().removeAccount(route.name);
         return sendJson(res, 200, { removed: route.name });
       case 'token':
@@ -227,6 +268,19 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         return sendJson(res, 200, { logged_out: route.name });
       case 'login':
         return login(res, route.name, input);
+      case 'rename': {
+        const newName = optionalString(input, 'name');
+        if (newName === undefined) fail('INVALID_REQUEST', 'Send {"name": "NEW_NAME"}.');
+        return sendJson(res, 200, toAccountBody(await adminPort().renameAccount(route.name, newName)));
+      }
+      case 'audit': {
+        const account = query.get('account') ?? undefined;
+        const since = parseSince(query.get('since'));
+        const limit = parseLimit(query.get('limit'));
+        const entries = broker.auditLog(account === undefined ? {} : { account });
+        const shown = (since === undefined ? entries : entries.filter((e) => e.at >= since)).slice(0, limit);
+        return sendJson(res, 200, shown.map(toAuditEntryBody));
+      }
       case 'git': {
         const host = query.get('host');
         if (host === null || host === '') fail('INVALID_REQUEST', 'host is required.');
@@ -238,7 +292,8 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     }
   }
 
-  async function addAccount(res: ServerResponse, input: Record<string, unknown>): Promise<void> {
+  /** `{"account": {...}, "secrets": {...}, "check"?: boolean}` → the account input, its secrets, whether to ask the provider. */
+  function accountRequest(input: Record<string, unknown>): { account: AccountInput; secrets: AccountSecretsInput; check: boolean } {
     const account = input.account;
     if (typeof account !== 'object' || account === null || Array.isArray(account)) {
       fail('INVALID_REQUEST', 'Send {"account": {...}, "secrets": {...}}.');
@@ -250,9 +305,29 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const privateKeyPem = optionalString(rawSecrets, 'privateKeyPem');
     if (clientSecret !== undefined) secrets.clientSecret = clientSecret;
     if (privateKeyPem !== undefined) secrets.privateKeyPem = privateKeyPem;
-    // The broker validates the account against the config schema (CONFIG_INVALID names the field).
-    const summary = await adminPort().addAccount(account as AccountInput, secrets);
+    if (input.check !== undefined && typeof input.check !== 'boolean') fail('INVALID_REQUEST', '"check" must be true or false.');
+    return { account: account as AccountInput, secrets, check: input.check !== false };
+  }
+
+  async function addAccount(res: ServerResponse, input: Record<string, unknown>): Promise<void> {
+    const admin = adminPort();
+    const { account, secrets, check } = accountRequest(input);
+    // An existing name is the answer before any provider is asked.
+    if (typeof account.name === 'string' && broker.listAccounts().some((a) => a.name === account.name)) {
+      fail('ACCOUNT_EXISTS', `An account named '${account.name}' already exists.`);
+    }
+    // The broker validates the account against the config schema (the message names the field).
+    if (check) await admin.checkAccount(account);
+    const summary = await admin.addAccount(account, secrets);
     sendJson(res, 201, toAccountBody(summary));
+  }
+
+  async function updateAccount(res: ServerResponse, name: string, input: Record<string, unknown>): Promise<void> {
+    const admin = adminPort();
+    admin.getAccount(name); // 404 before the provider is asked
+    const { account, secrets, check } = accountRequest(input);
+    if (check) await admin.checkAccount(account);
+    sendJson(res, 200, toAccountBody(await admin.updateAccount(name, account, secrets)));
   }
 
   /**

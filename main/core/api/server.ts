@@ -97,7 +97,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
 
   const tcpAddress = tcp.address;
-  logger.info(`[api] listening on ${socketPath}${tcpAddress === undefined ? '' : ` and http://${tcpAddress.host}:${tcpAddress.port}`}`);
+  logger.info(
+    `[api] serving the token API on ${socketPath}${tcpAddress === undefined ? '' : ` and http://${tcpAddress.host}:${tcpAddress.port}`}`,
+  );
 
   let closing: Promise<void> | undefined;
   return {

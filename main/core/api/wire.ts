@@ -5,7 +5,7 @@
  */
 import type { ErrorCode, ErrorInfo } from '../../shared/errors.js';
 import type { SignInProgress } from '../../shared/sign-in.js';
-import type { AccountSummary, TokenHandout } from '../broker/types.js';
+import type { AccountSummary, AuditEntry, TokenDetails, TokenHandout } from '../broker/types.js';
 
 /** `GET /v1/accounts/{name}/token` and `POST …/refresh` body. */
 export interface TokenBody {
@@ -86,6 +86,67 @@ export function toAccountBody(summary: AccountSummary): AccountBody {
     refresh: summary.refreshMode,
     last_used_at: summary.lastUsedAt === undefined ? null : Math.floor(summary.lastUsedAt / 1000),
   };
+}
+
+/**
+ * `GET /v1/accounts/{name}`: what `token-broker status` and `account show` print. The
+ * account's non-secret configuration as in config.json, its token state, and only whether
+ * each secret is held — never a secret or a token.
+ */
+export interface AccountDetailBody extends AccountBody {
+  configured_scopes: string[];
+  /** An access token is held (client credentials fetch their first one on the first request). */
+  access_token: boolean;
+  refresh_token: boolean;
+  id_token_expires_at: number | null;
+  last_refresh: { at: number; outcome: 'ok' | 'error'; code?: string; message?: string } | null;
+  approval: string;
+  git_hosts: string[];
+  registries: string[];
+  config: AccountSummary['config'];
+  secrets: { client_secret: boolean; private_key: boolean };
+}
+
+const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+export function toAccountDetailBody(summary: AccountSummary, details: TokenDetails | undefined): AccountDetailBody {
+  const exp = details?.idTokenClaims?.exp;
+  const config = summary.config as AccountSummary['config'] & { registry?: { hosts?: string[] } };
+  const lastAt = summary.lastRefreshAt ?? details?.lastRefreshAt;
+  const outcome = details?.lastRefreshOutcome ?? (summary.lastError === undefined ? 'ok' : 'error');
+  return {
+    ...toAccountBody(summary),
+    configured_scopes: [...summary.config.scopes],
+    access_token: details !== undefined,
+    refresh_token: summary.hasRefreshToken,
+    id_token_expires_at: typeof exp === 'number' && Number.isFinite(exp) ? Math.floor(exp) : null,
+    last_refresh:
+      lastAt === undefined && summary.lastError === undefined
+        ? null
+        : {
+            at: seconds(lastAt ?? 0),
+            outcome,
+            ...(summary.lastError === undefined ? {} : { code: summary.lastError.code, message: summary.lastError.message }),
+          },
+    approval: summary.config.approval,
+    git_hosts: [...(summary.config.git?.hosts ?? [])],
+    registries: [...(config.registry?.hosts ?? [])],
+    config: summary.config,
+    secrets: { client_secret: summary.secretsHeld?.clientSecret ?? false, private_key: summary.secretsHeld?.privateKey ?? false },
+  };
+}
+
+/** One element of `GET /v1/audit`: `at` in epoch seconds (millisecond fraction kept). */
+export interface AuditEntryBody {
+  at: number;
+  account: string;
+  client: string;
+  outcome: AuditEntry['outcome'];
+  code?: string;
+}
+
+export function toAuditEntryBody(entry: AuditEntry): AuditEntryBody {
+  return { ...entry, at: entry.at / 1000 };
 }
 
 /** One sign-in phase on the login stream: the broker's {@link SignInProgress} in the API's spelling. */

@@ -147,6 +147,16 @@ export function markFailed(state: AccountState, error: ErrorInfo, now: number, r
 }
 
 /**
+ * The account was re-configured (a new secret, other settings): the last failure was about what
+ * it was before, so it no longer stands, and the backoff starts over.
+ */
+export function clearFailure(state: AccountState): void {
+  state.lastError = undefined;
+  state.failures = 0;
+  if (state.lastRefreshOutcome === 'error') state.lastRefreshOutcome = undefined;
+}
+
+/**
  * Forgets every token in memory and whatever was pending for them. `signOut` (logout) marks the
  * account signed out; a re-configuration or removal forgets without a mark.
  */

@@ -11,9 +11,10 @@ import { validateAccountInput } from '../accounts/validate.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
 import type { AccountSecrets } from '../vault/types.js';
-import { forgetScoped } from './account-state.js';
+import { clearFailure, forgetScoped } from './account-state.js';
 import type { BrokerContext } from './context.js';
 import type { SignInCoordinator } from './sign-in.js';
+import { probeProvider } from './provider-probe.js';
 import { computeStatus, refreshModeOf } from './token-policy.js';
 import type { TokenService } from './token-service.js';
 import type { AccountSecretsInput, AccountSummary, TokenDetails } from './types.js';
@@ -22,6 +23,10 @@ export interface AccountAdmin {
   summarize(account: AccountConfig): AccountSummary;
   add(input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary>;
   update(name: string, input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary>;
+  /** Moves the account, its secrets, tokens and identity to a new name. */
+  rename(name: string, newName: string): Promise<AccountSummary>;
+  /** Asks the provider whether the account would work (discovery, grant, auth method). */
+  check(input: AccountInput): Promise<void>;
   remove(name: string): Promise<void>;
   logout(name: string): Promise<void>;
   details(name: string): TokenDetails | undefined;
@@ -108,12 +113,27 @@ function checkSecretNotRedirected(before: AccountConfig, after: AccountConfig, f
   }
 }
 
+/** Which secrets the vault holds for the account; unknown once the vault is closed (shutdown). */
+function heldSecrets(ctx: BrokerContext, name: string): AccountSummary['secretsHeld'] {
+  let held;
+  try {
+    held = ctx.vault.get(name);
+  } catch {
+    return undefined;
+  }
+  return { clientSecret: held?.clientSecret !== undefined, privateKey: held?.privateKeyPem !== undefined };
+}
+
 export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, signIns: SignInCoordinator): AccountAdmin {
   function summarize(account: AccountConfig): AccountSummary {
     const state = ctx.state(account.name);
     const current = state.tokens;
+    const held = heldSecrets(ctx, account.name);
+    const needed = CLIENT_AUTH_TRAITS[account.client.auth].secret;
     const status = computeStatus(
       {
+        missingSecret:
+          needed !== undefined && held !== undefined && !(needed.field === 'clientSecret' ? held.clientSecret : held.privateKey),
         tokens: current,
         needsLogin: state.needsLogin,
         signedOut: state.signedOut,
@@ -138,6 +158,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
     if (state.lastHandOutAt !== undefined) summary.lastUsedAt = state.lastHandOutAt;
     if (state.lastRefreshAt !== undefined) summary.lastRefreshAt = state.lastRefreshAt;
     if (state.lastError !== undefined) summary.lastError = { ...state.lastError };
+    if (held !== undefined) summary.secretsHeld = held;
     if (state.identity !== undefined) summary.identity = state.identity;
     return summary;
   }
@@ -205,7 +226,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       const before = ctx.requireAccount(name);
       const account = acceptAccountInput(input);
       if (account.name !== name) {
-        throw new BrokerError('INVALID_REQUEST', `Renaming an account is not supported ('${name}' → '${account.name}'); add a new one.`, {
+        throw new BrokerError('INVALID_REQUEST', `An edit keeps the name ('${name}' → '${account.name}'); rename the account on its own.`, {
           account: name,
         });
       }
@@ -229,10 +250,53 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       );
       ctx.forgetProvider(name);
       forgetScoped(ctx.state(name));
+      clearFailure(ctx.state(name));
       tokens.prime(account);
       ctx.logger.info(`[broker] account '${name}' updated${forget ? ' (tokens forgotten: provider, client or grant changed)' : ''}`);
       ctx.events.emit({ type: 'accounts_changed' });
       return summarize(account);
+    },
+
+    async rename(name, newName) {
+      const account = ctx.requireAccount(name);
+      // The name follows the account model's rules, checked as for a new account.
+      const renamed = acceptAccountInput({ ...account, name: newName });
+      if (newName === name) return summarize(account);
+      if (ctx.findAccount(newName) !== undefined) {
+        throw new BrokerError('ACCOUNT_EXISTS', `An account named '${newName}' already exists.`, { account: newName });
+      }
+      signIns.cancel(name);
+      // Inside the account's refresh queue: no refresh of the old name is writing its vault entry meanwhile.
+      await tokens.whileIdle(name, async () => {
+        const secrets = ctx.vault.get(name);
+        // New entry first, then the config, then the old entry: a crash in between leaves at worst
+        // an orphan entry under the old name, which a later add of that name replaces.
+        await ctx.updateSecrets(newName, () => secrets);
+        try {
+          ctx.reloadAccounts(
+            await ctx.configStore.update((config) => {
+              if (config.accounts.some((existing) => existing.name === newName)) {
+                throw new BrokerError('ACCOUNT_EXISTS', `An account named '${newName}' already exists.`, { account: newName });
+              }
+              return { ...config, accounts: config.accounts.map((existing) => (existing.name === name ? renamed : existing)) };
+            }),
+          );
+        } catch (error) {
+          await ctx.updateSecrets(newName, () => undefined).catch(() => {});
+          throw error;
+        }
+        ctx.moveState(name, newName);
+        await ctx.updateSecrets(name, () => undefined);
+      });
+      ctx.forgetProvider(name);
+      tokens.prime(renamed);
+      ctx.logger.info(`[broker] account '${name}' renamed to '${newName}'`);
+      ctx.events.emit({ type: 'accounts_changed' });
+      return summarize(renamed);
+    },
+
+    async check(input) {
+      await probeProvider(acceptAccountInput(input), ctx.http);
     },
 
     async remove(name) {

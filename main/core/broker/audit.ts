@@ -3,7 +3,9 @@
  * Never a token (entries have no field that could hold one, and client names are truncated).
  *
  * Kept in a bounded in-memory ring (what `auditLog()` answers from) and appended as JSON lines to
- * a 0600 file. File writes are batched off the hot path: `record()` only stores into the ring,
+ * a 0600 file. In memory `at` is epoch ms (as everywhere in the core); in the file it is epoch
+ * SECONDS with the milliseconds as a fraction, as on the API (README.md, "The socket"). Files
+ * written before in ms are still read: the unit is told by magnitude ({@link toEpochMs}). File writes are batched off the hot path: `record()` only stores into the ring,
  * and a single writer takes every entry it has not written yet — one write in flight at a time on
  * a file descriptor kept open, and at most one write per {@link WRITE_INTERVAL_MS}. Under sustained
  * load batches grow instead of queueing; entries the ring would overwrite before the writer comes
@@ -61,6 +63,14 @@ export function sanitizeClientName(client: string): string {
 
 const OUTCOMES: ReadonlySet<string> = new Set(['granted', 'denied', 'needs_login', 'error']);
 
+/**
+ * Epoch ms from a file's `at`: seconds (this version writes them) or ms (earlier versions). Any
+ * time after 1973 in ms is above 1e11, and 1e11 seconds is the year 5138, so the two never meet.
+ */
+export function toEpochMs(at: number): number {
+  return at < 1e11 ? Math.round(at * 1000) : at;
+}
+
 /** Parses one audit line; anything that is not a well-formed entry is dropped. */
 export function parseAuditLine(line: string): AuditEntry | undefined {
   let value: unknown;
@@ -73,15 +83,17 @@ export function parseAuditLine(line: string): AuditEntry | undefined {
   const { at, account, client, outcome, code } = value as Record<string, unknown>;
   if (typeof at !== 'number' || typeof account !== 'string' || typeof client !== 'string') return undefined;
   if (typeof outcome !== 'string' || !OUTCOMES.has(outcome)) return undefined;
-  const entry: AuditEntry = { at, account, client, outcome: outcome as AuditEntry['outcome'] };
+  if (!Number.isFinite(at) || at < 0) return undefined;
+  const entry: AuditEntry = { at: toEpochMs(at), account, client, outcome: outcome as AuditEntry['outcome'] };
   if (typeof code === 'string') entry.code = code;
   return entry;
 }
 
+/** One file line; `at` in epoch ms becomes epoch seconds (ms as the fraction). */
 function serialize(at: number, account: string, client: string, outcome: string, code: string | undefined): string {
   // Same bytes as JSON.stringify of the entry object, without building one per line.
   const tail = code === undefined ? '' : `,"code":${JSON.stringify(code)}`;
-  return `{"at":${JSON.stringify(at)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
+  return `{"at":${JSON.stringify(at / 1000)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
 }
 
 /**

@@ -135,6 +135,8 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     getAccount: (name) => admin.summarize(ctx.requireAccount(name)),
     addAccount: (input, secrets) => admin.add(input, secrets),
     updateAccount: (name, input, secrets) => admin.update(name, input, secrets),
+    renameAccount: (name, newName) => admin.rename(name, newName),
+    checkAccount: (input) => admin.check(input),
     removeAccount: (name) => admin.remove(name),
     getToken: (name, request = {}) => handOut(name, request, false),
     refresh: (name, request = {}) => handOut(name, request, true),

@@ -39,6 +39,8 @@ export interface BrokerContext {
   /** The in-memory state of an account, created from the vault on first use. */
   state(name: string): AccountState;
   dropState(name: string): void;
+  /** The in-memory state (tokens, refresh bookkeeping) follows a renamed account. */
+  moveState(from: string, to: string): void;
   /**
    * Read-modify-write of one account's vault entry, serialized per account so concurrent
    * updates (a refresh and an edit) never lose each other's fields. `undefined` deletes it.
@@ -104,6 +106,16 @@ export function createBrokerContext(options: ContextOptions): BrokerContext & { 
     },
     dropState(name) {
       states.delete(name);
+    },
+    moveState(from, to) {
+      const state = states.get(from);
+      states.delete(from);
+      states.delete(to);
+      if (state !== undefined) {
+        // A refresh that captured the old name must not write under it: its result is dropped.
+        state.generation += 1;
+        states.set(to, state);
+      }
     },
     updateSecrets(name, mutate) {
       return secretWrites.queue(name, async () => {

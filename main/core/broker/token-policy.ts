@@ -124,10 +124,14 @@ export interface StatusInput {
   canFetchWithoutUser: boolean;
   /** A refresh token is at hand (or the grant needs none). */
   canRefresh: boolean;
+  /** The client's auth method needs a secret the vault does not hold. */
+  missingSecret?: boolean;
 }
 
-/** An account's status at `now` (ok | expired | needs_login | error; ./README.md, "Status"). */
+/** An account's status at `now` (ok | expired | needs_login | needs_secret | error; ./README.md, "Status"). */
 export function computeStatus(input: StatusInput, now: number): AccountStatus {
+  // Before anything else: neither a sign-in nor a refresh can succeed without it.
+  if (input.missingSecret === true) return 'needs_secret';
   if (input.signedOut) return 'needs_login';
   if (input.needsLogin && !input.canFetchWithoutUser) return 'needs_login';
   if (input.tokens === undefined) {

@@ -88,6 +88,8 @@ export interface TokenService {
   canRefresh(account: AccountConfig, state: AccountState): boolean;
   /** Resolves when every queued refresh has settled. */
   drain(): Promise<void>;
+  /** Runs `task` in the account's refresh queue: no refresh of it runs meanwhile (rename). */
+  whileIdle<T>(name: string, task: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -230,6 +232,10 @@ export function createTokenService(ctx: BrokerContext): TokenService {
   /** One provider request for (account, scope). Runs inside the account's refresh queue. */
   async function refreshNow(account: AccountConfig, state: AccountState, scopeKey: string): Promise<TokenSet> {
     const generation = state.generation;
+    // Queued behind a rename or removal: the name no longer exists, and nothing may be written under it.
+    if (ctx.findAccount(account.name) === undefined) {
+      throw new BrokerError('ACCOUNT_NOT_FOUND', `No account named '${account.name}'.`, { account: account.name });
+    }
     if (state.signedOut) throw needsLoginError(account.name);
     const scope = scopeKey === '' ? undefined : scopeKey;
     // A reissuing grant needs no refresh token; every other grant cannot go on without one.
@@ -408,6 +414,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     },
     canRefresh,
     drain: () => refreshes.drain(),
+    whileIdle: (name, task) => refreshes.queue(name, task),
   };
 }
 

@@ -26,6 +26,8 @@ export interface AccountSummary {
   lastUsedAt?: number;
   lastRefreshAt?: number;
   lastError?: ErrorInfo;
+  /** Which of the client's secrets the vault holds (never the secrets themselves). */
+  secretsHeld?: { clientSecret: boolean; privateKey: boolean };
   /** Who the account was last signed in as (kept across logout); absent when never named. */
   identity?: AccountIdentity;
 }
@@ -121,6 +123,13 @@ export interface BrokerService {
   getAccount(name: string): AccountSummary;
   addAccount(input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary>;
   updateAccount(name: string, input: AccountInput, secrets?: AccountSecretsInput): Promise<AccountSummary>;
+  /** Gives the account a new name; its secrets, tokens and identity stay with it. */
+  renameAccount(name: string, newName: string): Promise<AccountSummary>;
+  /**
+   * Asks the provider whether the account would work before it is saved: discovery (or the
+   * explicit endpoints answering), the issuer, the grant and the client auth method.
+   */
+  checkAccount(input: AccountInput): Promise<void>;
   /** Revokes at the provider where possible, forgets tokens, secrets and the account. */
   removeAccount(name: string): Promise<void>;
   getToken(name: string, request?: TokenRequest): Promise<TokenHandout>;

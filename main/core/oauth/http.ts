@@ -85,8 +85,52 @@ const TLS_TRUST_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
+
+/** What to check for each kind of certificate the client refused. */
+function tlsAdvice(code: string, url: string): string {
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return "Either the server's certificate is out of date or this machine's clock is wrong: check the date here first.";
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `The certificate is for another host name than ${hostOf(url)}: check the host in the URL (the name the provider documents, not an IP address or an alias).`;
+  }
+  return "If it is signed by a private CA, point TOKEN_BROKER_CA_FILE at that CA's PEM file (a proxy that inspects TLS has such a CA too).";
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the one in the URL';
+  }
+}
+
+/**
+ * An https URL against a plain-http server (OpenSSL's "wrong version number": the answer was not
+ * TLS), or an http URL against a TLS server (it hung up on the cleartext request): the scheme in
+ * the URL is the usual typo, most often `https://` for a local test server.
+ */
+function schemeMismatch(error: unknown, code: unknown, url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const message = error instanceof Error ? error.message : '';
+  const notTls =
+    code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long/i.test(message);
+  if (parsed.protocol === 'https:' && notTls) {
+    return `it does not speak TLS at ${parsed.host}; it looks like a plain http server. If it is a local test server, use http://${parsed.host}${parsed.pathname} (https:// is the usual typo); otherwise check the port.`;
+  }
+  if (parsed.protocol === 'http:' && (code === 'ECONNRESET' || /socket hang up/i.test(message))) {
+    return `the connection to ${parsed.host} was closed before any answer (ECONNRESET). If the server speaks TLS, use https://${parsed.host}${parsed.pathname}.`;
+  }
+  return undefined;
+}
 
 /**
  * Creates the HTTP client: got with connect/response timeouts, a 1 MiB response cap, proxies
@@ -229,10 +273,14 @@ export function translateHttpError(error: unknown, request: Pick<HttpRequest, 'u
   if (typeof code === 'string' && TLS_TRUST_CODES.has(code)) {
     return new BrokerError(
       'PROVIDER_UNREACHABLE',
-      `The TLS certificate of ${where} is not trusted (${code}). If it is signed by a private CA, point TOKEN_BROKER_CA_FILE at that CA's PEM file.`,
-      { cause },
+      `The TLS certificate of ${where} is not trusted (${code}). ${tlsAdvice(code, request.url)}`,
+      {
+        cause,
+      },
     );
   }
+  const scheme = schemeMismatch(error, code, request.url);
+  if (scheme !== undefined) return new BrokerError('PROVIDER_UNREACHABLE', `Could not reach ${where}: ${scheme}`, { cause });
   if (code === 'ERR_PROXY_TUNNEL') {
     return new BrokerError('PROVIDER_UNREACHABLE', `The proxy refused to connect to ${where}: ${(error as Error).message}`, { cause });
   }

@@ -184,6 +184,10 @@ describe('TCP listener', () => {
     expect((await call(t, 'DELETE', '/v1/accounts/work', { headers })).status).toBe(404);
     expect((await call(t, 'POST', '/v1/accounts/work/login', { headers })).status).toBe(404);
     expect((await call(t, 'POST', '/v1/accounts/work/logout', { headers })).status).toBe(404);
+    expect((await call(t, 'GET', '/v1/accounts/work', { headers })).status).toBe(404);
+    expect((await call(t, 'PUT', '/v1/accounts/work', { headers, body: '{"account":{"name":"work"}}' })).status).toBe(404);
+    expect((await call(t, 'POST', '/v1/accounts/work/rename', { headers, body: '{"name":"mine"}' })).status).toBe(404);
+    expect((await call(t, 'GET', '/v1/audit', { headers })).status).toBe(404);
     expect(broker.accounts.has('work')).toBe(true);
   });
 

@@ -170,6 +170,30 @@ describe('token API server (routing and wire shapes)', () => {
     expect((await call(sock(), 'GET', '/v1/accounts/work/token')).status).toBe(404);
   });
 
+  it('checks the provider before an add or edit unless told not to; edits with PUT and renames with POST …/rename', async () => {
+    const body = (check?: boolean) => JSON.stringify({ account: { name: 'checked' }, ...(check === undefined ? {} : { check }) });
+    expect((await call(sock(), 'POST', '/v1/accounts', { body: body() })).status).toBe(201);
+    expect(
+      (await call(sock(), 'POST', '/v1/accounts', { body: JSON.stringify({ account: { name: 'unchecked' }, check: false }) })).status,
+    ).toBe(201);
+    expect((await call(sock(), 'POST', '/v1/accounts', { body: JSON.stringify({ account: { name: 'odd' }, check: 'no' }) })).status).toBe(
+      400,
+    );
+    // An existing name is refused before any provider is asked.
+    expect((await call(sock(), 'POST', '/v1/accounts', { body: body() })).status).toBe(409);
+    expect((await call(sock(), 'PUT', '/v1/accounts/checked', { body: body(false) })).status).toBe(200);
+    expect((await call(sock(), 'PUT', '/v1/accounts/checked', { body: body() })).status).toBe(200);
+    expect((await call(sock(), 'PUT', '/v1/accounts/nobody', { body: body() })).status).toBe(404);
+    expect(broker.calls.filter((c) => c.method === 'checkAccount').map((c) => c.name)).toEqual(['checked', 'checked']);
+
+    const renamed = await call(sock(), 'POST', '/v1/accounts/checked/rename', { body: JSON.stringify({ name: 'renamed' }) });
+    expect(renamed.status).toBe(200);
+    expect(renamed.json).toMatchObject({ name: 'renamed' });
+    expect((await call(sock(), 'POST', '/v1/accounts/renamed/rename', { body: '{}' })).status).toBe(400);
+    expect((await call(sock(), 'GET', '/v1/accounts/renamed/rename')).status).toBe(405);
+    expect((await call(sock(), 'GET', '/v1/accounts/checked')).status).toBe(404);
+  });
+
   it('streams sign-in progress as NDJSON and ends with the result', async () => {
     const res = await call(sock(), 'POST', '/v1/accounts/work/login', { body: JSON.stringify({ noBrowser: true }) });
     expect(res.status).toBe(200);

@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../support/fixtures.js';
-import { createAuditLog, parseAuditLine, sanitizeClientName } from '../../../main/core/broker/audit.js';
+import { createAuditLog, parseAuditLine, sanitizeClientName, toEpochMs } from '../../../main/core/broker/audit.js';
 import { silentLogger } from '../../../main/core/ports.js';
 
 const temp = useTempDir('token-broker-audit-');
@@ -37,9 +37,10 @@ describe('audit log', () => {
   it('writes every entry, in order, even when the ring wraps many times before the file catches up', async () => {
     const file = join(temp.path, 'audit.log');
     const audit = createAuditLog({ file, logger: silentLogger, capacity: 3 });
+    const T = 1_750_000_000_000;
     for (let i = 0; i < 25; i += 1) {
       audit.record({
-        at: i,
+        at: T + i,
         account: `acct-${i % 4}`,
         client: 'burst',
         outcome: i % 5 === 0 ? 'denied' : 'granted',
@@ -48,10 +49,16 @@ describe('audit log', () => {
     }
     await audit.close();
     const lines = (await readFile(file, 'utf8')).trim().split('\n');
-    expect(lines.map((line) => parseAuditLine(line)?.at)).toEqual(Array.from({ length: 25 }, (_, i) => i));
-    expect(parseAuditLine(lines[5] as string)).toEqual({ at: 5, account: 'acct-1', client: 'burst', outcome: 'denied', code: 'DENIED' });
-    // Byte format unchanged: plain JSON objects with the fields in this order.
-    expect(lines[1]).toBe('{"at":1,"account":"acct-1","client":"burst","outcome":"granted"}');
+    expect(lines.map((line) => parseAuditLine(line)?.at)).toEqual(Array.from({ length: 25 }, (_, i) => T + i));
+    expect(parseAuditLine(lines[5] as string)).toEqual({
+      at: T + 5,
+      account: 'acct-1',
+      client: 'burst',
+      outcome: 'denied',
+      code: 'DENIED',
+    });
+    // Plain JSON objects with the fields in this order; `at` in epoch seconds, as on the API.
+    expect(lines[1]).toBe('{"at":1750000000.001,"account":"acct-1","client":"burst","outcome":"granted"}');
   });
 
   it('keeps both files bounded through a burst far larger than the bound', async () => {
@@ -73,7 +80,8 @@ describe('audit log', () => {
       { mode: 0o644 },
     );
     const audit = createAuditLog({ file, logger: silentLogger });
-    expect(audit.query()).toEqual([{ at: 1, account: 'a', client: 'c', outcome: 'granted' }]);
+    // `at` in the file is epoch seconds: 1 s is 1000 ms in memory.
+    expect(audit.query()).toEqual([{ at: 1000, account: 'a', client: 'c', outcome: 'granted' }]);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     await audit.close();
   });
@@ -111,6 +119,27 @@ describe('audit log', () => {
     await audit.close();
     expect(warnings).toEqual(['[audit] could not open the audit file: ENOENT']);
     expect(audit.query()).toHaveLength(1);
+  });
+
+  it('reads files written in milliseconds by earlier versions beside lines in seconds', async () => {
+    const file = join(temp.path, 'audit.log');
+    await writeFile(
+      file,
+      '{"at":1700000000123,"account":"old","client":"c","outcome":"granted"}\n{"at":1750000000.5,"account":"new","client":"c","outcome":"granted"}\n',
+      { mode: 0o600 },
+    );
+    const audit = createAuditLog({ file, logger: silentLogger });
+    expect(audit.query().map((e) => [e.account, e.at])).toEqual([
+      ['new', 1_750_000_000_500],
+      ['old', 1_700_000_000_123],
+    ]);
+    audit.record({ at: 1_760_000_000_250, account: 'next', client: 'c', outcome: 'granted' });
+    await audit.close();
+    expect((await readFile(file, 'utf8')).trim().split('\n').at(-1)).toBe(
+      '{"at":1760000000.25,"account":"next","client":"c","outcome":"granted"}',
+    );
+    expect(toEpochMs(1760000000.25)).toBe(1_760_000_000_250);
+    expect(toEpochMs(1_700_000_000_123)).toBe(1_700_000_000_123);
   });
 
   it('keeps client names short and printable', () => {

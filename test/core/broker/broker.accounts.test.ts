@@ -96,6 +96,31 @@ describe('accounts', () => {
     expect(h.broker.getAccount('work').status).toBe('needs_login');
   });
 
+  it('rename keeps secrets, tokens and identity under the new name, across a restart', async () => {
+    const first = await harness({ keepDataDir: true });
+    await addSignedIn(first, server, 'work');
+    await first.broker.addAccount(passwordAccount(server, 'taken'), basicSecrets(server));
+    const before = await first.broker.getToken('work');
+    const identity = first.broker.getAccount('work').identity;
+    server.resetCounters();
+    await expect(first.broker.renameAccount('work', 'taken')).rejects.toMatchObject({ code: 'ACCOUNT_EXISTS' });
+    await expect(first.broker.renameAccount('work', 'bad name!')).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    await expect(first.broker.renameAccount('nobody', 'x')).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND' });
+    const renamed = await first.broker.renameAccount('work', 'home');
+    expect(renamed).toMatchObject({ name: 'home', status: 'ok', hasRefreshToken: true });
+    expect(renamed.identity).toEqual(identity);
+    expect((await first.broker.getToken('home')).accessToken).toBe(before.accessToken);
+    await expect(first.broker.getToken('work')).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND' });
+    expect(first.vault.get('work')).toBeUndefined();
+    expect(first.vault.get('home')?.clientSecret).toBe(server.clients.basic.clientSecret);
+    expect(first.events).toContainEqual({ type: 'accounts_changed' });
+    await first.broker.close();
+    const h = await harness({ dataDir: first.dataDir, clock: first.clock });
+    expect(h.broker.listAccounts().map((a) => a.name)).toEqual(['home', 'taken']);
+    expect((await h.broker.getToken('home')).accessToken).toBe(before.accessToken);
+    expect(server.tokenRequests).toEqual({});
+  });
+
   it('remove and logout succeed when revocation fails, and say so in the log without secrets', async () => {
     const h = await harness();
     await addSignedIn(h, doomed, 'work');

@@ -76,6 +76,9 @@ describe('token policy', () => {
     expect(computeStatus({ ...base, tokens: undefined, canFetchWithoutUser: true }, T0)).toBe('ok');
     expect(computeStatus({ ...base, tokens: undefined, canFetchWithoutUser: true, hasError: true }, T0)).toBe('error');
     expect(computeStatus({ ...base, tokens: tokens(MIN), canFetchWithoutUser: true }, T0 + MIN)).toBe('expired');
+    // A missing client secret outranks everything: neither sign-in nor refresh can work.
+    expect(computeStatus({ ...base, tokens: tokens(MIN), missingSecret: true }, T0)).toBe('needs_secret');
+    expect(computeStatus({ ...base, tokens: undefined, canFetchWithoutUser: true, missingSecret: true }, T0)).toBe('needs_secret');
     // Logged out: needs a sign-in whatever the grant.
     expect(computeStatus({ ...base, tokens: undefined, canFetchWithoutUser: true, signedOut: true }, T0)).toBe('needs_login');
     expect(computeStatus({ ...base, tokens: tokens(undefined) }, T0 + 1e12)).toBe('ok');

@@ -62,6 +62,44 @@ describe('TLS trust', () => {
     expect(error.message).toContain('TOKEN_BROKER_CA_FILE');
   });
 
+  it('a certificate for another host name says to check the host', async () => {
+    // The same certificate served on 127.0.0.2, which it does not name.
+    const other = createHttpsServer({ key: readFileSync(join(temp.path, 'key.pem')), cert: readFileSync(caFile) }, (_req, res) =>
+      res.end(),
+    );
+    other.listen(0, '127.0.0.2');
+    await once(other, 'listening');
+    try {
+      const url = `https://127.0.0.2:${(other.address() as AddressInfo).port}/`;
+      const error = await rejectionOf(createHttpClient({ env: { TOKEN_BROKER_CA_FILE: caFile } }).request({ method: 'GET', url }));
+      expect(error.code).toBe('PROVIDER_UNREACHABLE');
+      expect(error.message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
+      expect(error.message).toContain('check the host in the URL');
+    } finally {
+      other.closeAllConnections();
+      await new Promise<void>((r) => other.close(() => r()));
+    }
+  });
+
+  it('https:// against a plain http server names the typo; http:// against TLS suggests https', async () => {
+    const plain = createHttpServer((_req, res) => res.end('{}'));
+    plain.listen(0, '127.0.0.1');
+    await once(plain, 'listening');
+    try {
+      const port = (plain.address() as AddressInfo).port;
+      const typo = await rejectionOf(createHttpClient({ env: {} }).request({ method: 'GET', url: `https://127.0.0.1:${port}/issuer` }));
+      expect(typo.code).toBe('PROVIDER_UNREACHABLE');
+      expect(typo.message).toContain(`use http://127.0.0.1:${port}/issuer`);
+    } finally {
+      await new Promise<void>((r) => plain.close(() => r()));
+    }
+    const cleartext = await rejectionOf(
+      createHttpClient({ env: {}, connectRetries: 0 }).request({ method: 'GET', url: `http://127.0.0.1:${tlsPort}/` }),
+    );
+    expect(cleartext.code).toMatch(/PROVIDER_UNREACHABLE|PROVIDER_ERROR/);
+    expect(cleartext.message).toContain(`https://127.0.0.1:${tlsPort}/`);
+  });
+
   it('trusts the extra CA from TOKEN_BROKER_CA_FILE', async () => {
     const response = await createHttpClient({ env: { TOKEN_BROKER_CA_FILE: caFile } }).request({
       method: 'GET',

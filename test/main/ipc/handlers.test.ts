@@ -52,6 +52,13 @@ describe('IPC handler table', () => {
     await rig.ok('refresh', 'ci');
     expect((await rig.ok('listAccounts'))[0]?.status).toBe('ok');
 
+    // Renaming keeps the secret and the token: the account stays ok under its new name.
+    const renamed = await rig.ok('renameAccount', 'ci', 'ci2');
+    expect(renamed).toMatchObject({ name: 'ci2', status: 'ok', approval: 'ask' });
+    expect(await rig.call('refresh', 'ci')).toMatchObject({ ok: false, error: { code: 'ACCOUNT_NOT_FOUND' } });
+    await rig.ok('refresh', 'ci2');
+    await rig.ok('renameAccount', 'ci2', 'ci');
+
     expect(await rig.ok('removeAccount', 'ci')).toBeNull();
     expect(await rig.ok('listAccounts')).toEqual([]);
     expect(await rig.call('refresh', 'ci')).toMatchObject({ ok: false, error: { code: 'ACCOUNT_NOT_FOUND' } });

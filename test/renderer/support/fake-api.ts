@@ -156,6 +156,15 @@ export class FakeBroker {
         this.emit('accountsChanged', this.accounts);
         return ok(account);
       },
+      renameAccount: (name, newName) => {
+        const account = find(name);
+        if (account === undefined) return err('ACCOUNT_NOT_FOUND', `No account ${name}`);
+        if (find(newName) !== undefined) return err('ACCOUNT_EXISTS', `Account ${newName} already exists`);
+        const renamed = { ...account, name: newName };
+        this.accounts = this.accounts.map((a) => (a.name === name ? renamed : a));
+        this.emit('accountsChanged', this.accounts);
+        return ok(renamed);
+      },
       removeAccount: (name) => {
         if (find(name) === undefined) return err('ACCOUNT_NOT_FOUND', `No account ${name}`);
         this.accounts = this.accounts.filter((a) => a.name !== name);

@@ -78,6 +78,18 @@ export class FakeBroker implements BrokerService {
   async updateAccount(name: string): Promise<AccountSummary> {
     return this.get(name).summary;
   }
+  async renameAccount(name: string, newName: string): Promise<AccountSummary> {
+    const account = this.get(name);
+    this.calls.push({ method: 'renameAccount', name });
+    this.accounts.delete(name);
+    const { summary, ...rest } = account;
+    this.add(newName, rest);
+    this.get(newName).summary.status = summary.status;
+    return this.get(newName).summary;
+  }
+  async checkAccount(input: AccountInput): Promise<void> {
+    this.calls.push({ method: 'checkAccount', name: input.name });
+  }
   async removeAccount(name: string): Promise<void> {
     this.get(name);
     this.calls.push({ method: 'removeAccount', name });
