@@ -3,6 +3,7 @@ import type { BuildOptions, Plugin } from 'esbuild';
 
 export function readPackageVersion(root: string): Promise<string>;
 export const esmRequireBanner: string;
+export function configSchemaDigest(root: string): string;
 export function sharedOptions(root: string, version: string): BuildOptions;
 export const leanDependencies: Plugin;
 export const CLI_FULL_DIR: string;

@@ -1,6 +1,8 @@
 // The esbuild settings of the shipped bundles, in one place: scripts/build.mjs builds dist/ with
 // them, and the test support that builds the CLI on its own (test/integration/support/cli.ts)
 // imports them, so the tests run the `token-broker` bin exactly as it ships.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -15,6 +17,18 @@ export const esmRequireBanner = [
   'const require = __tbCreateRequire(import.meta.url);',
 ].join('\n');
 
+/**
+ * The SHA-256 of schema/config.schema.json (kept equal to the zod model by
+ * test/core/accounts/config-schema.test.ts): the config store records it beside each config it
+ * validated, so a start under another schema validates again.
+ */
+export function configSchemaDigest(root) {
+  return createHash('sha256')
+    .update(readFileSync(join(root, 'schema/config.schema.json')))
+    .digest('hex')
+    .slice(0, 16);
+}
+
 /** Options every bundle shares. */
 export function sharedOptions(root, version) {
   return {
@@ -22,7 +36,7 @@ export function sharedOptions(root, version) {
     absWorkingDir: root,
     sourcemap: 'linked',
     legalComments: 'none',
-    define: { __TOKEN_BROKER_VERSION__: JSON.stringify(version) },
+    define: { __TOKEN_BROKER_VERSION__: JSON.stringify(version), __CONFIG_SCHEMA_DIGEST__: JSON.stringify(configSchemaDigest(root)) },
   };
 }
 
