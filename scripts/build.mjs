@@ -5,6 +5,7 @@
 //   dist/renderer/           the React UI (index.html, app.js, app.css)
 //   dist/cli/token-broker.js the `token-broker` bin: one CommonJS file for the commands scripts call
 //                            on every use, and dist/cli/full/ (ESM, code-split) for the rest
+//   dist/cli/docker-credential-token-broker.js   the docker credential helper (second bin, one CommonJS file)
 import { build } from 'esbuild';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

@@ -95,7 +95,9 @@ export const CLI_FULL_DIR = 'full';
  * The `token-broker` bin, in two builds (issue 15):
  * - `token-broker.js`: CommonJS, one file, minified — the commands scripts call on every use run
  *   from it without the ESM loader or any chunk (a `package.json` of `{"type":"commonjs"}` next
- *   to it says so, since the package is ESM);
+ *   to it says so, since the package is ESM); the docker credential helper
+ *   (`docker-credential-token-broker.js`, a second bin run on every pull and push) is built the
+ *   same way, one file of its own;
  * - `full/token-broker.mjs` + `full/chunks/*.mjs`: ESM, code-split, minified — every command,
  *   each loading only its own chunk; `serve` loads the broker, and the OAuth engine only on the
  *   first provider request.
@@ -114,7 +116,10 @@ export function cliBuilds(root, version, outdir) {
   return [
     {
       ...common,
-      entryPoints: { 'token-broker': 'main/cli/token-broker.ts' },
+      entryPoints: {
+        'token-broker': 'main/cli/token-broker.ts',
+        'docker-credential-token-broker': 'main/cli/docker-credential-token-broker.ts',
+      },
       outdir,
       format: 'cjs',
       external: [...common.external, `./${CLI_FULL_DIR}/*`],
@@ -139,6 +144,6 @@ export async function buildCli(root, version, outdir, overrides = {}) {
   await Promise.all(cliBuilds(root, version, outdir).map((options) => build({ ...options, ...overrides })));
   await writeFile(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   const entry = join(outdir, 'token-broker.js');
-  await chmod(entry, 0o755);
+  await Promise.all([entry, join(outdir, 'docker-credential-token-broker.js')].map((bin) => chmod(bin, 0o755)));
   return entry;
 }

@@ -23,11 +23,21 @@ const missing = [];
 if (process.platform === 'linux') {
   missing.push(...missingSecretServicePrograms());
   if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) missing.push('chromium');
+  // The real consumers of ID tokens and registry credentials (test/support/kube-api-server.ts, registry.ts).
+  for (const [name, path] of [
+    ['openssl', process.env.OPENSSL_PATH ?? '/usr/bin/openssl'],
+    ['docker-registry', process.env.DOCKER_REGISTRY_PATH ?? '/usr/bin/docker-registry'],
+    ['skopeo', process.env.SKOPEO_PATH ?? '/usr/bin/skopeo'],
+    ['kubectl (1.22+)', process.env.KUBECTL_PATH ?? '/usr/bin/kubectl'],
+  ]) {
+    if (!existsSync(path)) missing.push(name);
+  }
 }
 if (missing.length > 0) {
   console.error(
-    `The tests need a real Secret Service and Chromium, but these are missing: ${missing.join(', ')}.\n` +
-      'On Debian/Ubuntu: sudo apt-get install dbus gnome-keyring libsecret-1-dev chromium',
+    `The tests need a real Secret Service, Chromium and the real consumers, but these are missing: ${missing.join(', ')}.\n` +
+      'On Debian/Ubuntu: sudo apt-get install dbus gnome-keyring libsecret-1-dev chromium openssl docker-registry skopeo\n' +
+      '(kubectl 1.22+ is not in Debian 12: install it from the Kubernetes package repository, or set KUBECTL_PATH)',
   );
   process.exit(1);
 }

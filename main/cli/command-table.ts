@@ -55,6 +55,14 @@ const ACCOUNT_FLAGS: readonly FlagSpec[] = [
   { name: 'approval', value: 'POLICY', choices: ['auto', 'ask'], description: 'ask before each hand-out' },
   { name: 'git-host', value: 'HOST', description: 'use this account for git on HOST (repeatable)' },
   { name: 'git-username', value: 'NAME', description: 'username git sends with the token' },
+  { name: 'registry', value: 'HOST', description: 'answer docker-credential-token-broker for this registry (repeatable)' },
+  { name: 'registry-username', value: 'NAME', description: 'username sent with the access token to the registry' },
+  {
+    name: 'kubernetes-token-type',
+    value: 'TYPE',
+    choices: ['id_token', 'access_token'],
+    description: 'what kubectl-credential hands out',
+  },
   { name: 'param', value: 'KEY=VALUE', description: 'extra authorization request parameter (repeatable)' },
   { name: 'no-check', description: 'skip the provider check (offline setup)' },
   { name: 'refresh', value: 'MODE', choices: ['auto', 'always', 'never'], description: 'when to refresh before expiry' },
@@ -83,8 +91,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'token',
-    summary: 'print an access token',
+    summary: 'print an access token (or the ID token)',
     flags: [
+      { name: 'id-token', description: 'print the OpenID Connect ID token instead' },
       { name: 'min-ttl', value: 'SECONDS', description: 'refresh first if it expires sooner' },
       { name: 'scope', value: 'SCOPES', description: 'narrower scopes' },
       { name: 'format', value: 'FORMAT', choices: ['raw', 'json', 'header', 'env'], description: 'output shape' },
@@ -96,6 +105,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'run a command with the token in its environment',
     flags: [
       { name: 'env', value: 'VAR', description: 'variable for the token (default ACCESS_TOKEN)' },
+      { name: 'id-token-env', value: 'VAR', description: 'variable for the ID token' },
       { name: 'min-ttl', value: 'SECONDS', description: 'refresh first if it expires sooner' },
       { name: 'scope', value: 'SCOPES', description: 'narrower scopes' },
     ],
@@ -125,7 +135,21 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'service uninstall', summary: 'stop and remove the service', flags: [], args: 'none' },
   { name: 'service status', summary: 'is the service installed and running', flags: [], args: 'none' },
   { name: 'completion', summary: 'print a shell completion script', flags: [], args: ['bash', 'zsh', 'fish'] },
-  { name: 'kubectl-credential', summary: 'kubectl exec credential plugin', flags: [], args: 'account' },
+  {
+    name: 'kubectl-credential',
+    summary: 'kubectl exec credential plugin',
+    flags: [{ name: 'token-type', value: 'TYPE', choices: ['id_token', 'access_token'], description: 'the ID token or the access token' }],
+    args: 'account',
+  },
+  {
+    name: 'kubeconfig',
+    summary: 'print a kubeconfig entry that uses kubectl-credential',
+    flags: [
+      { name: 'server', value: 'URL', description: "the cluster's API server (https://)" },
+      { name: 'ca-file', value: 'FILE', file: true, description: "the API server's CA certificate (PEM)" },
+    ],
+    args: 'account',
+  },
   { name: 'git-credential', summary: 'git credential helper', flags: [], args: ['get', 'store', 'erase'] },
 ];
 

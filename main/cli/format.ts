@@ -3,10 +3,10 @@
  * git's credential protocol. No I/O here, so each format is unit-tested.
  */
 
-import type { TokenBody } from '../core/api/wire.js';
+import type { IdTokenBody, TokenBody } from '../core/api/wire.js';
 
 // Type-only: erased from the bundle, so the token path still loads none of the core.
-export type { TokenBody };
+export type { IdTokenBody, TokenBody };
 
 /** The token's expiry in epoch seconds, as `exec` and `--format env` export it (aws-vault's habit). */
 export const EXPIRES_AT_VARIABLE = 'TOKEN_BROKER_EXPIRES_AT';
@@ -44,19 +44,23 @@ export function formatToken(body: TokenBody, format: TokenFormat): string {
   }
 }
 
+/** `token --id-token`: the ID token in the same formats (a bearer credential for Cloud Run, IAP, …). */
+export function formatIdToken(body: IdTokenBody, format: TokenFormat): string {
+  switch (format) {
+    case 'raw':
+      return `${body.id_token}\n`;
+    case 'json':
+      return `${JSON.stringify(body)}\n`;
+    case 'header':
+      return `Authorization: Bearer ${body.id_token}\n`;
+    case 'env':
+      return `export ID_TOKEN=${shellQuote(body.id_token)}\nexport ${EXPIRES_AT_VARIABLE}=${body.expires_at}\n`;
+  }
+}
+
 /** RFC 3339 UTC timestamp without fractional seconds (what client-go prints). */
 export function rfc3339(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/**
- * kubectl's exec credential plugin answer.
- * @see https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins
- */
-export function execCredential(body: TokenBody): string {
-  const status: Record<string, string> = { token: body.access_token };
-  if (body.expires_at !== null) status.expirationTimestamp = rfc3339(body.expires_at);
-  return `${JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status })}\n`;
 }
 
 /**

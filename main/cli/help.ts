@@ -25,14 +25,16 @@ Commands:
   account list [--json]       list accounts and their token status
   account remove NAME         forget an account (revokes its tokens)
   login NAME                  sign in (browser, device code or password)
-  token NAME                  print an access token
+  token NAME [--id-token]     print an access token (or the ID token)
   exec NAME -- CMD [ARGS...]  run CMD with the token in $ACCESS_TOKEN
   logout NAME                 revoke at the provider and forget the tokens
   audit [NAME] [--since 1h]   who got tokens, when
   service install|uninstall|status   run 'serve' at login (systemd user unit / launchd agent)
   completion bash|zsh|fish    print a shell completion script
-  kubectl-credential NAME     kubectl exec credential plugin (client.authentication.k8s.io/v1)
+  kubectl-credential NAME     kubectl exec credential plugin (ID or access token; v1 and v1beta1)
+  kubeconfig NAME --server URL     print a kubeconfig entry that uses kubectl-credential
   git-credential get|store|erase   git credential helper
+Container registries: docker-credential-token-broker, the docker credential helper (credHelpers).
 
 Run 'token-broker <command> --help' for a command's options.
 ${ENV}
@@ -70,6 +72,7 @@ Exit 3 when an account shown needs a sign-in or its client secret.
           [--scope "a b"] [--redirect-uri URI] [--allow-legacy] [--approval auto|ask]
           [--git-host HOST]... [--git-username NAME] [--param KEY=VALUE]... [--no-check]
           [--refresh auto|always|never] [--idle-after HOURS]
+          [--registry HOST]... [--registry-username NAME] [--kubernetes-token-type id_token|access_token]
 
   --issuer URL                 discover endpoints (OpenID Connect Discovery / RFC 8414)
   --authorization-endpoint URL, --token-endpoint URL, --device-authorization-endpoint URL,
@@ -89,6 +92,11 @@ Exit 3 when an account shown needs a sign-in or its client secret.
   --git-host HOST              use this account for git on HOST (repeatable; HOST/PATH to scope
                                to a path with credential.useHttpPath)
   --git-username NAME          username git sends with the token (default: oauth2)
+  --registry HOST              answer docker-credential-token-broker for this container registry
+                               (repeatable), with the access token as the password
+  --registry-username NAME     username sent with it (default: oauth2accesstoken; GitLab: oauth2)
+  --kubernetes-token-type T    what kubectl-credential hands out: id_token (OIDC clusters; the
+                               default when the account requests openid) or access_token
   --param KEY=VALUE            extra authorization request parameter (repeatable), e.g.
                                access_type=offline for Google, audience=API for Auth0
   --no-check                   save without asking the provider first (offline setup)
@@ -108,6 +116,9 @@ Changes only what the flags name; the rest of the account, its tokens and its se
   --approval auto|ask          the approval policy
   --git-host HOST              replaces the git hosts (repeatable; --git-host '' clears them)
   --git-username NAME          username git sends ('' for the default)
+  --registry HOST              replaces the container registries (repeatable; --registry '' clears them)
+  --registry-username NAME     username sent to them ('' for the default)
+  --kubernetes-token-type T    id_token or access_token for Kubernetes ('' for the default)
   --param KEY=VALUE            sets one extra parameter; --param KEY= removes it
   --redirect-uri URI           the loopback redirect ('' for the default)
   --client-secret-stdin        store a new client secret (or PEM key) read from stdin
@@ -195,28 +206,42 @@ stderr, with the user code for the device grant; exits 0 once the sign-in comple
   --username U       password grant: the user name
   --password-stdin   password grant: read the password from stdin (used once, never stored)
 `,
-  token: `usage: token-broker token NAME [--min-ttl SECONDS] [--scope "a b"] [--format raw|json|header|env]
+  token: `usage: token-broker token NAME [--id-token] [--min-ttl SECONDS] [--scope "a b"] [--format raw|json|header|env]
 
 Prints an access token, refreshed first if it expires within --min-ttl seconds.
+  --id-token        print the OpenID Connect ID token instead (its own expiry counts for
+                    --min-ttl; the account needs the openid scope). For Kubernetes OIDC,
+                    AWS AssumeRoleWithWebIdentity, GCP workload identity federation, Vault JWT auth
   --format raw      the token (default)
   --format json     {"access_token","token_type","expires_at","expires_in","scope"}
+                    (--id-token: {"id_token","expires_at","expires_in"})
   --format header   Authorization: Bearer <token>
   --format env      export ACCESS_TOKEN=..., TOKEN_TYPE=..., TOKEN_BROKER_EXPIRES_AT=... (epoch seconds) lines
-Exit 3 when the account needs a sign-in, 4 when the request was denied.
+                    (--id-token: export ID_TOKEN=..., TOKEN_BROKER_EXPIRES_AT=...)
+Exit 3 when the account needs a sign-in (or its provider issued no new ID token), 4 when the
+request was denied.
 `,
-  exec: `usage: token-broker exec NAME [--env VAR] [--min-ttl SECONDS] [--scope "a b"] -- COMMAND [ARGS...]
+  exec: `usage: token-broker exec NAME [--env VAR] [--id-token-env VAR] [--min-ttl SECONDS] [--scope "a b"] -- COMMAND [ARGS...]
 
 Runs COMMAND with the access token in the environment variable VAR (default ACCESS_TOKEN) and
 exits with its status. Signals are passed on to COMMAND.
+  --id-token-env VAR   put the ID token in VAR; then the access token is passed only if --env
+                       is given too
 `,
   logout: `usage: token-broker logout NAME
 
 Revokes the tokens at the provider (RFC 7009, where supported) and forgets them; the account
 stays, and 'token' exits 3 until you 'login' again.
 `,
-  'kubectl-credential': `usage: token-broker kubectl-credential NAME
+  'kubectl-credential': `usage: token-broker kubectl-credential NAME [--token-type id_token|access_token]
 
-Prints a client.authentication.k8s.io/v1 ExecCredential for kubectl's exec plugin:
+kubectl's exec credential plugin. Prints an ExecCredential in the apiVersion kubectl asks for
+(client.authentication.k8s.io/v1 or v1beta1) holding the ID token (clusters that use OpenID
+Connect, as kubelogin sets them up) or the access token: --token-type, else the account's
+kubernetes.tokenType, else id_token when the account requests openid.
+When the account needs a sign-in and kubectl runs in a terminal (interactiveMode IfAvailable or
+Always), the sign-in starts in the browser and kubectl continues once it is done; otherwise it
+exits 3. token-broker must be on kubectl's PATH. A kubeconfig entry:
   users:
   - name: me
     user:
@@ -224,7 +249,17 @@ Prints a client.authentication.k8s.io/v1 ExecCredential for kubectl's exec plugi
         apiVersion: client.authentication.k8s.io/v1
         command: token-broker
         args: [kubectl-credential, NAME]
-        interactiveMode: Never
+        interactiveMode: IfAvailable
+Or let 'token-broker kubeconfig NAME --server URL' print one.
+`,
+  kubeconfig: `usage: token-broker kubeconfig NAME --server URL [--ca-file FILE]
+
+Prints a kubeconfig (cluster, user and context named after NAME) whose user runs
+'token-broker kubectl-credential NAME'. Save it as its own file and add it to KUBECONFIG, or
+merge it with 'kubectl config view --flatten'.
+  --server URL     the cluster's API server (https://)
+  --ca-file FILE   PEM CA certificate(s) of the API server, embedded in the entry
+TOKEN_BROKER_HOME and TOKEN_BROKER_SOCKET, when set, are written into the entry's env:.
 `,
   'git-credential': `usage: token-broker git-credential get|store|erase
 

@@ -7,7 +7,9 @@
  */
 import { BROKER_VERSION } from '../core/version.js';
 import { wantsHelp } from './args.js';
+import type { SignInRequest } from './commands/login.js';
 import type { CliError } from './exit.js';
+import { setSignInLoader } from './sign-in-loader.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -20,6 +22,7 @@ const loaders: Record<string, () => Promise<{ run: Command }>> = {
   logout: () => import('./commands/logout.js'),
   'kubectl-credential': () => import('./commands/kubectl-credential.js'),
   'git-credential': () => import('./commands/git-credential.js'),
+  kubeconfig: () => import('./commands/kubeconfig.js'),
   status: () => import('./commands/status.js'),
   audit: () => import('./commands/audit.js'),
   service: () => import('./commands/service.js'),
@@ -27,6 +30,14 @@ const loaders: Record<string, () => Promise<{ run: Command }>> = {
   // Hidden: account names for the completion scripts.
   '__complete-accounts': () => import('./commands/complete-accounts.js'),
 };
+
+// kubectl-credential's interactive sign-in (./sign-in-loader.ts), for the commands run from here.
+setSignInLoader(async () => signIn);
+
+/** The sign-in of `login`, loaded on first use (the lean bin's kubectl-credential calls it through this build). */
+export async function signIn(name: string, request: SignInRequest): Promise<number> {
+  return (await import('./commands/login.js')).signIn(name, request);
+}
 
 /**
  * The error with its remedy (did you mean, invalid_client's two causes …), for the bin's error

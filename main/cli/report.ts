@@ -3,6 +3,7 @@
  * bodies as they are. Pure functions of the bodies and the current time, so each is
  * unit-tested; nothing here can print a secret because no input type has a field for one.
  */
+import { GRANT_TRAITS, isGrant, type GrantTraits } from '../shared/grants.js';
 import { describeExpiry, table } from './format.js';
 
 /** The signed-in user, from the ID token or the userinfo endpoint (null fields: not provided). */
@@ -99,8 +100,13 @@ function headline(a: StatusView): string {
         : `✗ Token expired: run 'token-broker login ${a.name}'`;
     default:
       if (a.identity !== null) return `✓ Signed in as ${who(a.identity)}`;
-      return a.grant === 'client_credentials' ? '✓ Client credentials (no user)' : '✓ Signed in';
+      return traitsOf(a)?.needsPerson === false ? `✓ ${traitsOf(a)?.label ?? a.grant} (no user)` : '✓ Signed in';
   }
+}
+
+/** Undefined for a grant this CLI does not know (a newer broker): shown as a person's account. */
+function traitsOf(a: StatusView): GrantTraits | undefined {
+  return isGrant(a.grant) ? GRANT_TRAITS[a.grant] : undefined;
 }
 
 function scopesLine(a: StatusView): string {
@@ -114,7 +120,7 @@ function scopesLine(a: StatusView): string {
 
 function accessTokenLine(a: StatusView, nowSeconds: number): string {
   if (a.status === 'needs_login' || a.status === 'needs_secret') return 'none';
-  if (a.access_token === false) return a.grant === 'client_credentials' ? 'none yet (fetched on the first request)' : 'none';
+  if (a.access_token === false) return traitsOf(a)?.renewal === 'reissue' ? 'none yet (fetched on the first request)' : 'none';
   return expiry(a.expires_at, nowSeconds);
 }
 
@@ -142,7 +148,7 @@ export function formatStatus(accounts: readonly StatusView[], nowSeconds: number
       ['access token', accessTokenLine(a, nowSeconds)],
     ];
     if (a.id_token_expires_at !== null) rows.push(['ID token', expiry(a.id_token_expires_at, nowSeconds)]);
-    if (a.grant !== 'client_credentials') rows.push(['refresh token', a.refresh_token ? 'held' : 'none']);
+    if (traitsOf(a)?.renewal !== 'reissue') rows.push(['refresh token', a.refresh_token ? 'held' : 'none']);
     rows.push(['scopes', scopesLine(a)]);
     if (a.last_refresh !== null) {
       const outcome =

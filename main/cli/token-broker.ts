@@ -15,6 +15,7 @@ import { run as kubectlCredential } from './commands/kubectl-credential.js';
 import { run as tokenCommand } from './commands/token.js';
 import type { CliError } from './exit.js';
 import { writeErr } from './output.js';
+import { setSignInLoader, type SignIn } from './sign-in-loader.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -34,9 +35,13 @@ const FULL_CLI = './full/token-broker.mjs';
 interface FullCli {
   main(argv: string[]): Promise<number>;
   explainError(error: CliError): Promise<CliError>;
+  signIn: SignIn;
 }
 
 const loadFull = (): Promise<FullCli> => import(FULL_CLI) as Promise<FullCli>;
+
+// kubectl-credential signs in from a terminal with the ESM build's code, not a copy in this file.
+setSignInLoader(() => loadFull().then((full) => full.signIn));
 
 /**
  * Reports a failed command and returns its exit code. A CliError (from this file or the ESM

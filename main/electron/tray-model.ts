@@ -36,13 +36,24 @@ export interface TrayModel {
 
 const STATE_SEVERITY: Record<TrayState, number> = { 'all-good': 0, expiring: 1, attention: 2, error: 3 };
 
+/**
+ * When the account's credential expires: the access token's, or for an account that hands out
+ * its ID token (kubectl, cloud federation), whichever of the two expires first.
+ */
+export function effectiveExpiresAt(account: AccountView): number | undefined {
+  const idToken = account.usesIdToken === true ? account.idTokenExpiresAt : undefined;
+  if (idToken === undefined) return account.expiresAt;
+  return account.expiresAt === undefined ? idToken : Math.min(account.expiresAt, idToken);
+}
+
 /** The state one account puts the tray in. */
 export function accountTrayState(account: AccountView, now: number): TrayState {
   if (account.status === 'error') return 'error';
   if (account.status === 'needs_login' || account.status === 'needs_secret' || account.status === 'expired') return 'attention';
-  if (account.expiresAt !== undefined) {
-    if (account.expiresAt <= now) return 'attention';
-    if (account.expiresAt - now <= EXPIRING_WITHIN_MS) return 'expiring';
+  const expiresAt = effectiveExpiresAt(account);
+  if (expiresAt !== undefined) {
+    if (expiresAt <= now) return 'attention';
+    if (expiresAt - now <= EXPIRING_WITHIN_MS) return 'expiring';
   }
   return 'all-good';
 }
@@ -72,9 +83,10 @@ export function describeAccount(account: AccountView, now: number): string {
   if (account.status === 'needs_login') return 'needs sign-in';
   if (account.status === 'needs_secret') return 'needs its client secret';
   if (account.status === 'error') return account.lastError === undefined ? 'error' : `error: ${account.lastError.code}`;
-  if (account.expiresAt === undefined) return account.status === 'expired' ? 'expired' : 'signed in';
-  if (account.expiresAt <= now) return 'expired';
-  return `expires in ${formatRemaining(account.expiresAt - now)}`;
+  const expiresAt = effectiveExpiresAt(account);
+  if (expiresAt === undefined) return account.status === 'expired' ? 'expired' : 'signed in';
+  if (expiresAt <= now) return 'expired';
+  return `expires in ${formatRemaining(expiresAt - now)}`;
 }
 
 function worst(states: Iterable<TrayState>): TrayState {
@@ -88,7 +100,7 @@ function byUrgency(now: number) {
   return (a: AccountView, b: AccountView): number => {
     const severity = STATE_SEVERITY[accountTrayState(b, now)] - STATE_SEVERITY[accountTrayState(a, now)];
     if (severity !== 0) return severity;
-    const expiry = (a.expiresAt ?? Number.POSITIVE_INFINITY) - (b.expiresAt ?? Number.POSITIVE_INFINITY);
+    const expiry = (effectiveExpiresAt(a) ?? Number.POSITIVE_INFINITY) - (effectiveExpiresAt(b) ?? Number.POSITIVE_INFINITY);
     if (expiry !== 0 && !Number.isNaN(expiry)) return expiry;
     return a.name.localeCompare(b.name);
   };
@@ -116,18 +128,19 @@ function tooltipFor(accounts: readonly AccountView[], now: number): string {
   if (attention.length === 1 && attention[0] !== undefined) lines.push(`${attention[0].name}: ${describeAccount(attention[0], now)}`);
   if (attention.length > 1) lines.push(`${attention.length} accounts need attention`);
   const soonest = soonestExpiring(accounts, now);
-  if (soonest !== undefined) lines.push(`${soonest.name}: ${describeAccount(soonest, now)}`);
+  if (soonest !== undefined) lines.push(`${soonest.account.name}: ${describeAccount(soonest.account, now)}`);
   if (lines.length === 1) lines.push(`${accounts.length} account${accounts.length === 1 ? '' : 's'}, all signed in`);
   // Windows truncates tray tooltips at 127 characters.
   const text = lines.join('\n');
   return text.length <= 127 ? text : `${text.slice(0, 126)}…`;
 }
 
-function soonestExpiring(accounts: readonly AccountView[], now: number): AccountView | undefined {
-  let soonest: AccountView | undefined;
+function soonestExpiring(accounts: readonly AccountView[], now: number): { account: AccountView; expiresAt: number } | undefined {
+  let soonest: { account: AccountView; expiresAt: number } | undefined;
   for (const account of accounts) {
-    if (account.status !== 'ok' || account.expiresAt === undefined || account.expiresAt <= now) continue;
-    if (soonest?.expiresAt === undefined || account.expiresAt < soonest.expiresAt) soonest = account;
+    const expiresAt = effectiveExpiresAt(account);
+    if (account.status !== 'ok' || expiresAt === undefined || expiresAt <= now) continue;
+    if (soonest === undefined || expiresAt < soonest.expiresAt) soonest = { account, expiresAt };
   }
   return soonest;
 }
@@ -137,11 +150,7 @@ export function buildTrayModel(accounts: readonly AccountView[], now: number): T
   const state = worst(accounts.map((account) => accountTrayState(account, now)));
   const soonest = soonestExpiring(accounts, now);
   const title =
-    state === 'attention' || state === 'error'
-      ? '!'
-      : soonest?.expiresAt === undefined
-        ? ''
-        : formatShortRemaining(soonest.expiresAt - now);
+    state === 'attention' || state === 'error' ? '!' : soonest === undefined ? '' : formatShortRemaining(soonest.expiresAt - now);
 
   const sorted = [...accounts].sort(byUrgency(now));
   const shown = sorted.slice(0, MAX_MENU_ACCOUNTS);

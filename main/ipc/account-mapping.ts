@@ -64,6 +64,7 @@ export function draftToAccountInput(
   presetProvider?: PresetProviderFn,
 ): { input: AccountInput; secrets: AccountSecretsInput | undefined } {
   const gitHosts = draft.gitHosts?.filter((host) => host.trim() !== '') ?? [];
+  const registryHosts = draft.registryHosts?.map((host) => host.trim()).filter((host) => host !== '') ?? [];
   const input: AccountInput = withoutUndefined({
     name: draft.name,
     preset: draft.preset,
@@ -82,6 +83,8 @@ export function draftToAccountInput(
       draft.refreshPolicy === undefined && draft.idleAfterHours === undefined
         ? undefined
         : withoutUndefined({ proactive: draft.refreshPolicy ?? 'auto', idleAfterHours: draft.idleAfterHours }),
+    registry: registryHosts.length > 0 ? withoutUndefined({ hosts: registryHosts, username: nonEmpty(draft.registryUsername) }) : undefined,
+    kubernetes: draft.kubernetesTokenType === undefined ? undefined : { tokenType: draft.kubernetesTokenType },
   });
   // The form has one secret field; the auth method says which vault field it fills.
   const field = CLIENT_AUTH_TRAITS[draft.clientAuth].secret?.field ?? 'clientSecret';
@@ -123,6 +126,9 @@ export function toAccountView(summary: AccountSummary): AccountView {
     keyId: config.client.keyId,
     gitHosts: config.git === undefined ? undefined : [...config.git.hosts],
     gitUsername: config.git?.username,
+    registryHosts: config.registry === undefined ? undefined : [...config.registry.hosts],
+    registryUsername: config.registry?.username,
+    kubernetesTokenType: config.kubernetes?.tokenType,
     approval: config.approval,
     allowLegacy: config.allowLegacy,
     redirectUri: config.redirectUri,
@@ -134,6 +140,8 @@ export function toAccountView(summary: AccountSummary): AccountView {
     lastRefreshAt: summary.lastRefreshAt,
     lastError: summary.lastError === undefined ? undefined : toIpcError(summary.lastError),
     identity: summary.identity === undefined ? undefined : { ...summary.identity },
+    idTokenExpiresAt: summary.idTokenExpiresAt,
+    usesIdToken: summary.usesIdToken,
   });
 }
 

@@ -9,6 +9,7 @@
  */
 import type { AccountIdentity, AccountStatus, ProactiveRefresh, RefreshMode } from '../shared/accounts.js';
 import type { ClientAuthMethod } from '../shared/client-auth.js';
+import type { KubernetesTokenType } from '../shared/consumers.js';
 import type { ErrorInfo } from '../shared/errors.js';
 import type { Grant } from '../shared/grants.js';
 import type { SignInProgress } from '../shared/sign-in.js';
@@ -50,6 +51,12 @@ export interface AccountView {
   keyId?: string;
   gitHosts?: string[];
   gitUsername?: string;
+  /** Container registries docker-credential-token-broker answers for with this account. */
+  registryHosts?: string[];
+  /** The configured registry username (absent: the preset's, else oauth2accesstoken). */
+  registryUsername?: string;
+  /** The configured `kubernetes.tokenType` (absent: the preset's choice). */
+  kubernetesTokenType?: KubernetesTokenType;
   approval: 'auto' | 'ask';
   allowLegacy: boolean;
   redirectUri?: string;
@@ -61,6 +68,10 @@ export interface AccountView {
   refreshMode: RefreshMode;
   /** Epoch ms of the last hand-out to a script or the app. */
   lastUsedAt?: number;
+  /** Epoch ms at which the held ID token expires; absent without one. */
+  idTokenExpiresAt?: number;
+  /** The account hands out its ID token: its expiry counts as much as the access token's (tray). */
+  usesIdToken?: boolean;
   lastRefreshAt?: number;
   lastError?: IpcError;
   /** Who the account was last signed in as (subject, username, email); absent when never named. */
@@ -102,6 +113,9 @@ export interface AccountDraft {
   refreshPolicy?: ProactiveRefresh;
   /** With auto: hours without a hand-out before the account is idle; omitted = 12. */
   idleAfterHours?: number;
+  registryHosts?: string[];
+  registryUsername?: string;
+  kubernetesTokenType?: KubernetesTokenType;
 }
 
 export interface PresetField {
@@ -128,6 +142,10 @@ export interface PresetView {
   docsUrl?: string;
   /** Extra request parameters the preset sends unless the account says otherwise (Google: access_type=offline). */
   extraParams?: Record<string, string>;
+  /** What kubectl-credential hands out unless the account says: OpenID Connect providers id_token. */
+  kubernetesTokenType?: KubernetesTokenType;
+  /** The username the provider's container registries expect (Google oauth2accesstoken, GitLab oauth2). */
+  registryUsername?: string;
 }
 
 export interface TokenDetailsView {

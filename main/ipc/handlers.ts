@@ -80,6 +80,8 @@ function toPresetView(preset: PresetView): PresetView {
     hints: [...preset.hints],
     ...(preset.docsUrl === undefined ? {} : { docsUrl: preset.docsUrl }),
     ...(preset.extraParams === undefined ? {} : { extraParams: { ...preset.extraParams } }),
+    ...(preset.kubernetesTokenType === undefined ? {} : { kubernetesTokenType: preset.kubernetesTokenType }),
+    ...(preset.registryUsername === undefined ? {} : { registryUsername: preset.registryUsername }),
   };
 }
 

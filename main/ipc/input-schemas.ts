@@ -14,6 +14,7 @@ import {
   PROACTIVE_REFRESH_MODES,
 } from '../shared/accounts.js';
 import { CLIENT_AUTH_METHODS } from '../shared/client-auth.js';
+import { KUBERNETES_TOKEN_TYPES } from '../shared/consumers.js';
 import { GRANTS } from '../shared/grants.js';
 import type { IpcChannel } from './contract.js';
 
@@ -57,6 +58,9 @@ const draft = z
     gitUsername: z.string().min(1).max(ACCOUNT_LIMITS.gitUsername).optional(),
     refreshPolicy: z.enum(PROACTIVE_REFRESH_MODES).optional(),
     idleAfterHours: z.number().min(IDLE_AFTER_HOURS_LIMITS.min).max(IDLE_AFTER_HOURS_LIMITS.max).optional(),
+    registryHosts: z.array(z.string().min(1).max(ACCOUNT_LIMITS.registryHost)).max(ACCOUNT_LIMITS.registryHosts).optional(),
+    registryUsername: z.string().min(1).max(ACCOUNT_LIMITS.registryUsername).optional(),
+    kubernetesTokenType: z.enum(KUBERNETES_TOKEN_TYPES).optional(),
   })
   .strict();
 

@@ -20,6 +20,9 @@ export const ACCOUNT_LIMITS = {
   scope: 256,
   gitHost: 253,
   gitUsername: 256,
+  registryHost: 260,
+  registryHosts: 50,
+  registryUsername: 256,
   presetId: 64,
 } as const;
 

@@ -20,16 +20,21 @@ export interface ClientAuthTraits {
   readonly label: string;
   /** The secret the method signs or sends with; undefined for a public client. */
   readonly secret: ClientSecretKind | undefined;
+  /**
+   * The name providers advertise it by in `token_endpoint_auth_methods_supported`.
+   * @see {@link https://www.rfc-editor.org/rfc/rfc8414.html#section-2 RFC 8414 §2}
+   */
+  readonly advertisedAs: string;
 }
 
 const CLIENT_SECRET: ClientSecretKind = { field: 'clientSecret', noun: 'client secret' };
 const PRIVATE_KEY: ClientSecretKind = { field: 'privateKeyPem', noun: 'private key (PEM)' };
 
 export const CLIENT_AUTH_TRAITS: Readonly<Record<ClientAuthMethod, ClientAuthTraits>> = {
-  basic: { label: 'Client secret (HTTP Basic)', secret: CLIENT_SECRET },
-  post: { label: 'Client secret (form body)', secret: CLIENT_SECRET },
-  private_key_jwt: { label: 'Private key JWT', secret: PRIVATE_KEY },
-  none: { label: 'None (public client)', secret: undefined },
+  basic: { label: 'Client secret (HTTP Basic)', secret: CLIENT_SECRET, advertisedAs: 'client_secret_basic' },
+  post: { label: 'Client secret (form body)', secret: CLIENT_SECRET, advertisedAs: 'client_secret_post' },
+  private_key_jwt: { label: 'Private key JWT', secret: PRIVATE_KEY, advertisedAs: 'private_key_jwt' },
+  none: { label: 'None (public client)', secret: undefined, advertisedAs: 'none' },
 };
 
 export function isClientAuthMethod(value: unknown): value is ClientAuthMethod {

@@ -43,6 +43,11 @@ export interface GrantTraits {
   /** The client must authenticate at the token endpoint: `auth: none` (a public client) is refused. */
   readonly needsClientAuth: boolean;
   readonly yields: readonly TokenKind[];
+  /**
+   * The name providers advertise it by in `grant_types_supported`.
+   * @see {@link https://www.rfc-editor.org/rfc/rfc8414.html#section-2 RFC 8414 §2}
+   */
+  readonly advertisedAs: string;
 }
 
 /**
@@ -61,6 +66,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['authorization', 'token'],
     needsClientAuth: false,
     yields: ['access_token', 'refresh_token', 'id_token'],
+    advertisedAs: 'authorization_code',
   },
   client_credentials: {
     label: 'Client credentials',
@@ -73,6 +79,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['token'],
     needsClientAuth: true,
     yields: ['access_token'],
+    advertisedAs: 'client_credentials',
   },
   device_code: {
     label: 'Device code',
@@ -85,6 +92,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['device_authorization', 'token'],
     needsClientAuth: false,
     yields: ['access_token', 'refresh_token', 'id_token'],
+    advertisedAs: 'urn:ietf:params:oauth:grant-type:device_code',
   },
   password: {
     label: 'Password (legacy)',
@@ -97,6 +105,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['token'],
     needsClientAuth: false,
     yields: ['access_token', 'refresh_token', 'id_token'],
+    advertisedAs: 'password',
   },
   implicit: {
     label: 'Implicit (legacy)',
@@ -109,6 +118,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['authorization'],
     needsClientAuth: false,
     yields: ['access_token'],
+    advertisedAs: 'implicit',
   },
 };
 

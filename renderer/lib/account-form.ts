@@ -1,6 +1,7 @@
 import type { AccountDraft, AccountView, ClientAuthName, GrantName, PresetView } from '../../main/ipc/contract.js';
 import { ACCOUNT_NAME_PATTERN } from '../../main/shared/accounts.js';
 import { CLIENT_AUTH_TRAITS } from '../../main/shared/client-auth.js';
+import { normalizeRegistryHost, type KubernetesTokenType } from '../../main/shared/consumers.js';
 import { GRANT_TRAITS } from '../../main/shared/grants.js';
 import {
   EXTRA_PARAM_NAME,
@@ -33,6 +34,11 @@ export interface AccountFormValues {
   approval: 'auto' | 'ask';
   gitHosts: string;
   gitUsername: string;
+  /** Container registry hosts, space or comma separated. */
+  registryHosts: string;
+  registryUsername: string;
+  /** '' = the preset's choice. */
+  kubernetesTokenType: '' | KubernetesTokenType;
   /** Extra request parameters, one `key=value` per line. */
   extraParams: string;
 }
@@ -101,6 +107,9 @@ export function emptyFormValues(preset: PresetView): AccountFormValues {
     approval: 'auto',
     gitHosts: '',
     gitUsername: '',
+    registryHosts: '',
+    registryUsername: '',
+    kubernetesTokenType: '',
     extraParams: formatExtraParams(preset.extraParams),
   };
 }
@@ -126,6 +135,9 @@ export function formValuesFromAccount(account: AccountView, preset: PresetView):
     approval: account.approval,
     gitHosts: (account.gitHosts ?? []).join(' '),
     gitUsername: account.gitUsername ?? '',
+    registryHosts: (account.registryHosts ?? []).join(' '),
+    registryUsername: account.registryUsername ?? '',
+    kubernetesTokenType: account.kubernetesTokenType ?? '',
     // What the account stores, not the preset's defaults: an edit must not bring back a removed one.
     extraParams: formatExtraParams(account.extraParams, parameterFieldKeys(preset)),
   };
@@ -260,6 +272,11 @@ export function validateAccountForm(
   const gitHosts = splitList(values.gitHosts);
   const badHost = gitHosts.find((host) => !HOST_PATTERN.test(host));
   if (badHost !== undefined) errors.gitHosts = `“${badHost}” is not a host name (use e.g. github.com, without https://).`;
+  const registryHosts = splitList(values.registryHosts);
+  const badRegistry = registryHosts.find((host) => normalizeRegistryHost(host) === undefined);
+  if (badRegistry !== undefined) {
+    errors.registryHosts = `“${badRegistry}” is not a registry host (use e.g. ghcr.io or registry.example.com:5000).`;
+  }
 
   const extra = parseExtraParams(values.extraParams);
   if ('error' in extra) errors.extraParams = extra.error;
@@ -282,6 +299,11 @@ export function validateAccountForm(
   if (usesRedirect(values.grant) && redirectUri !== '') draft.redirectUri = redirectUri;
   if (gitHosts.length > 0) draft.gitHosts = gitHosts;
   if (values.gitUsername.trim() !== '') draft.gitUsername = values.gitUsername.trim();
+  if (registryHosts.length > 0) {
+    draft.registryHosts = registryHosts;
+    if (values.registryUsername.trim() !== '') draft.registryUsername = values.registryUsername.trim();
+  }
+  if (values.kubernetesTokenType !== '') draft.kubernetesTokenType = values.kubernetesTokenType;
   // Always sent (even empty): the form's list replaces the preset's defaults, so one can be removed.
   if ('params' in extra) draft.extraParams = extra.params;
   return { errors, draft };

@@ -94,7 +94,7 @@ function Detail({ account }: { account: AccountView }) {
         </p>
       )}
       <div className="detail-grid">
-        <TokenCard details={details} now={now} />
+        <TokenCard details={details} idTokenExpiresAt={account.idTokenExpiresAt} now={now} />
         <ConfigCard account={account} />
       </div>
       {details?.accessTokenClaims === undefined ? null : <ClaimsCard title="Access token claims" claims={details.accessTokenClaims} />}
@@ -187,7 +187,16 @@ function Actions({ account, status }: { account: AccountView; status: ReturnType
   );
 }
 
-function TokenCard({ details, now }: { details: TokenDetailsView | null | undefined; now: number }) {
+function TokenCard({
+  details,
+  idTokenExpiresAt,
+  now,
+}: {
+  details: TokenDetailsView | null | undefined;
+  /** The ID token's own expiry, shown beside the access token's. */
+  idTokenExpiresAt: number | undefined;
+  now: number;
+}) {
   return (
     <section className="card" aria-labelledby="token-card-title">
       <h2 id="token-card-title" className="card__title">
@@ -220,7 +229,17 @@ function TokenCard({ details, now }: { details: TokenDetailsView | null | undefi
           <dt>Refresh token</dt>
           <dd>{details.hasRefreshToken ? 'Yes' : 'No'}</dd>
           <dt>ID token</dt>
-          <dd>{details.hasIdToken ? 'Yes' : 'No'}</dd>
+          <dd data-testid="id-token-expiry">
+            {!details.hasIdToken ? (
+              'No'
+            ) : idTokenExpiresAt === undefined ? (
+              'Yes (no expiry given)'
+            ) : (
+              <>
+                Expires {formatTimestamp(idTokenExpiresAt)} <span className="muted">({formatRelative(idTokenExpiresAt, now)})</span>
+              </>
+            )}
+          </dd>
           <dt>Last refresh</dt>
           <dd>
             {details.lastRefreshAt === undefined ? (
@@ -275,6 +294,21 @@ function ConfigCard({ account }: { account: AccountView }) {
           <>
             <dt>Redirect URI</dt>
             <dd className="mono">{account.redirectUri}</dd>
+          </>
+        )}
+        {account.registryHosts === undefined ? null : (
+          <>
+            <dt>Container registries</dt>
+            <dd className="mono">
+              {account.registryHosts.join(' ')}
+              {account.registryUsername === undefined ? null : <span className="muted"> (as {account.registryUsername})</span>}
+            </dd>
+          </>
+        )}
+        {account.kubernetesTokenType === undefined ? null : (
+          <>
+            <dt>Kubernetes credential</dt>
+            <dd>{account.kubernetesTokenType === 'id_token' ? 'ID token' : 'Access token'}</dd>
           </>
         )}
         <dt>Approval</dt>

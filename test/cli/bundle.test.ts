@@ -2,8 +2,10 @@
  * The hot path stays small (issue 15): `token`, `exec`, `git-credential` and
  * `kubectl-credential` run on every script call from the bin itself, one CommonJS file that
  * requires only Node built-ins and holds a few KiB of our own code — no zod, got, keytar, jose or
- * oidc code, and not the broker. `serve` loads the broker but not the OAuth engine (got, jose):
- * that comes with the first provider request.
+ * oidc code, and not the broker; the docker credential helper (a second bin, run on every pull
+ * and push) is built the same way. `serve` loads the broker but neither the OAuth engine (got,
+ * jose), which comes with the first provider request, nor the schema code (zod), which comes with
+ * the first change or a config.json the broker did not write.
  *
  * The bundles' contents are read from esbuild's metafile, built with the settings the shipped
  * bin is built with (scripts/esbuild-settings.mjs), so minification cannot hide a dependency.
@@ -31,7 +33,7 @@ beforeAll(async () => {
 
 /** Inputs bundled into the output whose name ends with `suffix`. */
 function inputsOf(meta: Metafile, suffix: string): string[] {
-  const output = Object.entries(meta.outputs).find(([name]) => name.endsWith(suffix));
+  const output = Object.entries(meta.outputs).find(([name]) => name.endsWith(`/${suffix}`));
   if (output === undefined) throw new Error(`no output ${suffix}`);
   return Object.keys(output[1].inputs);
 }
@@ -65,9 +67,23 @@ describe('the CLI bundle', () => {
     }
     expect(inputs.filter((input) => input.includes('node_modules'))).toEqual([]);
     expect(inputs.filter((input) => HEAVY.test(input))).toEqual([]);
-    const output = Object.entries(bin.outputs).find(([name]) => name.endsWith('token-broker.js'))?.[1];
+    const output = Object.entries(bin.outputs).find(([name]) => name.endsWith('/token-broker.js'))?.[1];
     expect(output?.imports.filter((i) => !i.external)).toEqual([]);
     expect(output?.bytes, 'bin size').toBeLessThan(16 * 1024);
+  });
+
+  it('builds the docker credential helper the same way: one CommonJS file of our own code', async () => {
+    const inputs = inputsOf(bin, 'docker-credential-token-broker.js');
+    expect(inputs).toContain('main/cli/docker-credential.ts');
+    expect(inputs.filter((input) => input.includes('node_modules'))).toEqual([]);
+    expect(inputs.filter((input) => HEAVY.test(input))).toEqual([]);
+    const output = Object.entries(bin.outputs).find(([name]) => name.endsWith('/docker-credential-token-broker.js'))?.[1];
+    expect(output?.imports.filter((i) => !i.external)).toEqual([]);
+    expect(output?.bytes, 'helper size').toBeLessThan(16 * 1024);
+    const helper = await readFile(join(dirname(await cliPath()), 'docker-credential-token-broker.js'), 'utf8');
+    expect(helper.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    for (const [, spec] of helper.matchAll(/require\("([^"]+)"\)/g)) expect(spec, `the helper requires ${spec}`).toMatch(/^node:/);
+    expect(helper).not.toMatch(/^\s*import\s/m);
   });
 
   it('ships that file: CommonJS, requiring only node: built-ins, importing the rest of the CLI at run time', () => {
@@ -78,13 +94,14 @@ describe('the CLI bundle', () => {
     expect(shipped).not.toMatch(/^\s*import\s/m);
   });
 
-  it('serve loads the broker, but not got or jose, which come with the first provider request', () => {
+  it('serve loads the broker, but not got or jose (they come with the first provider request) nor zod', () => {
     // serve imports the daemon when it starts; the daemon must not bring the OAuth engine along.
     const daemon = [...staticClosure(full, 'serve'), ...staticClosure(full, 'daemon')];
     expect(daemon.some((input) => input.includes('main/core/broker/'))).toBe(true);
     expect(
       daemon.filter((input) => /node_modules\/(got|jose|http2-wrapper|cacheable-request)\/|main\/core\/oauth\/http\.ts/.test(input)),
     ).toEqual([]);
+    expect(daemon.filter((input) => input.includes('node_modules/zod/'))).toEqual([]);
     const everything = Object.values(full.outputs).flatMap((output) => Object.keys(output.inputs));
     expect(everything.some((input) => input.includes('node_modules/got/'))).toBe(true);
   });

@@ -27,6 +27,7 @@ const MODULES: Record<string, () => Promise<{ run: Run }>> = {
   service: () => import('../../main/cli/commands/service.js'),
   completion: () => import('../../main/cli/commands/completion.js'),
   'kubectl-credential': () => import('../../main/cli/commands/kubectl-credential.js'),
+  kubeconfig: () => import('../../main/cli/commands/kubeconfig.js'),
   'git-credential': () => import('../../main/cli/commands/git-credential.js'),
 };
 

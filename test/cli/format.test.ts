@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   describeExpiry,
-  execCredential,
+  formatIdToken,
   formatToken,
   gitCredentialAnswer,
   parseGitCredentialInput,
@@ -32,15 +32,14 @@ describe('token formats', () => {
   });
 });
 
-describe('kubectl ExecCredential', () => {
-  it('is client.authentication.k8s.io/v1 with an RFC 3339 expiry', () => {
-    expect(JSON.parse(execCredential(body))).toEqual({
-      apiVersion: 'client.authentication.k8s.io/v1',
-      kind: 'ExecCredential',
-      status: { token: 'eyJ.abc-_~', expirationTimestamp: '2027-01-15T08:00:00Z' },
-    });
+describe('ID token formats', () => {
+  const id = { id_token: 'eyJ.id', expires_at: 1_800_000_000, expires_in: 600 };
+  it('raw, json, header, env', () => {
+    expect(formatIdToken(id, 'raw')).toBe('eyJ.id\n');
+    expect(JSON.parse(formatIdToken(id, 'json'))).toEqual(id);
+    expect(formatIdToken(id, 'header')).toBe('Authorization: Bearer eyJ.id\n');
+    expect(formatIdToken(id, 'env')).toBe('export ID_TOKEN=eyJ.id\nexport TOKEN_BROKER_EXPIRES_AT=1800000000\n');
     expect(rfc3339(0)).toBe('1970-01-01T00:00:00Z');
-    expect(JSON.parse(execCredential({ ...body, expires_at: null })).status).toEqual({ token: 'eyJ.abc-_~' });
   });
 });
 

@@ -270,8 +270,9 @@ describe('token-broker CLI against a real broker and provider', () => {
     expect((await cli(['exec', 'cc', process.execPath])).code).toBe(2);
   });
 
-  it('kubectl-credential prints an ExecCredential v1 with an RFC 3339 expiry', async () => {
-    const result = await cli(['kubectl-credential', 'cc']);
+  it('kubectl-credential prints an ExecCredential in the apiVersion kubectl asks for, with an RFC 3339 expiry', async () => {
+    const v1 = JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } });
+    const result = await runCli(['kubectl-credential', 'cc'], { ...sandbox.env, KUBERNETES_EXEC_INFO: v1 });
     expect(result.code).toBe(0);
     const credential = JSON.parse(result.stdout) as {
       apiVersion: string;
@@ -283,6 +284,9 @@ describe('token-broker CLI against a real broker and provider', () => {
     expect(credential.status.expirationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(Date.parse(credential.status.expirationTimestamp)).toBeGreaterThan(Date.now());
     expect((await server.introspect(credential.status.token)).active).toBe(true);
+    // Without KUBERNETES_EXEC_INFO the caller is older than v1 (kubelogin's rule too).
+    const old = JSON.parse((await cli(['kubectl-credential', 'cc'])).stdout) as { apiVersion: string };
+    expect(old.apiVersion).toBe('client.authentication.k8s.io/v1beta1');
   });
 
   it('git-credential answers for its hosts and stays silent for others', async () => {
@@ -461,6 +465,7 @@ describe('token-broker CLI against a real broker and provider', () => {
       ['exec', '--help'],
       ['logout', '--help'],
       ['kubectl-credential', '--help'],
+      ['kubeconfig', '--help'],
       ['git-credential', '--help'],
     ]) {
       const result = await cli(args);

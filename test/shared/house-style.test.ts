@@ -1,6 +1,7 @@
 /**
  * House style that ESLint and Prettier cannot see (docs/architecture.md, "Conventions"): TSDoc
- * `@see` references to a specification are links to the section, as oauth4webapi writes them.
+ * `@see` references to a specification are links to the section, as oauth4webapi writes them, and
+ * no grant-name checks outside the shared layer (a new grant would silently miss them).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -32,5 +33,17 @@ describe('house style', () => {
         });
     }
     expect(bare, 'write @see {@link https://www.rfc-editor.org/rfc/rfcNNNN.html#section-X.Y RFC NNNN §X.Y}').toEqual([]);
+  });
+
+  it('grant behaviour is read from GRANT_TRAITS, not from grant-name checks outside main/shared', () => {
+    const checks: string[] = [];
+    for (const file of sourceFiles().filter((f) => !f.startsWith('main/shared/'))) {
+      readFileSync(join(root, file), 'utf8')
+        .split('\n')
+        .forEach((line, index) => {
+          if (/\bgrant\s*[!=]==\s*'/.test(line)) checks.push(`${file}:${index + 1}: ${line.trim()}`);
+        });
+    }
+    expect(checks, 'ask GRANT_TRAITS[grant] (main/shared/grants.ts) instead; see docs/architecture.md, "A new grant"').toEqual([]);
   });
 });

@@ -43,6 +43,8 @@ export interface AuthServerOptions {
    * previous poll of the same code (RFC 8628 §3.5). Off by default: oidc-provider never sends it.
    */
   enforceDeviceInterval?: boolean;
+  /** Lifetime of ID tokens (`exp` − `iat`); default 3600. Also settable later. */
+  idTokenTtlSeconds?: number;
 }
 
 /** A canned token endpoint answer, for provoking error handling (RFC 6749 §5.2, 5xx, HTML). */
@@ -86,6 +88,13 @@ export interface AuthServer {
    * usual but not processed (so no refresh token rotates). Queued answers are used in order.
    */
   injectTokenResponse(response: InjectedTokenResponse): void;
+  /** ID token lifetime for tokens issued from now on (seconds, ≥ 1). */
+  setIdTokenTtl(seconds: number): void;
+  /**
+   * When false, refresh_token grant responses carry no `id_token` (as providers that issue ID
+   * tokens only at sign-in do; OpenID Connect Core §12.2 makes it optional). Default true.
+   */
+  setIdTokenOnRefresh(issue: boolean): void;
   /** RFC 7662 introspection through the server's real endpoint (authenticated as the basic client). */
   introspect(token: string): Promise<{ active: boolean } & Record<string, unknown>>;
   close(): Promise<void>;
@@ -234,6 +243,8 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const state = {
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
     tokenDelayMs: options.tokenDelayMs ?? 0,
+    idTokenTtlSeconds: options.idTokenTtlSeconds ?? 3600,
+    idTokenOnRefresh: true,
   };
   const deviceCodeTtlSeconds = options.deviceCodeTtlSeconds ?? 600;
   const deviceInterval = options.deviceInterval ?? 1;
@@ -328,7 +339,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       ClientCredentials: () => state.accessTokenTtlSeconds,
       AuthorizationCode: 60,
       DeviceCode: deviceCodeTtlSeconds,
-      IdToken: 3600,
+      IdToken: () => state.idTokenTtlSeconds,
       RefreshToken: 14 * 24 * 3600,
       Interaction: 600,
       Session: 3600,
@@ -361,6 +372,16 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       ctx.path = OPENID_DISCOVERY_PATH;
     }
     await next();
+  });
+
+  // ID token knobs (lifetime above; presence on refresh here), for the broker's ID-token hand-out.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (state.idTokenOnRefresh || ctx.path !== TOKEN_PATH || ctx.method !== 'POST') return;
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (ctx.oidc?.params?.grant_type === 'refresh_token' && body !== undefined && typeof body === 'object' && 'id_token' in body) {
+      delete body.id_token;
+    }
   });
 
   provider.registerGrantType('password', passwordGrant, ['username', 'password', 'scope']);
@@ -567,6 +588,12 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     },
     injectTokenResponse(response: InjectedTokenResponse) {
       injections.push({ ...response });
+    },
+    setIdTokenTtl(seconds: number) {
+      state.idTokenTtlSeconds = seconds;
+    },
+    setIdTokenOnRefresh(issue: boolean) {
+      state.idTokenOnRefresh = issue;
     },
     introspect,
     close() {

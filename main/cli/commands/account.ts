@@ -10,6 +10,7 @@ import { readStdin, stripTrailingNewline } from '../stdin.js';
 import { IDLE_AFTER_HOURS_LIMITS, PROACTIVE_REFRESH_MODES, type ProactiveRefresh } from '../../shared/accounts.js';
 import { CLIENT_AUTH_METHODS, CLIENT_AUTH_TRAITS, isClientAuthMethod } from '../../shared/client-auth.js';
 import { GRANT_TRAITS, GRANTS, isGrant } from '../../shared/grants.js';
+import { isKubernetesTokenType, KUBERNETES_TOKEN_TYPES, normalizeRegistryHost } from '../../shared/consumers.js';
 
 type AccountRow = AccountBody;
 
@@ -55,6 +56,9 @@ const ACCOUNT_OPTIONS = {
   approval: { type: 'string' },
   'git-host': { type: 'string', multiple: true },
   'git-username': { type: 'string' },
+  registry: { type: 'string', multiple: true },
+  'registry-username': { type: 'string' },
+  'kubernetes-token-type': { type: 'string' },
   param: { type: 'string', multiple: true },
   'no-check': { type: 'boolean', default: false },
   refresh: { type: 'string' },
@@ -88,6 +92,8 @@ interface AccountJson {
   allowLegacy: boolean;
   approval: string;
   git?: { hosts: string[]; username?: string };
+  registry?: { hosts: string[]; username?: string };
+  kubernetes?: { tokenType: string };
   [other: string]: unknown;
 }
 
@@ -113,6 +119,40 @@ function checkFlags(cmd: string, account: AccountJson, v: AccountFlags, secretHe
     throw usageError(`--auth ${auth} takes no secret; drop --client-secret-stdin.`, cmd);
   if (account.client.keyId !== undefined && auth !== 'private_key_jwt') throw usageError('--key-id goes with --auth private_key_jwt.', cmd);
   if (account.approval !== 'auto' && account.approval !== 'ask') throw usageError('--approval must be auto or ask.', cmd);
+  // Registry hosts are checked here so a typo fails before the broker hears of it (the model checks them again).
+  for (const host of account.registry?.hosts ?? []) {
+    if (normalizeRegistryHost(host) === undefined) {
+      throw usageError(`--registry takes a registry host such as ghcr.io or 127.0.0.1:5000, not '${host.slice(0, 100)}'.`, cmd);
+    }
+  }
+  if (account.kubernetes !== undefined && !isKubernetesTokenType(account.kubernetes.tokenType)) {
+    throw usageError(`--kubernetes-token-type must be ${KUBERNETES_TOKEN_TYPES.join(' or ')}.`, cmd);
+  }
+}
+
+/**
+ * `--registry HOST` (repeatable; with `edit`, replaces the list and `''` clears it) and
+ * `--registry-username U` (`''` for the default): the hosts docker-credential-token-broker
+ * answers with this account. Undefined when the account has none.
+ */
+function applyRegistry(current: AccountJson['registry'], v: AccountFlags, cmd: string): AccountJson['registry'] {
+  if (v.registry === undefined && v['registry-username'] === undefined) return current;
+  const hosts = v.registry === undefined ? (current?.hosts ?? []) : v.registry.filter((h) => h !== '');
+  const username =
+    v['registry-username'] === undefined ? current?.username : v['registry-username'] === '' ? undefined : v['registry-username'];
+  if (hosts.length === 0) {
+    if (v['registry-username'] !== undefined && v['registry-username'] !== '')
+      throw usageError('--registry-username goes with --registry HOST.', cmd);
+    return undefined;
+  }
+  return { hosts, ...(username === undefined ? {} : { username }) };
+}
+
+/** `--kubernetes-token-type T` (`''` for the preset's choice). */
+function applyKubernetes(current: AccountJson['kubernetes'], v: AccountFlags): AccountJson['kubernetes'] {
+  const tokenType = v['kubernetes-token-type'];
+  if (tokenType === undefined) return current;
+  return tokenType === '' ? undefined : { tokenType };
 }
 
 /** The secret from stdin, keyed as the API's `secrets` takes it; empty without --client-secret-stdin. */
@@ -168,6 +208,10 @@ async function add(args: string[]): Promise<number> {
       : {}),
     ...(refresh === undefined ? {} : { refresh }),
   };
+  const registry = applyRegistry(undefined, v, cmd);
+  if (registry !== undefined) account.registry = registry;
+  const kubernetes = applyKubernetes(undefined, v);
+  if (kubernetes !== undefined) account.kubernetes = kubernetes;
   checkFlags(cmd, account, v, false);
   const secrets = await readSecrets(cmd, auth, v);
   const created = await sendAccount<AccountRow>('POST', '/v1/accounts', name, { account, secrets, check: !v['no-check'] }, cmd);
@@ -247,6 +291,12 @@ async function edit(args: string[]): Promise<number> {
     if (hosts.length === 0) delete after.git;
     else after.git = { hosts, ...(username === undefined ? {} : { username }) };
   }
+  const registry = applyRegistry(after.registry, v, cmd);
+  if (registry === undefined) delete after.registry;
+  else after.registry = registry;
+  const kubernetes = applyKubernetes(after.kubernetes, v);
+  if (kubernetes === undefined) delete after.kubernetes;
+  else after.kubernetes = kubernetes;
   const held = after.client.auth === 'private_key_jwt' ? detail.secrets.private_key : detail.secrets.client_secret;
   const needed = isClientAuthMethod(after.client.auth) ? CLIENT_AUTH_TRAITS[after.client.auth].secret : undefined;
   if (needed !== undefined && held && !v['client-secret-stdin'] && secretDestinationChanged(before, after)) {

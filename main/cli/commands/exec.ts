@@ -1,9 +1,9 @@
-/** `token-broker exec NAME [--env VAR] -- COMMAND [ARGS...]` */
+/** `token-broker exec NAME [--env VAR] [--id-token-env VAR] -- COMMAND [ARGS...]` */
 import { constants } from 'node:os';
 import { parse, parseSeconds } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit.js';
 import { EXPIRES_AT_VARIABLE } from '../format.js';
-import { fetchToken } from './token.js';
+import { fetchIdToken, fetchToken } from './token.js';
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
@@ -15,24 +15,46 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     'exec',
     own,
-    { env: { type: 'string', default: 'ACCESS_TOKEN' }, 'min-ttl': { type: 'string' }, scope: { type: 'string' } },
+    { env: { type: 'string' }, 'id-token-env': { type: 'string' }, 'min-ttl': { type: 'string' }, scope: { type: 'string' } },
     { min: 1, max: 1, names: 'the account NAME' },
   );
-  const variable = values.env;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw usageError(`--env must be a variable name, not '${variable}'.`, 'exec');
+  // With --id-token-env alone the command gets only the ID token; --env adds the access token.
+  const idVariable = values['id-token-env'];
+  const variable = values.env ?? (idVariable === undefined ? 'ACCESS_TOKEN' : undefined);
+  for (const [flag, name] of [
+    ['--env', variable],
+    ['--id-token-env', idVariable],
+  ] as const) {
+    if (name !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw usageError(`${flag} must be a variable name, not '${name}'.`, 'exec');
+  }
+  if (variable !== undefined && variable === idVariable)
+    throw usageError('--env and --id-token-env must name different variables.', 'exec');
+  if (variable === undefined && values.scope !== undefined) throw usageError('--scope applies to the access token: add --env VAR.', 'exec');
   const [file, ...fileArgs] = command;
   if (file === undefined) throw usageError("Missing the COMMAND after '--'.", 'exec');
   const minTtl = parseSeconds('exec', '--min-ttl', values['min-ttl']);
 
-  const body = await fetchToken(
-    positionals[0] as string,
-    { ...(minTtl === undefined ? {} : { minTtl }), ...(values.scope === undefined ? {} : { scope: values.scope }) },
-    `token-broker exec ${file.slice(0, 32)}`,
-  );
-  const env: NodeJS.ProcessEnv = { ...process.env, [variable]: body.access_token };
-  // A stale value from an outer `exec` must not survive when this token has no known expiry.
-  if (body.expires_at === null) delete env[EXPIRES_AT_VARIABLE];
-  else env[EXPIRES_AT_VARIABLE] = String(body.expires_at);
+  const name = positionals[0] as string;
+  const client = `token-broker exec ${file.slice(0, 32)}`;
+  const [access, id] = await Promise.all([
+    variable === undefined
+      ? undefined
+      : fetchToken(
+          name,
+          { ...(minTtl === undefined ? {} : { minTtl }), ...(values.scope === undefined ? {} : { scope: values.scope }) },
+          client,
+        ),
+    idVariable === undefined ? undefined : fetchIdToken(name, minTtl, client),
+  ]);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (variable !== undefined && access !== undefined) env[variable] = access.access_token;
+  if (idVariable !== undefined && id !== undefined) env[idVariable] = id.id_token;
+  // When the credentials passed stop working: the sooner of the two. A stale value from an outer
+  // `exec` must not survive when that is unknown.
+  const expiries = [access?.expires_at, id?.expires_at].filter((at): at is number => typeof at === 'number');
+  if (expiries.length === 0) delete env[EXPIRES_AT_VARIABLE];
+  else env[EXPIRES_AT_VARIABLE] = String(Math.min(...expiries));
   return runChild(file, fileArgs, env);
 }
 

@@ -30,7 +30,29 @@ export async function run(args: string[]): Promise<number> {
     throw usageError('--username needs --password-stdin (the password is read from stdin, never from the command line).', 'login');
   }
   const password = values['password-stdin'] ? stripTrailingNewline(await readStdin()) : undefined;
-  const headless = values['no-browser'] ? undefined : noDisplayReason(process.env, process.platform);
+  return signIn(name, {
+    noBrowser: values['no-browser'],
+    client: 'token-broker login',
+    ...(values.username === undefined ? {} : { username: values.username, password }),
+  });
+}
+
+export interface SignInRequest {
+  noBrowser: boolean;
+  /** `X-Token-Broker-Client`. */
+  client: string;
+  username?: string;
+  password?: string | undefined;
+}
+
+/**
+ * Runs a sign-in in the broker and follows it to the end, telling the person at the terminal (on
+ * stderr) what to open; without a display it prints the URL instead of opening a browser. Shared
+ * by `login` and `kubectl-credential` (interactive sessions). Resolves with exit 0; throws
+ * CliError when it fails or is cancelled (Ctrl-C).
+ */
+export async function signIn(name: string, request: SignInRequest): Promise<number> {
+  const headless = request.noBrowser ? undefined : noDisplayReason(process.env, process.platform);
   if (headless !== undefined) process.stderr.write(`No display here (${headless}): not opening a browser; open the URL below yourself.\n`);
 
   const controller = new AbortController();
@@ -40,10 +62,10 @@ export async function run(args: string[]): Promise<number> {
   try {
     const res = await openRequest('POST', `/v1/accounts/${seg(name)}/login`, {
       body: {
-        noBrowser: values['no-browser'] || headless !== undefined,
-        ...(values.username === undefined ? {} : { username: values.username, password }),
+        noBrowser: request.noBrowser || headless !== undefined,
+        ...(request.username === undefined ? {} : { username: request.username, password: request.password }),
       },
-      client: 'token-broker login',
+      client: request.client,
       signal: controller.signal,
       // A sign-in waits for a person (browser, device code): no idle timeout.
       timeoutMs: 0,

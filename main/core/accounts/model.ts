@@ -17,6 +17,7 @@ import {
   PROACTIVE_REFRESH_MODES,
 } from '../../shared/accounts.js';
 import { CLIENT_AUTH_METHODS } from '../../shared/client-auth.js';
+import { KUBERNETES_TOKEN_TYPES, normalizeRegistryHost } from '../../shared/consumers.js';
 import { GRANTS } from '../../shared/grants.js';
 import {
   EXTRA_PARAM_NAME,
@@ -116,6 +117,37 @@ export const refreshSchema = z
   })
   .strict();
 
+export const kubernetesSchema = z
+  .object({
+    tokenType: z.enum(KUBERNETES_TOKEN_TYPES).meta({
+      description:
+        "What `token-broker kubectl-credential` hands out: id_token for clusters that authenticate with OpenID Connect (kube-apiserver --oidc-*, kubelogin setups), access_token for those that take the access token. Default: the preset's choice (OpenID Connect providers: id_token), else id_token when the account requests openid with a grant that yields ID tokens, else access_token.",
+    }),
+  })
+  .strict();
+
+export const registrySchema = z
+  .object({
+    hosts: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(ACCOUNT_LIMITS.registryHost)
+          .refine((host) => normalizeRegistryHost(host) !== undefined, {
+            message: 'must be a registry host such as ghcr.io or 127.0.0.1:5000',
+          }),
+      )
+      .min(1)
+      .max(ACCOUNT_LIMITS.registryHosts)
+      .meta({ description: 'Container registry hosts whose credentials `docker-credential-token-broker` answers with this account.' }),
+    username: z.string().min(1).max(ACCOUNT_LIMITS.registryUsername).optional().meta({
+      description:
+        "Username sent with the access token (the password). Default: the preset's (Google oauth2accesstoken, GitLab oauth2), else oauth2accesstoken.",
+    }),
+  })
+  .strict();
+
 export const accountSchema = z
   .object({
     name: z.string().regex(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE),
@@ -133,6 +165,8 @@ export const accountSchema = z
     approval: z.enum(['auto', 'ask']).default('auto'),
     git: gitSchema.optional(),
     refresh: refreshSchema.optional(),
+    kubernetes: kubernetesSchema.optional(),
+    registry: registrySchema.optional(),
   })
   .strict();
 

@@ -10,6 +10,7 @@ import { BrokerError } from '../errors.js';
 import type { ClientAuthMethod } from '../../shared/client-auth.js';
 import { GRANTS, type Grant } from '../../shared/grants.js';
 import type { ProviderConfig } from './model.js';
+import type { KubernetesTokenType } from '../../shared/consumers.js';
 
 export type PresetFieldKey = 'tenant' | 'domain' | 'issuer' | 'realm' | 'baseUrl' | 'audience';
 
@@ -38,6 +39,14 @@ export interface Preset {
    * `access_type=offline`; field-derived ones (Auth0 `audience`) are added by {@link presetProvider}.
    */
   extraParams?: Record<string, string>;
+  /**
+   * What `kubectl-credential` hands out unless the account says (`kubernetes.tokenType`): the ID
+   * token for OpenID Connect providers (kube-apiserver's OIDC authenticator takes it), the access
+   * token for plain OAuth 2.0 ones.
+   */
+  kubernetesTokenType: KubernetesTokenType;
+  /** The username the provider's container registries expect with the access token (Google, GitLab). */
+  registryUsername?: string;
 }
 
 /** Explicit endpoints the generic OAuth 2.0 preset (and GitHub-like setups) take as fields. */
@@ -68,6 +77,7 @@ export const PRESETS: readonly Preset[] = [
     defaultGrant: 'authorization_code',
     defaultScopes: ['read:user'],
     defaultClientAuth: 'post',
+    kubernetesTokenType: 'access_token',
     hints: [
       'GitHub has no OpenID Connect discovery for user sign-in, so the endpoints are set explicitly.',
       'OAuth app tokens do not expire (no refresh token) unless you use a GitHub App with "user-to-server token expiration" on: then tokens last 8 hours and refresh tokens 6 months.',
@@ -86,6 +96,8 @@ export const PRESETS: readonly Preset[] = [
     defaultGrant: 'authorization_code',
     defaultScopes: ['openid', 'email', 'profile'],
     defaultClientAuth: 'post',
+    kubernetesTokenType: 'id_token',
+    registryUsername: 'oauth2accesstoken',
     hints: [
       'Create an OAuth client of type "Desktop app". Google still requires its client secret at the token endpoint (it is not treated as confidential).',
       'Desktop clients accept the loopback redirect http://127.0.0.1 on any port without registering it.',
@@ -112,6 +124,7 @@ export const PRESETS: readonly Preset[] = [
     defaultGrant: 'authorization_code',
     defaultScopes: ['openid', 'profile', 'offline_access', 'User.Read'],
     defaultClientAuth: 'none',
+    kubernetesTokenType: 'id_token',
     hints: [
       'Uses the v2.0 endpoints of your tenant: https://login.microsoftonline.com/<tenant>/oauth2/v2.0/…; the v2.0 issuer contains the tenant ID.',
       'Add the "offline_access" scope to get refresh tokens.',
@@ -139,6 +152,8 @@ export const PRESETS: readonly Preset[] = [
     defaultGrant: 'authorization_code',
     defaultScopes: ['openid', 'read_user'],
     defaultClientAuth: 'none',
+    kubernetesTokenType: 'id_token',
+    registryUsername: 'oauth2',
     hints: [
       'Create the application with "Confidential" unchecked to sign in with PKCE and no secret (or keep it confidential and give the secret with basic or post authentication).',
       'Access tokens expire after 2 hours; refresh tokens are rotated on every refresh.',
@@ -171,6 +186,7 @@ export const PRESETS: readonly Preset[] = [
     defaultGrant: 'authorization_code',
     defaultScopes: ['openid', 'profile', 'email', 'offline_access'],
     defaultClientAuth: 'none',
+    kubernetesTokenType: 'id_token',
     hints: [
       'Ask for "offline_access" and enable the Refresh Token grant on the app to get refresh tokens.',
       'A "Native" app signs in with PKCE and no secret; client_credentials needs an "API Services" app and a custom authorization server.',
@@ -202,6 +218,7 @@ export const PRESETS: readonly Preset[] = [
     defaultGrant: 'authorization_code',
     defaultScopes: ['openid', 'profile', 'email', 'offline_access'],
     defaultClientAuth: 'none',
+    kubernetesTokenType: 'id_token',
     hints: [
       'Ask for "offline_access" and turn on "Allow Offline Access" on the API to get refresh tokens.',
       'Without an "audience" parameter Auth0 issues an opaque token for /userinfo only; give the API audience (your API identifier) to get an access token for your API.',
@@ -227,6 +244,7 @@ export const PRESETS: readonly Preset[] = [
     defaultGrant: 'authorization_code',
     defaultScopes: ['openid', 'profile', 'email'],
     defaultClientAuth: 'none',
+    kubernetesTokenType: 'id_token',
     hints: [
       'The issuer is the realm URL: <Keycloak URL>/realms/<realm>.',
       'A public client signs in with PKCE and no secret; client_credentials needs a confidential client with "Service accounts" on.',
@@ -252,6 +270,7 @@ export const PRESETS: readonly Preset[] = [
     defaultGrant: 'authorization_code',
     defaultScopes: ['openid'],
     defaultClientAuth: 'basic',
+    kubernetesTokenType: 'id_token',
     hints: [
       'The issuer must match the "issuer" in the discovery document exactly (including any trailing slash).',
       'Many providers need the "offline_access" scope for refresh tokens.',
@@ -266,6 +285,7 @@ export const PRESETS: readonly Preset[] = [
     defaultGrant: 'authorization_code',
     defaultScopes: [],
     defaultClientAuth: 'basic',
+    kubernetesTokenType: 'access_token',
     hints: [
       'For servers without discovery: give the token endpoint, and the authorization / device authorization / revocation endpoints the grant needs.',
       "implicit and password are legacy grants: they need the account's legacy opt-in.",

@@ -10,10 +10,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2 (grant_types_supported, token_endpoint_auth_methods_supported)
  */
 
-/** A grant as the account model names it. */
-export type CheckedGrant = 'authorization_code' | 'client_credentials' | 'device_code' | 'password' | 'implicit';
-/** A client authentication method as the account model names it. */
-export type CheckedAuth = 'basic' | 'post' | 'private_key_jwt' | 'none';
+import { CLIENT_AUTH_METHODS, CLIENT_AUTH_TRAITS, type ClientAuthMethod } from '../../shared/client-auth.js';
+import { GRANTS, GRANT_TRAITS, type Grant } from '../../shared/grants.js';
 
 /** What the check needs of the account. */
 export interface CheckedAccount {
@@ -21,8 +19,8 @@ export interface CheckedAccount {
   authorizationEndpoint?: string;
   tokenEndpoint?: string;
   deviceAuthorizationEndpoint?: string;
-  grant: CheckedGrant;
-  auth: CheckedAuth;
+  grant: Grant;
+  auth: ClientAuthMethod;
 }
 
 /** What the check needs of the provider's metadata (absent: not published). */
@@ -50,23 +48,6 @@ export interface ProviderProblem {
   /** Values of `field` that would fix it, best first (empty when none is known). */
   suggestions: string[];
 }
-
-/** The `grant_type` value each grant is advertised by (RFC 8414 §2 `grant_types_supported`). */
-export const GRANT_TYPE_URIS: Record<CheckedGrant, string> = {
-  authorization_code: 'authorization_code',
-  client_credentials: 'client_credentials',
-  device_code: 'urn:ietf:params:oauth:grant-type:device_code',
-  password: 'password',
-  implicit: 'implicit',
-};
-
-/** The token endpoint auth method each `auth` value is advertised by. */
-export const AUTH_METHOD_NAMES: Record<CheckedAuth, string> = {
-  basic: 'client_secret_basic',
-  post: 'client_secret_post',
-  private_key_jwt: 'private_key_jwt',
-  none: 'none',
-};
 
 /** 127.0.0.0/8, ::1 and localhost: plain http stays on this machine. */
 export function isLoopbackHost(hostname: string): boolean {
@@ -125,8 +106,9 @@ export function metadataProblems(account: CheckedAccount, metadata: CheckedMetad
     });
   }
   const offered = metadata.grantTypesSupported;
-  if (offered !== undefined && !offered.includes(GRANT_TYPE_URIS[account.grant])) {
-    const alternatives = (Object.keys(GRANT_TYPE_URIS) as CheckedGrant[]).filter((g) => offered.includes(GRANT_TYPE_URIS[g]));
+  const traits = GRANT_TRAITS[account.grant];
+  if (offered !== undefined && !offered.includes(traits.advertisedAs)) {
+    const alternatives = GRANTS.filter((g) => offered.includes(GRANT_TRAITS[g].advertisedAs));
     problems.push({
       code: 'UNSUPPORTED_GRANT',
       field: 'grant',
@@ -134,8 +116,11 @@ export function metadataProblems(account: CheckedAccount, metadata: CheckedMetad
       suggestions: alternatives,
     });
   }
-  const needsAuthorization = account.grant === 'authorization_code' || account.grant === 'implicit';
-  if (needsAuthorization && account.authorizationEndpoint === undefined && metadata.authorizationEndpoint === undefined) {
+  if (
+    traits.endpoints.includes('authorization') &&
+    account.authorizationEndpoint === undefined &&
+    metadata.authorizationEndpoint === undefined
+  ) {
     problems.push({
       code: 'CONFIG_INVALID',
       field: 'provider.authorizationEndpoint',
@@ -144,26 +129,25 @@ export function metadataProblems(account: CheckedAccount, metadata: CheckedMetad
     });
   }
   if (
-    account.grant === 'device_code' &&
+    traits.endpoints.includes('device_authorization') &&
     account.deviceAuthorizationEndpoint === undefined &&
     metadata.deviceAuthorizationEndpoint === undefined
   ) {
     problems.push({
       code: 'UNSUPPORTED_GRANT',
       field: 'provider.deviceAuthorizationEndpoint',
-      message: 'The device_code grant needs a device authorization endpoint, and the provider publishes none.',
+      message: `The ${account.grant} grant needs a device authorization endpoint, and the provider publishes none.`,
       suggestions: [],
     });
   }
   const methods = metadata.tokenEndpointAuthMethodsSupported;
-  if (methods !== undefined && account.auth !== 'none' && !methods.includes(AUTH_METHOD_NAMES[account.auth])) {
-    const alternatives = (Object.keys(AUTH_METHOD_NAMES) as CheckedAuth[]).filter(
-      (a) => a !== 'none' && methods.includes(AUTH_METHOD_NAMES[a]),
-    );
+  const advertisedAuth = CLIENT_AUTH_TRAITS[account.auth].advertisedAs;
+  if (methods !== undefined && account.auth !== 'none' && !methods.includes(advertisedAuth)) {
+    const alternatives = CLIENT_AUTH_METHODS.filter((a) => a !== 'none' && methods.includes(CLIENT_AUTH_TRAITS[a].advertisedAs));
     problems.push({
       code: 'CONFIG_INVALID',
       field: 'client.auth',
-      message: `The provider does not accept ${AUTH_METHOD_NAMES[account.auth]} at its token endpoint (it accepts ${methods.join(', ') || 'none listed'}).`,
+      message: `The provider does not accept ${advertisedAuth} at its token endpoint (it accepts ${methods.join(', ') || 'none listed'}).`,
       suggestions: alternatives,
     });
   }

@@ -6,8 +6,12 @@
  * | `GET /v1/health` | `{"status":"ok","version"}` |
  * | `GET /v1/accounts` | `[{"name","grant","status","expires_at","scopes"}]` |
  * | `GET /v1/accounts/{name}/token?min_ttl=&scope=` | `{"access_token","token_type","expires_at","expires_in","scope"}` |
- * | `POST /v1/accounts/{name}/refresh` | the same, freshly obtained |
- * | `GET /v1/git/credential?host=&path=` | the same plus `"account","username"` for the account whose git hosts match |
+ * | `GET /v1/accounts/{name}/token?type=id_token&min_ttl=` | `{"id_token","expires_at","expires_in"}` (the ID token's own `exp`) |
+ * | `POST /v1/accounts/{name}/refresh` | the access token body, freshly obtained |
+ * | `GET /v1/accounts/{name}/kubernetes-credential?token_type=&min_ttl=` | `{"token","token_type","expires_at","expires_in"}`: the account's `kubernetes.tokenType` unless `token_type` names one |
+ * | `GET /v1/git/credential?host=&path=` | the access token body plus `"account","username"` for the account whose git hosts match |
+ * | `GET /v1/registry/credential?host=` | the same for the account whose registry hosts match (the docker credential helper) |
+ * | `GET /v1/registry/hosts` | `{"<host>":"<username>",…}`: every configured registry host |
  * | admin: `POST /v1/accounts` `{"account":AccountInput,"secrets":{"clientSecret"?,"privateKeyPem"?},"check"?}` | 201 + the account (the provider is checked first unless `"check": false`) |
  * | admin: `GET /v1/accounts/{name}` | {@link AccountDetailBody}: configuration, token state, which secrets are held |
  * | admin: `PUT /v1/accounts/{name}` `{"account":AccountInput,"secrets"?,"check"?}` | the account, replaced (same name) |
@@ -21,7 +25,7 @@
  * (plus `oauth_error`/`oauth_error_description` from the provider) with the status from
  * {@link httpStatusForError}. Read routes are served on every listener; admin routes only on the
  * Unix socket, whose file permissions are the authentication. On the TCP listener they do not
- * exist (404). Closing a login request cancels the sign-in. Only access tokens ever leave.
+ * exist (404). Closing a login request cancels the sign-in. Only access and ID tokens ever leave.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccountInput } from '../accounts/model.js';
@@ -30,14 +34,19 @@ import { BrokerError, isBrokerError, toBrokerError, type ErrorCode } from '../er
 import type { Clock, Logger } from '../ports.js';
 import { BROKER_VERSION } from '../version.js';
 import { hasBody, parseJsonObject, readBody } from './body.js';
+import { kubernetesTokenTypeOf, registryUsernameOf } from '../accounts/consumer-defaults.js';
+import { isKubernetesTokenType } from '../../shared/consumers.js';
 import { findGitAccount } from './git-match.js';
 import { httpStatusForError } from './http-status.js';
+import { findRegistryAccount, listRegistryHosts } from './registry-match.js';
 import {
   sanitizeClientName,
   toAccountBody,
   toAccountDetailBody,
   toAuditEntryBody,
   toErrorBody,
+  toIdTokenBody,
+  toKubernetesCredentialBody,
   toLoginProgressBody,
   toTokenBody,
   type AccountDetailBody,
@@ -146,14 +155,16 @@ type Route =
   | { kind: 'health' }
   | { kind: 'accounts' }
   | { kind: 'account'; name: string }
-  | { kind: 'token' | 'refresh' | 'login' | 'logout' | 'rename'; name: string }
-  | { kind: 'git' }
+  | { kind: 'token' | 'refresh' | 'login' | 'logout' | 'rename' | 'kubernetes'; name: string }
+  | { kind: 'git' | 'registry' | 'registry-hosts' }
   | { kind: 'audit' };
 
 function matchRoute(path: string): Route | undefined {
   if (path === '/v1/health') return { kind: 'health' };
   if (path === '/v1/accounts') return { kind: 'accounts' };
   if (path === '/v1/git/credential') return { kind: 'git' };
+  if (path === '/v1/registry/credential') return { kind: 'registry' };
+  if (path === '/v1/registry/hosts') return { kind: 'registry-hosts' };
   if (path === '/v1/audit') return { kind: 'audit' };
   const parts = path.split('/');
   // ['', 'v1', 'accounts', name, action?]
@@ -164,6 +175,7 @@ function matchRoute(path: string): Route | undefined {
   if (action === 'token' || action === 'refresh' || action === 'login' || action === 'logout' || action === 'rename') {
     return { kind: action, name: decodeName(parts[3]) };
   }
+  if (action === 'kubernetes-credential') return { kind: 'kubernetes', name: decodeName(parts[3]) };
   return undefined;
 }
 
@@ -178,6 +190,9 @@ const METHODS: Record<Route['kind'], Record<string, 'read' | 'admin'>> = {
   logout: { POST: 'admin' },
   rename: { POST: 'admin' },
   git: { GET: 'read' },
+  kubernetes: { GET: 'read' },
+  registry: { GET: 'read' },
+  'registry-hosts': { GET: 'read' },
   audit: { GET: 'admin' },
 };
 
@@ -259,6 +274,8 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         return sendJson(res, 200, { removed: route.name });
       case 'token':
       case 'refresh': {
+        const type = query.get('type');
+        if (type !== null && type !== 'access_token') return idToken(res, route.kind, route.name, type, query, client);
         const request = { minTtl: parseMinTtl(query.get('min_ttl')), scope: parseScope(query.get('scope')), client };
         const handout = route.kind === 'token' ? await broker.getToken(route.name, request) : await broker.refresh(route.name, request);
         return sendJson(res, 200, toTokenBody(handout, clock.now()));
@@ -289,7 +306,60 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         const handout = await broker.getToken(match.account, { client: client === 'unknown' ? 'git' : client, minTtl: 60 });
         return sendJson(res, 200, { account: match.account, username: match.username, ...toTokenBody(handout, clock.now()) });
       }
+      case 'kubernetes':
+        return kubernetesCredential(res, route.name, query, client);
+      case 'registry': {
+        const host = query.get('host');
+        if (host === null || host.trim() === '') fail('INVALID_REQUEST', 'host is required.');
+        const account = findRegistryAccount(
+          broker.listAccounts().map((summary) => summary.config),
+          host,
+        );
+        if (account === undefined) fail('ACCOUNT_NOT_FOUND', `No account is configured for registry ${host.slice(0, 253)}.`);
+        const handout = await broker.getToken(account.name, { client: client === 'unknown' ? 'docker-credential' : client, minTtl: 60 });
+        return sendJson(res, 200, { account: account.name, username: registryUsernameOf(account), ...toTokenBody(handout, clock.now()) });
+      }
+      case 'registry-hosts':
+        return sendJson(
+          res,
+          200,
+          listRegistryHosts(
+            broker.listAccounts().map((summary) => summary.config),
+            registryUsernameOf,
+          ),
+        );
     }
+  }
+
+  /** `GET …/token?type=id_token`: the ID token with its own expiry. */
+  async function idToken(
+    res: ServerResponse,
+    kind: 'token' | 'refresh',
+    name: string,
+    type: string,
+    query: URLSearchParams,
+    client: string,
+  ) {
+    if (type !== 'id_token') fail('INVALID_REQUEST', 'type must be access_token (the default) or id_token.');
+    if (kind === 'refresh')
+      fail('INVALID_REQUEST', 'type=id_token goes with GET …/token; the broker renews an expiring ID token by itself.');
+    if (query.get('scope') !== null) fail('INVALID_REQUEST', 'scope does not apply to ID tokens; drop it or ask for the access token.');
+    const handout = await broker.getIdToken(name, { minTtl: parseMinTtl(query.get('min_ttl')), client });
+    sendJson(res, 200, toIdTokenBody(handout));
+  }
+
+  /** kubectl's credential: the ID token or the access token, as the account (or `token_type`) says. */
+  async function kubernetesCredential(res: ServerResponse, name: string, query: URLSearchParams, client: string): Promise<void> {
+    const asked = query.get('token_type');
+    if (asked !== null && !isKubernetesTokenType(asked)) fail('INVALID_REQUEST', 'token_type must be id_token or access_token.');
+    const tokenType = asked ?? kubernetesTokenTypeOf(broker.getAccount(name).config);
+    const request = { minTtl: parseMinTtl(query.get('min_ttl')), client: client === 'unknown' ? 'kubectl' : client };
+    const now = clock.now();
+    const body =
+      tokenType === 'id_token'
+        ? toKubernetesCredentialBody('id_token', toIdTokenBody(await broker.getIdToken(name, request)))
+        : toKubernetesCredentialBody('access_token', toTokenBody(await broker.getToken(name, request), now));
+    sendJson(res, 200, body);
   }
 
   /** `{"account": {...}, "secrets": {...}, "check"?: boolean}` → the account input, its secrets, whether to ask the provider. */

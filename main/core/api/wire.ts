@@ -1,11 +1,11 @@
 /**
  * Wire shapes of the local token API (README.md, "The socket"; docs/architecture.md): snake_case JSON,
  * times in epoch seconds. Pure functions; the only place a hand-out becomes a response body.
- * Only the access token ever leaves: the types here have no field a refresh token could reach.
+ * Only access and ID tokens ever leave: the types here have no field a refresh token could reach.
  */
 import type { ErrorCode, ErrorInfo } from '../../shared/errors.js';
 import type { SignInProgress } from '../../shared/sign-in.js';
-import type { AccountSummary, AuditEntry, TokenDetails, TokenHandout } from '../broker/types.js';
+import type { AccountSummary, AuditEntry, IdTokenHandout, TokenDetails, TokenHandout } from '../broker/types.js';
 
 /** `GET /v1/accounts/{name}/token` and `POST …/refresh` body. */
 export interface TokenBody {
@@ -17,6 +17,28 @@ export interface TokenBody {
   expires_in: number | null;
   scope: string | null;
 }
+
+/** `GET /v1/accounts/{name}/token?type=id_token` body: the ID token and its own expiry (`exp`). */
+export interface IdTokenBody {
+  id_token: string;
+  /** Epoch seconds (the ID token's `exp`). */
+  expires_at: number;
+  expires_in: number;
+}
+
+/** `GET /v1/accounts/{name}/kubernetes-credential` body: what kubectl's exec plugin answers with. */
+export interface KubernetesCredentialBody {
+  token: string;
+  token_type: 'id_token' | 'access_token';
+  expires_at: number | null;
+  expires_in: number | null;
+}
+
+/** `GET /v1/registry/credential?host=` body (and `/v1/git/credential`'s): the token body plus whose it is. */
+export type RegistryCredentialBody = TokenBody & { account: string; username: string };
+
+/** `GET /v1/registry/hosts` body: registry host → username. */
+export type RegistryHostsBody = Record<string, string>;
 
 /** One element of `GET /v1/accounts`. */
 export interface AccountBody {
@@ -72,6 +94,28 @@ export function toTokenBody(handout: TokenHandout, nowMs: number): TokenBody {
   };
 }
 
+export function toIdTokenBody(handout: IdTokenHandout): IdTokenBody {
+  return {
+    id_token: handout.idToken,
+    expires_at: Math.floor(handout.expiresAt / 1000),
+    expires_in: handout.expiresIn,
+  };
+}
+
+export function toKubernetesCredentialBody(tokenType: 'id_token', body: IdTokenBody): KubernetesCredentialBody;
+export function toKubernetesCredentialBody(tokenType: 'access_token', body: TokenBody): KubernetesCredentialBody;
+export function toKubernetesCredentialBody(
+  tokenType: 'id_token' | 'access_token',
+  body: IdTokenBody | TokenBody,
+): KubernetesCredentialBody {
+  return {
+    token: 'id_token' in body ? body.id_token : body.access_token,
+    token_type: tokenType,
+    expires_at: body.expires_at,
+    expires_in: body.expires_in,
+  };
+}
+
 export function toAccountBody(summary: AccountSummary): AccountBody {
   return {
     name: summary.name,
@@ -110,8 +154,6 @@ export interface AccountDetailBody extends AccountBody {
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 export function toAccountDetailBody(summary: AccountSummary, details: TokenDetails | undefined): AccountDetailBody {
-  const exp = details?.idTokenClaims?.exp;
-  const config = summary.config as AccountSummary['config'] & { registry?: { hosts?: string[] } };
   const lastAt = summary.lastRefreshAt ?? details?.lastRefreshAt;
   const outcome = details?.lastRefreshOutcome ?? (summary.lastError === undefined ? 'ok' : 'error');
   return {
@@ -119,7 +161,7 @@ export function toAccountDetailBody(summary: AccountSummary, details: TokenDetai
     configured_scopes: [...summary.config.scopes],
     access_token: details !== undefined,
     refresh_token: summary.hasRefreshToken,
-    id_token_expires_at: typeof exp === 'number' && Number.isFinite(exp) ? Math.floor(exp) : null,
+    id_token_expires_at: summary.idTokenExpiresAt === undefined ? null : seconds(summary.idTokenExpiresAt),
     last_refresh:
       lastAt === undefined && summary.lastError === undefined
         ? null
@@ -130,7 +172,7 @@ export function toAccountDetailBody(summary: AccountSummary, details: TokenDetai
           },
     approval: summary.config.approval,
     git_hosts: [...(summary.config.git?.hosts ?? [])],
-    registries: [...(config.registry?.hosts ?? [])],
+    registries: [...(summary.config.registry?.hosts ?? [])],
     config: summary.config,
     secrets: { client_secret: summary.secretsHeld?.clientSecret ?? false, private_key: summary.secretsHeld?.privateKey ?? false },
   };

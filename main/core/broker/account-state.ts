@@ -53,6 +53,11 @@ export interface AccountState {
    * rejected refresh token: it says whose account this is, so a sign-in as someone else stands out.
    */
   identity: AccountIdentity | undefined;
+  /**
+   * An ID token was handed out since the broker started: the account now counts its ID token's
+   * expiry beside the access token's (proactive refresh, the tray). Memory only.
+   */
+  idTokenUsed: boolean;
 }
 
 export function createAccountState(tokens: TokenSet | undefined, signedOut = false, identity?: AccountIdentity): AccountState {
@@ -70,6 +75,7 @@ export function createAccountState(tokens: TokenSet | undefined, signedOut = fal
     lastHandOutAt: undefined,
     idle: false,
     generation: 0,
+    idTokenUsed: false,
   };
 }
 
@@ -90,6 +96,13 @@ export function markRefreshed(state: AccountState, tokens: TokenSet, at: number)
 /** A sign-in named its user. */
 export function rememberIdentity(state: AccountState, identity: AccountIdentity): void {
   state.identity = identity;
+}
+
+/** An ID token was handed out. True when that is new (the schedule and the tray then change). */
+export function markIdTokenUsed(state: AccountState): boolean {
+  if (state.idTokenUsed) return false;
+  state.idTokenUsed = true;
+  return true;
 }
 
 /** The account now talks to another provider or client: its past user means nothing there. */

@@ -12,6 +12,7 @@ import type { TokenSet } from '../oauth/types.js';
 import type { AccountSecrets } from '../vault/types.js';
 import { clearFailure, forgetScoped } from './account-state.js';
 import type { BrokerContext } from './context.js';
+import { idTokenLifetime } from './id-token-policy.js';
 import type { SignInCoordinator } from './sign-in.js';
 import { probeProvider } from './provider-probe.js';
 import { computeStatus, refreshModeOf } from './token-policy.js';
@@ -161,6 +162,9 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
     if (state.lastError !== undefined) summary.lastError = { ...state.lastError };
     if (held !== undefined) summary.secretsHeld = held;
     if (state.identity !== undefined) summary.identity = state.identity;
+    const idToken = current === undefined ? undefined : idTokenLifetime(current);
+    if (idToken?.expiresAt !== undefined) summary.idTokenExpiresAt = idToken.expiresAt;
+    if (tokens.usesIdToken(account, state)) summary.usesIdToken = true;
     return summary;
   }
 

@@ -62,6 +62,7 @@ export function sanitizeClientName(client: string): string {
 }
 
 const OUTCOMES: ReadonlySet<string> = new Set(['granted', 'denied', 'needs_login', 'error']);
+const KINDS: ReadonlySet<string> = new Set(['token', 'id_token', 'exchange', 'dpop_proof', 'proxy']);
 
 /**
  * Epoch ms from a file's `at`: seconds (this version writes them) or ms (earlier versions). Any
@@ -80,19 +81,28 @@ export function parseAuditLine(line: string): AuditEntry | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { at, account, client, outcome, code } = value as Record<string, unknown>;
+  const { at, account, client, outcome, code, kind } = value as Record<string, unknown>;
   if (typeof at !== 'number' || typeof account !== 'string' || typeof client !== 'string') return undefined;
   if (typeof outcome !== 'string' || !OUTCOMES.has(outcome)) return undefined;
   if (!Number.isFinite(at) || at < 0) return undefined;
   const entry: AuditEntry = { at: toEpochMs(at), account, client, outcome: outcome as AuditEntry['outcome'] };
   if (typeof code === 'string') entry.code = code;
+  if (typeof kind === 'string' && KINDS.has(kind)) entry.kind = kind as NonNullable<AuditEntry['kind']>;
   return entry;
 }
 
 /** One file line; `at` in epoch ms becomes epoch seconds (ms as the fraction). */
-function serialize(at: number, account: string, client: string, outcome: string, code: string | undefined): string {
+function serialize(
+  at: number,
+  account: string,
+  client: string,
+  outcome: string,
+  code: string | undefined,
+  kind: string | undefined,
+): string {
   // Same bytes as JSON.stringify of the entry object, without building one per line.
-  const tail = code === undefined ? '' : `,"code":${JSON.stringify(code)}`;
+  const tail =
+    (code === undefined ? '' : `,"code":${JSON.stringify(code)}`) + (kind === undefined ? '' : `,"kind":${JSON.stringify(kind)}`);
   return `{"at":${JSON.stringify(at / 1000)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
 }
 
@@ -159,6 +169,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const clients = new Array<string>(capacity).fill('');
   const outcomes = new Array<AuditEntry['outcome']>(capacity).fill('granted');
   const codes = new Array<string | undefined>(capacity).fill(undefined);
+  const kinds = new Array<AuditEntry['kind']>(capacity).fill(undefined);
   let start = 0;
   let count = 0;
   // Entries are numbered in recording order; those numbered below `taken` went to the writer.
@@ -181,10 +192,24 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const idle: Array<() => void> = [];
 
   function lineAt(slot: number): string {
-    return serialize(ats[slot] as number, accounts[slot] as string, clients[slot] as string, outcomes[slot] as string, codes[slot]);
+    return serialize(
+      ats[slot] as number,
+      accounts[slot] as string,
+      clients[slot] as string,
+      outcomes[slot] as string,
+      codes[slot],
+      kinds[slot],
+    );
   }
 
-  function push(at: number, account: string, client: string, outcome: AuditEntry['outcome'], code: string | undefined): void {
+  function push(
+    at: number,
+    account: string,
+    client: string,
+    outcome: AuditEntry['outcome'],
+    code: string | undefined,
+    kind: AuditEntry['kind'],
+  ): void {
     let slot: number;
     if (count < capacity) {
       slot = (start + count) % capacity;
@@ -203,6 +228,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     clients[slot] = client;
     outcomes[slot] = outcome;
     codes[slot] = code;
+    kinds[slot] = kind;
     recorded += 1;
   }
 
@@ -356,7 +382,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         .split('\n')
         .map(parseAuditLine)
         .filter((entry): entry is AuditEntry => entry !== undefined);
-      for (const entry of loaded.slice(-capacity)) push(entry.at, entry.account, entry.client, entry.outcome, entry.code);
+      for (const entry of loaded.slice(-capacity)) push(entry.at, entry.account, entry.client, entry.outcome, entry.code, entry.kind);
       taken = recorded;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -369,7 +395,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   return {
     record(entry) {
-      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.outcome, entry.code);
+      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.outcome, entry.code, entry.kind);
       if (file === undefined || closed) taken = recorded;
       else scheduleFlush();
     },
@@ -385,6 +411,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         const code = codes[slot];
         const entry: AuditEntry = { at: ats[slot] as number, account, client, outcome: outcomes[slot] as AuditEntry['outcome'] };
         if (code !== undefined) entry.code = code;
+        const kind = kinds[slot];
+        if (kind !== undefined) entry.kind = kind;
         out.push(entry);
       }
       return out;

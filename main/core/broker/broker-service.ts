@@ -16,7 +16,7 @@ import type { GrantPort, HttpClient } from './grant-port.js';
 import { createScheduler, type SetTimer } from './scheduler.js';
 import { createSignInCoordinator } from './sign-in.js';
 import { createTokenService } from './token-service.js';
-import type { ApprovalPort, AuditEntry, BrokerEvent, BrokerService, TokenHandout, TokenRequest } from './types.js';
+import type { ApprovalPort, AuditEntry, BrokerEvent, BrokerService, IdTokenHandout, TokenHandout, TokenRequest } from './types.js';
 
 /** The ports and settings a broker is built from. */
 export interface BrokerDeps {
@@ -102,13 +102,23 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
 
   let closed = false;
 
-  function record(account: string, client: string, outcome: AuditEntry['outcome'], code?: string, at = clock.now()): void {
+  function record(
+    account: string,
+    client: string,
+    outcome: AuditEntry['outcome'],
+    code?: string,
+    kind?: AuditEntry['kind'],
+    at = clock.now(),
+  ): void {
     const entry: AuditEntry = code === undefined ? { at, account, client, outcome } : { at, account, client, outcome, code };
+    if (kind !== undefined) entry.kind = kind;
     audit.record(entry);
     if (events.hasListeners()) events.emit({ type: 'token_handed_out', entry });
   }
 
-  async function handOut(name: string, request: TokenRequest, force: boolean): Promise<TokenHandout> {
+  async function handOut(name: string, request: TokenRequest, force: boolean): Promise<TokenHandout>;
+  async function handOut(name: string, request: TokenRequest, force: boolean, kind: 'id_token'): Promise<IdTokenHandout>;
+  async function handOut(name: string, request: TokenRequest, force: boolean, kind?: 'id_token'): Promise<TokenHandout | IdTokenHandout> {
     if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
     const client = request.client ?? 'unknown';
     // The audit ring keeps the configured name (one long-lived string), not the request's copy.
@@ -118,14 +128,15 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
       const account = ctx.requireAccount(name);
       audited = account.name;
       if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client);
-      const handout = await tokens.getHandout(account, request, force);
+      const handout =
+        kind === undefined ? await tokens.getHandout(account, request, force) : await tokens.getIdTokenHandout(account, request);
       const at = clock.now();
       tokens.markUsed(account, at);
-      record(audited, client, 'granted', undefined, at);
+      record(audited, client, 'granted', undefined, kind, at);
       return handout;
     } catch (error) {
       const brokerError = toBrokerError(error);
-      if (!NOT_AUDITED.has(brokerError.code)) record(audited, client, outcomeOf(brokerError.code), brokerError.code);
+      if (!NOT_AUDITED.has(brokerError.code)) record(audited, client, outcomeOf(brokerError.code), brokerError.code, kind);
       throw brokerError;
     }
   }
@@ -139,6 +150,7 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     checkAccount: (input) => admin.check(input),
     removeAccount: (name) => admin.remove(name),
     getToken: (name, request = {}) => handOut(name, request, false),
+    getIdToken: (name, request = {}) => handOut(name, request, false, 'id_token'),
     refresh: (name, request = {}) => handOut(name, request, true),
     signIn: (name, options) => signIns.signIn(name, options),
     cancelSignIn: (name) => signIns.cancel(name),

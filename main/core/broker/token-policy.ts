@@ -8,6 +8,12 @@ import type { TokenSet } from '../oauth/types.js';
 import type { AccountStatus, TokenHandout } from './types.js';
 
 /**
+ * When a token was obtained and when it expires (epoch ms): all the freshness rules look at. An
+ * access token's comes from its token set; an ID token's from its `iat` and `exp`.
+ */
+export type Lifetime = Pick<TokenSet, 'expiresAt' | 'obtainedAt'>;
+
+/**
  * Default `minTtl` when a caller does not ask for one: 30 s, so a script rarely receives a token
  * that dies during its first request. Capped at a quarter of the token's lifetime (see
  * {@link effectiveMinTtlMs}) so a provider issuing very short-lived tokens is not hit on every
@@ -33,7 +39,7 @@ export const BACKOFF_CAP_MS = 10 * 60_000;
  * The minimum remaining validity a hand-out must have. An explicit request is honoured as is;
  * the default is capped at a quarter of the token's lifetime.
  */
-export function effectiveMinTtlMs(tokens: TokenSet, minTtlSeconds: number | undefined): number {
+export function effectiveMinTtlMs(tokens: Lifetime, minTtlSeconds: number | undefined): number {
   if (minTtlSeconds !== undefined) return minTtlSeconds * 1000;
   if (tokens.expiresAt === undefined) return 0;
   const cap = (tokens.expiresAt - tokens.obtainedAt) * DEFAULT_MIN_TTL_MAX_FRACTION;
@@ -41,12 +47,12 @@ export function effectiveMinTtlMs(tokens: TokenSet, minTtlSeconds: number | unde
 }
 
 /** True when `tokens` is still valid for at least `minTtlMs` (tokens without expiry never expire). */
-export function isFresh(tokens: TokenSet, now: number, minTtlMs: number): boolean {
+export function isFresh(tokens: Lifetime, now: number, minTtlMs: number): boolean {
   return tokens.expiresAt === undefined || (tokens.expiresAt > now && tokens.expiresAt - now >= minTtlMs);
 }
 
 /** True when the access token has not yet expired at `now`. */
-export function isUnexpired(tokens: TokenSet, now: number): boolean {
+export function isUnexpired(tokens: Lifetime, now: number): boolean {
   return tokens.expiresAt === undefined || tokens.expiresAt > now;
 }
 
@@ -56,7 +62,7 @@ export function isUnexpired(tokens: TokenSet, now: number): boolean {
  * 1 ± 10 %. `random` is in [0, 1).
  * Undefined when the token never expires.
  */
-export function computeRefreshAt(tokens: TokenSet, random: number): number | undefined {
+export function computeRefreshAt(tokens: Lifetime, random: number): number | undefined {
   if (tokens.expiresAt === undefined) return undefined;
   const lifetime = Math.max(0, tokens.expiresAt - tokens.obtainedAt);
   const lead = Math.min(Math.max(lifetime * (1 - REFRESH_AT_FRACTION), REFRESH_LEAD_MS), lifetime * REFRESH_NOT_BEFORE_FRACTION);
@@ -95,7 +101,7 @@ export function isIdle(account: AccountConfig, lastHandOutAt: number | undefined
  */
 export function refreshModeOf(
   account: AccountConfig,
-  tokens: TokenSet | undefined,
+  tokens: Lifetime | undefined,
   renewable: boolean,
   lastHandOutAt: number | undefined,
   now: number,

@@ -6,6 +6,7 @@
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-6 RFC 6749 §6} (refreshing an access token; a narrower `scope` on refresh)
  * @see {@link https://www.rfc-editor.org/rfc/rfc9700.html#section-4.14.2 RFC 9700 §4.14.2} (refresh token rotation)
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse OpenID Connect Core §12.2} (an ID token from a refresh)
  */
 import { GRANT_TRAITS } from '../../shared/grants.js';
 import type { AccountIdentity } from '../../shared/accounts.js';
@@ -17,6 +18,7 @@ import {
   forget,
   markFailed,
   markNeedsLogin,
+  markIdTokenUsed,
   markRefreshed,
   rememberIdentity,
   forgetIdentity,
@@ -33,6 +35,16 @@ import type { BrokerContext } from './context.js';
 import { toErrorInfo } from './error-info.js';
 import { reissueTokens } from './grant-flows.js';
 import {
+  idTokenLifetime,
+  idTokenNotRenewedError,
+  noIdTokenError,
+  noOpenIdError,
+  refreshedIdTokenProblem,
+  requestsOpenId,
+  toIdTokenHandout,
+  type IdTokenHandout,
+} from './id-token-policy.js';
+import {
   computeRefreshAt,
   configuredScope,
   effectiveMinTtlMs,
@@ -44,6 +56,7 @@ import {
   refreshModeOf,
   scopesOutside,
   toHandout,
+  type Lifetime,
 } from './token-policy.js';
 import type { TokenHandout, TokenRequest } from './types.js';
 
@@ -65,6 +78,15 @@ export interface TokenService {
    * Throws BrokerError.
    */
   getHandout(account: AccountConfig, query: TokenQuery, force?: boolean): Promise<TokenHandout>;
+  /**
+   * The account's ID token, valid for `query.minTtl` (default as for access tokens, against the
+   * ID token's own lifetime). An expiring ID token is renewed with a refresh even while the access
+   * token is fresh; one the provider does not renew, or an expired one, is never handed out.
+   * Throws BrokerError (`NEEDS_LOGIN`, `CONFIG_INVALID` without `openid`).
+   */
+  getIdTokenHandout(account: AccountConfig, query: TokenQuery): Promise<IdTokenHandout>;
+  /** Whether the account's ID token expiry counts (configured for Kubernetes ID tokens, or one was handed out). */
+  usesIdToken(account: AccountConfig, state: AccountState): boolean;
   /** The scheduler's proactive refresh of the main token set; failures are recorded, not thrown. */
   refreshInBackground(name: string): Promise<void>;
   /**
@@ -128,6 +150,9 @@ function needsLoginError(name: string, cause?: unknown): BrokerError {
 
 export function createTokenService(ctx: BrokerContext): TokenService {
   const flights = createSingleFlight<string, TokenSet>();
+  // Main token sets whose ID token a refresh did not renew: the provider sent none (OpenID Connect
+  // Core §12.2 makes a new one optional) or one that expires no later. Asking again would not help.
+  const carriedOverIdTokens = new WeakSet<TokenSet>();
   const refreshes = createSequencer<string>();
   // Raw requested scope → normalized, so repeated scoped requests skip the split/sort.
   const scopeKeys = new Map<string, string>();
@@ -158,16 +183,34 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     return reissues(account) || state.tokens?.refreshToken !== undefined;
   }
 
+  function usesIdToken(account: AccountConfig, state: AccountState): boolean {
+    return state.idTokenUsed || account.kubernetes?.tokenType === 'id_token';
+  }
+
   /**
    * Arms (or clears) the proactive refresh of the main token set by the account's policy: none
    * for tokens renewed on demand, a pause for an idle account (its refresh token rests until the
-   * next hand-out), else the refresh time of token-policy.ts.
+   * next hand-out), else the refresh time of token-policy.ts — the access token's, or the ID
+   * token's when that comes first for an account that uses it (the policy then judges the ID
+   * token's lifetime).
    */
   function schedule(account: AccountConfig, state: AccountState): void {
-    const mode = refreshModeOf(account, state.tokens, canRefresh(account, state), state.lastHandOutAt, ctx.clock.now());
+    const tokens = state.tokens;
+    const renewable = canRefresh(account, state);
+    let lifetime: Lifetime | undefined = tokens;
+    let dueAt: number | undefined;
+    if (tokens !== undefined && renewable) {
+      dueAt = computeRefreshAt(tokens, ctx.random());
+      const idToken = usesIdToken(account, state) && !carriedOverIdTokens.has(tokens) ? idTokenLifetime(tokens) : undefined;
+      const idDueAt = idToken === undefined ? undefined : computeRefreshAt(idToken, ctx.random());
+      if (idDueAt !== undefined && (dueAt === undefined || idDueAt < dueAt)) {
+        dueAt = idDueAt;
+        lifetime = idToken;
+      }
+    }
+    const mode = refreshModeOf(account, lifetime, renewable, state.lastHandOutAt, ctx.clock.now());
     if (mode === 'idle') pauseIdle(state);
-    else
-      scheduleRefresh(state, mode === 'proactive' && state.tokens !== undefined ? computeRefreshAt(state.tokens, ctx.random()) : undefined);
+    else scheduleRefresh(state, mode === 'proactive' ? dueAt : undefined);
     ctx.onScheduleChanged();
   }
 
@@ -266,9 +309,13 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       // RFC 6749 §6: the provider may omit a new refresh token (keep the old one), scope and ID token.
       if (merged.refreshToken === undefined && sentRefreshToken !== undefined) merged.refreshToken = sentRefreshToken;
       if (merged.scope === undefined && previous?.scope !== undefined) merged.scope = previous.scope;
-      if (merged.idToken === undefined && previous?.idToken !== undefined) merged.idToken = previous.idToken;
+      if (merged.idToken === undefined) {
+        if (previous?.idToken !== undefined) merged.idToken = previous.idToken;
+      } else keepOnlyContinuousIdToken(account, previous, merged);
+      const carriedOver = previous?.idToken !== undefined && merged.idToken !== undefined && !outlives(merged, previous);
       // Rotation: the new refresh token is durably in the vault before anyone sees the access token.
       if (!(await commitMainTokens(account.name, state, generation, merged))) return staleResult(account, state, result);
+      if (carriedOver) carriedOverIdTokens.add(merged);
       markRefreshed(state, merged, ctx.clock.now());
       schedule(account, state);
       ctx.events.emit({
@@ -298,6 +345,29 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     return scoped;
   }
 
+  /**
+   * Whether `next`'s ID token expires later than `previous`'s. One that does not (the same token
+   * carried over, or a provider that keeps `exp` fixed) is not renewed by refreshing: the
+   * scheduler must not chase it, and a caller needing more is told to sign in.
+   */
+  function outlives(next: TokenSet, previous: TokenSet): boolean {
+    const after = idTokenLifetime(next)?.expiresAt;
+    const before = idTokenLifetime(previous)?.expiresAt;
+    return after !== undefined && (before === undefined || after > before);
+  }
+
+  /**
+   * OpenID Connect Core §12.2: a refreshed ID token names the same issuer and user as the one it
+   * replaces. One that does not is dropped (the access and refresh tokens are kept: the provider
+   * may have rotated the refresh token), so the next ID-token request asks for a sign-in.
+   */
+  function keepOnlyContinuousIdToken(account: AccountConfig, previous: TokenSet | undefined, merged: TokenSet): void {
+    const problem = refreshedIdTokenProblem(previous?.idToken, merged.idToken as string, account.client.id);
+    if (problem === undefined) return;
+    delete merged.idToken;
+    ctx.logger.warn(`[broker] the ID token from refreshing '${account.name}' was not kept: ${problem}`);
+  }
+
   /** The account was logged out or signed in again while this refresh ran: its result is not kept. */
   function staleResult(account: AccountConfig, state: AccountState, result: TokenSet): TokenSet {
     if (state.signedOut || (state.tokens === undefined && !reissues(account))) throw needsLoginError(account.name);
@@ -309,6 +379,78 @@ export function createTokenService(ctx: BrokerContext): TokenService {
 
   function obtain(account: AccountConfig, state: AccountState, scopeKey: string): Promise<TokenSet> {
     return flights.run(`${account.name}\u0000${scopeKey}`, () => refreshes.queue(account.name, () => refreshNow(account, state, scopeKey)));
+  }
+
+  function noteIdTokenUsed(account: AccountConfig, state: AccountState): void {
+    if (!markIdTokenUsed(state)) return;
+    // Called right before a hand-out, whose markUsed ends an idle pause: that reschedules and
+    // tells listeners once, for both changes.
+    if (state.idle) return;
+    schedule(account, state);
+    ctx.events.emit({ type: 'accounts_changed' });
+  }
+
+  /** An ID token that is not fresh enough: why there is none, or a refresh that brings a new one. */
+  async function renewIdToken(account: AccountConfig, state: AccountState, query: TokenQuery): Promise<IdTokenHandout> {
+    const cached = state.tokens;
+    if (!GRANT_TRAITS[account.grant].yields.includes('id_token')) throw noOpenIdError(account.name, account.grant);
+    if (cached?.idToken === undefined && !requestsOpenId(account.scopes)) throw noOpenIdError(account.name, account.grant);
+    if (state.signedOut || state.needsLogin || cached === undefined) throw needsLoginError(account.name);
+    if (cached.idToken === undefined) throw noIdTokenError(account.name);
+
+    // What is held is all there is when nothing can refresh, or the provider did not renew it last time.
+    const notRenewable = carriedOverIdTokens.has(cached);
+    if (notRenewable || !canRefresh(account, state)) {
+      const held = stillUsable(cached, query);
+      if (held !== undefined) return held;
+      throw notRenewable ? idTokenNotRenewedError(account.name, isExpired(cached)) : needsLoginError(account.name);
+    }
+    try {
+      await obtain(account, state, '');
+    } catch (error) {
+      // A provider hiccup while the held ID token still works: hand it out, as for access tokens.
+      const held = TRANSIENT_CODES.has(toBrokerError(error).code) ? stillUsable(cached, query) : undefined;
+      if (held !== undefined) return held;
+      throw error;
+    }
+    // The refresh's tokens (or a sign-in's that superseded it) are the account's tokens now.
+    const fresh = state.tokens;
+    if (fresh === undefined) throw needsLoginError(account.name);
+    const lifetime = fresh.idToken === undefined ? undefined : idTokenLifetime(fresh);
+    if (fresh.idToken === undefined || lifetime?.expiresAt === undefined) throw noIdTokenError(account.name);
+    const now = ctx.clock.now();
+    if (carriedOverIdTokens.has(fresh) && !isFresh(lifetime, now, effectiveMinTtlMs(lifetime, query.minTtl))) {
+      const held = stillUsable(fresh, query);
+      if (held !== undefined) return held;
+      throw idTokenNotRenewedError(account.name, isExpired(fresh));
+    }
+    // A new ID token shorter-lived than asked is handed out all the same (as access tokens are); an expired one never.
+    if (lifetime.expiresAt <= now) {
+      throw new BrokerError(
+        'INVALID_RESPONSE',
+        `The provider of '${account.name}' returned an ID token that has already expired; check the clocks.`,
+        {
+          account: account.name,
+        },
+      );
+    }
+    noteIdTokenUsed(account, state);
+    return toIdTokenHandout(fresh.idToken, lifetime.expiresAt, now);
+  }
+
+  /** The held ID token when it has not expired and the caller set no minimum lifetime (the stale-but-valid rule). */
+  function stillUsable(tokens: TokenSet, query: TokenQuery): IdTokenHandout | undefined {
+    const lifetime = idTokenLifetime(tokens);
+    const now = ctx.clock.now();
+    if (tokens.idToken === undefined || lifetime?.expiresAt === undefined || query.minTtl !== undefined || !isUnexpired(lifetime, now)) {
+      return undefined;
+    }
+    return toIdTokenHandout(tokens.idToken, lifetime.expiresAt, now);
+  }
+
+  function isExpired(tokens: TokenSet): boolean {
+    const lifetime = idTokenLifetime(tokens);
+    return lifetime === undefined || !isUnexpired(lifetime, ctx.clock.now());
   }
 
   return {
@@ -346,6 +488,26 @@ export function createTokenService(ctx: BrokerContext): TokenService {
         throw error;
       }
     },
+
+    async getIdTokenHandout(account, query) {
+      const state = ctx.state(account.name);
+      const cached = state.tokens;
+      if (cached?.idToken !== undefined) {
+        const lifetime = idTokenLifetime(cached);
+        const now = ctx.clock.now();
+        if (
+          lifetime !== undefined &&
+          isFresh(lifetime, now, effectiveMinTtlMs(lifetime, query.minTtl)) &&
+          lifetime.expiresAt !== undefined
+        ) {
+          if (!state.idTokenUsed) noteIdTokenUsed(account, state);
+          return toIdTokenHandout(cached.idToken, lifetime.expiresAt, now);
+        }
+      }
+      return renewIdToken(account, state, query);
+    },
+
+    usesIdToken,
 
     async refreshInBackground(name) {
       const account = ctx.findAccount(name);

@@ -7,6 +7,7 @@ import type { ErrorInfo } from '../../shared/errors.js';
 import type { Grant } from '../../shared/grants.js';
 import type { SignInProgress } from '../../shared/sign-in.js';
 import type { AccountConfig, AccountInput } from '../accounts/model.js';
+import type { IdTokenHandout } from './id-token-policy.js';
 
 export type { AccountStatus, ErrorInfo, SignInProgress };
 
@@ -30,6 +31,13 @@ export interface AccountSummary {
   secretsHeld?: { clientSecret: boolean; privateKey: boolean };
   /** Who the account was last signed in as (kept across logout); absent when never named. */
   identity?: AccountIdentity;
+  /** Epoch ms at which the held ID token expires (its `exp`); absent without one. */
+  idTokenExpiresAt?: number;
+  /**
+   * The account hands out its ID token (configured for Kubernetes ID tokens, or one was handed
+   * out since the broker started): its ID token's expiry counts as much as the access token's.
+   */
+  usesIdToken?: true;
 }
 
 /** Secrets supplied with an account; stored only in the vault. */
@@ -62,6 +70,9 @@ export interface TokenHandout {
   scope?: string;
 }
 
+/** An ID token hand-out (README.md, "The socket": `GET …/token?type=id_token`). */
+export type { IdTokenHandout } from './id-token-policy.js';
+
 export interface TokenDetails {
   tokenType: string;
   scope?: string;
@@ -92,6 +103,8 @@ export interface AuditEntry {
   client: string;
   outcome: 'granted' | 'denied' | 'needs_login' | 'error';
   code?: string;
+  /** What was handed out when it was not an access token (docs: CONTRACTS "Audit entries"). */
+  kind?: 'token' | 'id_token' | 'exchange' | 'dpop_proof' | 'proxy';
 }
 
 export interface ApprovalRequest {
@@ -133,6 +146,11 @@ export interface BrokerService {
   /** Revokes at the provider where possible, forgets tokens, secrets and the account. */
   removeAccount(name: string): Promise<void>;
   getToken(name: string, request?: TokenRequest): Promise<TokenHandout>;
+  /**
+   * The account's ID token (`minTtl` against its own `exp`), refreshed when it is expiring even if
+   * the access token is not; audited as `id_token`. `scope` does not apply.
+   */
+  getIdToken(name: string, request?: TokenRequest): Promise<IdTokenHandout>;
   refresh(name: string, request?: TokenRequest): Promise<TokenHandout>;
   signIn(name: string, options?: SignInOptions): Promise<void>;
   cancelSignIn(name: string): boolean;

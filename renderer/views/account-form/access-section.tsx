@@ -1,9 +1,18 @@
+import type { PresetView } from '../../../main/ipc/contract.js';
+import { DEFAULT_REGISTRY_USERNAME } from '../../../main/shared/consumers.js';
+import { Field } from '../../components/field.js';
+import type { AccountFormValues } from '../../lib/account-form.js';
 import type { FormFields } from './form-fields.js';
 import { TextField } from './text-field.js';
 
-/** Who may get the account's tokens: the approval policy, and the git hosts git-credential answers for. */
-export function AccessSection({ fields }: { fields: FormFields }) {
+/**
+ * Who may get the account's tokens: the approval policy, the git hosts git-credential answers
+ * for, the container registries of docker-credential-token-broker, and which token kubectl gets.
+ */
+export function AccessSection({ fields, preset }: { fields: FormFields; preset: PresetView }) {
   const { values, set } = fields;
+  const registryDefault = preset.registryUsername ?? DEFAULT_REGISTRY_USERNAME;
+  const kubernetesDefault = preset.kubernetesTokenType === 'access_token' ? 'access token' : 'ID token';
   return (
     <div className="form__section">
       <h2 className="section-title">Access</h2>
@@ -33,6 +42,38 @@ export function AccessSection({ fields }: { fields: FormFields }) {
       {values.gitHosts.trim() === '' ? null : (
         <TextField fields={fields} name="gitUsername" label="Git username" hint="Defaults to oauth2." optional spellCheck={false} />
       )}
+      <TextField
+        fields={fields}
+        name="registryHosts"
+        label="Container registries"
+        hint="docker-credential-token-broker answers for these registries with this account’s access token as the password, e.g. ghcr.io."
+        optional
+        spellCheck={false}
+      />
+      {values.registryHosts.trim() === '' ? null : (
+        <TextField
+          fields={fields}
+          name="registryUsername"
+          label="Registry username"
+          hint={`Defaults to ${registryDefault}.`}
+          optional
+          spellCheck={false}
+        />
+      )}
+      <Field label="Kubernetes credential" hint="What token-broker kubectl-credential hands to kubectl." optional>
+        {(p) => (
+          <select
+            {...p}
+            className="input"
+            value={values.kubernetesTokenType}
+            onChange={(e) => set('kubernetesTokenType', e.target.value as AccountFormValues['kubernetesTokenType'])}
+          >
+            <option value="">Default ({kubernetesDefault})</option>
+            <option value="id_token">ID token (OpenID Connect clusters)</option>
+            <option value="access_token">Access token</option>
+          </select>
+        )}
+      </Field>
     </div>
   );
 }

@@ -82,7 +82,7 @@ export function AccountForm({
       <ProviderSection fields={fields} preset={preset} />
       <ClientSection fields={fields} mode={mode} />
       <SignInSection fields={fields} preset={preset} />
-      <AccessSection fields={fields} />
+      <AccessSection fields={fields} preset={preset} />
       <AdvancedSection fields={fields} open={advancedOpen} onToggle={setAdvancedOpen} />
       {submitError === null ? null : (
         <p className="banner banner--error" role="alert">

@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,29 @@ export function cliPath(): Promise<string> {
     return entry;
   })();
   return built;
+}
+
+let bins: Promise<string> | undefined;
+
+/**
+ * A directory holding `token-broker` and `docker-credential-token-broker` (links to the built
+ * bins, made executable), to put on PATH for consumers that exec them by name: kubectl's exec
+ * plugin, skopeo's credential helper.
+ */
+export function binDir(): Promise<string> {
+  bins ??= (async () => {
+    const entry = await cliPath();
+    const dir = join(dirname(entry), 'bin');
+    await mkdir(dir, { recursive: true });
+    for (const name of ['token-broker', 'docker-credential-token-broker']) {
+      const target = join(dirname(entry), `${name}.js`);
+      await chmod(target, 0o755);
+      await rm(join(dir, name), { force: true });
+      await symlink(target, join(dir, name));
+    }
+    return dir;
+  })();
+  return bins;
 }
 
 export interface Sandbox {

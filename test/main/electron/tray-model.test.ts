@@ -131,3 +131,24 @@ describe('buildTrayModel', () => {
     expect(buildTrayModel([account('a')], NOW).menu[0]).toMatchObject({ label: 'a — signed in' });
   });
 });
+
+describe('accounts that hand out their ID token', () => {
+  it('count whichever of the access and ID token expires first', () => {
+    const kube = account('kube', { expiresAt: NOW + 50 * MIN, idTokenExpiresAt: NOW + 3 * MIN, usesIdToken: true });
+    expect(accountTrayState(kube, NOW)).toBe('expiring');
+    const model = buildTrayModel([kube, account('other', { expiresAt: NOW + 20 * MIN })], NOW);
+    expect(model.state).toBe('expiring');
+    expect(model.title).toBe('3m');
+    expect(model.tooltip).toContain('kube: expires in 3 min');
+    expect(labels(model.menu)[0]).toBe('kube — expires in 3 min');
+    expect(accountTrayState({ ...kube, idTokenExpiresAt: NOW - 1 }, NOW)).toBe('attention');
+    const { expiresAt: _none, ...neverExpiring } = kube;
+    expect(accountTrayState(neverExpiring, NOW)).toBe('expiring');
+  });
+
+  it('ignore the ID token of accounts that only hand out access tokens', () => {
+    const plain = account('plain', { expiresAt: NOW + 50 * MIN, idTokenExpiresAt: NOW + 3 * MIN });
+    expect(accountTrayState(plain, NOW)).toBe('all-good');
+    expect(buildTrayModel([plain], NOW).title).toBe('50m');
+  });
+});

@@ -167,6 +167,9 @@ describe('IPC handler table', () => {
       approval: 'ask',
       gitHosts: ['git.example.com'],
       gitUsername: 'bot',
+      registryHosts: ['registry.example.com', '127.0.0.1:5000'],
+      registryUsername: 'robot',
+      kubernetesTokenType: 'access_token',
     };
     const view = await rig.ok('addAccount', draft);
     expect(view).toMatchObject({
@@ -178,6 +181,9 @@ describe('IPC handler table', () => {
       keyId: draft.keyId,
       gitHosts: ['git.example.com'],
       gitUsername: 'bot',
+      registryHosts: ['registry.example.com', '127.0.0.1:5000'],
+      registryUsername: 'robot',
+      kubernetesTokenType: 'access_token',
     });
     expect(JSON.stringify(view)).not.toContain('PRIVATE KEY');
     const { clientSecret: _secret, ...resubmitted } = draft;

@@ -15,6 +15,10 @@ async function openDetail() {
           expiresAt: t + 30 * 60_000,
           scopes: ['openid', 'User.Read'],
           identity: { subject: 'f3a1-77', username: 'alice@contoso.example', email: 'alice@example.com' },
+          idTokenExpiresAt: t + 12 * 60_000,
+          usesIdToken: true,
+          registryHosts: ['contoso.azurecr.io'],
+          kubernetesTokenType: 'id_token',
         }),
         accountView({ name: 'other' }),
       ],
@@ -51,6 +55,11 @@ describe('Account detail', () => {
     expect(within(token).getByText('Refresh token').nextElementSibling?.textContent).toBe('Yes');
     expect(within(token).getByText('succeeded')).toBeTruthy();
     expect(within(token).getByText('Expires').nextElementSibling?.textContent).toContain('(in 30 min)');
+    // The ID token's own expiry, beside the access token's.
+    expect(within(token).getByText('ID token').nextElementSibling?.textContent).toMatch(/^Expires .*\(in 12 min\)$/);
+    const config = screen.getByRole('region', { name: 'Configuration' });
+    expect(within(config).getByText('Container registries').nextElementSibling?.textContent).toBe('contoso.azurecr.io');
+    expect(within(config).getByText('Kubernetes credential').nextElementSibling?.textContent).toBe('ID token');
     const claims = screen.getByRole('region', { name: 'Access token claims' });
     expect(within(claims).getByText('api://prod')).toBeTruthy();
     expect(within(screen.getByRole('region', { name: 'ID token claims' })).getByText('alice@example.com')).toBeTruthy();

@@ -157,7 +157,7 @@ describe('account form validation', () => {
     expect(formatExtraParams({ a: '1', audience: 'x' }, new Set(['audience']))).toBe('a=1');
   });
 
-  it('edits without losing what the account view carries: endpoints, key ID, git, extra parameters', () => {
+  it('edits without losing what the account view carries: endpoints, key ID, git, registries, Kubernetes, extra parameters', () => {
     const oauth2 = preset('oauth2');
     const account = {
       name: 'custom',
@@ -175,6 +175,9 @@ describe('account form validation', () => {
       keyId: 'k1',
       gitHosts: ['git.example.com', 'git2.example.com'],
       gitUsername: 'bot',
+      registryHosts: ['ghcr.io', '127.0.0.1:5000'],
+      registryUsername: 'robot',
+      kubernetesTokenType: 'id_token' as const,
       approval: 'auto' as const,
       allowLegacy: false,
       hasRefreshToken: true,
@@ -200,7 +203,24 @@ describe('account form validation', () => {
       approval: 'auto',
       gitHosts: ['git.example.com', 'git2.example.com'],
       gitUsername: 'bot',
+      registryHosts: ['ghcr.io', '127.0.0.1:5000'],
+      registryUsername: 'robot',
+      kubernetesTokenType: 'id_token',
     });
+  });
+
+  it('checks registry hosts, and leaves the registry username and Kubernetes choice out when not set', () => {
+    const google = preset('google');
+    const base = { ...emptyFormValues(google), name: 'g', clientId: 'c', clientSecret: 's' };
+    const bad = validateAccountForm({ ...base, registryHosts: 'ghcr.io user@host' }, google, { mode: 'add', existingNames: [] });
+    expect(bad.errors.registryHosts).toMatch(/“user@host” is not a registry host/);
+    const { draft } = validateAccountForm({ ...base, registryHosts: 'europe-docker.pkg.dev', registryUsername: '  ' }, google, {
+      mode: 'add',
+      existingNames: [],
+    });
+    expect(draft?.registryHosts).toEqual(['europe-docker.pkg.dev']);
+    expect(draft).not.toHaveProperty('registryUsername');
+    expect(draft).not.toHaveProperty('kubernetesTokenType');
   });
 
   it('shows Auth0’s audience in its field, not among the extra parameters, and main keeps it', () => {

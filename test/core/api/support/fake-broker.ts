@@ -8,6 +8,7 @@ import type {
   AccountSecretsInput,
   AccountSummary,
   BrokerService,
+  IdTokenHandout,
   SignInOptions,
   TokenHandout,
   TokenRequest,
@@ -17,6 +18,7 @@ import { BrokerError } from '../../../../main/core/errors.js';
 export interface FakeAccount {
   summary: AccountSummary;
   token?: TokenHandout;
+  idToken?: IdTokenHandout;
   /** Error getToken throws. */
   error?: BrokerError;
   /** A refresh token the fake holds, to prove it never leaves. */
@@ -30,7 +32,10 @@ export class FakeBroker implements BrokerService {
   /** When set, signIn waits for this before finishing. */
   signInGate: Promise<void> | undefined;
 
-  add(name: string, extra: Partial<FakeAccount> & { git?: { hosts: string[]; username: string } } = {}): void {
+  add(
+    name: string,
+    extra: Partial<FakeAccount> & { git?: { hosts: string[]; username: string }; config?: Partial<AccountSummary['config']> } = {},
+  ): void {
     const config = {
       name,
       provider: { issuer: 'https://issuer.example' },
@@ -40,6 +45,7 @@ export class FakeBroker implements BrokerService {
       allowLegacy: false,
       approval: 'auto' as const,
       ...(extra.git === undefined ? {} : { git: extra.git }),
+      ...extra.config,
     };
     this.accounts.set(name, {
       summary: {
@@ -101,6 +107,13 @@ export class FakeBroker implements BrokerService {
     if (account.error !== undefined) throw account.error;
     if (account.token === undefined) throw new BrokerError('NEEDS_LOGIN', `Sign in to ${name} first.`, { account: name });
     return account.token;
+  }
+  async getIdToken(name: string, request?: TokenRequest): Promise<IdTokenHandout> {
+    this.calls.push({ method: 'getIdToken', name, ...(request === undefined ? {} : { request }) });
+    const account = this.get(name);
+    if (account.error !== undefined) throw account.error;
+    if (account.idToken === undefined) throw new BrokerError('NEEDS_LOGIN', `Sign in to ${name} first.`, { account: name });
+    return account.idToken;
   }
   async refresh(name: string, request?: TokenRequest): Promise<TokenHandout> {
     this.calls.push({ method: 'refresh', name, ...(request === undefined ? {} : { request }) });
