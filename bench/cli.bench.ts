@@ -15,7 +15,7 @@
  *   BENCH_CLI_RUNS (default 41)
  */
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { cliPath, createSandbox, startServe, type BrokerProcess } from '../test/integration/support/cli.js';
 import { addAccount, fetchJson, keyringEnv, wallMs } from './support/broker.js';
@@ -24,6 +24,25 @@ import { median, percentile, round } from './support/stats.js';
 import type { BenchRow } from './types.js';
 
 const FIXTURE_WORKER = new URL('./support/auth-server.worker.mjs', import.meta.url);
+
+/**
+ * The least a Node client can do for one token: a CommonJS script that connects to the socket,
+ * sends one GET, prints the token and exits — no argument parsing, no error handling, no
+ * broker code. Its cost over `node -e 0` is the floor under the CLI's own on this machine, so
+ * the table shows how much of the CLI's cost is ours and how much is Node's.
+ */
+const MINIMAL_CLIENT = `const fs = require('node:fs');
+const socket = require('node:net').connect(process.argv[2]);
+let text = '';
+socket.setEncoding('utf8');
+socket.on('connect', () => socket.write('GET /v1/accounts/b/token HTTP/1.1\\r\\nHost: broker\\r\\nConnection: close\\r\\n\\r\\n'));
+socket.on('data', (chunk) => (text += chunk));
+socket.on('end', () => {
+  const body = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1));
+  fs.writeSync(1, body.access_token + '\\n');
+  process.exit(0);
+});
+`;
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 41);
 /** The goal of issue 15: one call costs at most this much more than starting node. */
 const BUDGET_MS = 10;
@@ -85,6 +104,14 @@ export default async function run(): Promise<BenchRow[]> {
         budget: true,
       });
     }
+    const minimal = join(sandbox.dir, 'minimal-client.cjs');
+    await writeFile(minimal, MINIMAL_CLIENT);
+    commands.push({
+      label: 'minimal Node client (the floor: connect, GET, print; CommonJS, no broker code)',
+      file: node,
+      args: [minimal, sandbox.socketPath],
+      budget: false,
+    });
     const curl = spawnSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }).stdout.trim();
     if (curl !== '') {
       commands.push({
