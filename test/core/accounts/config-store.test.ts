@@ -71,6 +71,32 @@ describe('openConfigStore', () => {
     expect(reopened.get()).toEqual(store.get());
   });
 
+  it('the text it stamps is a fixed point of validation: taking it as it is gives what validating it would', async () => {
+    const store = await openConfigStore(dataDir());
+    await store.update((config) => ({
+      ...config,
+      accounts: [
+        account('rich', {
+          preset: 'generic',
+          provider: { issuer: 'https://id.example.com', userinfoEndpoint: 'https://id.example.com/me', extraParams: { audience: 'api' } },
+          client: { id: 'c', auth: 'post' },
+          scopes: ['openid', 'offline_access'],
+          redirectUri: 'http://127.0.0.1/callback',
+          approval: 'ask',
+          git: { hosts: ['git.example.com'], username: 'oauth2' },
+          refresh: { proactive: 'always', idleAfterHours: 2 },
+          registry: { hosts: ['ghcr.io'], username: 'u' },
+          kubernetes: { tokenType: 'access_token' },
+        }) as BrokerConfig['accounts'][number],
+        account('plain') as BrokerConfig['accounts'][number],
+      ],
+      settings: { tcpListener: { enabled: true, port: 0 }, startAtLogin: true },
+    }));
+    const text = await readFile(join(dataDir(), 'config.json'), 'utf8');
+    expect(parseConfigText(text, 'config.json')).toEqual(JSON.parse(text));
+    expect((await openConfigStore(dataDir())).get()).toEqual(parseConfigText(text, 'config.json'));
+  });
+
   it('validates again when the stamp is from another schema or version, or for other bytes', async () => {
     const store = await openConfigStore(dataDir());
     await store.update((config) => ({ ...config, accounts: [account('work') as BrokerConfig['accounts'][number]] }));
