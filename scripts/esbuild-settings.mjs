@@ -123,7 +123,9 @@ export function cliBuilds(root, version, outdir) {
       outdir,
       format: 'cjs',
       external: [...common.external, `./${CLI_FULL_DIR}/*`],
-      banner: { js: '#!/usr/bin/env node' },
+      // `import.meta.url` (createRequire for koffi in core/api/peer-credentials.ts) is this file's URL.
+      define: { ...common.define, 'import.meta.url': '__tbImportMetaUrl' },
+      banner: { js: '#!/usr/bin/env node\nvar __tbImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
     },
     {
       ...common,

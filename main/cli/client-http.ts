@@ -3,6 +3,8 @@
  * and the streamed sign-in (NDJSON).
  */
 import { request, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
+import { assertBrokerIsOurs } from './broker-peer.js';
 import { apiError, brokerSocketPath, connectionError, DEFAULT_TIMEOUT_MS, type RequestOptions } from './client.js';
 import { CliError } from './exit.js';
 
@@ -13,7 +15,29 @@ export function openRequest(method: string, path: string, options: RequestOption
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        socketPath,
+        // Connected here so nothing (a client secret, a password) is written before the broker
+        // on the other end is known to run as this user.
+        createConnection: (_options, ready) => {
+          const socket = connect(socketPath);
+          let settled = false;
+          const once = (error: Error | null): void => {
+            if (settled) return;
+            settled = true;
+            if (error === null) ready(null, socket);
+            else {
+              socket.destroy();
+              ready(error, socket);
+            }
+          };
+          socket.once('connect', () => {
+            assertBrokerIsOurs(socket, socketPath).then(
+              () => once(null),
+              (error: unknown) => once(error as Error),
+            );
+          });
+          socket.once('error', (error) => once(error));
+          return undefined;
+        },
         method,
         path,
         headers: {
@@ -32,7 +56,9 @@ export function openRequest(method: string, path: string, options: RequestOption
         req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
       });
     }
-    req.once('error', (error: NodeJS.ErrnoException) => reject(connectionError(error, socketPath, timeoutMs)));
+    req.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error instanceof CliError ? error : connectionError(error, socketPath, timeoutMs)),
+    );
     req.end(payload);
   });
 }

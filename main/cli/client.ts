@@ -6,9 +6,10 @@
  * than loading node:http. Everything else (POSTs, the streamed sign-in) uses client-http.ts.
  */
 import { connect } from 'node:net';
-import { resolveDataDir } from '../core/data-dir.js';
-import { defaultSocketPath } from '../core/socket-path.js';
+import { resolveDataDir } from '../core/data-dir-path.js';
+import { defaultSocketPath, socketPathTooLong } from '../core/socket-path.js';
 import type { ErrorBody } from '../core/api/wire.js';
+import { assertBrokerIsOurs } from './broker-peer.js';
 import { CliError, EXIT, exitCodeForApiError } from './exit.js';
 
 /** The API's error body (a type-only import: the CLI's hot path loads none of the core). */
@@ -32,7 +33,11 @@ export const DEFAULT_TIMEOUT_MS = 180_000;
 export function brokerSocketPath(env: NodeJS.ProcessEnv = process.env): string {
   const override = env.TOKEN_BROKER_SOCKET;
   // Skip resolving the data directory when the socket is given explicitly.
-  return override !== undefined && override !== '' ? override : defaultSocketPath(resolveDataDir(env), env);
+  const path = override !== undefined && override !== '' ? override : defaultSocketPath(resolveDataDir(env), env);
+  // The kernel would connect to the path cut short: say so instead of talking to whatever is there.
+  const tooLong = socketPathTooLong(path);
+  if (tooLong !== undefined) throw new CliError(tooLong, EXIT.error, 'CONFIG_INVALID');
+  return path;
 }
 
 export function notRunning(socketPath: string): CliError {
@@ -102,9 +107,18 @@ export function getJson<T>(path: string, options: RequestOptions = {}): Promise<
       socket.setTimeout(timeoutMs, () => socket.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     }
     socket.once('connect', () => {
-      // No half-close: the server would treat our FIN as an aborted request. It closes after answering.
-      socket.write(
-        `GET ${path} HTTP/1.1\r\nHost: broker\r\nAccept: application/json\r\nX-Token-Broker-Client: ${client}\r\nConnection: close\r\n\r\n`,
+      // Nothing is sent to (or trusted from) a broker that runs as another user.
+      assertBrokerIsOurs(socket, socketPath).then(
+        () => {
+          // No half-close: the server would treat our FIN as an aborted request. It closes after answering.
+          socket.write(
+            `GET ${path} HTTP/1.1\r\nHost: broker\r\nAccept: application/json\r\nX-Token-Broker-Client: ${client}\r\nConnection: close\r\n\r\n`,
+          );
+        },
+        (error: unknown) => {
+          socket.destroy();
+          reject(error);
+        },
       );
     });
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -71,7 +71,12 @@ const ACCOUNT_FLAGS: readonly FlagSpec[] = [
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
-  { name: 'serve', summary: 'run the broker headless on the socket', flags: [], args: 'none' },
+  {
+    name: 'serve',
+    summary: 'run the broker headless on the socket',
+    flags: [{ name: 'tcp-required', description: 'exit 1 when the configured TCP listener cannot bind its port' }],
+    args: 'none',
+  },
   { name: 'status', summary: 'who is signed in, expiries, refresh tokens', flags: [json], args: 'account' },
   { name: 'account add', summary: 'add an account', flags: ACCOUNT_FLAGS, args: 'none' },
   { name: 'account edit', summary: 'change an account', flags: ACCOUNT_FLAGS, args: 'account' },
@@ -84,6 +89,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'sign in',
     flags: [
       { name: 'no-browser', description: 'print the URL instead of opening a browser' },
+      { name: 'allow-other-user', description: 'accept a sign-in as another user than before' },
       { name: 'username', value: 'USER', description: 'password grant: the user name' },
       { name: 'password-stdin', description: 'password grant: read the password from stdin' },
     ],

@@ -17,6 +17,8 @@
  * @see https://docs.docker.com/reference/cli/docker/login/#credential-helper-protocol
  */
 
+import { escapeForTerminal, safeJsonStringify } from './output-safety.js';
+
 /** docker-credential-helpers' `errCredentialsNotFoundMessage`, matched verbatim by every client. */
 export const CREDENTIALS_NOT_FOUND = 'credentials not found in native keychain';
 /** docker-credential-helpers' `errCredentialsMissingServerURLMessage`. */
@@ -53,7 +55,8 @@ export function readServerUrl(stdin: string): string {
 
 /** An error as the protocol carries it: the message on stdout, exit 1. One line. */
 export function errorReply(message: string): HelperReply {
-  return { stdout: `${message.replace(/\s*\n\s*/g, ' ').trim()}\n`, exitCode: 1 };
+  // Messages may quote the broker or a provider: no control character reaches the caller raw.
+  return { stdout: `${escapeForTerminal(message.replace(/\s*\n\s*/g, ' ').trim())}\n`, exitCode: 1 };
 }
 
 /** "No credentials for this host": the caller falls through to its other sources. */
@@ -63,12 +66,12 @@ export function notFoundReply(): HelperReply {
 
 /** The answer to `get`: the server URL as asked, the account's registry username, and the access token. */
 export function credentialsReply(serverUrl: string, username: string, secret: string): HelperReply {
-  return { stdout: `${JSON.stringify({ ServerURL: serverUrl, Username: username, Secret: secret })}\n`, exitCode: 0 };
+  return { stdout: `${safeJsonStringify({ ServerURL: serverUrl, Username: username, Secret: secret })}\n`, exitCode: 0 };
 }
 
 /** The answer to `list`: registry host → username. */
 export function listReply(entries: Readonly<Record<string, string>>): HelperReply {
-  return { stdout: `${JSON.stringify(entries)}\n`, exitCode: 0 };
+  return { stdout: `${safeJsonStringify(entries)}\n`, exitCode: 0 };
 }
 
 /** `store` and `erase` are refused: the broker signs in and renews on its own. */

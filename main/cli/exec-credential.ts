@@ -12,6 +12,7 @@
  */
 import { CliError, EXIT } from './exit.js';
 import { rfc3339 } from './format.js';
+import { requireSafeValue, safeJsonStringify } from './output-safety.js';
 
 export const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
 export type ExecApiVersion = (typeof EXEC_API_VERSIONS)[number];
@@ -69,7 +70,8 @@ export function parseExecInfo(raw: string | undefined): ExecInfo {
  * (RFC 3339), after which kubectl runs the plugin again.
  */
 export function buildExecCredential(apiVersion: ExecApiVersion, token: string, expiresAt: number | null): string {
-  const status: { token: string; expirationTimestamp?: string } = { token };
-  if (expiresAt !== null) status.expirationTimestamp = rfc3339(expiresAt);
-  return `${JSON.stringify({ apiVersion, kind: 'ExecCredential', status })}\n`;
+  // kubectl sends the token as a header value: one that would need escaping is refused (issue 10).
+  const status: { token: string; expirationTimestamp?: string } = { token: requireSafeValue(token, 'token') };
+  if (expiresAt !== null && Number.isSafeInteger(expiresAt)) status.expirationTimestamp = rfc3339(expiresAt);
+  return `${safeJsonStringify({ apiVersion, kind: 'ExecCredential', status })}\n`;
 }

@@ -1,9 +1,14 @@
 /**
  * Pure output formatting for the client commands: token formats, kubectl's ExecCredential and
  * git's credential protocol. No I/O here, so each format is unit-tested.
+ *
+ * No format can emit a control character from provider data (issue 10): the line-based ones
+ * (raw, header, env, git) refuse such a value with exit 1 and `INVALID_RESPONSE`, the JSON ones
+ * escape what JSON.stringify leaves raw (output-safety.ts).
  */
 
 import type { IdTokenBody, TokenBody } from '../core/api/wire.js';
+import { requireSafeValue, safeJsonStringify } from './output-safety.js';
 
 // Type-only: erased from the bundle, so the token path still loads none of the core.
 export type { IdTokenBody, TokenBody };
@@ -24,21 +29,26 @@ export function shellQuote(value: string): string {
   return /^[A-Za-z0-9._~+/=:@%-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** An epoch-seconds field as printed: only ever digits (a broker answering otherwise is refused). */
+function seconds(value: number, what: string): string {
+  return requireSafeValue(Number.isSafeInteger(value) ? String(value) : '\u0000', what);
+}
+
 export function formatToken(body: TokenBody, format: TokenFormat): string {
   switch (format) {
     case 'raw':
-      return `${body.access_token}\n`;
+      return `${requireSafeValue(body.access_token, 'access token')}\n`;
     case 'json':
-      return `${JSON.stringify(body)}\n`;
+      return `${safeJsonStringify(body)}\n`;
     case 'header':
-      return `Authorization: ${authScheme(body.token_type)} ${body.access_token}\n`;
+      return `Authorization: ${authScheme(requireSafeValue(body.token_type, 'token type'))} ${requireSafeValue(body.access_token, 'access token')}\n`;
     case 'env':
       // `eval "$(token-broker token work --format env)"` gives the variables `exec` sets.
       return (
         [
-          `export ACCESS_TOKEN=${shellQuote(body.access_token)}`,
-          `export TOKEN_TYPE=${shellQuote(authScheme(body.token_type))}`,
-          ...(body.expires_at === null ? [] : [`export ${EXPIRES_AT_VARIABLE}=${body.expires_at}`]),
+          `export ACCESS_TOKEN=${shellQuote(requireSafeValue(body.access_token, 'access token'))}`,
+          `export TOKEN_TYPE=${shellQuote(authScheme(requireSafeValue(body.token_type, 'token type')))}`,
+          ...(body.expires_at === null ? [] : [`export ${EXPIRES_AT_VARIABLE}=${seconds(body.expires_at, 'expiry')}`]),
         ].join('\n') + '\n'
       );
   }
@@ -48,13 +58,13 @@ export function formatToken(body: TokenBody, format: TokenFormat): string {
 export function formatIdToken(body: IdTokenBody, format: TokenFormat): string {
   switch (format) {
     case 'raw':
-      return `${body.id_token}\n`;
+      return `${requireSafeValue(body.id_token, 'ID token')}\n`;
     case 'json':
-      return `${JSON.stringify(body)}\n`;
+      return `${safeJsonStringify(body)}\n`;
     case 'header':
-      return `Authorization: Bearer ${body.id_token}\n`;
+      return `Authorization: Bearer ${requireSafeValue(body.id_token, 'ID token')}\n`;
     case 'env':
-      return `export ID_TOKEN=${shellQuote(body.id_token)}\nexport ${EXPIRES_AT_VARIABLE}=${body.expires_at}\n`;
+      return `export ID_TOKEN=${shellQuote(requireSafeValue(body.id_token, 'ID token'))}\nexport ${EXPIRES_AT_VARIABLE}=${seconds(body.expires_at, 'expiry')}\n`;
   }
 }
 
@@ -82,8 +92,12 @@ export function parseGitCredentialInput(text: string): Record<string, string> {
 
 /** git's answer: username and password (the access token), plus the expiry git 2.41+ honours. */
 export function gitCredentialAnswer(username: string, body: TokenBody): string {
-  const lines = [`username=${username}`, `password=${body.access_token}`];
-  if (body.expires_at !== null) lines.push(`password_expiry_utc=${body.expires_at}`);
+  // One value per line: a line break in any of them would start another key (git-credential IOFMT).
+  const lines = [
+    `username=${requireSafeValue(username, 'git username')}`,
+    `password=${requireSafeValue(body.access_token, 'access token')}`,
+  ];
+  if (body.expires_at !== null) lines.push(`password_expiry_utc=${seconds(body.expires_at, 'expiry')}`);
   return `${lines.join('\n')}\n`;
 }
 

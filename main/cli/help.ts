@@ -39,12 +39,15 @@ Container registries: docker-credential-token-broker, the docker credential help
 Run 'token-broker <command> --help' for a command's options.
 ${ENV}
 `,
-  serve: `usage: token-broker serve
+  serve: `usage: token-broker serve [--tcp-required]
 
 Runs the broker in the foreground without a GUI: the token API listens on the socket until
 SIGINT or SIGTERM. Accounts with 'approval: ask' are denied (there is nobody to ask).
 Set TOKEN_BROKER_PASSPHRASE_FILE to use a passphrase instead of the OS keychain; to start it
 at login, see 'token-broker service --help'.
+When the configured TCP listener port is taken by another program, the listener does not run
+(GET /v1/health says so) and its key is revoked, since clients may have sent it there.
+  --tcp-required   exit 1 instead (also: "settings": {"tcpListener": {"required": true}})
 ${ENV}
 `,
   status: `usage: token-broker status [NAME] [--json]
@@ -159,7 +162,8 @@ Revokes the account's tokens at the provider where possible and forgets the acco
   audit: `usage: token-broker audit [NAME] [--since WHEN] [--limit N] [--json]
 
 Who asked for tokens of which account, when, and the outcome (granted, denied, needs_login,
-error), newest first, from the broker's audit log. Never a token.
+error, refused), newest first, from the broker's audit log, with the program the broker saw
+connecting (verified on the socket; "unverified" over TCP). Never a token.
   --since WHEN   30m, 1h, 2d, or an ISO date/time (2025-06-01, 2025-06-01T09:30)
   --limit N      at most N entries
   --json         the API's entries: "at" in epoch seconds (milliseconds as the fraction)
@@ -197,14 +201,17 @@ Prints a completion script for commands, options and account names (from the run
   zsh:   add to ~/.zshrc, after compinit:  source <(token-broker completion zsh)
   fish:  token-broker completion fish > ~/.config/fish/completions/token-broker.fish
 `,
-  login: `usage: token-broker login NAME [--no-browser] [--username U --password-stdin]
+  login: `usage: token-broker login NAME [--no-browser] [--allow-other-user] [--username U --password-stdin]
 
-Signs in. The authorization (or device verification) URL is printed on a line of its own on
-stderr, with the user code for the device grant; exits 0 once the sign-in completed.
-  --no-browser       do not open a browser; open the printed URL yourself (the default in an
-                     SSH session and on Linux without DISPLAY or WAYLAND_DISPLAY)
-  --username U       password grant: the user name
-  --password-stdin   password grant: read the password from stdin (used once, never stored)
+Signs in and says who signed in. The browser is given a one-shot start URL on 127.0.0.1 (printed
+on a line of its own on stderr; it works once), or the device verification URL and user code;
+exits 0 once the sign-in completed. A sign-in as another user than the account's is refused and
+the account keeps its tokens.
+  --no-browser        do not open a browser; open the printed URL yourself (the default in an
+                      SSH session and on Linux without DISPLAY or WAYLAND_DISPLAY)
+  --allow-other-user  accept a sign-in as another user than before (switch the account)
+  --username U        password grant: the user name
+  --password-stdin    password grant: read the password from stdin (used once, never stored)
 `,
   token: `usage: token-broker token NAME [--id-token] [--min-ttl SECONDS] [--scope "a b"] [--format raw|json|header|env]
 

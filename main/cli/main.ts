@@ -9,6 +9,7 @@ import { BROKER_VERSION } from '../core/version.js';
 import { wantsHelp } from './args.js';
 import type { SignInRequest } from './commands/login.js';
 import type { CliError } from './exit.js';
+import { escapeForTerminal } from './output-safety.js';
 import { setSignInLoader } from './sign-in-loader.js';
 
 type Command = (args: string[]) => Promise<number>;
@@ -70,7 +71,8 @@ export async function main(argv: string[]): Promise<number> {
   const load = loaders[command];
   if (load === undefined) {
     const [{ unknownCommandMessage }, { topLevelCommands }] = await Promise.all([import('./messages.js'), import('./command-table.js')]);
-    process.stderr.write(`token-broker: ${unknownCommandMessage(command, topLevelCommands())}\nRun 'token-broker --help'.\n`);
+    const message = escapeForTerminal(unknownCommandMessage(command, topLevelCommands()));
+    process.stderr.write(`token-broker: ${message}\nRun 'token-broker --help'.\n`);
     return 2;
   }
   if (wantsHelp(rest)) {

@@ -5,6 +5,7 @@
  */
 import { GRANT_TRAITS, isGrant, type GrantTraits } from '../shared/grants.js';
 import { describeExpiry, table } from './format.js';
+import { escapeForTerminal } from './output-safety.js';
 
 /** The signed-in user, from the ID token or the userinfo endpoint (null fields: not provided). */
 export interface IdentityView {
@@ -211,14 +212,16 @@ function auditCaller(e: AuditView): string {
   if (e.caller === undefined) return e.client;
   const exe = e.caller.exe === undefined ? '' : ` ${e.caller.exe}`;
   const pid = e.caller.pid === undefined ? '' : ` pid ${e.caller.pid}`;
-  return `${e.client} (${e.caller.verified ? 'verified' : 'claimed'}${exe}${pid})`;
+  // "unverified": a TCP (or Windows) caller, whose name is only its own claim (issue 10 item 4).
+  return `${e.client} (${e.caller.verified ? 'verified' : 'unverified'}${exe}${pid})`;
 }
 
 /** `audit` for people: oldest first (a log reads downwards), local times. */
 export function formatAudit(entries: readonly AuditView[]): string {
   const rows = [['TIME', 'ACCOUNT', 'CLIENT', 'OUTCOME', 'DETAIL']];
   for (const e of [...entries].sort((a, b) => a.at - b.at)) {
-    rows.push([localTime(Math.floor(e.at)), e.account, auditCaller(e), e.outcome, auditDetail(e)]);
+    // Client names and executables come from other programs: shown, never interpreted by the terminal.
+    rows.push([localTime(Math.floor(e.at)), escapeForTerminal(e.account), escapeForTerminal(auditCaller(e)), e.outcome, auditDetail(e)]);
   }
   return table(rows);
 }

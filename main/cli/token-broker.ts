@@ -14,6 +14,7 @@ import { run as gitCredential } from './commands/git-credential.js';
 import { run as kubectlCredential } from './commands/kubectl-credential.js';
 import { run as tokenCommand } from './commands/token.js';
 import type { CliError } from './exit.js';
+import { escapeForTerminal } from './output-safety.js';
 import { writeErr } from './output.js';
 import { setSignInLoader, type SignIn } from './sign-in-loader.js';
 
@@ -57,7 +58,9 @@ async function failure(error: unknown): Promise<number> {
     );
   }
   const exitCode = (shown as { exitCode?: unknown }).exitCode;
-  writeErr(`token-broker: ${shown instanceof Error ? shown.message : String(shown)}\n`);
+  // Messages may quote what the broker or a provider said: shown, never interpreted by the terminal.
+  const message = escapeForTerminal(shown instanceof Error ? shown.message : String(shown), { keepLineBreaks: true });
+  writeErr(`token-broker: ${message}\n`);
   return typeof exitCode === 'number' ? exitCode : 1;
 }
 

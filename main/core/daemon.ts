@@ -20,7 +20,8 @@ import type { ApprovalPort, BrokerService } from './broker/types.js';
 import { ensurePrivateDir } from './data-dir.js';
 import { createLazyHttpClient } from './oauth/lazy-http.js';
 import { silentLogger, type BrowserOpener, type Logger } from './ports.js';
-import { defaultSocketPath } from './socket-path.js';
+import { assertSocketPathFits } from './api/socket-guard.js';
+import { defaultSocketPath, isWindowsPipe } from './socket-path.js';
 import { createKeytarSecretStore, keytarInChildProcess } from './vault/keychain.js';
 import { openVault } from './vault/index.js';
 
@@ -35,6 +36,11 @@ export interface BrokerDaemonOptions {
    * and its libraries — ~6 MB resident for a daemon that reads one key at start).
    */
   keychain?: 'in-process' | 'helper';
+  /**
+   * Fail the start when the TCP listener is enabled but cannot bind (`serve --tcp-required`);
+   * `settings.tcpListener.required` asks the same. Otherwise the broker runs without it.
+   */
+  tcpRequired?: boolean;
   /** The GUI's approval prompt; without one, `approval: ask` accounts are denied. */
   approvals?: ApprovalPort;
   openBrowser?: BrowserOpener;
@@ -66,6 +72,9 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
   const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
   const { dataDir } = options;
+  const socketPath = defaultSocketPath(dataDir, env);
+  // Before anything is created: a path the kernel would cut short is refused with its limit.
+  if (!isWindowsPipe(socketPath)) assertSocketPathFits(socketPath);
 
   await ensurePrivateDir(dataDir);
   const configStore = await openConfigStore(dataDir);
@@ -94,7 +103,6 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
     throw error;
   }
 
-  const socketPath = defaultSocketPath(dataDir, env);
   const tcpKeyFile = join(dataDir, API_KEY_FILE);
   let api: ApiServer;
   try {
@@ -105,11 +113,17 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
   }
   const applyTcpListener = (tcp: Settings['tcpListener']): Promise<void> =>
     api.setTcpListener(tcp.enabled ? { port: tcp.port, keyFile: tcpKeyFile } : undefined);
+  const tcpSettings = configStore.get().settings.tcpListener;
   try {
-    await applyTcpListener(configStore.get().settings.tcpListener);
+    await applyTcpListener(tcpSettings);
   } catch (error) {
-    const { code, message } = toBrokerError(error);
-    logger.warn(`[daemon] TCP listener not started (${code}): ${message}`);
+    const brokerError = toBrokerError(error);
+    if (options.tcpRequired === true || tcpSettings.required === true) {
+      await api.close();
+      await broker.close();
+      throw brokerError;
+    }
+    logger.warn(`[daemon] TCP listener not running on 127.0.0.1:${tcpSettings.port} (${brokerError.code}): ${brokerError.message}`);
   }
 
   let closing: Promise<void> | undefined;

@@ -4,42 +4,10 @@
  */
 import type { Stats } from 'node:fs';
 import { chmod, lstat, mkdir, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { posix, win32 } from 'node:path';
 import { BrokerError } from './errors.js';
+import { assertTrustedPath } from './fs/trusted-path.js';
 
-/**
- * The data directory: `TOKEN_BROKER_HOME` when set, else the OS's per-user app-data directory.
- *
- * - Linux and other Unixes: `$XDG_CONFIG_HOME/token-broker`, else `~/.config/token-broker`
- *   (XDG Base Directory: a relative `XDG_CONFIG_HOME` is invalid and ignored).
- * - macOS: `~/Library/Application Support/Token Broker`.
- * - Windows: `%APPDATA%\Token Broker`.
- *
- * Pure: reads only the `env` and `platform` it is given (defaults: this process), so every
- * platform's answer is testable anywhere.
- * @see https://specifications.freedesktop.org/basedir-spec/latest/
- */
-export function resolveDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  const path = platform === 'win32' ? win32 : posix;
-  const explicit = env.TOKEN_BROKER_HOME?.trim();
-  if (explicit) return path.resolve(explicit);
-
-  const home = (platform === 'win32' ? env.USERPROFILE : env.HOME)?.trim() || homedir();
-  switch (platform) {
-    case 'darwin':
-      return path.join(home, 'Library', 'Application Support', 'Token Broker');
-    case 'win32': {
-      const appData = env.APPDATA?.trim() || path.join(home, 'AppData', 'Roaming');
-      return path.join(appData, 'Token Broker');
-    }
-    default: {
-      const xdg = env.XDG_CONFIG_HOME?.trim();
-      const configHome = xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.config');
-      return path.join(configHome, 'token-broker');
-    }
-  }
-}
+export { resolveDataDir } from './data-dir-path.js';
 
 /**
  * Makes sure `dir` exists and is private to this user: created (with any missing parents) as
@@ -51,6 +19,8 @@ export function resolveDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
  *   is owned by another user or accessible by group/others (the message names the fix).
  */
 export async function ensurePrivateDir(dir: string): Promise<void> {
+  // Whoever can rename a directory above it can swap in their own config.json (and endpoints).
+  assertTrustedPath(dir, { what: `The data directory ${dir}`, remedy: 'set TOKEN_BROKER_HOME to a directory only you and root control' });
   let info = await statOrUndefined(dir);
   if (info === undefined) {
     await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -29,3 +29,27 @@ export function defaultSocketPath(
   if (platform === 'win32') return windowsPipeName(userInfo().username);
   return join(dataDir, 'broker.sock');
 }
+
+/**
+ * The size of `sockaddr_un.sun_path` (Linux 108 bytes, macOS and the BSDs 104), the terminating
+ * NUL included: a longer path is cut by the kernel, so the socket would land at another path.
+ */
+export function socketPathLimit(platform: NodeJS.Platform = process.platform): number | undefined {
+  if (platform === 'win32') return undefined;
+  return platform === 'linux' || platform === 'android' ? 108 : 104;
+}
+
+/**
+ * Why `path` cannot be a Unix socket path on this platform (too long), or undefined when it fits.
+ * The message names the limit and the remedy.
+ */
+export function socketPathTooLong(path: string, platform: NodeJS.Platform = process.platform): string | undefined {
+  const limit = socketPathLimit(platform);
+  if (limit === undefined || isWindowsPipe(path)) return undefined;
+  const length = Buffer.byteLength(path);
+  if (length < limit) return undefined;
+  return (
+    `The socket path ${path} is ${length} bytes long; ${platform === 'linux' ? 'Linux' : platform} allows at most ${limit - 1} ` +
+    `(sun_path holds ${limit} bytes, the final NUL included). Set TOKEN_BROKER_SOCKET to a shorter path (or TOKEN_BROKER_HOME to a shorter directory).`
+  );
+}

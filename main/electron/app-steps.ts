@@ -26,6 +26,7 @@ import type { TrayAction } from './tray-model.js';
 import { createTrayController, type TrayController } from './tray.js';
 import { createMainWindow, lockDownContents, pageUrl } from './window.js';
 import { GRANT_TRAITS } from '../shared/grants.js';
+import type { TcpListenerStatus } from '../core/api/server.js';
 
 /** The tray is rebuilt on every broker event and at least this often, so countdowns stay current. */
 export const TRAY_REFRESH_MS = 30_000;
@@ -122,6 +123,10 @@ export function tokenApiInfo(daemon: BrokerDaemon): ApiInfoPort {
   return {
     socketPath: daemon.socketPath,
     tcpAddress: () => daemon.api.tcpAddress,
+    tcpProblem: () => {
+      const status = daemon.api.tcpStatus;
+      return status.state === 'failed' ? status.error.message : undefined;
+    },
     // Settings and "Regenerate key" apply to the running listener: no restart.
     applyTcpListener: (tcp) => daemon.applyTcpListener(tcp),
   };
@@ -258,6 +263,7 @@ export function showTray(
   broker: BrokerService,
   onAction: (action: TrayAction) => Promise<void>,
   disposables: DisposableStore,
+  problems: () => readonly string[] = () => [],
 ): TrayController {
   const { clock } = ctx;
   const tray = createTrayController({
@@ -267,7 +273,7 @@ export function showTray(
   });
   disposables.add(() => tray.destroy());
   const refresh = (): void => {
-    tray.update(broker.listAccounts().map(toAccountView), clock.now());
+    tray.update(broker.listAccounts().map(toAccountView), clock.now(), problems());
   };
   disposables.add(broker.on(() => refresh()));
   let timer: TimerHandle | undefined;
@@ -324,4 +330,12 @@ function safeAppVersion(): string {
   } catch {
     return BROKER_VERSION;
   }
+}
+
+/**
+ * The TCP listener's trouble as the tray shows it: a port another program holds means clients may
+ * be sending their requests (and, before it was revoked, the key) to that program.
+ */
+export function tcpListenerProblems(status: TcpListenerStatus): string[] {
+  return status.state === 'failed' ? [`TCP listener not running: port ${status.port} is taken (key revoked)`] : [];
 }

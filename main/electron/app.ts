@@ -28,6 +28,7 @@ import {
   startBroker,
   syncLoginItem,
   systemBrowser,
+  tcpListenerProblems,
   trayActions,
 } from './app-steps.js';
 import { createDisposableStore } from './disposables.js';
@@ -83,7 +84,7 @@ export async function startApp(deps: AppDeps = {}): Promise<RunningApp | undefin
   notifyAttention(daemon.broker, notify, disposables);
   promptForApprovals(approvals, window, notify, disposables);
   const runTrayAction = trayActions({ handlers, broker: daemon.broker, window, notify });
-  const tray = showTray(ctx, daemon.broker, runTrayAction, disposables);
+  const tray = showTray(ctx, daemon.broker, runTrayAction, disposables, () => tcpListenerProblems(daemon.api.tcpStatus));
   syncLoginItem(daemon, loginItem);
   const quit = quitAfterTeardown(window, disposables);
 

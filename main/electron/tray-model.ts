@@ -130,8 +130,11 @@ function tooltipFor(accounts: readonly AccountView[], now: number): string {
   const soonest = soonestExpiring(accounts, now);
   if (soonest !== undefined) lines.push(`${soonest.account.name}: ${describeAccount(soonest.account, now)}`);
   if (lines.length === 1) lines.push(`${accounts.length} account${accounts.length === 1 ? '' : 's'}, all signed in`);
-  // Windows truncates tray tooltips at 127 characters.
-  const text = lines.join('\n');
+  return truncateTooltip(lines.join('\n'));
+}
+
+/** Windows truncates tray tooltips at 127 characters. */
+function truncateTooltip(text: string): string {
   return text.length <= 127 ? text : `${text.slice(0, 126)}…`;
 }
 
@@ -145,9 +148,13 @@ function soonestExpiring(accounts: readonly AccountView[], now: number): { accou
   return soonest;
 }
 
-/** Builds the tray's model. Pure: same accounts and time, same model. */
-export function buildTrayModel(accounts: readonly AccountView[], now: number): TrayModel {
-  const state = worst(accounts.map((account) => accountTrayState(account, now)));
+/**
+ * Builds the tray's model. Pure: same accounts, problems and time, same model. `problems` are
+ * broker-wide troubles a person must see (the TCP listener's port taken by another program): each
+ * puts the tray in the attention state and leads the menu and the tooltip.
+ */
+export function buildTrayModel(accounts: readonly AccountView[], now: number, problems: readonly string[] = []): TrayModel {
+  const state = worst([...accounts.map((account) => accountTrayState(account, now)), ...problems.map((): TrayState => 'attention')]);
   const soonest = soonestExpiring(accounts, now);
   const title =
     state === 'attention' || state === 'error' ? '!' : soonest === undefined ? '' : formatShortRemaining(soonest.expiresAt - now);
@@ -156,6 +163,8 @@ export function buildTrayModel(accounts: readonly AccountView[], now: number): T
   const shown = sorted.slice(0, MAX_MENU_ACCOUNTS);
   const hidden = sorted.length - shown.length;
   const menu: TrayMenuItem[] = [];
+  for (const problem of problems) menu.push({ kind: 'action', label: `⚠ ${problem}`, action: { type: 'open' }, enabled: true });
+  if (problems.length > 0) menu.push({ kind: 'separator' });
   if (accounts.length === 0) menu.push({ kind: 'label', label: 'No accounts yet' });
   for (const account of shown) menu.push(accountItem(account, now));
   if (hidden > 0) menu.push({ kind: 'action', label: `${hidden} more…`, action: { type: 'open' }, enabled: true });
@@ -164,5 +173,6 @@ export function buildTrayModel(accounts: readonly AccountView[], now: number): T
     { kind: 'action', label: 'Open Token Broker', action: { type: 'open' }, enabled: true },
     { kind: 'action', label: 'Quit', action: { type: 'quit' }, enabled: true },
   );
-  return { state, tooltip: tooltipFor(accounts, now), title, menu };
+  const tooltip = problems[0] === undefined ? tooltipFor(accounts, now) : truncateTooltip(`Token Broker\n${problems[0]}`);
+  return { state, tooltip, title, menu };
 }

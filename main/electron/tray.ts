@@ -10,7 +10,7 @@ import { buildTrayModel, type TrayAction, type TrayMenuItem, type TrayModel, typ
 
 export interface TrayController {
   /** Rebuilds icon, tooltip, title and menu from the accounts; returns the model shown. */
-  update(accounts: readonly AccountView[], now: number): TrayModel;
+  update(accounts: readonly AccountView[], now: number, problems?: readonly string[]): TrayModel;
   destroy(): void;
 }
 
@@ -52,8 +52,8 @@ export function createTrayController(options: {
   let shownState: TrayState | undefined;
 
   return {
-    update(accounts, now) {
-      const model = buildTrayModel(accounts, now);
+    update(accounts, now, problems = []) {
+      const model = buildTrayModel(accounts, now, problems);
       if (model.state !== shownState) {
         tray.setImage(iconFor(model.state));
         shownState = model.state;

@@ -162,7 +162,14 @@ export function toTokenDetailsView(details: TokenDetails): TokenDetailsView {
 }
 
 export function toAuditEntryView(entry: AuditEntry): AuditEntryView {
-  return withoutUndefined({ at: entry.at, account: entry.account, client: entry.client, outcome: entry.outcome, code: entry.code });
+  return withoutUndefined({
+    at: entry.at,
+    account: entry.account,
+    client: entry.client,
+    caller: entry.caller === undefined ? undefined : { ...entry.caller },
+    outcome: entry.outcome,
+    code: entry.code,
+  });
 }
 
 export function toSignInProgressView(progress: SignInProgress): SignInProgressView {

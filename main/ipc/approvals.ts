@@ -8,6 +8,8 @@ import type { ApprovalPort, ApprovalRequest } from '../core/broker/types.js';
 import { BrokerError } from '../core/errors.js';
 import type { ApprovalAnswer, ApprovalRequestView } from './contract.js';
 import type { TimerClock, TimerHandle } from './desktop-ports.js';
+import { callerKey, printable, type CallerInfo } from '../shared/caller.js';
+import { readCommandLine } from '../core/api/peer-credentials.js';
 
 export const APPROVAL_TIMEOUT_MS = 60_000;
 export const APPROVAL_REMEMBER_MS = 60 * 60_000;
@@ -29,7 +31,16 @@ interface Pending {
   timer: TimerHandle;
 }
 
-const pairKey = (account: string, client: string): string => JSON.stringify([account, client]);
+/** What a remembered answer covers: the account, the claimed name and the verified program. */
+const rememberKey = (account: string, client: string, caller: CallerInfo | undefined): string =>
+  JSON.stringify([account, client, callerKey(caller)]);
+
+/** The program and its first argument (the script an interpreter runs), escaped; never later arguments. */
+function commandLineOf(caller: CallerInfo | undefined): string[] | undefined {
+  if (caller?.verified !== true || caller.pid === undefined) return undefined;
+  const args = readCommandLine(caller.pid);
+  return args?.slice(0, 2).map((arg) => printable(arg.length > 96 ? `${arg.slice(0, 96)}…` : arg));
+}
 
 export function createApprovalQueue(options: { clock: TimerClock; timeoutMs?: number; rememberMs?: number }): ApprovalQueue {
   const { clock } = options;
@@ -53,8 +64,8 @@ export function createApprovalQueue(options: { clock: TimerClock; timeoutMs?: nu
     emit({ type: 'resolved', id });
   };
 
-  const isRemembered = (account: string, client: string): boolean => {
-    const key = pairKey(account, client);
+  const isRemembered = (account: string, client: string, caller: CallerInfo | undefined): boolean => {
+    const key = rememberKey(account, client, caller);
     const until = allowedUntil.get(key);
     if (until === undefined) return false;
     if (until > clock.now()) return true;
@@ -64,13 +75,22 @@ export function createApprovalQueue(options: { clock: TimerClock; timeoutMs?: nu
 
   return {
     requestApproval(request: ApprovalRequest) {
-      if (isRemembered(request.account, request.client)) return Promise.resolve('allow');
+      if (isRemembered(request.account, request.client, request.caller)) return Promise.resolve('allow');
       const now = clock.now();
       // The broker's own deadline wins if it is sooner; ours bounds how long a script waits.
       const expiresAt = Math.max(now, Math.min(request.expiresAt, now + timeoutMs));
       // Ids cross IPC and come back in answerApproval; make them unique even if the broker repeats one.
       const id = pending.has(request.id) ? `${request.id}-${++sequence}` : request.id;
-      const view: ApprovalRequestView = { id, account: request.account, client: request.client, requestedAt: now, expiresAt };
+      const commandLine = commandLineOf(request.caller);
+      const view: ApprovalRequestView = {
+        id,
+        account: request.account,
+        client: request.client,
+        ...(request.caller === undefined ? {} : { caller: { ...request.caller } }),
+        ...(commandLine === undefined ? {} : { commandLine }),
+        requestedAt: now,
+        expiresAt,
+      };
       return new Promise<'allow' | 'deny'>((resolve) => {
         const timer = clock.setTimeout(() => settle(id, 'deny'), expiresAt - now);
         pending.set(id, { view, resolve, timer });
@@ -87,11 +107,12 @@ export function createApprovalQueue(options: { clock: TimerClock; timeoutMs?: nu
       }
       settle(id, 'allow');
       if (answer === 'hour') {
-        const { account, client } = entry.view;
-        allowedUntil.set(pairKey(account, client), clock.now() + rememberMs);
-        // Requests from the same client for the same account that are already waiting are covered too.
+        const { account, client, caller } = entry.view;
+        const key = rememberKey(account, client, caller);
+        allowedUntil.set(key, clock.now() + rememberMs);
+        // Requests from the same program for the same account that are already waiting are covered too.
         for (const other of [...pending.values()]) {
-          if (other.view.account === account && other.view.client === client) settle(other.view.id, 'allow');
+          if (rememberKey(other.view.account, other.view.client, other.view.caller) === key) settle(other.view.id, 'allow');
         }
       }
     },

@@ -8,6 +8,7 @@
  * message survives, so errors cross as values with a code.
  */
 import type { AccountIdentity, AccountStatus, ProactiveRefresh, RefreshMode } from '../shared/accounts.js';
+import type { CallerInfo } from '../shared/caller.js';
 import type { ClientAuthMethod } from '../shared/client-auth.js';
 import type { KubernetesTokenType } from '../shared/consumers.js';
 import type { ErrorInfo } from '../shared/errors.js';
@@ -169,8 +170,11 @@ export type SignInProgressView = SignInProgress;
 export interface AuditEntryView {
   at: number;
   account: string;
+  /** The claimed client name. */
   client: string;
-  outcome: 'granted' | 'denied' | 'needs_login' | 'error';
+  /** Who really asked (peer credentials), when the request came over the socket or TCP. */
+  caller?: CallerInfo;
+  outcome: 'granted' | 'denied' | 'needs_login' | 'error' | 'refused';
   code?: string;
 }
 
@@ -183,7 +187,15 @@ export interface AuditFilter {
 export interface ApprovalRequestView {
   id: string;
   account: string;
+  /** The name the caller claims (`X-Token-Broker-Client`): shown beside the verified executable. */
   client: string;
+  /** Who really asks: the verified executable and pid, or unverified (TCP). */
+  caller?: CallerInfo;
+  /**
+   * The verified caller's program and first argument (the script an interpreter runs), to tell
+   * programs apart; later arguments are left out (they may hold anything).
+   */
+  commandLine?: string[];
   requestedAt: number;
   /** Epoch ms after which the request is denied automatically. */
   expiresAt: number;
@@ -191,9 +203,19 @@ export interface ApprovalRequestView {
 
 export type ApprovalAnswer = 'once' | 'hour' | 'deny';
 
+/** How a sign-in may end. */
+export interface SignInRequestOptions {
+  /**
+   * The person confirmed switching the account to another user: a sign-in as another subject
+   * than the account's is accepted (otherwise it fails with `IDENTITY_CHANGED`, nothing changed).
+   */
+  allowOtherUser?: boolean;
+}
+
 export interface SettingsView {
   socketPath: string;
-  tcpListener: { enabled: boolean; port: number; address?: string };
+  /** `problem`: why an enabled listener is not running (its port taken: the key was revoked). */
+  tcpListener: { enabled: boolean; port: number; address?: string; problem?: string };
   startAtLogin: boolean;
 }
 
@@ -222,7 +244,10 @@ export interface IpcInvokeMap {
   renameAccount: { args: [name: string, newName: string]; result: AccountView };
   removeAccount: { args: [name: string]; result: null };
   /** Starts a sign-in; progress arrives as `signInProgress` events. Resolves when it is done. */
-  signIn: { args: [name: string, credentials?: { username: string; password: string }]; result: null };
+  signIn: {
+    args: [name: string, credentials?: { username: string; password: string }, options?: SignInRequestOptions];
+    result: null;
+  };
   cancelSignIn: { args: [name: string]; result: null };
   /** Opens the device flow's verification URI that the broker itself received. */
   openVerificationUri: { args: [name: string]; result: null };

@@ -44,6 +44,8 @@ export interface ApiInfoPort {
   socketPath: string;
   /** Where the TCP listener is bound right now, if it runs. */
   tcpAddress?: () => { host: string; port: number } | undefined;
+  /** Why an enabled TCP listener is not running, if it is not. */
+  tcpProblem?: () => string | undefined;
   /** Applies a changed TCP listener setting (or a regenerated key) to the running listener at once. */
   applyTcpListener: (tcp: Settings['tcpListener']) => Promise<void>;
 }
@@ -107,6 +109,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlerTable {
         enabled: settings.tcpListener.enabled,
         port: address?.port ?? settings.tcpListener.port,
         ...(address === undefined ? {} : { address: `${address.host}:${address.port}` }),
+        ...(api.tcpProblem?.() === undefined ? {} : { problem: api.tcpProblem?.() as string }),
       },
       startAtLogin: settings.startAtLogin,
     };
@@ -135,9 +138,12 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlerTable {
       urls.forget(name);
       return null;
     }),
-    signIn: validated('signIn', async (name, credentials) => {
+    signIn: validated('signIn', async (name, credentials, options) => {
       // Progress (and the URLs the window may open) arrives through broker events.
-      await broker.signIn(name, credentials === undefined ? {} : { username: credentials.username, password: credentials.password });
+      await broker.signIn(name, {
+        ...(credentials === undefined ? {} : { username: credentials.username, password: credentials.password }),
+        ...(options?.allowOtherUser === true ? { allowOtherUser: true } : {}),
+      });
       return null;
     }),
     cancelSignIn: validated('cancelSignIn', (name) => {
@@ -186,6 +192,8 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlerTable {
             ? {}
             : {
                 tcpListener: {
+                  // Keeps what the window does not edit (`required`, for serve).
+                  ...config.settings.tcpListener,
                   enabled: patch.tcpListener.enabled,
                   port: patch.tcpListener.port ?? config.settings.tcpListener.port,
                 },

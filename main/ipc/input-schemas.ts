@@ -98,7 +98,7 @@ export const IPC_INPUT_SCHEMAS = {
   updateAccount: z.tuple([accountName, draft]),
   renameAccount: z.tuple([accountName, accountName]),
   removeAccount: z.tuple([accountName]),
-  signIn: z.tuple([accountName, credentials.optional()]),
+  signIn: z.tuple([accountName, credentials.optional(), z.strictObject({ allowOtherUser: z.boolean().optional() }).optional()]),
   cancelSignIn: z.tuple([accountName]),
   openVerificationUri: z.tuple([accountName]),
   refresh: z.tuple([accountName]),

@@ -74,3 +74,8 @@ export const IDLE_AFTER_HOURS_LIMITS = { min: 1 / 60, max: 24 * 366 } as const;
  * - `none`: nothing to renew (no token yet, no refresh token, signed out).
  */
 export type RefreshMode = 'proactive' | 'on_demand' | 'idle' | 'none';
+/** The label with the email beside it when both are known and differ: `alice (alice@example.com)`. */
+export function identityDescription(identity: AccountIdentity): string {
+  const label = identityLabel(identity);
+  return identity.email !== undefined && identity.email !== label ? `${label} (${identity.email})` : label;
+}

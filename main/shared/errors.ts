@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'DENIED',
   'LEGACY_GRANT_REFUSED',
   'UNSUPPORTED_GRANT',
+  /** A sign-in as another user (subject) than the account's, not allowed: the old tokens are kept. */
+  'IDENTITY_CHANGED',
   // Interactive flows
   'CANCELLED',
   'TIMEOUT',

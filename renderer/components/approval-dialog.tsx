@@ -1,4 +1,5 @@
 import type { ApprovalRequestView } from '../../main/ipc/contract.js';
+import { callerLabel } from '../../main/shared/caller.js';
 import { formatDuration } from '../lib/time.js';
 import { useBroker } from '../store/hooks.js';
 import { Dialog } from './dialog.js';
@@ -10,6 +11,29 @@ export function ApprovalDialog() {
   const pending = useBroker((state) => state.approvals.length);
   if (request === undefined) return null;
   return <ApprovalPrompt key={request.id} request={request} others={pending - 1} />;
+}
+
+/**
+ * Who really asks: "{client}" is only what the program calls itself; the kernel's word (the
+ * verified executable and pid) is shown beside it, or that nobody vouches for it (TCP).
+ */
+function CallerDetails({ request }: { request: ApprovalRequestView }) {
+  const caller = request.caller;
+  if (caller === undefined) return null;
+  return (
+    <dl className="approval__caller" data-testid="approval-caller">
+      <dt>Calls itself</dt>
+      <dd className="mono">{request.client}</dd>
+      <dt>{caller.verified ? 'Program (verified)' : 'Program'}</dt>
+      <dd className="mono">{caller.verified ? callerLabel(caller) : 'unverified — a TCP client holding the API key'}</dd>
+      {request.commandLine === undefined ? null : (
+        <>
+          <dt>Command</dt>
+          <dd className="mono">{request.commandLine.join(' ')} …</dd>
+        </>
+      )}
+    </dl>
+  );
 }
 
 function ApprovalPrompt({ request, others }: { request: ApprovalRequestView; others: number }) {
@@ -34,6 +58,7 @@ function ApprovalPrompt({ request, others }: { request: ApprovalRequestView; oth
           <ShieldIcon width={18} height={18} />
           This account asks before handing out tokens. Only allow clients you started yourself.
         </p>
+        <CallerDetails request={request} />
         <p className="muted small" data-testid="approval-countdown">
           {left > 0 ? `Denied automatically in ${formatDuration(left)}.` : 'Denying…'}
           {others > 0 ? ` ${others} more waiting.` : ''}

@@ -6,7 +6,9 @@ import { formatDuration } from '../lib/time.js';
 import { useBroker } from '../store/hooks.js';
 import { selectAccount } from '../store/selectors.js';
 import { CopyButton } from './copy-button.js';
+import { ConfirmDialog } from './confirm-dialog.js';
 import { Dialog } from './dialog.js';
+import { identityDescription } from '../../main/shared/accounts.js';
 import { AlertIcon, CheckIcon, ExternalIcon } from './icons.js';
 import { GRANT_TRAITS } from '../../main/shared/grants.js';
 
@@ -72,7 +74,10 @@ function Phase({ name, account, progress }: { name: string; account: AccountView
       return (
         <div className="outcome outcome--ok">
           <CheckIcon width={28} height={28} />
-          <p className="outcome__title">Signed in to {name}</p>
+          <p className="outcome__title" data-testid="signed-in-as">
+            Signed in to {name}
+            {account?.identity === undefined ? null : <> as {identityDescription(account.identity)}</>}
+          </p>
           <p className="muted">Scripts can now get tokens for this account.</p>
         </div>
       );
@@ -86,6 +91,7 @@ function Phase({ name, account, progress }: { name: string; account: AccountView
         </div>
       );
     case 'failed':
+      if (progress.error.code === 'IDENTITY_CHANGED') return <OtherUser name={name} message={progress.error.message} />;
       return (
         <div className="outcome outcome--error" role="alert">
           <AlertIcon width={28} height={28} />
@@ -106,17 +112,58 @@ function Phase({ name, account, progress }: { name: string; account: AccountView
 }
 
 function WaitingForBrowser({ name }: { name: string }) {
-  const openVerificationUri = useBroker((state) => state.openVerificationUri);
+  const startSignIn = useBroker((state) => state.startSignIn);
   return (
     <div className="sign-in__waiting">
       <Working text="Waiting for your browser…" />
       <p className="muted">Finish signing in on the page that opened in your browser. This window updates by itself.</p>
       <p className="small">
-        No page?{' '}
-        <button type="button" className="link-button link-button--accent" onClick={() => void openVerificationUri(name)}>
-          Open the sign-in page again
+        No page, or closed it? {/* The sign-in link works once (another user could read it), so this starts a new sign-in. */}
+        <button type="button" className="link-button link-button--accent" onClick={() => void startSignIn(name)}>
+          Start the sign-in again
         </button>
       </p>
+    </div>
+  );
+}
+
+/**
+ * The sign-in came back as another person than the account's: nothing was changed. The person
+ * may sign in again as the account's user, or confirm the switch (then sign in again).
+ */
+function OtherUser({ name, message }: { name: string; message: string }) {
+  const startSignIn = useBroker((state) => state.startSignIn);
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <div className="outcome outcome--error" role="alert">
+      <AlertIcon width={28} height={28} />
+      <p className="outcome__title">Signed in as someone else</p>
+      <p>{message}</p>
+      <div className="outcome__actions">
+        <button type="button" className="button button--primary" onClick={() => void startSignIn(name)}>
+          Sign in again
+        </button>
+        <button type="button" className="button" onClick={() => setConfirming(true)}>
+          Switch to the new user…
+        </button>
+      </div>
+      {confirming ? (
+        <ConfirmDialog
+          title={`Switch ${name} to another user?`}
+          confirmLabel="Switch and sign in"
+          danger
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void startSignIn(name, undefined, { allowOtherUser: true });
+          }}
+        >
+          <p>
+            Scripts that use <strong>{name}</strong> will act as the user you sign in as next. Only do this if you meant to sign in as
+            someone else; if you did not, someone else may have completed your sign-in.
+          </p>
+        </ConfirmDialog>
+      ) : null}
     </div>
   );
 }

@@ -32,6 +32,7 @@ const BROKER_ERRORS: Partial<Record<ErrorCode, string>> = {
   DISCOVERY_FAILED: 'The issuer’s discovery document could not be loaded. Check the issuer URL.',
   NEEDS_LOGIN: 'This account needs you to sign in again.',
   DENIED: 'The request was denied.',
+  IDENTITY_CHANGED: 'That sign-in was as someone else than the account belongs to; nothing was changed.',
   ACCOUNT_NOT_FOUND: 'That account no longer exists.',
   ACCOUNT_EXISTS: 'An account with this name already exists. Choose another name.',
   LEGACY_GRANT_REFUSED: 'This legacy grant is turned off for the account. Opt in explicitly to use it.',

@@ -1,10 +1,10 @@
-import type { SignInProgressView } from '../../main/ipc/contract.js';
+import type { SignInProgressView, SignInRequestOptions } from '../../main/ipc/contract.js';
 import type { SliceCreator } from './types.js';
 
 export interface SignInSlice {
   /** The latest progress per account, from `signInProgress` events and the call's own result. */
   signIns: Record<string, SignInProgressView>;
-  startSignIn: (name: string, credentials?: { username: string; password: string }) => Promise<void>;
+  startSignIn: (name: string, credentials?: { username: string; password: string }, options?: SignInRequestOptions) => Promise<void>;
   cancelSignIn: (name: string) => Promise<void>;
   openVerificationUri: (name: string) => Promise<void>;
   clearSignIn: (name: string) => void;
@@ -19,9 +19,14 @@ export const createSignInSlice: SliceCreator<SignInSlice> = (set, get, api) => (
     set({ signIns: { ...get().signIns, [progress.account]: progress } });
     if (progress.phase === 'done') get().announce(`Signed in to ${progress.account}.`, 'success');
   },
-  startSignIn: async (name, credentials) => {
+  startSignIn: async (name, credentials, options) => {
     get().applySignInProgress({ account: name, phase: 'starting' });
-    const result = credentials === undefined ? await api.signIn(name) : await api.signIn(name, credentials);
+    const result =
+      options !== undefined
+        ? await api.signIn(name, credentials, options)
+        : credentials === undefined
+          ? await api.signIn(name)
+          : await api.signIn(name, credentials);
     const current = get().signIns[name];
     // Events normally report the end; the result covers a transport that dropped them.
     if (current !== undefined && FINISHED.has(current.phase)) return;

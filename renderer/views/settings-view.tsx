@@ -176,7 +176,7 @@ function TcpCard({ settings }: { settings: Settings }) {
 
 /** What the running listener does now; changes apply at once unless the broker says otherwise. */
 function TcpState({ settings }: { settings: Settings }) {
-  const { address } = settings.tcpListener;
+  const { address, problem } = settings.tcpListener;
   return (
     <span className="muted small" data-testid="tcp-state" aria-live="polite">
       {address !== undefined ? (
@@ -184,7 +184,7 @@ function TcpState({ settings }: { settings: Settings }) {
           Listening on <code>{address}</code>
         </>
       ) : (
-        'Not listening: the port could not be opened. Choose another port, or 0 for any free one.'
+        (problem ?? 'Not listening: the port could not be opened. Choose another port, or 0 for any free one.')
       )}
     </span>
   );

@@ -57,7 +57,10 @@ function staticClosure(meta: Metafile, chunk: string): string[] {
   return [...inputs];
 }
 
-const HEAVY = /node_modules\/(zod|got|jose|keytar|oidc-provider)\/|main\/core\/(broker|oauth|vault|api|accounts)\//;
+// The broker's code stays out; core/api/peer-credentials.ts is the one exception (issue 10: the
+// CLI asks the kernel who listens on the socket before it sends or trusts anything).
+const HEAVY =
+  /node_modules\/(zod|got|jose|keytar|oidc-provider)\/|main\/core\/(broker|oauth|vault|accounts)\/|main\/core\/api\/(?!peer-credentials\.ts$)/;
 
 describe('the CLI bundle', () => {
   it('runs the hot commands from one CommonJS file of our own code and Node built-ins', () => {
@@ -69,7 +72,8 @@ describe('the CLI bundle', () => {
     expect(inputs.filter((input) => HEAVY.test(input))).toEqual([]);
     const output = Object.entries(bin.outputs).find(([name]) => name.endsWith('/token-broker.js'))?.[1];
     expect(output?.imports.filter((i) => !i.external)).toEqual([]);
-    expect(output?.bytes, 'bin size').toBeLessThan(16 * 1024);
+    // Most of it is the broker-peer check (issue 10: the broker must run as this user) and output escaping.
+    expect(output?.bytes, 'bin size').toBeLessThan(24 * 1024);
   });
 
   it('builds the docker credential helper the same way: one CommonJS file of our own code', async () => {
@@ -79,7 +83,7 @@ describe('the CLI bundle', () => {
     expect(inputs.filter((input) => HEAVY.test(input))).toEqual([]);
     const output = Object.entries(bin.outputs).find(([name]) => name.endsWith('/docker-credential-token-broker.js'))?.[1];
     expect(output?.imports.filter((i) => !i.external)).toEqual([]);
-    expect(output?.bytes, 'helper size').toBeLessThan(16 * 1024);
+    expect(output?.bytes, 'helper size').toBeLessThan(24 * 1024);
     const helper = await readFile(join(dirname(await cliPath()), 'docker-credential-token-broker.js'), 'utf8');
     expect(helper.startsWith('#!/usr/bin/env node\n')).toBe(true);
     for (const [, spec] of helper.matchAll(/require\("([^"]+)"\)/g)) expect(spec, `the helper requires ${spec}`).toMatch(/^node:/);

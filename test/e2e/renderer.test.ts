@@ -159,18 +159,23 @@ describe('renderer in Chromium over the real broker', () => {
     await page.getByRole('toolbar', { name: 'Account actions' }).getByRole('button', { name: 'Sign in' }).click();
     const dialog = page.getByRole('dialog', { name: 'Sign in to alice-web' });
     await dialog.getByText('Waiting for your browser…').waitFor();
-    const { url } = await bridge.waitForProgress('alice-web', 'waiting_for_browser');
-    // The broker opened the system browser itself; "open again" asks main for that same URL.
-    expect(bridge.opened).toContain(url);
-    await dialog.getByRole('button', { name: 'Open the sign-in page again' }).click();
-    await expect.poll(() => bridge.opened.filter((u) => u === url).length).toBe(2);
+    const first = await bridge.waitForProgress('alice-web', 'waiting_for_browser');
+    // The broker opened the system browser itself, on the sign-in's one-shot start URL.
+    expect(bridge.opened).toContain(first.url);
+    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start\//);
+    // The start URL works once, so "no page?" starts a new sign-in with a new one.
+    await dialog.getByRole('button', { name: 'Start the sign-in again' }).click();
+    await expect.poll(() => bridge.opened.length).toBe(2);
+    const url = bridge.opened[1] as string;
+    expect(url).not.toBe(first.url);
     const loginPage = await browser.newPage();
     try {
       await completeLoginInChromium(loginPage, url);
     } finally {
       await loginPage.close();
     }
-    await dialog.getByText('Signed in to alice-web').waitFor();
+    // Who signed in is said in the window too.
+    await dialog.getByText('Signed in to alice-web as alice (alice@example.test)').waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
     await page.locator('.detail-title__status [data-status="ok"]').waitFor();
     await page.getByRole('region', { name: 'ID token claims' }).getByText('sub', { exact: true }).waitFor();

@@ -415,7 +415,10 @@ describe('login', () => {
     const running = await startCli(['login', 'web'], { ...sandbox.env, DISPLAY: '', WAYLAND_DISPLAY: '' });
     const [, url] = await running.waitForStderr(URL_LINE);
     expect(running.stderr()).toContain('No display here (neither DISPLAY nor WAYLAND_DISPLAY is set)');
-    const port = new URL(new URL(url as string).searchParams.get('redirect_uri') as string).port;
+    // The printed URL is the one-shot start URL on the sign-in's loopback listener (issue 10).
+    const start = new URL(url as string);
+    expect(start.hostname).toBe('127.0.0.1');
+    const port = start.port;
     // From a browser elsewhere, the loopback redirect needs a tunnel: the exact command is printed.
     await running.waitForStderr(new RegExp(`ssh -L ${port}:127\\.0\\.0\\.1:${port}`));
     expect(await connects(Number(port))).toBe(true);

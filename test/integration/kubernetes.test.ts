@@ -183,7 +183,8 @@ describe('kubectl through token-broker against an OIDC cluster', () => {
       expect(signingIn).toBeDefined();
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('signing in to later now');
-      expect(result.stdout).toContain('Signed in to later.');
+      // It says who signed in (issue 10).
+      expect(result.stdout).toContain('Signed in to later as alice');
       expect(result.stdout).toContain('"APIVersions"');
       // The account is signed in for good: the next call needs no browser.
       const again = await kubectl(['get', '--raw', '/api'], kubeconfigFor('later', V1BETA1));
@@ -216,7 +217,9 @@ describe('ID tokens from the CLI', () => {
 
     // Audited as ID-token hand-outs; the token itself is in no log and not in the audit file.
     const audit = await readFile(join(sandbox.home, 'audit.log'), 'utf8');
-    expect(audit).toMatch(/"account":"cluster","client":"kubectl","outcome":"granted","kind":"id_token"/);
+    expect(audit).toMatch(
+      /"account":"cluster","client":"kubectl","caller":\{"verified":true,[^}]*\},"outcome":"granted","kind":"id_token"/,
+    );
     expect(audit).not.toContain(raw);
     expect(audit).not.toContain(raw.split('.')[2] as string);
     expect(broker.stderr()).not.toContain(raw.split('.')[2] as string);

@@ -43,6 +43,18 @@ export interface AuthServerOptions {
    * previous poll of the same code (RFC 8628 §3.5). Off by default: oidc-provider never sends it.
    */
   enforceDeviceInterval?: boolean;
+  /**
+   * More resource owners besides alice (e.g. an attacker's own account at the same provider). Each
+   * signs in with its password and gets `preferred_username` = its username and
+   * `email` = `<username>@example.test`.
+   */
+  extraUsers?: ReadonlyArray<{ username: string; password: string }>;
+  /**
+   * Behave like providers that narrow a grant: a refresh request with a `scope` parameter rotates
+   * the refresh token into one that only holds the requested scope, so later refreshes with it
+   * get no more than that (RFC 6749 §6 allows either behaviour; oidc-provider keeps the full scope).
+   */
+  narrowRotatedRefreshTokens?: boolean;
   /** Lifetime of ID tokens (`exp` − `iat`); default 3600. Also settable later. */
   idTokenTtlSeconds?: number;
 }
@@ -72,7 +84,7 @@ export interface AuthServer {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   issuer: string;
   clients: FixtureClients;
-  /** The one test user. */
+  /** The default test user (alice); `extraUsers` may add more. */
   user: { username: string; password: string };
   /**
    * Requests that reached the token endpoint, counted on arrival by `grant_type` (e.g.
@@ -248,6 +260,15 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   };
   const deviceCodeTtlSeconds = options.deviceCodeTtlSeconds ?? 600;
   const deviceInterval = options.deviceInterval ?? 1;
+  const users = [TEST_USER, ...(options.extraUsers ?? [])];
+  /** The user with these credentials (compared in constant time), or undefined. */
+  const authenticate = (username: string, password: string): string | undefined => {
+    let found: string | undefined;
+    for (const user of users) {
+      if (constantTimeEquals(username, user.username) && constantTimeEquals(password, user.password)) found = user.username;
+    }
+    return found;
+  };
   const tokenRequests: Record<string, number> = {};
   const injections: InjectedTokenResponse[] = [];
   const lastDevicePoll = new Map<string, number>();
@@ -315,8 +336,11 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       return {
         accountId: sub,
         async claims() {
-          return sub === TEST_USER.username
-            ? { sub, name: 'Alice Liddell', preferred_username: sub, email: 'alice@example.test', email_verified: true }
+          if (sub === TEST_USER.username) {
+            return { sub, name: 'Alice Liddell', preferred_username: sub, email: 'alice@example.test', email_verified: true };
+          }
+          return users.some((user) => user.username === sub)
+            ? { sub, preferred_username: sub, email: `${sub}@example.test`, email_verified: true }
             : { sub };
         },
       };
@@ -362,6 +386,11 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   provider.use(async (ctx, next) => {
     if (ctx.path === TOKEN_PATH && ctx.method === 'POST') {
       if (await interceptTokenRequest(ctx)) return;
+      if (options.narrowRotatedRefreshTokens === true) {
+        await next();
+        await narrowRotatedRefreshToken(ctx);
+        return;
+      }
     } else if (ctx.path === IMPLICIT_PATH && ctx.method === 'GET') {
       await implicitAuthorize(ctx);
       return;
@@ -458,9 +487,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     ctx.req.body = body;
     const form = new URLSearchParams(body.toString('utf8'));
     if (form.get('prompt') !== 'login') return false;
-    const userOk = constantTimeEquals(form.get('login') ?? '', TEST_USER.username);
-    const passwordOk = constantTimeEquals(form.get('password') ?? '', TEST_USER.password);
-    if (userOk && passwordOk) return false;
+    if (authenticate(form.get('login') ?? '', form.get('password') ?? '') !== undefined) return false;
     const returnTo = await provider.interactionResult(
       ctx.req,
       ctx.res,
@@ -475,11 +502,11 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     return true;
   }
 
-  async function issueUserTokens(client: Client, gty: string, scope: string | undefined) {
-    const grant = new provider.Grant({ accountId: TEST_USER.username, clientId: client.clientId });
+  async function issueUserTokens(client: Client, gty: string, scope: string | undefined, accountId: string = TEST_USER.username) {
+    const grant = new provider.Grant({ accountId, clientId: client.clientId });
     if (scope) grant.addOIDCScope(scope);
     const grantId = await grant.save();
-    const base = { accountId: TEST_USER.username, client, grantId, gty, scope, expiresWithSession: false };
+    const base = { accountId, client, grantId, gty, scope, expiresWithSession: false };
     const at = new provider.AccessToken(base);
     const accessToken = await at.save();
     const refreshToken =
@@ -498,13 +525,12 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
       throw new errors.InvalidRequest('username and password are required');
     }
-    const userOk = constantTimeEquals(username, TEST_USER.username);
-    const passwordOk = constantTimeEquals(password, TEST_USER.password);
-    if (!userOk || !passwordOk) {
+    const accountId = authenticate(username, password);
+    if (accountId === undefined) {
       throw new errors.InvalidGrant('invalid resource owner credentials');
     }
     const scope = knownScopes(params.scope);
-    const tokens = await issueUserTokens(client, 'password', scope);
+    const tokens = await issueUserTokens(client, 'password', scope, accountId);
     ctx.body = {
       access_token: tokens.accessToken,
       token_type: 'Bearer',
@@ -556,6 +582,22 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     const target = new URL(redirectUri);
     target.hash = fragment.toString();
     ctx.redirect(target.href);
+  }
+
+  /**
+   * After a successful refresh that named a `scope`, the rotated refresh token keeps only that
+   * scope (see {@link AuthServerOptions.narrowRotatedRefreshTokens}).
+   */
+  async function narrowRotatedRefreshToken(ctx: KoaContextWithOIDC): Promise<void> {
+    const form = new URLSearchParams(Buffer.isBuffer(ctx.req.body) ? ctx.req.body.toString('utf8') : '');
+    const body = ctx.body as { refresh_token?: unknown } | undefined;
+    const requested = knownScopes(form.get('scope'));
+    if (ctx.status !== 200 || form.get('grant_type') !== 'refresh_token' || requested === undefined) return;
+    if (typeof body?.refresh_token !== 'string') return;
+    const rotated = await provider.RefreshToken.find(body.refresh_token);
+    if (rotated === undefined) return;
+    rotated.scope = requested;
+    await rotated.save();
   }
 
   async function introspect(token: string): Promise<{ active: boolean } & Record<string, unknown>> {

@@ -24,6 +24,8 @@ export interface HttpLoginOptions extends LoginOptions {
    * tests that look at the authorization response without a listener.
    */
   deliver?: boolean;
+  /** The broker's sign-in cookie to deliver the callback with, when the start URL was followed separately ({@link followStartUrl}). */
+  cookie?: string;
 }
 
 const DEFAULT_USER = FIXTURE_USER;
@@ -118,10 +120,13 @@ function redirectTarget(response: Response, base: URL): URL | undefined {
   return new URL(location, base);
 }
 
-/** Requests the client's redirect URI like a browser would: no cookies, no fragment on the wire. */
-async function deliverCallback(url: URL): Promise<void> {
+/**
+ * Requests the client's redirect URI like a browser would: no fragment on the wire, and the
+ * cookie the broker's start URL set (the loopback listener accepts the callback only with it).
+ */
+async function deliverCallback(url: URL, cookie?: string): Promise<void> {
   try {
-    const response = await fetch(url, { redirect: 'manual' });
+    const response = await fetch(url, { redirect: 'manual', ...(cookie === undefined ? {} : { headers: { cookie } }) });
     await response.arrayBuffer();
   } catch (cause) {
     throw new Error(`[login] could not deliver the callback to ${url.origin}${url.pathname}`, { cause });
@@ -180,13 +185,34 @@ async function driveInteractions(
  * @see RFC 6749 §4.1.1–4.1.2
  */
 export async function completeLoginHttp(authorizationUrl: string, opts: HttpLoginOptions = {}): Promise<string> {
-  const agent = new HttpAgent(authorizationUrl);
-  const outcome = await driveInteractions(agent, { url: new URL(authorizationUrl) }, opts);
+  const started = await followStartUrl(authorizationUrl);
+  const url = started.url;
+  const cookie = started.cookie ?? opts.cookie;
+  const agent = new HttpAgent(url);
+  const outcome = await driveInteractions(agent, { url: new URL(url) }, opts);
   if (outcome.kind === 'page') {
     throw new Error(`[login] authorization did not redirect back: ${describePage(outcome.status, outcome.body)}`);
   }
-  if (opts.deliver !== false) await deliverCallback(outcome.url);
+  if (opts.deliver !== false) await deliverCallback(outcome.url, cookie);
   return outcome.url.href;
+}
+
+/**
+ * The broker gives the browser a one-shot start URL on its loopback listener, which sets the
+ * sign-in's cookie and redirects to the authorization URL. Opens it like a browser (once) and
+ * returns where it leads, with the cookie to send back with the callback. Any other URL (an
+ * authorization URL built by a test itself) is returned as it is.
+ */
+export async function followStartUrl(url: string): Promise<{ url: string; cookie?: string }> {
+  const parsed = new URL(url);
+  if (!/^\/start\//.test(parsed.pathname) || !['127.0.0.1', 'localhost'].includes(parsed.hostname)) return { url };
+  const response = await fetch(parsed, { redirect: 'manual' });
+  await response.arrayBuffer();
+  const location = response.headers.get('location');
+  if (response.status !== 302 || location === null)
+    throw new Error(`[login] the start URL answered HTTP ${response.status}, not a redirect`);
+  const cookie = response.headers.getSetCookie()[0]?.split(';')[0];
+  return { url: new URL(location, parsed).href, ...(cookie === undefined ? {} : { cookie }) };
 }
 
 /**
@@ -250,9 +276,10 @@ export async function completeLoginInChromium(
 ): Promise<void> {
   const username = opts.username ?? DEFAULT_USER.username;
   const password = opts.password ?? DEFAULT_USER.password;
-  const origin = new URL(authorizationUrl).origin;
   // devInteractions pages @import a web font; without network that must not hold up 'load'.
   await page.goto(authorizationUrl, { waitUntil: 'domcontentloaded' });
+  // A broker start URL has redirected to the provider by now: the provider's origin is the one walked.
+  const origin = /^\/start\//.test(new URL(authorizationUrl).pathname) ? new URL(page.url()).origin : new URL(authorizationUrl).origin;
 
   for (let step = 0; step < MAX_HOPS; step += 1) {
     const current = page.url();

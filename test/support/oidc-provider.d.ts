@@ -62,6 +62,7 @@ declare module 'oidc-provider' {
 
   export interface TokenStatic<T extends BaseToken = BaseToken> {
     new (properties: Record<string, unknown>): T;
+    find(value: string): Promise<T | undefined>;
   }
 
   export interface Grant {

@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { parse, parseSeconds } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit.js';
 import { EXPIRES_AT_VARIABLE } from '../format.js';
+import { requireSafeValue } from '../output-safety.js';
 import { fetchIdToken, fetchToken } from './token.js';
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -48,8 +49,9 @@ export async function run(args: string[]): Promise<number> {
     idVariable === undefined ? undefined : fetchIdToken(name, minTtl, client),
   ]);
   const env: NodeJS.ProcessEnv = { ...process.env };
-  if (variable !== undefined && access !== undefined) env[variable] = access.access_token;
-  if (idVariable !== undefined && id !== undefined) env[idVariable] = id.id_token;
+  // No control character from provider data reaches the child's environment.
+  if (variable !== undefined && access !== undefined) env[variable] = requireSafeValue(access.access_token, 'access token');
+  if (idVariable !== undefined && id !== undefined) env[idVariable] = requireSafeValue(id.id_token, 'ID token');
   // When the credentials passed stop working: the sooner of the two. A stale value from an outer
   // `exec` must not survive when that is unknown.
   const expiries = [access?.expires_at, id?.expires_at].filter((at): at is number => typeof at === 'number');

@@ -1,5 +1,8 @@
 /**
- * `token-broker login NAME [--no-browser] [--username U --password-stdin]`
+ * `token-broker login NAME [--no-browser] [--allow-other-user] [--username U --password-stdin]`
+ *
+ * After the sign-in it says who signed in. A sign-in as another user than the account's is refused
+ * (the old tokens are kept) unless `--allow-other-user` says the switch is meant.
  *
  * The broker runs the sign-in and streams its progress as NDJSON; we print the URL (and user
  * code) for the person at the terminal and exit once it is done. Ctrl-C closes the request,
@@ -12,6 +15,17 @@ import { openRequest } from '../client-http.js';
 import { apiError, describeApiError, seg } from '../client.js';
 import { CliError, EXIT, EXIT_INTERRUPTED, exitCodeForApiError, usageError } from '../exit.js';
 import { readStdin, stripTrailingNewline } from '../stdin.js';
+import { escapeForTerminal } from '../output-safety.js';
+import { identityDescription } from '../../shared/accounts.js';
+
+/** The API's identity as the shared description: `alice (alice@example.com)`. */
+function describeIdentity(identity: { sub: string; username: string | null; email: string | null }): string {
+  return identityDescription({
+    subject: identity.sub,
+    ...(identity.username === null ? {} : { username: identity.username }),
+    ...(identity.email === null ? {} : { email: identity.email }),
+  });
+}
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -21,6 +35,7 @@ export async function run(args: string[]): Promise<number> {
       'no-browser': { type: 'boolean', default: false },
       username: { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
+      'allow-other-user': { type: 'boolean', default: false },
     },
     { min: 1, max: 1, names: 'the account NAME' },
   );
@@ -32,6 +47,7 @@ export async function run(args: string[]): Promise<number> {
   const password = values['password-stdin'] ? stripTrailingNewline(await readStdin()) : undefined;
   return signIn(name, {
     noBrowser: values['no-browser'],
+    allowOtherUser: values['allow-other-user'],
     client: 'token-broker login',
     ...(values.username === undefined ? {} : { username: values.username, password }),
   });
@@ -39,6 +55,8 @@ export async function run(args: string[]): Promise<number> {
 
 export interface SignInRequest {
   noBrowser: boolean;
+  /** Accept a sign-in as another user than the account's (otherwise refused, `IDENTITY_CHANGED`). */
+  allowOtherUser?: boolean;
   /** `X-Token-Broker-Client`. */
   client: string;
   username?: string;
@@ -63,6 +81,7 @@ export async function signIn(name: string, request: SignInRequest): Promise<numb
     const res = await openRequest('POST', `/v1/accounts/${seg(name)}/login`, {
       body: {
         noBrowser: request.noBrowser || headless !== undefined,
+        ...(request.allowOtherUser === true ? { allow_other_user: true } : {}),
         ...(request.username === undefined ? {} : { username: request.username, password: request.password }),
       },
       client: request.client,
@@ -99,10 +118,15 @@ function nonEmpty(value: string | undefined): boolean {
   return value !== undefined && value !== '';
 }
 
-/** The loopback port of the authorization URL's redirect_uri, for the SSH tunnel hint. */
+/**
+ * The loopback port the browser must reach, for the SSH tunnel hint: the one-shot start URL's own
+ * port (the sign-in listener), or an authorization URL's redirect_uri port.
+ */
 function redirectPort(url: string): string | undefined {
   try {
-    const redirect = new URL(new URL(url).searchParams.get('redirect_uri') ?? '');
+    const parsed = new URL(url);
+    const redirect =
+      parsed.hostname === '127.0.0.1' || parsed.hostname === 'localhost' ? parsed : new URL(parsed.searchParams.get('redirect_uri') ?? '');
     return redirect.hostname === '127.0.0.1' || redirect.hostname === 'localhost' ? redirect.port || undefined : undefined;
   } catch {
     return undefined;
@@ -143,8 +167,11 @@ function handleLine(line: LoginStreamLine, name: string, remote: boolean): numbe
   const out = (text: string): boolean => process.stderr.write(text);
   if ('progress' in line) {
     const p = line.progress;
+    // Provider data (the verification URI, the user code) is shown, never interpreted by the terminal.
     if (p.phase === 'waiting_for_browser') {
-      out(`To sign in to ${name}, open this URL in a browser:\n${p.url}\n`);
+      out(
+        `To sign in to ${name}, open this URL in a browser:\n${escapeForTerminal(p.url)}\n(It works once: if the page fails, start the sign-in again.)\n`,
+      );
       const port = remote ? redirectPort(p.url) : undefined;
       if (port !== undefined) {
         out(
@@ -153,13 +180,18 @@ function handleLine(line: LoginStreamLine, name: string, remote: boolean): numbe
         );
       }
     } else if (p.phase === 'device_code') {
-      out(`To sign in to ${name}, open this URL and enter the code below:\n${p.verification_uri}\nCode: ${p.user_code}\n`);
-      if (p.verification_uri_complete !== null) out(`(or open ${p.verification_uri_complete} to skip typing the code)\n`);
+      out(
+        `To sign in to ${name}, open this URL and enter the code below:\n${escapeForTerminal(p.verification_uri)}\nCode: ${escapeForTerminal(p.user_code)}\n`,
+      );
+      if (p.verification_uri_complete !== null)
+        out(`(or open ${escapeForTerminal(p.verification_uri_complete)} to skip typing the code)\n`);
     }
     return undefined;
   }
   if ('result' in line) {
-    out(`Signed in to ${name}.\n`);
+    // Who signed in: a sign-in someone else completed stands out here.
+    const identity = line.account.identity;
+    out(identity === null ? `Signed in to ${name}.\n` : `Signed in to ${name} as ${escapeForTerminal(describeIdentity(identity))}.\n`);
     return EXIT.ok;
   }
   if ('error' in line) {

@@ -29,7 +29,7 @@ function capYoungGeneration(): void {
 }
 
 export async function run(args: string[]): Promise<number> {
-  parse('serve', args, {}, { min: 0, max: 0, names: '' });
+  const { values } = parse('serve', args, { 'tcp-required': { type: 'boolean', default: false } }, { min: 0, max: 0, names: '' });
   capYoungGeneration();
   const dataDir = resolveDataDir(process.env);
   let daemon;
@@ -44,6 +44,7 @@ export async function run(args: string[]): Promise<number> {
       openBrowser: systemBrowserOpener(),
       // keytar in a helper process: the daemon reads one key at start and never maps libsecret.
       keychain: 'helper',
+      tcpRequired: values['tcp-required'],
     });
   } catch (error) {
     if (isBrokerError(error)) {

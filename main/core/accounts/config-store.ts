@@ -1,7 +1,8 @@
 /**
  * `config.json`: the non-secret account configuration, human-readable and validated on load.
  *
- * A missing file is an empty configuration. A file that does not parse or validate is reported
+ * A missing file is an empty configuration — unless `config.json.bak` is there (the file was
+ * lost: refused, as the vault refuses a missing vault.bin beside its backup). A file that does not parse or validate is reported
  * with the line/column or the field path and is never overwritten. Updates are serialized,
  * validated before they are written, and written atomically (0600, previous generation kept as
  * `config.json.bak`).
@@ -14,11 +15,11 @@
  * Whoever can write the stamp can write config.json itself, which is all the stamp stands for.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensurePrivateDir } from '../data-dir.js';
 import { BrokerError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import { BACKUP_SUFFIX, writeFileAtomic } from '../fs/atomic-write.js';
 import { BROKER_VERSION } from '../version.js';
 import type { BrokerConfig } from './model.js';
 
@@ -109,7 +110,19 @@ async function loadConfig(path: string, checkedPath: string): Promise<BrokerConf
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return (await import('./validate.js')).validateConfig({ version: 1 });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      // No file is a first start — unless its previous generation is there: then the file was
+      // lost (or removed by someone), and starting empty would quietly drop every account.
+      const backup = `${path}${BACKUP_SUFFIX}`;
+      if ((await stat(backup).catch(() => undefined))?.isFile() === true) {
+        throw new BrokerError(
+          'CONFIG_INVALID',
+          `The configuration ${path} is missing but its backup ${backup} exists. Nothing was changed. ` +
+            `Restore it with: cp '${backup}' '${path}' — or remove the backup to start with no accounts.`,
+        );
+      }
+      return (await import('./validate.js')).validateConfig({ version: 1 });
+    }
     throw new BrokerError('CONFIG_INVALID', `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`, { cause: error });
   }
   const checked = await readFile(checkedPath, 'utf8').catch(() => undefined);

@@ -178,7 +178,14 @@ export const settingsSchema = z
   .object({
     /** Optional 127.0.0.1 TCP listener for the token API (off by default). */
     tcpListener: z
-      .object({ enabled: z.boolean().default(false), port: z.number().int().min(0).max(65535).default(0) })
+      .object({
+        enabled: z.boolean().default(false),
+        port: z.number().int().min(0).max(65535).default(0),
+        required: z.boolean().optional().meta({
+          description:
+            '`serve` exits (status 1) when the listener cannot bind its port, instead of running without it (the key is revoked either way).',
+        }),
+      })
       .strict()
       .default({ enabled: false, port: 0 }),
     startAtLogin: z.boolean().default(false),

@@ -16,6 +16,7 @@ export function httpStatusForError(code: ErrorCode): number {
     case 'NEEDS_LOGIN':
     case 'ACCOUNT_EXISTS':
     case 'CANCELLED':
+    case 'IDENTITY_CHANGED':
       return 409;
     case 'DENIED':
     case 'LEGACY_GRANT_REFUSED':

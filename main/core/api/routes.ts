@@ -17,8 +17,8 @@
  * | admin: `PUT /v1/accounts/{name}` `{"account":AccountInput,"secrets"?,"check"?}` | the account, replaced (same name) |
  * | admin: `POST /v1/accounts/{name}/rename` `{"name"}` | the account under its new name, tokens kept |
  * | admin: `DELETE /v1/accounts/{name}` | `{"removed"}` |
- * | admin: `GET /v1/audit?account=&since=&limit=` | `[{"at","account","client","outcome","code"?}]`, newest first, `at` in epoch seconds |
- * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?}` | NDJSON {@link LoginStreamLine}s: `{"progress":{"account","phase",…}}`… then `{"result":"ok","account"}` or `{"error":{…},"status"}` |
+ * | admin: `GET /v1/audit?account=&since=&limit=` | `[{"at","account","client","outcome","code"?,"kind"?,"caller"?}]`, newest first, `at` in epoch seconds |
+ * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?,"allow_other_user"?}` | NDJSON {@link LoginStreamLine}s: `{"progress":{"account","phase",…}}`… then `{"result":"ok","account"}` or `{"error":{…},"status"}` |
  * | admin: `POST /v1/accounts/{name}/logout` | `{"logged_out"}` |
  *
  * Times are epoch seconds (`null` when unknown). Errors are `{"error":{"code","message"}}`
@@ -28,6 +28,7 @@
  * exist (404). Closing a login request cancels the sign-in. Only access and ID tokens ever leave.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CallerInfo } from '../../shared/caller.js';
 import type { AccountInput } from '../accounts/model.js';
 import type { AccountSecretsInput, BrokerService, SignInProgress } from '../broker/types.js';
 import { BrokerError, isBrokerError, toBrokerError, type ErrorCode } from '../errors.js';
@@ -38,6 +39,7 @@ import { kubernetesTokenTypeOf, registryUsernameOf } from '../accounts/consumer-
 import { isKubernetesTokenType } from '../../shared/consumers.js';
 import { findGitAccount } from './git-match.js';
 import { httpStatusForError } from './http-status.js';
+import type { TcpListenerStatus } from './tcp-listener.js';
 import { findRegistryAccount, listRegistryHosts } from './registry-match.js';
 import {
   sanitizeClientName,
@@ -45,6 +47,7 @@ import {
   toAccountDetailBody,
   toAuditEntryBody,
   toErrorBody,
+  toHealthBody,
   toIdTokenBody,
   toKubernetesCredentialBody,
   toLoginProgressBody,
@@ -65,11 +68,19 @@ export interface RouteDeps {
   clock: Clock;
   logger: Logger;
   bodyLimit: number;
+  /** The TCP listener's state, for `GET /v1/health` (a squatted port shows up there). */
+  tcpStatus?: () => TcpListenerStatus;
 }
 
+/**
+ * What the listener knows about a connection: one object per connection (made when it is
+ * accepted), passed with every request on it — nothing is allocated per request.
+ */
 export interface RequestContext {
   /** True on the TCP listener: admin routes are hidden. */
-  tcp: boolean;
+  readonly tcp: boolean;
+  /** Who is on the other end: the socket's verified peer, or unverified (TCP). */
+  readonly caller: CallerInfo;
 }
 
 const JSON_HEADERS = {
@@ -260,7 +271,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
 
     switch (route.kind) {
       case 'health':
-        return sendJson(res, 200, { status: 'ok', version: BROKER_VERSION });
+        return sendJson(res, 200, toHealthBody(BROKER_VERSION, deps.tcpStatus?.() ?? { state: 'off' }));
       case 'accounts':
         if (method === 'GET') return sendJson(res, 200, broker.listAccounts().map(toAccountBody));
         return addAccount(res, input);
@@ -274,9 +285,18 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         return sendJson(res, 200, { removed: route.name });
       case 'token':
       case 'refresh': {
+        const caller = ctx.caller;
         const type = query.get('type');
-        if (type !== null && type !== 'access_token') return idToken(res, route.kind, route.name, type, query, client);
-        const request = { minTtl: parseMinTtl(query.get('min_ttl')), scope: parseScope(query.get('scope')), client };
+        if (type !== null && type !== 'access_token') return idToken(res, route.kind, route.name, type, query, client, caller);
+        // Inline rather than through auditedIfRefused: no closure per hand-out on the hot path.
+        let request;
+        try {
+          request = { minTtl: parseMinTtl(query.get('min_ttl')), scope: parseScope(query.get('scope')), client, caller };
+        } catch (error) {
+          // Refused before reaching the broker: audited all the same.
+          broker.recordRefusal(route.name, { client, caller }, toBrokerError(error));
+          throw error;
+        }
         const handout = route.kind === 'token' ? await broker.getToken(route.name, request) : await broker.refresh(route.name, request);
         return sendJson(res, 200, toTokenBody(handout, clock.now()));
       }
@@ -303,11 +323,15 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         if (host === null || host === '') fail('INVALID_REQUEST', 'host is required.');
         const match = findGitAccount(broker.listAccounts(), host, query.get('path') ?? undefined);
         if (match === undefined) fail('ACCOUNT_NOT_FOUND', `No account is configured for git host ${host.slice(0, 253)}.`);
-        const handout = await broker.getToken(match.account, { client: client === 'unknown' ? 'git' : client, minTtl: 60 });
+        const handout = await broker.getToken(match.account, {
+          client: client === 'unknown' ? 'git' : client,
+          caller: ctx.caller,
+          minTtl: 60,
+        });
         return sendJson(res, 200, { account: match.account, username: match.username, ...toTokenBody(handout, clock.now()) });
       }
       case 'kubernetes':
-        return kubernetesCredential(res, route.name, query, client);
+        return kubernetesCredential(res, route.name, query, client, ctx.caller);
       case 'registry': {
         const host = query.get('host');
         if (host === null || host.trim() === '') fail('INVALID_REQUEST', 'host is required.');
@@ -316,7 +340,11 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
           host,
         );
         if (account === undefined) fail('ACCOUNT_NOT_FOUND', `No account is configured for registry ${host.slice(0, 253)}.`);
-        const handout = await broker.getToken(account.name, { client: client === 'unknown' ? 'docker-credential' : client, minTtl: 60 });
+        const handout = await broker.getToken(account.name, {
+          client: client === 'unknown' ? 'docker-credential' : client,
+          caller: ctx.caller,
+          minTtl: 60,
+        });
         return sendJson(res, 200, { account: account.name, username: registryUsernameOf(account), ...toTokenBody(handout, clock.now()) });
       }
       case 'registry-hosts':
@@ -339,21 +367,49 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     type: string,
     query: URLSearchParams,
     client: string,
+    caller: CallerInfo,
   ) {
-    if (type !== 'id_token') fail('INVALID_REQUEST', 'type must be access_token (the default) or id_token.');
-    if (kind === 'refresh')
-      fail('INVALID_REQUEST', 'type=id_token goes with GET …/token; the broker renews an expiring ID token by itself.');
-    if (query.get('scope') !== null) fail('INVALID_REQUEST', 'scope does not apply to ID tokens; drop it or ask for the access token.');
-    const handout = await broker.getIdToken(name, { minTtl: parseMinTtl(query.get('min_ttl')), client });
+    const request = auditedIfRefused(name, client, caller, () => {
+      if (type !== 'id_token') fail('INVALID_REQUEST', 'type must be access_token (the default) or id_token.');
+      if (kind === 'refresh')
+        fail('INVALID_REQUEST', 'type=id_token goes with GET …/token; the broker renews an expiring ID token by itself.');
+      if (query.get('scope') !== null) fail('INVALID_REQUEST', 'scope does not apply to ID tokens; drop it or ask for the access token.');
+      return { minTtl: parseMinTtl(query.get('min_ttl')), client, caller };
+    });
+    const handout = await broker.getIdToken(name, request);
     sendJson(res, 200, toIdTokenBody(handout));
   }
 
+  /**
+   * Runs the checks of a hand-out request that come before the broker; a request they refuse is
+   * audited all the same (`refused`, issue 10), then the error goes on to the caller.
+   */
+  function auditedIfRefused<T>(name: string, client: string, caller: CallerInfo, check: () => T): T {
+    try {
+      return check();
+    } catch (error) {
+      broker.recordRefusal(name, { client, caller }, toBrokerError(error));
+      throw error;
+    }
+  }
+
   /** kubectl's credential: the ID token or the access token, as the account (or `token_type`) says. */
-  async function kubernetesCredential(res: ServerResponse, name: string, query: URLSearchParams, client: string): Promise<void> {
-    const asked = query.get('token_type');
-    if (asked !== null && !isKubernetesTokenType(asked)) fail('INVALID_REQUEST', 'token_type must be id_token or access_token.');
-    const tokenType = asked ?? kubernetesTokenTypeOf(broker.getAccount(name).config);
-    const request = { minTtl: parseMinTtl(query.get('min_ttl')), client: client === 'unknown' ? 'kubectl' : client };
+  async function kubernetesCredential(
+    res: ServerResponse,
+    name: string,
+    query: URLSearchParams,
+    client: string,
+    caller: CallerInfo,
+  ): Promise<void> {
+    const claimed = client === 'unknown' ? 'kubectl' : client;
+    const { tokenType, request } = auditedIfRefused(name, claimed, caller, () => {
+      const asked = query.get('token_type');
+      if (asked !== null && !isKubernetesTokenType(asked)) fail('INVALID_REQUEST', 'token_type must be id_token or access_token.');
+      return {
+        tokenType: asked ?? kubernetesTokenTypeOf(broker.getAccount(name).config),
+        request: { minTtl: parseMinTtl(query.get('min_ttl')), client: claimed, caller },
+      };
+    });
     const now = clock.now();
     const body =
       tokenType === 'id_token'
@@ -410,6 +466,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const username = optionalString(input, 'username');
     const password = optionalString(input, 'password');
     const noBrowser = input.noBrowser === true;
+    const allowOtherUser = input.allow_other_user === true;
     const controller = new AbortController();
     let finished = false;
     res.on('close', () => {
@@ -431,6 +488,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         ...(username === undefined ? {} : { username }),
         ...(password === undefined ? {} : { password }),
         noBrowser,
+        ...(allowOtherUser ? { allowOtherUser } : {}),
         signal: controller.signal,
         onProgress: (progress: SignInProgress) => line({ progress: toLoginProgressBody(progress) }),
       });

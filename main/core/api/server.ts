@@ -15,12 +15,29 @@ import { BrokerError } from '../errors.js';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.js';
 import { closeServer, DEFAULT_API_LIMITS, listen, makeHttpServer, type ApiLimits } from './http-listener.js';
 import { createRouter, type AdminPort } from './routes.js';
-import { assertPrivateSocketDir, removeStaleSocket } from './socket-guard.js';
-import { createTcpListenerSlot, type TcpAddress, type TcpListenerOptions } from './tcp-listener.js';
+import { assertPrivateSocketDir, assertSocketPathFits, removeStaleSocket } from './socket-guard.js';
+import { createTcpListenerSlot, type TcpAddress, type TcpListenerOptions, type TcpListenerStatus } from './tcp-listener.js';
+import type { Socket } from 'node:net';
+import { UNVERIFIED_CALLER, type CallerInfo } from '../../shared/caller.js';
+import { peerCredentialReader, type PeerIdentity } from './peer-credentials.js';
+import type { RequestContext } from './routes.js';
+
+/** A socket connection whose peer could not be read (Windows pipes; a reader that failed). */
+const UNVERIFIED_SOCKET: RequestContext = Object.freeze({ tcp: false, caller: UNVERIFIED_CALLER });
+
+/** The recorded form of a peer: uid, pid and executable when the kernel vouched for it. */
+function callerInfo(peer: PeerIdentity): CallerInfo {
+  if (!peer.verified) return UNVERIFIED_CALLER;
+  return Object.freeze(
+    peer.exe === undefined
+      ? { verified: true, uid: peer.uid, pid: peer.pid }
+      : { verified: true, uid: peer.uid, pid: peer.pid, exe: peer.exe },
+  );
+}
 
 export type { AdminPort } from './routes.js';
 export { DEFAULT_API_LIMITS, type ApiLimits } from './http-listener.js';
-export type { TcpAddress, TcpListenerOptions } from './tcp-listener.js';
+export type { TcpAddress, TcpListenerOptions, TcpListenerStatus } from './tcp-listener.js';
 
 export interface ApiServerOptions {
   broker: BrokerService;
@@ -39,6 +56,8 @@ export interface ApiServer {
   socketPath: string;
   /** Where the TCP listener is bound right now (it changes with {@link ApiServer.setTcpListener}). */
   readonly tcpAddress: TcpAddress | undefined;
+  /** Off, running, or failed to bind its port (then not running, key revoked). */
+  readonly tcpStatus: TcpListenerStatus;
   /**
    * Starts, re-binds or stops (`undefined`) the 127.0.0.1 listener while the Unix socket keeps
    * serving. The key file is re-read whenever a listener is left running; a failed re-bind
@@ -58,12 +77,14 @@ export interface ApiServer {
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const limits: ApiLimits = { ...DEFAULT_API_LIMITS, ...options.limits };
   const logger = options.logger ?? silentLogger;
+  let tcpStatus: () => TcpListenerStatus = () => ({ state: 'off' });
   const route = createRouter({
     broker: options.broker,
     admin: options.admin === false ? undefined : (options.admin ?? options.broker),
     clock: options.clock ?? systemClock,
     logger,
     bodyLimit: limits.maxBodySize,
+    tcpStatus: () => tcpStatus(),
   });
 
   const socketPath = options.socketPath;
@@ -71,10 +92,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // `\\.\pipe\…` string is just an odd relative file name, and gets every socket check.
   const pipe = process.platform === 'win32';
   if (!pipe) {
+    assertSocketPathFits(socketPath);
     await assertPrivateSocketDir(socketPath);
     await removeStaleSocket(socketPath);
   }
-  const socketServer = makeHttpServer(limits, (req, res) => route(req, res, { tcp: false }));
+  // Who connected, read from the kernel once per connection (never per request): the context
+  // object every request on the connection is routed with.
+  const peers = pipe ? undefined : peerCredentialReader();
+  const contexts = new WeakMap<Socket, RequestContext>();
+  const socketServer = makeHttpServer(limits, (req, res) => route(req, res, contexts.get(req.socket) ?? UNVERIFIED_SOCKET));
+  socketServer.on('connection', (socket: Socket) => {
+    if (peers !== undefined) contexts.set(socket, { tcp: false, caller: callerInfo(peers.describe(socket)) });
+  });
   try {
     await listen(socketServer, { path: socketPath });
   } catch (error) {
@@ -83,6 +112,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   if (!pipe) await chmod(socketPath, 0o600);
 
   const tcp = createTcpListenerSlot({ limits, route, logger });
+  tcpStatus = () => tcp.status;
   const closeSocket = async (): Promise<void> => {
     await closeServer(socketServer);
     if (!pipe) await unlink(socketPath).catch(() => {});
@@ -106,6 +136,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     socketPath,
     get tcpAddress() {
       return tcp.address;
+    },
+    get tcpStatus() {
+      return tcp.status;
     },
     setTcpListener: (next) => tcp.set(next),
     reloadTcpKey: () => tcp.reloadKey(),

@@ -10,18 +10,37 @@ import { connect } from 'node:net';
 import { lstat, mkdir, realpath, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BrokerError } from '../errors.js';
+import { assertTrustedPath } from '../fs/trusted-path.js';
+import { socketPathTooLong } from '../socket-path.js';
 
 export { isWindowsPipe, windowsPipeName } from '../socket-path.js';
+
+/**
+ * Refuses a socket path the kernel would cut short (sun_path: 108 bytes on Linux, 104 on macOS),
+ * before anything is created: the socket would otherwise land at the truncated path, where the
+ * next start finds it and takes it for a running broker.
+ * @throws BrokerError `CONFIG_INVALID` naming the length, the limit and the remedy.
+ */
+export function assertSocketPathFits(socketPath: string): void {
+  const problem = socketPathTooLong(socketPath);
+  if (problem !== undefined) throw new BrokerError('CONFIG_INVALID', problem);
+}
 
 /**
  * Creates the socket's directory 0700 when missing, then insists it is a directory owned by
  * this user with no group/world bits. A symlinked directory (a symlinked TOKEN_BROKER_HOME, as
  * dotfile managers make) is judged by the directory it resolves to — the one the socket really
- * lands in — and the link itself must be the user's own.
+ * lands in — and the link itself must be the user's own. Every directory above it must be the
+ * user's or root's and not writable by others unless sticky (OpenSSH's StrictModes,
+ * fs/trusted-path.ts): whoever can rename an ancestor can put their own socket in its place.
  */
 export async function assertPrivateSocketDir(socketPath: string): Promise<void> {
   const dir = dirname(socketPath);
+  const remedy = 'set TOKEN_BROKER_SOCKET to a path in a private directory';
+  // Before anything is created there, and again on what was created.
+  assertTrustedPath(dir, { what: `The socket directory ${dir}`, remedy });
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  assertTrustedPath(dir, { what: `The socket directory ${dir}`, remedy });
   const uid = process.getuid?.();
   const link = await lstat(dir);
   if (link.isSymbolicLink() && uid !== undefined && link.uid !== uid) {

@@ -7,6 +7,29 @@ import type { ErrorCode, ErrorInfo } from '../../shared/errors.js';
 import type { SignInProgress } from '../../shared/sign-in.js';
 import type { AccountSummary, AuditEntry, IdTokenHandout, TokenDetails, TokenHandout } from '../broker/types.js';
 
+/** `GET /v1/health`: the broker answers, and whether its TCP listener runs (null while it is off). */
+export interface HealthBody {
+  status: 'ok';
+  version: string;
+  tcp_listener: { running: true; port: number } | { running: false; port: number; error: ErrorBody['error'] } | null;
+}
+
+export function toHealthBody(
+  version: string,
+  tcp: { state: 'off' } | { state: 'running'; port: number } | { state: 'failed'; port: number; error: ErrorInfo },
+): HealthBody {
+  return {
+    status: 'ok',
+    version,
+    tcp_listener:
+      tcp.state === 'off'
+        ? null
+        : tcp.state === 'running'
+          ? { running: true, port: tcp.port }
+          : { running: false, port: tcp.port, error: toErrorBody(tcp.error).error },
+  };
+}
+
 /** `GET /v1/accounts/{name}/token` and `POST …/refresh` body. */
 export interface TokenBody {
   access_token: string;
@@ -185,6 +208,9 @@ export interface AuditEntryBody {
   client: string;
   outcome: AuditEntry['outcome'];
   code?: string;
+  kind?: AuditEntry['kind'];
+  /** Who connected: the socket's peer credentials (`verified: true`), or `{"verified": false}` over TCP. */
+  caller?: AuditEntry['caller'];
 }
 
 export function toAuditEntryBody(entry: AuditEntry): AuditEntryBody {
@@ -240,17 +266,40 @@ const CLIENT_NAME_MAX = 64;
 
 /**
  * Names that belong to the broker itself: the desktop app's in-process calls are audited as
- * "Token Broker app" (main/ipc/handlers.ts). A script claiming such a name (in any case or
- * spacing) is relabelled so a prompt or an audit line never passes it off as the app.
+ * "Token Broker app" (main/ipc/handlers.ts). A script claiming such a name is relabelled so a
+ * prompt or an audit line never passes it off as the app. The comparison is on a normalised form
+ * — lower case, digits that pass for letters read as those letters (T0ken), any separators between
+ * the words (Token-Broker, token_broker, TOKEN.BROKER) — so spelling variants are caught too; the
+ * CLI's own names (`token-broker token`) are ours but not the app, and are kept.
  */
-const RESERVED_CLIENT_NAME = /^token\s*broker\b/i;
+const RESERVED_NAME = /^token[^a-z]*broker(?![a-z])/;
+const RESERVED_APP_PREFIX = 'tokenbrokerapp';
+/** How the CLI names itself (`token-broker token`, `token-broker-cli`): ours, but not the app. */
+const CLI_CLIENT_NAME = /^token-broker(?:-cli$| (?!app\b)[a-z])/;
 const RESERVED_CLIENT_LABEL = 'socket: ';
+const LOOKALIKE_DIGITS: Readonly<Record<string, string>> = { '0': 'o', '1': 'l', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b' };
+
+/** Lower case with look-alike digits read as letters; other characters kept. */
+function lookalike(name: string): string {
+  return name.toLowerCase().replace(/[0134578]/g, (digit) => LOOKALIKE_DIGITS[digit] ?? digit);
+}
+
+/** The folded form: {@link lookalike}, letters only. */
+export function foldClientName(name: string): string {
+  return lookalike(name).replace(/[^a-z]/g, '');
+}
+
+/** True for a name that would pass for the app's own. */
+export function isReservedClientName(name: string): boolean {
+  if (foldClientName(name).startsWith(RESERVED_APP_PREFIX)) return true;
+  return RESERVED_NAME.test(lookalike(name)) && !CLI_CLIENT_NAME.test(name);
+}
 
 /**
  * The `X-Token-Broker-Client` header as it may appear in the audit log and the approval prompt:
  * printable ASCII from a small set, bounded, "unknown" when absent, and never one of the
  * broker's own names (those get a `socket: ` prefix). A client can lie about its name; the point
- * is a readable label, not authentication — but not one that impersonates the app.
+ * is a readable label — the verified executable beside it is what identifies the caller.
  */
 export function sanitizeClientName(header: string | string[] | undefined): string {
   const raw = Array.isArray(header) ? header[0] : header;
@@ -260,5 +309,5 @@ export function sanitizeClientName(header: string | string[] | undefined): strin
     .trim()
     .slice(0, CLIENT_NAME_MAX);
   if (cleaned === '') return 'unknown';
-  return RESERVED_CLIENT_NAME.test(cleaned) ? `${RESERVED_CLIENT_LABEL}${cleaned}` : cleaned;
+  return isReservedClientName(cleaned) ? `${RESERVED_CLIENT_LABEL}${cleaned}` : cleaned;
 }

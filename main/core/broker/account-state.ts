@@ -54,6 +54,17 @@ export interface AccountState {
    */
   identity: AccountIdentity | undefined;
   /**
+   * What a scoped refresh does to the grant at this account's provider, once seen (memory only):
+   * `keeps` the full grant, or `narrows` it to the requested scope (after which scoped requests
+   * are refused rather than narrowing the account again).
+   */
+  scopedRefresh: 'unknown' | 'keeps' | 'narrows';
+  /**
+   * The provider revoked a new sign-in's grant along with the one it replaced (one grant per user
+   * and client, or a reused session): replaced grants of this account are no longer revoked.
+   */
+  revocationIsGrantWide: boolean;
+  /**
    * An ID token was handed out since the broker started: the account now counts its ID token's
    * expiry beside the access token's (proactive refresh, the tray). Memory only.
    */
@@ -75,6 +86,8 @@ export function createAccountState(tokens: TokenSet | undefined, signedOut = fal
     lastHandOutAt: undefined,
     idle: false,
     generation: 0,
+    scopedRefresh: 'unknown',
+    revocationIsGrantWide: false,
     idTokenUsed: false,
   };
 }
@@ -189,6 +202,27 @@ export function forget(state: AccountState, options: { signOut?: boolean } = {})
 export function markNeedsLogin(state: AccountState): void {
   forget(state);
   state.needsLogin = true;
+}
+
+/**
+ * A refresh came back with fewer scopes than the account held: the provider narrowed the grant.
+ * The narrowed tokens are not kept, a sign-in restores the scopes, and `reason` says so until
+ * then. When a scoped refresh did it, scoped requests are refused from now on.
+ */
+export function markNarrowed(state: AccountState, reason: ErrorInfo, byScopedRefresh: boolean): void {
+  markNeedsLogin(state);
+  state.lastError = reason;
+  if (byScopedRefresh) state.scopedRefresh = 'narrows';
+}
+
+/** A scoped refresh rotated the refresh token and the grant still held every scope afterwards. */
+export function markScopedRefreshKeepsGrant(state: AccountState): void {
+  if (state.scopedRefresh === 'unknown') state.scopedRefresh = 'keeps';
+}
+
+/** Revoking a replaced grant took the new one with it at this provider: do not do that again. */
+export function markRevocationGrantWide(state: AccountState): void {
+  state.revocationIsGrantWide = true;
 }
 
 /**

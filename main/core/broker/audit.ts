@@ -23,6 +23,7 @@
 import { chmodSync, close as closeFd, open as openFd, readFileSync, rename, statSync, write as writeFd } from 'node:fs';
 import type { Logger } from '../ports.js';
 import type { AuditEntry } from './types.js';
+import type { CallerInfo } from '../../shared/caller.js';
 
 export const AUDIT_RING_CAPACITY = 1000;
 export const AUDIT_MAX_BYTES = 1024 * 1024;
@@ -61,8 +62,9 @@ export function sanitizeClientName(client: string): string {
   return printable.length > MAX_CLIENT_LENGTH ? printable.slice(0, MAX_CLIENT_LENGTH) : printable;
 }
 
-const OUTCOMES: ReadonlySet<string> = new Set(['granted', 'denied', 'needs_login', 'error']);
+const OUTCOMES: ReadonlySet<string> = new Set(['granted', 'denied', 'needs_login', 'error', 'refused']);
 const KINDS: ReadonlySet<string> = new Set(['token', 'id_token', 'exchange', 'dpop_proof', 'proxy']);
+const MAX_EXE_LENGTH = 4096;
 
 /**
  * Epoch ms from a file's `at`: seconds (this version writes them) or ms (earlier versions). Any
@@ -70,6 +72,18 @@ const KINDS: ReadonlySet<string> = new Set(['token', 'id_token', 'exchange', 'dp
  */
 export function toEpochMs(at: number): number {
   return at < 1e11 ? Math.round(at * 1000) : at;
+}
+
+/** A caller read back from the file: only well-typed fields survive. */
+function parseCaller(value: unknown): CallerInfo | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { verified, uid, pid, exe } = value as Record<string, unknown>;
+  if (typeof verified !== 'boolean') return undefined;
+  const caller: CallerInfo = { verified };
+  if (Number.isSafeInteger(uid)) caller.uid = uid as number;
+  if (Number.isSafeInteger(pid)) caller.pid = pid as number;
+  if (typeof exe === 'string' && exe.length <= MAX_EXE_LENGTH) caller.exe = exe;
+  return caller;
 }
 
 /** Parses one audit line; anything that is not a well-formed entry is dropped. */
@@ -81,14 +95,32 @@ export function parseAuditLine(line: string): AuditEntry | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { at, account, client, outcome, code, kind } = value as Record<string, unknown>;
+  const { at, account, client, outcome, code, kind, caller } = value as Record<string, unknown>;
   if (typeof at !== 'number' || typeof account !== 'string' || typeof client !== 'string') return undefined;
   if (typeof outcome !== 'string' || !OUTCOMES.has(outcome)) return undefined;
   if (!Number.isFinite(at) || at < 0) return undefined;
   const entry: AuditEntry = { at: toEpochMs(at), account, client, outcome: outcome as AuditEntry['outcome'] };
+  const parsedCaller = parseCaller(caller);
+  if (parsedCaller !== undefined) entry.caller = parsedCaller;
   if (typeof code === 'string') entry.code = code;
   if (typeof kind === 'string' && KINDS.has(kind)) entry.kind = kind as NonNullable<AuditEntry['kind']>;
   return entry;
+}
+
+/** Callers are one object per connection: each is serialized once, not once per line. */
+const serializedCallers = new WeakMap<CallerInfo, string>();
+
+function serializeCaller(caller: CallerInfo): string {
+  let text = serializedCallers.get(caller);
+  if (text === undefined) {
+    // Field by field, so only the recorded fields are written whatever object was passed in.
+    const uid = caller.uid === undefined ? '' : `,"uid":${caller.uid}`;
+    const pid = caller.pid === undefined ? '' : `,"pid":${caller.pid}`;
+    const exe = caller.exe === undefined ? '' : `,"exe":${JSON.stringify(caller.exe)}`;
+    text = `{"verified":${caller.verified}${uid}${pid}${exe}}`;
+    serializedCallers.set(caller, text);
+  }
+  return text;
 }
 
 /** One file line; `at` in epoch ms becomes epoch seconds (ms as the fraction). */
@@ -96,14 +128,16 @@ function serialize(
   at: number,
   account: string,
   client: string,
+  caller: CallerInfo | undefined,
   outcome: string,
   code: string | undefined,
   kind: string | undefined,
 ): string {
   // Same bytes as JSON.stringify of the entry object, without building one per line.
+  const who = caller === undefined ? '' : `,"caller":${serializeCaller(caller)}`;
   const tail =
     (code === undefined ? '' : `,"code":${JSON.stringify(code)}`) + (kind === undefined ? '' : `,"kind":${JSON.stringify(kind)}`);
-  return `{"at":${JSON.stringify(at / 1000)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
+  return `{"at":${JSON.stringify(at / 1000)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)}${who},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
 }
 
 /**
@@ -169,6 +203,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const clients = new Array<string>(capacity).fill('');
   const outcomes = new Array<AuditEntry['outcome']>(capacity).fill('granted');
   const codes = new Array<string | undefined>(capacity).fill(undefined);
+  // One object per connection (the API's), so storing it allocates nothing per hand-out.
+  const callers = new Array<CallerInfo | undefined>(capacity).fill(undefined);
   const kinds = new Array<AuditEntry['kind']>(capacity).fill(undefined);
   let start = 0;
   let count = 0;
@@ -196,6 +232,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       ats[slot] as number,
       accounts[slot] as string,
       clients[slot] as string,
+      callers[slot],
       outcomes[slot] as string,
       codes[slot],
       kinds[slot],
@@ -206,6 +243,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     at: number,
     account: string,
     client: string,
+    caller: CallerInfo | undefined,
     outcome: AuditEntry['outcome'],
     code: string | undefined,
     kind: AuditEntry['kind'],
@@ -228,6 +266,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     clients[slot] = client;
     outcomes[slot] = outcome;
     codes[slot] = code;
+    callers[slot] = caller;
     kinds[slot] = kind;
     recorded += 1;
   }
@@ -382,7 +421,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         .split('\n')
         .map(parseAuditLine)
         .filter((entry): entry is AuditEntry => entry !== undefined);
-      for (const entry of loaded.slice(-capacity)) push(entry.at, entry.account, entry.client, entry.outcome, entry.code, entry.kind);
+      for (const entry of loaded.slice(-capacity)) {
+        push(entry.at, entry.account, entry.client, entry.caller, entry.outcome, entry.code, entry.kind);
+      }
       taken = recorded;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -395,7 +436,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   return {
     record(entry) {
-      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.outcome, entry.code, entry.kind);
+      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.caller, entry.outcome, entry.code, entry.kind);
       if (file === undefined || closed) taken = recorded;
       else scheduleFlush();
     },
@@ -410,6 +451,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         if (filter.client !== undefined && client !== filter.client) continue;
         const code = codes[slot];
         const entry: AuditEntry = { at: ats[slot] as number, account, client, outcome: outcomes[slot] as AuditEntry['outcome'] };
+        const caller = callers[slot];
+        if (caller !== undefined) entry.caller = { ...caller };
         if (code !== undefined) entry.code = code;
         const kind = kinds[slot];
         if (kind !== undefined) entry.kind = kind;

@@ -16,6 +16,7 @@ import type { GrantPort, HttpClient } from './grant-port.js';
 import { createScheduler, type SetTimer } from './scheduler.js';
 import { createSignInCoordinator } from './sign-in.js';
 import { createTokenService } from './token-service.js';
+import type { CallerInfo } from '../../shared/caller.js';
 import type { ApprovalPort, AuditEntry, BrokerEvent, BrokerService, IdTokenHandout, TokenHandout, TokenRequest } from './types.js';
 
 /** The ports and settings a broker is built from. */
@@ -39,14 +40,25 @@ export interface BrokerDeps {
   random?: () => number;
 }
 
-const NOT_AUDITED: ReadonlySet<ErrorCode> = new Set(['ACCOUNT_NOT_FOUND', 'INVALID_REQUEST']);
+/** Errors that say the request itself was wrong: audited as `refused` (someone probing names counts too). */
+const REFUSALS: ReadonlySet<ErrorCode> = new Set(['ACCOUNT_NOT_FOUND', 'INVALID_REQUEST']);
+/** How background refreshes appear in the audit log. */
+export const BACKGROUND_REFRESH_CLIENT = 'token-broker (proactive refresh)';
 /** How long close() waits for refreshes in flight to persist their results. */
 const CLOSE_DRAIN_MS = 5_000;
 
 function outcomeOf(code: ErrorCode): AuditEntry['outcome'] {
+  if (REFUSALS.has(code)) return 'refused';
   if (code === 'DENIED') return 'denied';
   if (code === 'NEEDS_LOGIN') return 'needs_login';
   return 'error';
+}
+
+/** An account name from a request, as the audit keeps it: printable and bounded (it may be anything). */
+function auditableName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- replacing control characters is the point
+  const printable = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return printable.length > 128 ? printable.slice(0, 128) : printable;
 }
 
 function checkRequest(request: TokenRequest): void {
@@ -72,7 +84,10 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     events,
     random: deps.random ?? Math.random,
   });
-  const tokens = createTokenService(ctx);
+  // Every refresh failure is audited: on-demand ones by handOut below, background ones here.
+  const tokens = createTokenService(ctx, {
+    onBackgroundFailure: (account, error) => record(account, BACKGROUND_REFRESH_CLIENT, undefined, outcomeOf(error.code), error.code),
+  });
   const signIns = createSignInCoordinator(ctx, tokens, deps.openBrowser);
   const admin = createAccountAdmin(ctx, tokens, signIns);
   const approvals = createApprovalGate(deps.approvals, clock);
@@ -105,12 +120,22 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
   function record(
     account: string,
     client: string,
+    caller: CallerInfo | undefined,
     outcome: AuditEntry['outcome'],
     code?: string,
     kind?: AuditEntry['kind'],
     at = clock.now(),
   ): void {
-    const entry: AuditEntry = code === undefined ? { at, account, client, outcome } : { at, account, client, outcome, code };
+    // One literal per shape (no property added afterwards): a hand-out allocates one small object.
+    const entry: AuditEntry =
+      code === undefined
+        ? caller === undefined
+          ? { at, account, client, outcome }
+          : { at, account, client, caller, outcome }
+        : caller === undefined
+          ? { at, account, client, outcome, code }
+          : { at, account, client, caller, outcome, code };
+    // Only ID-token hand-outs carry a kind (the access-token path keeps its single literal).
     if (kind !== undefined) entry.kind = kind;
     audit.record(entry);
     if (events.hasListeners()) events.emit({ type: 'token_handed_out', entry });
@@ -121,22 +146,24 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
   async function handOut(name: string, request: TokenRequest, force: boolean, kind?: 'id_token'): Promise<TokenHandout | IdTokenHandout> {
     if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
     const client = request.client ?? 'unknown';
-    // The audit ring keeps the configured name (one long-lived string), not the request's copy.
+    const caller = request.caller;
+    // The audit ring keeps the configured name (one long-lived string), not the request's copy;
+    // an unknown name is kept bounded and printable.
     let audited = name;
     try {
       checkRequest(request);
       const account = ctx.requireAccount(name);
       audited = account.name;
-      if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client);
+      if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client, caller);
       const handout =
         kind === undefined ? await tokens.getHandout(account, request, force) : await tokens.getIdTokenHandout(account, request);
       const at = clock.now();
       tokens.markUsed(account, at);
-      record(audited, client, 'granted', undefined, kind, at);
+      record(audited, client, caller, 'granted', undefined, kind, at);
       return handout;
     } catch (error) {
       const brokerError = toBrokerError(error);
-      if (!NOT_AUDITED.has(brokerError.code)) record(audited, client, outcomeOf(brokerError.code), brokerError.code, kind);
+      record(audited === name ? auditableName(name) : audited, client, caller, outcomeOf(brokerError.code), brokerError.code, kind);
       throw brokerError;
     }
   }
@@ -152,6 +179,8 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     getToken: (name, request = {}) => handOut(name, request, false),
     getIdToken: (name, request = {}) => handOut(name, request, false, 'id_token'),
     refresh: (name, request = {}) => handOut(name, request, true),
+    recordRefusal: (name, request, error) =>
+      record(auditableName(name), request.client ?? 'unknown', request.caller, 'refused', error.code),
     signIn: (name, options) => signIns.signIn(name, options),
     cancelSignIn: (name) => signIns.cancel(name),
     logout: (name) => admin.logout(name),

@@ -45,7 +45,11 @@ export interface BrokerContext {
    * Read-modify-write of one account's vault entry, serialized per account so concurrent
    * updates (a refresh and an edit) never lose each other's fields. `undefined` deletes it.
    */
-  updateSecrets(name: string, mutate: (current: AccountSecrets | undefined) => AccountSecrets | undefined): Promise<void>;
+  updateSecrets(
+    name: string,
+    mutate: (current: AccountSecrets | undefined) => AccountSecrets | undefined,
+    options?: { scrubBackup?: boolean },
+  ): Promise<void>;
   /** Provider metadata (memoized per account and provider config) and the client's auth. */
   providerFor(account: AccountConfig): Promise<{ metadata: ProviderMetadata; client: ClientAuth }>;
   forgetProvider(name: string): void;
@@ -117,14 +121,14 @@ export function createBrokerContext(options: ContextOptions): BrokerContext & { 
         states.set(to, state);
       }
     },
-    updateSecrets(name, mutate) {
+    updateSecrets(name, mutate, options = {}) {
       return secretWrites.queue(name, async () => {
         const current = vault.get(name);
         const next = mutate(current);
         if (next === undefined) {
           if (current !== undefined) await vault.delete(name);
         } else {
-          await vault.set(name, next);
+          await vault.set(name, next, options);
         }
       });
     },

@@ -10,12 +10,14 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc8252.html RFC 8252} (native apps), {@link https://www.rfc-editor.org/rfc/rfc8628.html RFC 8628} (device authorization), {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.2 RFC 6749 §4.2} / {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.3 §4.3} (legacy)
  */
 import { GRANT_TRAITS } from '../../shared/grants.js';
+import { identityDescription, identityLabel, type AccountIdentity } from '../../shared/accounts.js';
+import type { ClientAuth, ProviderMetadata, TokenSet } from '../oauth/types.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { BrowserOpener } from '../ports.js';
 import type { BrokerContext } from './context.js';
 import { toErrorInfo } from './error-info.js';
 import { runSignInGrant } from './grant-flows.js';
-import { resolveIdentity } from './identity.js';
+import { isSameUser, resolveIdentity } from './identity.js';
 import type { TokenService } from './token-service.js';
 import type { SignInOptions, SignInProgress } from './types.js';
 
@@ -32,6 +34,36 @@ export function createSignInCoordinator(
   openBrowser: BrowserOpener | undefined,
 ): SignInCoordinator {
   const active = new Map<string, AbortController>();
+
+  /**
+   * The sign-in came back as another person than the account's: whoever completed the browser
+   * step (another user who read the URL, a browser logged in to another account). Nothing is
+   * stored, the old tokens stay, the unwanted grant is revoked (best effort: it belongs to another
+   * subject, so it is another grant), and the person is told how to switch on purpose.
+   */
+  async function refuseOtherUser(
+    name: string,
+    previous: AccountIdentity,
+    identity: AccountIdentity,
+    refused: TokenSet,
+    provider: { metadata: ProviderMetadata; client: ClientAuth },
+  ): Promise<never> {
+    const target = refused.refreshToken ?? refused.accessToken;
+    const hint = refused.refreshToken === undefined ? 'access_token' : 'refresh_token';
+    await ctx.grants
+      .revokeToken({ http: ctx.http, clock: ctx.clock, ...provider, token: target, tokenTypeHint: hint })
+      .catch((error: unknown) =>
+        ctx.logger.warn(`[sign-in] revoking the refused sign-in of '${name}' failed: ${toBrokerError(error).code}`),
+      );
+    ctx.logger.warn(`[sign-in] '${name}' signed in as another user than before; refused, the old tokens are kept`);
+    throw new BrokerError(
+      'IDENTITY_CHANGED',
+      `This sign-in to '${name}' was as ${identityDescription(identity)}, but '${name}' belongs to ${identityDescription(previous)}. ` +
+        `Nothing was changed. Sign in as ${identityLabel(previous)}, or switch the account to the new user on purpose: ` +
+        `token-broker login ${name} --allow-other-user (in the window: confirm the switch).`,
+      { account: name },
+    );
+  }
 
   return {
     async signIn(name, options = {}) {
@@ -90,8 +122,12 @@ export function createSignInCoordinator(
         );
         if (controller.signal.aborted) throw new BrokerError('CANCELLED', `The sign-in for '${name}' was cancelled.`, { account: name });
         if (!exchanging) report({ account: name, phase: 'exchanging' });
-        const { metadata } = await ctx.providerFor(account);
-        const identity = await resolveIdentity(ctx, name, metadata, tokenSet, controller.signal);
+        const provider = await ctx.providerFor(account);
+        const identity = await resolveIdentity(ctx, name, provider.metadata, tokenSet, controller.signal);
+        const previous = ctx.state(name).identity;
+        if (previous !== undefined && identity !== undefined && !isSameUser(previous, identity) && options.allowOtherUser !== true) {
+          await refuseOtherUser(name, previous, identity, tokenSet, provider);
+        }
         await tokens.storeSignInTokens(name, tokenSet, identity);
         report({ account: name, phase: 'done' });
         ctx.logger.info(`[sign-in] '${name}' signed in (${account.grant})`);

@@ -13,13 +13,17 @@ import type { AccountIdentity } from '../../shared/accounts.js';
 import type { AccountConfig } from '../accounts/model.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
+import { rotatedRefreshTokenOf } from '../oauth/token-response.js';
 import {
   beginSignIn,
   forget,
   markFailed,
+  markNarrowed,
   markNeedsLogin,
   markIdTokenUsed,
   markRefreshed,
+  markRevocationGrantWide,
+  markScopedRefreshKeepsGrant,
   rememberIdentity,
   forgetIdentity,
   markHandedOut,
@@ -141,14 +145,31 @@ function checkRequestedScope(account: AccountConfig, scopeKey: string): void {
   }
 }
 
-function needsLoginError(name: string, cause?: unknown): BrokerError {
-  return new BrokerError('NEEDS_LOGIN', `Account '${name}' needs a sign-in: run 'token-broker login ${name}'.`, {
+function needsLoginError(name: string, cause?: unknown, reason?: string): BrokerError {
+  return new BrokerError('NEEDS_LOGIN', reason ?? `Account '${name}' needs a sign-in: run 'token-broker login ${name}'.`, {
     account: name,
     ...(cause === undefined ? {} : { cause }),
   });
 }
 
-export function createTokenService(ctx: BrokerContext): TokenService {
+/** The NEEDS_LOGIN of an account, with the reason the state keeps (a narrowed grant) when there is one. */
+function needsLoginFor(name: string, state: AccountState): BrokerError {
+  return needsLoginError(name, undefined, state.lastError?.code === 'NEEDS_LOGIN' ? state.lastError.message : undefined);
+}
+
+/** The scopes of `held` that `granted` lacks (both space-separated); empty when nothing was lost. */
+function lostScopes(held: string | undefined, granted: string | undefined): string[] {
+  if (held === undefined || granted === undefined) return [];
+  const now = new Set(granted.split(' ').filter((scope) => scope !== ''));
+  return held.split(' ').filter((scope) => scope !== '' && !now.has(scope));
+}
+
+export interface TokenServiceHooks {
+  /** A proactive (background) refresh failed: the broker audits it like a failed hand-out. */
+  onBackgroundFailure?: (account: string, error: BrokerError) => void;
+}
+
+export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks = {}): TokenService {
   const flights = createSingleFlight<string, TokenSet>();
   // Main token sets whose ID token a refresh did not renew: the provider sent none (OpenID Connect
   // Core §12.2 makes a new one optional) or one that expires no later. Asking again would not help.
@@ -225,15 +246,20 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     generation: number,
     tokens: TokenSet,
     identity?: AccountIdentity,
+    options: { scrubBackup?: boolean } = {},
   ): Promise<boolean> {
     let committed = false;
-    await ctx.updateSecrets(name, (current) => {
-      if (state.generation !== generation) return current;
-      committed = true;
-      // Tokens committed under this generation mean the account is signed in again.
-      const { signedOut: _signedOut, ...rest } = current ?? {};
-      return identity === undefined ? { ...rest, tokens } : { ...rest, tokens, identity };
-    });
+    await ctx.updateSecrets(
+      name,
+      (current) => {
+        if (state.generation !== generation) return current;
+        committed = true;
+        // Tokens committed under this generation mean the account is signed in again.
+        const { signedOut: _signedOut, ...rest } = current ?? {};
+        return identity === undefined ? { ...rest, tokens } : { ...rest, tokens, identity };
+      },
+      options,
+    );
     return committed && state.generation === generation;
   }
 
@@ -273,7 +299,7 @@ export function createTokenService(ctx: BrokerContext): TokenService {
   }
 
   /** One provider request for (account, scope). Runs inside the account's refresh queue. */
-  async function refreshNow(account: AccountConfig, state: AccountState, scopeKey: string): Promise<TokenSet> {
+  async function refreshNow(account: AccountConfig, state: AccountState, scopeKey: string, afterScopedRotation = false): Promise<TokenSet> {
     const generation = state.generation;
     // Queued behind a rename or removal: the name no longer exists, and nothing may be written under it.
     if (ctx.findAccount(account.name) === undefined) {
@@ -300,11 +326,16 @@ export function createTokenService(ctx: BrokerContext): TokenService {
         });
       }
     } catch (error) {
+      await keepRotatedRefreshToken(account, state, generation, sentRefreshToken, error);
       throw await recordFailure(account, state, generation, scopeKey, error);
     }
 
     if (scopeKey === '') {
       const previous = state.tokens;
+      const lost = lostScopes(previous?.scope, result.scope);
+      if (lost.length > 0 && state.generation === generation) {
+        throw await narrowedGrant(account, state, lost, result.scope as string, afterScopedRotation);
+      }
       const merged: TokenSet = { ...result };
       // RFC 6749 §6: the provider may omit a new refresh token (keep the old one), scope and ID token.
       if (merged.refreshToken === undefined && sentRefreshToken !== undefined) merged.refreshToken = sentRefreshToken;
@@ -327,6 +358,9 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     }
 
     // Narrower scope: cached separately; a rotated refresh token replaces the main one first.
+    const scoped: TokenSet = { accessToken: result.accessToken, tokenType: result.tokenType, obtainedAt: result.obtainedAt };
+    if (result.expiresAt !== undefined) scoped.expiresAt = result.expiresAt;
+    scoped.scope = result.scope ?? scopeKey;
     if (
       result.refreshToken !== undefined &&
       sentRefreshToken !== undefined &&
@@ -336,13 +370,111 @@ export function createTokenService(ctx: BrokerContext): TokenService {
       const rotated: TokenSet = { ...state.tokens, refreshToken: result.refreshToken };
       if (!(await commitMainTokens(account.name, state, generation, rotated))) return staleResult(account, state, result);
       markRotated(state, rotated);
+      // Some providers narrow the rotated refresh token to the scope asked for (RFC 6749 §6 lets
+      // them). Until this provider was seen keeping the grant, refresh the main token set once
+      // at once: a narrowed grant is caught now, not when the main token next expires.
+      if (state.scopedRefresh === 'unknown') {
+        try {
+          await refreshNow(account, state, '', true);
+          markScopedRefreshKeepsGrant(state);
+        } catch {
+          // Recorded (a narrowed grant, a failure) by the main refresh; the scoped token is still good.
+        }
+        if (state.generation === generation) rememberScoped(state, scopeKey, scoped);
+        return scoped;
+      }
     }
-    const scoped: TokenSet = { accessToken: result.accessToken, tokenType: result.tokenType, obtainedAt: result.obtainedAt };
-    if (result.expiresAt !== undefined) scoped.expiresAt = result.expiresAt;
-    scoped.scope = result.scope ?? scopeKey;
     if (state.generation !== generation) return staleResult(account, state, result);
     rememberScoped(state, scopeKey, scoped);
     return scoped;
+  }
+
+  /**
+   * A refused refresh response (a 70 KiB access token, a poisoned token_type) may still carry a
+   * valid rotated refresh token, and the provider has retired the one we sent: keep the new one,
+   * or the account would lose its sign-in over the provider's mistake.
+   */
+  async function keepRotatedRefreshToken(
+    account: AccountConfig,
+    state: AccountState,
+    generation: number,
+    sent: string | undefined,
+    error: unknown,
+  ): Promise<void> {
+    const rotated = rotatedRefreshTokenOf(error);
+    if (rotated === undefined || sent === undefined || rotated === sent || state.tokens === undefined) return;
+    const kept: TokenSet = { ...state.tokens, refreshToken: rotated };
+    if (await commitMainTokens(account.name, state, generation, kept)) {
+      markRotated(state, kept);
+      ctx.logger.warn(`[broker] the refresh response for '${account.name}' was refused; its rotated refresh token was kept`);
+    }
+  }
+
+  /**
+   * The provider answered a refresh of the main token set with fewer scopes than the account held:
+   * the grant was narrowed (by an earlier scoped refresh). Nothing narrowed is kept or handed out;
+   * the account needs a sign-in to restore its scopes, and says why.
+   */
+  async function narrowedGrant(
+    account: AccountConfig,
+    state: AccountState,
+    lost: string[],
+    granted: string,
+    byScopedRequest: boolean,
+  ): Promise<BrokerError> {
+    const name = account.name;
+    const reason = byScopedRequest
+      ? `Account '${name}' needs a sign-in: its provider narrowed the account's grant to '${granted}' when a token for that narrower ` +
+        `scope was requested, so ${lost.join(' ')} would be lost. Run 'token-broker login ${name}' to restore every scope; ` +
+        `requests for a narrower scope are refused for '${name}' from now on, so it does not happen again.`
+      : `Account '${name}' needs a sign-in: its provider now grants only '${granted}' (${lost.join(' ')} would be lost), ` +
+        `so the tokens were not kept. Run 'token-broker login ${name}' to restore every scope.`;
+    markNarrowed(state, { code: 'NEEDS_LOGIN', message: reason }, byScopedRequest);
+    await ctx.updateSecrets(name, (current) => (current === undefined ? undefined : withoutTokens(current)));
+    ctx.logger.warn(`[broker] the provider narrowed the grant of '${name}' (lost: ${lost.join(' ')}); a new sign-in is needed`);
+    ctx.events.emit({ type: 'needs_login', account: name });
+    ctx.events.emit({ type: 'accounts_changed' });
+    ctx.onScheduleChanged();
+    return needsLoginError(name, undefined, reason);
+  }
+
+  /**
+   * A new sign-in replaced a grant: revoke the old refresh token (RFC 7009, best effort), so a
+   * second `login` does not leave the first grant alive at the provider. Providers differ in what
+   * a revocation takes with it — some keep one grant per user and client, or reuse the browser
+   * session's grant — so the new refresh token is tried once afterwards: if the revocation took it
+   * too, the sign-in fails saying so, and this account's replaced grants are not revoked again.
+   */
+  async function revokeReplacedGrant(account: AccountConfig, state: AccountState, replaced: TokenSet, fresh: TokenSet): Promise<void> {
+    const name = account.name;
+    let provider;
+    try {
+      provider = await ctx.providerFor(account);
+      if (provider.metadata.revocationEndpoint === undefined) return;
+      await ctx.grants.revokeToken({
+        http: ctx.http,
+        clock: ctx.clock,
+        ...provider,
+        token: replaced.refreshToken as string,
+        tokenTypeHint: 'refresh_token',
+      });
+    } catch (error) {
+      ctx.logger.warn(`[broker] revoking the grant '${name}' was signed in with before failed: ${toBrokerError(error).code}`);
+      return;
+    }
+    if (fresh.refreshToken === undefined) return;
+    try {
+      await obtain(account, state, '');
+    } catch (error) {
+      if (toBrokerError(error).code !== 'NEEDS_LOGIN') return;
+      markRevocationGrantWide(state);
+      throw new BrokerError(
+        'PROVIDER_ERROR',
+        `The provider of '${name}' ended this sign-in when the grant it replaces was revoked (it ties them together). ` +
+          `Sign in once more: 'token-broker login ${name}' — replaced grants of '${name}' are no longer revoked.`,
+        { account: name, cause: error },
+      );
+    }
   }
 
   /**
@@ -463,9 +595,17 @@ export function createTokenService(ctx: BrokerContext): TokenService {
         const now = ctx.clock.now();
         if (isFresh(cached, now, effectiveMinTtlMs(cached, query.minTtl))) return toHandout(cached, now, fallbackScope);
       }
-      if (state.signedOut || (state.needsLogin && !reissues(account))) throw needsLoginError(account.name);
-      if (scopeKey !== '') checkRequestedScope(account, scopeKey);
-      else if (!canRefresh(account, state)) {
+      if (state.signedOut || (state.needsLogin && !reissues(account))) throw needsLoginFor(account.name, state);
+      if (scopeKey !== '') {
+        checkRequestedScope(account, scopeKey);
+        if (state.scopedRefresh === 'narrows' && !reissues(account)) {
+          throw new BrokerError(
+            'INVALID_REQUEST',
+            `Account '${account.name}' cannot hand out tokens for a narrower scope: its provider narrows the whole grant when one is asked for. Ask without a scope, or add a second account with just those scopes.`,
+            { account: account.name },
+          );
+        }
+      } else if (!canRefresh(account, state)) {
         // Nothing can renew it (implicit, or no refresh token): the cached token is handed out
         // until it expires, unless the caller insisted on a fresh token or a minimum lifetime.
         const now = ctx.clock.now();
@@ -528,7 +668,9 @@ export function createTokenService(ctx: BrokerContext): TokenService {
         await obtain(account, state, '');
       } catch (error) {
         // Recorded (lastError, backoff, events) by recordFailure, unless it was superseded.
-        ctx.logger.info(`[broker] background refresh of '${name}' did not succeed: ${toBrokerError(error).code}`);
+        const brokerError = toBrokerError(error);
+        ctx.logger.info(`[broker] background refresh of '${name}' did not succeed: ${brokerError.code}`);
+        hooks.onBackgroundFailure?.(account.name, brokerError);
         postponeOverdueRefresh(state, ctx.clock.now(), ctx.random);
       }
     },
@@ -536,11 +678,15 @@ export function createTokenService(ctx: BrokerContext): TokenService {
     async storeSignInTokens(name, tokens, identity) {
       const account = ctx.requireAccount(name);
       const state = ctx.state(name);
+      // The grant this sign-in replaces: revoked below, and scrubbed from the backup generation.
+      const replaced = state.tokens ?? ctx.vault.get(name)?.tokens;
+      const replacesGrant = replaced?.refreshToken !== undefined && replaced.refreshToken !== tokens.refreshToken;
       const generation = beginSignIn(state);
-      if (!(await commitMainTokens(name, state, generation, tokens, identity))) {
+      if (!(await commitMainTokens(name, state, generation, tokens, identity, { scrubBackup: replaced !== undefined }))) {
         throw new BrokerError('CANCELLED', `The sign-in for '${name}' was superseded.`, { account: name });
       }
       markRefreshed(state, tokens, ctx.clock.now());
+      if (replacesGrant && !state.revocationIsGrantWide) await revokeReplacedGrant(account, state, replaced, tokens);
       if (identity !== undefined) rememberIdentity(state, identity);
       schedule(account, state);
       ctx.events.emit({

@@ -7,6 +7,7 @@ import type { ErrorInfo } from '../../shared/errors.js';
 import type { Grant } from '../../shared/grants.js';
 import type { SignInProgress } from '../../shared/sign-in.js';
 import type { AccountConfig, AccountInput } from '../accounts/model.js';
+import type { CallerInfo } from '../../shared/caller.js';
 import type { IdTokenHandout } from './id-token-policy.js';
 
 export type { AccountStatus, ErrorInfo, SignInProgress };
@@ -54,6 +55,8 @@ export interface TokenRequest {
   scope?: string | undefined;
   /** Who asks: the `X-Token-Broker-Client` header, "cli", or the app itself. */
   client?: string;
+  /** Who really asks, as the socket's peer credentials say (one object per connection); absent in-process. */
+  caller?: CallerInfo;
   /**
    * Skip the `approval: ask` question: only for in-process callers acting on a person's direct
    * action (the GUI's "copy token"). Never set it from a socket or network request.
@@ -93,6 +96,11 @@ export interface SignInOptions {
   password?: string;
   /** Do not open a browser; the URL is still reported through progress events. */
   noBrowser?: boolean;
+  /**
+   * Accept a sign-in as another user than the account's (a different subject); without it such a
+   * sign-in is refused with `IDENTITY_CHANGED` and the old tokens are kept.
+   */
+  allowOtherUser?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: SignInProgress) => void;
 }
@@ -100,8 +108,12 @@ export interface SignInOptions {
 export interface AuditEntry {
   at: number;
   account: string;
+  /** The claimed `X-Token-Broker-Client` name. */
   client: string;
-  outcome: 'granted' | 'denied' | 'needs_login' | 'error';
+  /** Who really asked (peer credentials), when the request came over a listener. */
+  caller?: CallerInfo;
+  /** `refused`: the request itself was wrong (unknown account, invalid request). */
+  outcome: 'granted' | 'denied' | 'needs_login' | 'error' | 'refused';
   code?: string;
   /** What was handed out when it was not an access token (docs: CONTRACTS "Audit entries"). */
   kind?: 'token' | 'id_token' | 'exchange' | 'dpop_proof' | 'proxy';
@@ -110,7 +122,10 @@ export interface AuditEntry {
 export interface ApprovalRequest {
   id: string;
   account: string;
+  /** The claimed name. */
   client: string;
+  /** Who really asks (the verified executable and pid, or unverified). */
+  caller?: CallerInfo;
   requestedAt: number;
   expiresAt: number;
 }
@@ -152,6 +167,11 @@ export interface BrokerService {
    */
   getIdToken(name: string, request?: TokenRequest): Promise<IdTokenHandout>;
   refresh(name: string, request?: TokenRequest): Promise<TokenHandout>;
+  /**
+   * Audits a token request refused before it reached the broker (a malformed `min_ttl`, say):
+   * refused requests leave a trace like every other.
+   */
+  recordRefusal(name: string, request: Pick<TokenRequest, 'client' | 'caller'>, error: { code: ErrorInfo['code'] }): void;
   signIn(name: string, options?: SignInOptions): Promise<void>;
   cancelSignIn(name: string): boolean;
   /** Revokes at the provider and forgets the tokens; the account stays (then NEEDS_LOGIN). */

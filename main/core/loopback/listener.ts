@@ -6,20 +6,41 @@
  *   fixes one. A `localhost` redirect URI is honoured in the URI but still bound on 127.0.0.1.
  * - Requests for other paths get 404 and do not consume the listener; so do requests whose
  *   Host header is not this listener (DNS rebinding).
- * - The first request on the callback path IS the callback: valid or not, it settles the flow
- *   and the listener closes. A wrong state fails the sign-in rather than waiting for a retry.
+ * - The browser is given a one-shot start URL, never the authorization URL (start-gate.ts): its
+ *   first fetch sets a cookie and redirects; a second fetch ends the sign-in.
+ * - Only a callback from that browser (with the cookie) carrying this sign-in's `state` settles
+ *   the flow; anything else — a forged callback, an `error=` with a wrong state, a callback
+ *   delivered by another user agent — gets a 400 page and is ignored. A callback with the right
+ *   state settles it, valid or not, and the listener closes.
+ * - On Linux, connections opened by other users are turned away before they can send anything
+ *   (the kernel's socket table names each connection's owner, net/tcp-peer-uid.ts).
+ * - Connections are bounded (32 at once, at most 16 that have not sent a request, each for at most
+ *   5 s) so idle connections cannot exhaust the broker's file descriptors.
  * - Timeout (default 5 minutes) and an AbortSignal close it too.
  * @see {@link https://www.rfc-editor.org/rfc/rfc8252.html#section-7.3 RFC 8252 §7.3}, {@link https://www.rfc-editor.org/rfc/rfc8252.html#section-8.3 §8.3}
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
 import { BrokerError } from '../errors.js';
+import { createConnectionBudget } from '../net/connection-budget.js';
+import { createTcpOwnerLookup } from '../net/tcp-peer-uid.js';
+import { createStartGate, type StartGate } from './start-gate.js';
 import { fragmentRelayPage, newNonce, pageHeaders, plainPage, resultPage } from './pages.js';
 
 export const DEFAULT_LOOPBACK_TIMEOUT_MS = 5 * 60 * 1000;
 export const DEFAULT_REDIRECT_URI = 'http://127.0.0.1/callback';
 const MAX_RELAY_BODY_BYTES = 16 * 1024;
+/** Connections at once; a browser opens a handful. */
+const MAX_CONNECTIONS = 32;
+const MAX_PENDING_CONNECTIONS = 16;
+const ADMIT_WITHIN_MS = 5_000;
+/** Sent (and the connection closed) to a connection another local user opened (Linux). */
+const OTHER_USER_BODY = 'This sign-in belongs to another user.\n';
+const OTHER_USER_ANSWER =
+  `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n` +
+  `Content-Length: ${Buffer.byteLength(OTHER_USER_BODY)}\r\nConnection: close\r\n\r\n${OTHER_USER_BODY}`;
 const BIND_ADDRESS = '127.0.0.1';
 
 /** A parsed loopback redirect URI. */
@@ -79,6 +100,11 @@ export interface LoopbackOptions<T> {
 export interface LoopbackListener<T> {
   /** The redirect URI to send, with the actual port. */
   redirectUri: string;
+  /**
+   * Arms the sign-in with its authorization URL and returns the one-shot start URL
+   * (`http://127.0.0.1:PORT/start/<random>`) — the only URL a browser or a person is given.
+   */
+  startUrl(authorizationUrl: string): string;
   /** Where the socket is bound; always 127.0.0.1. */
   address: AddressInfo;
   /** Settles once: the handled callback, or TIMEOUT / CANCELLED / the handler's error. */
@@ -116,9 +142,38 @@ export async function startLoopbackListener<T>(options: LoopbackOptions<T>): Pro
       if (!res.headersSent) send(res, 500, (n) => plainPage(n, 'Error', 'Internal error.'));
     });
   });
-  server.headersTimeout = 10_000;
+  server.headersTimeout = 5_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 1_000;
+  server.maxConnections = MAX_CONNECTIONS;
+  // Idle connections cost a descriptor each: those that send no request in time are closed, and
+  // the oldest makes way for a new one (a flood evicts itself, not the browser).
+  const budget = createConnectionBudget({ maxPending: MAX_PENDING_CONNECTIONS, admitWithinMs: ADMIT_WITHIN_MS });
+  const ownUid = process.getuid?.();
+  // Who opened each connection (Linux): decided once per connection, before any of its requests
+  // is handled. Connections of other users are answered 403 and closed; so is one the kernel's
+  // tables do not list (fail closed). Without the tables (other systems), the cookie decides.
+  const owners = ownUid === undefined ? undefined : createTcpOwnerLookup();
+  const verdicts = new WeakMap<Socket, Promise<boolean>>();
+  server.on('connection', (socket: Socket) => {
+    socket.on('error', () => {});
+    if (owners === undefined) {
+      budget.track(socket);
+      return;
+    }
+    const verdict = owners.ownerOf(socket).then((owner) => {
+      const ours = owner.known ? owner.uid === ownUid : owner.reason === 'unsupported';
+      if (ours) budget.track(socket);
+      else {
+        // Written at once (the kernel takes it whole) and closed: the descriptor is free again at once.
+        socket.write(OTHER_USER_ANSWER);
+        socket.destroy();
+      }
+      return ours;
+    });
+    verdicts.set(socket, verdict);
+  });
+  let gate: StartGate | undefined;
 
   const timers: { timeout?: NodeJS.Timeout } = {};
   // Captured once listening: server.address() is null as soon as close() begins.
@@ -126,6 +181,7 @@ export async function startLoopbackListener<T>(options: LoopbackOptions<T>): Pro
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     if (closing === undefined) {
+      budget.close();
       closing = new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -147,18 +203,36 @@ export async function startLoopbackListener<T>(options: LoopbackOptions<T>): Pro
   const allowedHosts = (port: number): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if ((await verdicts.get(req.socket)) === false) {
+      req.socket.destroy();
+      return;
+    }
+    budget.admit(req.socket);
     const port = bound.port;
     if (!allowedHosts(port).has(String(req.headers.host ?? '').toLowerCase())) {
       send(res, 400, (n) => plainPage(n, 'Bad request', 'Unexpected Host header.'));
       return;
     }
     const url = new URL(req.url ?? '/', origin(port));
+    if (gate !== undefined && url.pathname === gate.path) {
+      openStart(req, res, gate);
+      return;
+    }
     if (url.pathname !== redirect.path) {
       send(res, 404, (n) => plainPage(n, 'Not found', 'This is Token Broker\u2019s sign-in listener.'));
       return;
     }
     if (settled) {
       send(res, 410, (n) => plainPage(n, 'Sign-in finished', 'This sign-in has already been handled. Return to Token Broker.'), true);
+      return;
+    }
+    // Only the browser that opened the start URL may deliver the authorization response.
+    if (gate === undefined || !gate.carriesCookie(req)) {
+      ignored(
+        res,
+        'This response did not come from the browser this sign-in was started in, so it was ignored.',
+        mode === 'fragment' && req.method === 'POST',
+      );
       return;
     }
     if (mode === 'fragment' && req.method === 'POST') {
@@ -193,6 +267,41 @@ export async function startLoopbackListener<T>(options: LoopbackOptions<T>): Pro
     consume(new URLSearchParams(body), res, 'json');
   }
 
+  /** The start URL: the first GET gets the cookie and the authorization URL, a second ends the sign-in. */
+  function openStart(req: IncomingMessage, res: ServerResponse, startGate: StartGate): void {
+    if (req.method !== 'GET') {
+      send(res, 405, (n) => plainPage(n, 'Method not allowed', 'Use GET.'), false, { allow: 'GET' });
+      return;
+    }
+    if (settled) {
+      send(res, 410, (n) => plainPage(n, 'Sign-in finished', 'This sign-in has already been handled. Return to Token Broker.'), true);
+      return;
+    }
+    const opened = startGate.open();
+    if (opened.kind === 'redirect') {
+      res.writeHead(302, {
+        location: opened.location,
+        'set-cookie': opened.setCookie,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
+      });
+      res.end();
+      return;
+    }
+    const message =
+      'The sign-in link was opened a second time (another tab, or someone else who saw it), so this sign-in was stopped. Start it again in Token Broker.';
+    send(res, 409, (n) => resultPage(n, { ok: false, message }), true);
+    settle(() => rejectResult(new BrokerError('CALLBACK_INVALID', message)));
+  }
+
+  /** A request that must not end the sign-in: a 400 page (or JSON for the relay) and nothing else. */
+  function ignored(res: ServerResponse, message: string, json: boolean): void {
+    if (json) sendJson(res, 400, { ok: false, message }, true);
+    else
+      send(res, 400, (n) => resultPage(n, { ok: false, message: `${message} Continue in the browser window Token Broker opened.` }), true);
+  }
+
   function consume(params: URLSearchParams, res: ServerResponse, format: 'html' | 'json'): void {
     // A relay POST may finish reading its body after another request already settled the flow.
     if (settled) {
@@ -205,6 +314,12 @@ export async function startLoopbackListener<T>(options: LoopbackOptions<T>): Pro
       outcome = { ok: true, value: options.handle(params) };
     } catch (error) {
       outcome = { ok: false, error };
+    }
+    // Without this sign-in's state it is not this sign-in's answer (a forged or stale callback,
+    // an `error=` aimed at ending it): shown a 400 page, it does not settle anything.
+    if (!outcome.ok && outcome.error instanceof BrokerError && outcome.error.code === 'STATE_MISMATCH') {
+      ignored(res, 'This response does not carry the state of the sign-in in progress, so it was ignored.', format === 'json');
+      return;
     }
     const message = outcome.ok
       ? 'You are signed in. You can close this window and return to Token Broker.'
@@ -241,6 +356,10 @@ export async function startLoopbackListener<T>(options: LoopbackOptions<T>): Pro
 
   return {
     redirectUri: `http://${redirect.host}:${address.port}${redirect.path}`,
+    startUrl(authorizationUrl) {
+      gate ??= createStartGate(authorizationUrl);
+      return `${origin(address.port)}${gate.path}`;
+    },
     address,
     result,
     close: async () => {

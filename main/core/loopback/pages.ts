@@ -74,7 +74,8 @@ export function fragmentRelayPage(nonce: string, relayKey: string, path: string)
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-token-broker-relay': ${JSON.stringify(relayKey)} },
     body: fragment,
-    credentials: 'omit',
+    // The sign-in's cookie goes along: the relay is accepted only from the browser that started it.
+    credentials: 'same-origin',
     cache: 'no-store',
     referrerPolicy: 'no-referrer'
   }).then(function (r) { return r.json(); })

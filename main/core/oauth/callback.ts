@@ -5,7 +5,7 @@
  */
 import { BrokerError } from '../errors.js';
 import { systemClock, type Clock } from '../ports.js';
-import { sanitizeDescription, sanitizeErrorCode, safeUrl } from './sanitize.js';
+import { quoteIssuer, sanitizeDescription, sanitizeErrorCode } from './sanitize.js';
 import { tokenSetFromParameters } from './token-response.js';
 import type { ProviderMetadata, TokenSet } from './types.js';
 
@@ -33,6 +33,15 @@ export function callbackExpectations(metadata: ProviderMetadata, state: string):
  * @see {@link https://www.rfc-editor.org/rfc/rfc9207.html#section-2.4 RFC 9207 §2.4}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2.1 RFC 6749 §4.1.2.1}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-10.12 §10.12}
  */
 export function checkAuthorizationResponse(params: URLSearchParams, expected: CallbackExpectations): void {
+  // The state first: without this sign-in's state the response is not this sign-in's, whatever
+  // else it says (the loopback listener ignores it rather than failing the sign-in).
+  const states = params.getAll('state');
+  if (states.length !== 1 || states[0] !== expected.state) {
+    throw new BrokerError(
+      'STATE_MISMATCH',
+      'The authorization response does not carry the state this sign-in sent; it was rejected (possible CSRF).',
+    );
+  }
   for (const name of new Set(params.keys())) {
     if (params.getAll(name).length > 1)
       throw new BrokerError('CALLBACK_INVALID', `The authorization response repeats the "${name}" parameter.`);
@@ -48,16 +57,9 @@ export function checkAuthorizationResponse(params: URLSearchParams, expected: Ca
     if (iss !== expected.issuer) {
       throw new BrokerError(
         'ISSUER_MISMATCH',
-        `The authorization response came from issuer ${safeUrl(iss)}, not ${safeUrl(expected.issuer)} (possible mix-up attack).`,
+        `The authorization response came from issuer ${quoteIssuer(iss)}, not ${quoteIssuer(expected.issuer)} (compared exactly; possible mix-up attack).`,
       );
     }
-  }
-  const state = params.get('state');
-  if (state === null || state !== expected.state) {
-    throw new BrokerError(
-      'STATE_MISMATCH',
-      'The authorization response does not carry the state this sign-in sent; it was rejected (possible CSRF).',
-    );
   }
   const error = params.get('error');
   if (error !== null) {

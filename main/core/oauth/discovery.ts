@@ -17,7 +17,7 @@ import {
   type ResponseContext,
 } from './assert.js';
 import type { HttpClient, HttpResponse } from './http.js';
-import { safeUrl } from './sanitize.js';
+import { quoteIssuer, safeUrl } from './sanitize.js';
 import type { ProviderMetadata } from './types.js';
 
 /**
@@ -63,7 +63,7 @@ function metadataFromDocument(body: JsonObject, expectedIssuer: string, context:
   if (issuer !== expectedIssuer) {
     throw new BrokerError(
       'ISSUER_MISMATCH',
-      `The metadata at ${safeUrl(context.url)} names issuer ${safeUrl(issuer)}, not the configured ${safeUrl(expectedIssuer)}. Check the issuer URL (it must match exactly, including any trailing slash).`,
+      `The metadata at ${safeUrl(context.url)} names issuer ${quoteIssuer(issuer)}, not the configured ${quoteIssuer(expectedIssuer)}. Set the account's issuer to exactly the provider's (they are compared character by character, a trailing slash included).`,
     );
   }
   try {

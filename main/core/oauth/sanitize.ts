@@ -20,6 +20,16 @@ export function safeUrl(url: string | URL): string {
 }
 
 /**
+ * An issuer exactly as it was compared, for ISSUER_MISMATCH messages: quoted (JSON string syntax,
+ * so a trailing slash, a space or a control character shows) and bounded. Issuers are public
+ * identifiers without query or fragment (RFC 8414 §2), so showing them whole reveals nothing.
+ */
+export function quoteIssuer(issuer: string): string {
+  const shown = issuer.length > 300 ? `${issuer.slice(0, 300)}…` : issuer;
+  return JSON.stringify(shown);
+}
+
+/**
  * An `error_description` (RFC 6749 §5.2 limits it to %x20-21 / %x23-5B / %x5D-7E) made safe to
  * show: anything outside printable ASCII is replaced and the text is truncated. Returns
  * undefined for anything that is not a non-empty string.

@@ -3,19 +3,9 @@
  * {@link TokenSet} or a typed {@link BrokerError}. Pure: no I/O, time passed in.
  */
 import { BrokerError } from '../errors.js';
-import {
-  describe,
-  describeBody,
-  invalidResponse,
-  isJsonObject,
-  optionalSeconds,
-  optionalString,
-  parseJsonObject,
-  requireString,
-  type JsonObject,
-  type ResponseContext,
-} from './assert.js';
+import { describe, describeBody, invalidResponse, isJsonObject, parseJsonObject, type JsonObject, type ResponseContext } from './assert.js';
 import type { HttpResponse } from './http.js';
+import { canonicalScope, isAccessToken, isIdToken, isRefreshToken, isScope, isTokenType, lifetimeSeconds } from './provider-values.js';
 import { capitalize, redactSecrets, sanitizeDescription, sanitizeErrorCode } from './sanitize.js';
 import type { TokenSet } from './types.js';
 
@@ -80,32 +70,97 @@ export function processJsonResponse(
 }
 
 /**
- * Validates a token response and returns the token set. `access_token` and `token_type` are
- * required strings; `expires_in` a non-negative number (or digit string) or absent; `scope`,
- * `refresh_token` and `id_token` strings or absent.
- * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1 RFC 6749 §5.1}, {@link https://openid.net/specs/openid-connect-core-1_0.html OpenID Connect Core §3.1.3.3}
+ * Validates a token response and returns the token set. Every member is held to its grammar and
+ * to what the vault stores (provider-values.ts): `access_token` and `token_type` are required;
+ * `expires_in` is clamped to one year; `scope`, `refresh_token` and `id_token` are optional.
+ * Anything else is `INVALID_RESPONSE` — and when the response also carried a valid rotated
+ * refresh token, that token is kept for the caller ({@link rotatedRefreshTokenOf}): the provider
+ * has already retired the old one, so throwing it away would cost the account its sign-in.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1 RFC 6749 §5.1}, {@link https://www.rfc-editor.org/rfc/rfc6749.html#appendix-A RFC 6749 Appendix A}, {@link https://openid.net/specs/openid-connect-core-1_0.html OpenID Connect Core §3.1.3.3}
  */
 export function processTokenResponse(response: HttpResponse, options: ProcessOptions): TokenSet {
   const body = processJsonResponse(response, options);
   return tokenSetFromParameters(body, options);
 }
 
+/**
+ * Rotated refresh tokens of refused responses, by the error that refused them. A WeakMap and not a
+ * field: the error travels through logs, events and the wire, a refresh token must not.
+ */
+const salvaged = new WeakMap<BrokerError, string>();
+
+/**
+ * The valid refresh token that came in the response `error` refused, if any: the caller stores it
+ * (the old one is gone at a rotating provider) and still fails the request.
+ */
+export function rotatedRefreshTokenOf(error: unknown): string | undefined {
+  return error instanceof BrokerError ? salvaged.get(error) : undefined;
+}
+
+/** An optional member: absent, `null` or `''` is undefined; otherwise it must pass `valid`. */
+function member(
+  body: JsonObject,
+  key: string,
+  valid: (value: unknown) => value is string,
+  expected: string,
+  options: ProcessOptions,
+): string | undefined {
+  const value = body[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (!valid(value)) throw invalidResponse(options, `"${key}" is not ${expected}`);
+  return value;
+}
+
+function required(
+  body: JsonObject,
+  key: string,
+  valid: (value: unknown) => value is string,
+  expected: string,
+  options: ProcessOptions,
+): string {
+  const value = member(body, key, valid, expected, options);
+  if (value === undefined) throw invalidResponse(options, `"${key}" is missing`);
+  return value;
+}
+
 /** Builds a TokenSet from validated response members (shared with the implicit grant's fragment). */
 export function tokenSetFromParameters(body: JsonObject, options: ProcessOptions): TokenSet {
   if (!isJsonObject(body)) throw invalidResponse(options, 'not a JSON object');
-  const accessToken = requireString(body, 'access_token', options);
-  const tokenType = requireString(body, 'token_type', options);
-  const expiresIn = optionalSeconds(body, 'expires_in', options);
-  const scope = optionalString(body, 'scope', options);
-  const refreshToken = optionalString(body, 'refresh_token', options);
-  const idToken = optionalString(body, 'id_token', options);
-  return {
-    accessToken,
-    tokenType,
-    ...(expiresIn === undefined ? {} : { expiresAt: options.now + expiresIn * 1000 }),
-    ...(scope === undefined || scope === '' ? {} : { scope }),
-    ...(refreshToken === undefined || refreshToken === '' ? {} : { refreshToken }),
-    ...(idToken === undefined || idToken === '' ? {} : { idToken }),
-    obtainedAt: options.now,
-  };
+  // The refresh token first: a valid rotated one outlives a refusal of the rest of the response.
+  const refreshToken = member(body, 'refresh_token', isRefreshToken, 'printable ASCII of at most 64 KiB (RFC 6749 A.17)', options);
+  try {
+    const accessToken = required(
+      body,
+      'access_token',
+      isAccessToken,
+      'printable ASCII without spaces of at most 64 KiB (RFC 6749 A.12)',
+      options,
+    );
+    const tokenType = required(
+      body,
+      'token_type',
+      isTokenType,
+      'a token type name or URI of at most 64 characters (RFC 6749 A.13)',
+      options,
+    );
+    const rawLifetime = body['expires_in'];
+    const expiresIn = rawLifetime === undefined || rawLifetime === null ? undefined : lifetimeSeconds(rawLifetime);
+    if (rawLifetime !== undefined && rawLifetime !== null && expiresIn === undefined) {
+      throw invalidResponse(options, '"expires_in" is not a non-negative number of seconds (RFC 6749 A.14)');
+    }
+    const scope = member(body, 'scope', isScope, 'a space-separated list of scope tokens of at most 8 KiB (RFC 6749 A.4)', options);
+    const idToken = member(body, 'id_token', isIdToken, 'a compact JWT of at most 64 KiB', options);
+    return {
+      accessToken,
+      tokenType,
+      ...(expiresIn === undefined ? {} : { expiresAt: options.now + expiresIn * 1000 }),
+      ...(scope === undefined ? {} : { scope: canonicalScope(scope) }),
+      ...(refreshToken === undefined ? {} : { refreshToken }),
+      ...(idToken === undefined ? {} : { idToken }),
+      obtainedAt: options.now,
+    };
+  } catch (error) {
+    if (refreshToken !== undefined && error instanceof BrokerError) salvaged.set(error, refreshToken);
+    throw error;
+  }
 }

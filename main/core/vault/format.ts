@@ -67,10 +67,17 @@ export class VaultFormatError extends Error {
 
 const KEY_SOURCE_IDS: Record<KeySource, number> = { keychain: 1, scrypt: 2 };
 const KEY_ID_CONTEXT = 'token-broker vault key id v1';
+const BOUND_KEY_ID_CONTEXT = 'token-broker vault key id v2';
 
-/** The key id stored in the header; one-way, so it identifies a key without revealing it. */
-export function keyIdOf(key: Uint8Array): Buffer {
-  return createHmac('sha256', key).update(KEY_ID_CONTEXT).digest().subarray(0, KEY_ID_LENGTH);
+/**
+ * The key id stored in the header; one-way, so it identifies a key without revealing it. With a
+ * `binding` (a passphrase vault's data directory) it also names where the vault belongs: the same
+ * passphrase in another directory yields the same key but another id, so a copied vault does not
+ * open there silently (a keychain vault is bound by its per-directory keychain item instead).
+ */
+export function keyIdOf(key: Uint8Array, binding?: string): Buffer {
+  const context = binding === undefined ? KEY_ID_CONTEXT : `${BOUND_KEY_ID_CONTEXT}\u0000${binding}`;
+  return createHmac('sha256', key).update(context).digest().subarray(0, KEY_ID_LENGTH);
 }
 
 /**
@@ -81,14 +88,14 @@ export function keyIdOf(key: Uint8Array): Buffer {
 export function sealVault(
   key: Uint8Array,
   plaintext: Uint8Array,
-  source: { keySource: KeySource; scrypt?: ScryptParams; salt?: Uint8Array },
+  source: { keySource: KeySource; scrypt?: ScryptParams; salt?: Uint8Array; keyIdBinding?: string },
 ): Buffer {
   const header = encodeHeader({
     version: FORMAT_VERSION,
     keySource: source.keySource,
     ...(source.scrypt === undefined ? {} : { scrypt: source.scrypt }),
     salt: Buffer.from(source.salt ?? Buffer.alloc(SALT_LENGTH)),
-    keyId: keyIdOf(key),
+    keyId: keyIdOf(key, source.keyIdBinding),
     nonce: randomBytes(NONCE_LENGTH),
   });
   const cipher = createCipheriv('aes-256-gcm', key, header.subarray(33, 45), { authTagLength: TAG_LENGTH });

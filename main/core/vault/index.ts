@@ -7,7 +7,7 @@
  * keeping the previous generation as `vault.bin.bak`. A vault that cannot be opened is never
  * written to. See docs/vault.md.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACCOUNT_NAME_RULE, isAccountName } from '../../shared/accounts.js';
 import { ensurePrivateDir } from '../data-dir.js';
@@ -64,6 +64,10 @@ interface KeyMaterial {
   keySource: KeySource;
   scrypt?: ScryptParams;
   salt?: Buffer;
+  /** Passphrase vaults: the data directory (real path) the key id binds the vault to. */
+  keyIdBinding?: string;
+  /** The file still has a key id from before the binding: re-sealed (bound) once opened. */
+  rebind?: boolean;
 }
 
 /**
@@ -99,14 +103,19 @@ export async function openVault(options: OpenVaultOptions): Promise<SecretVault>
       material =
         options.passphraseFile === undefined
           ? await newKeychainMaterial(options.secretStore, dataDir)
-          : await newPassphraseMaterial(options.passphraseFile);
+          : await newPassphraseMaterial(options.passphraseFile, await realpath(dataDir));
       accounts = new Map();
       await persist(path, material, accounts);
     } else {
       const hasBackup = (await stat(path + BACKUP_SUFFIX).catch(() => undefined))?.isFile() === true;
       const header = parseOrCorrupt(path, file, hasBackup);
-      material = await existingKeyMaterial(options, path, header, hasBackup);
+      material = await existingKeyMaterial(options, path, header, hasBackup, file);
       accounts = decryptOrCorrupt(path, material.key, file, hasBackup);
+      if (material.rebind === true) {
+        // Both generations carry the bound key id from now on.
+        await persist(path, material, accounts, true);
+        material.rebind = false;
+      }
     }
     return createOpenVault(path, lock, material, accounts);
   } catch (error) {
@@ -123,18 +132,24 @@ async function newKeychainMaterial(store: SecretStore, dataDir: string): Promise
   return { key, keySource: 'keychain' };
 }
 
-async function newPassphraseMaterial(passphraseFile: string): Promise<KeyMaterial> {
+async function newPassphraseMaterial(passphraseFile: string, keyIdBinding: string): Promise<KeyMaterial> {
   const salt = newSalt();
   const passphrase = await readPassphraseFile(passphraseFile);
   try {
     const key = await deriveKey(passphrase, salt, DEFAULT_SCRYPT);
-    return { key, keySource: 'scrypt', scrypt: { ...DEFAULT_SCRYPT }, salt };
+    return { key, keySource: 'scrypt', scrypt: { ...DEFAULT_SCRYPT }, salt, keyIdBinding };
   } finally {
     passphrase.fill(0);
   }
 }
 
-async function existingKeyMaterial(options: OpenVaultOptions, path: string, header: VaultHeader, hasBackup: boolean): Promise<KeyMaterial> {
+async function existingKeyMaterial(
+  options: OpenVaultOptions,
+  path: string,
+  header: VaultHeader,
+  hasBackup: boolean,
+  file: Buffer,
+): Promise<KeyMaterial> {
   if (header.keySource === 'scrypt') {
     if (options.passphraseFile === undefined) {
       throw new BrokerError(
@@ -153,14 +168,33 @@ async function existingKeyMaterial(options: OpenVaultOptions, path: string, head
     } finally {
       passphrase.fill(0);
     }
-    if (!keyIdOf(key).equals(header.keyId)) {
-      key.fill(0);
+    const binding = await realpath(options.dataDir);
+    const material: KeyMaterial = { key, keySource: 'scrypt', scrypt: params, salt: header.salt, keyIdBinding: binding };
+    if (keyIdOf(key, binding).equals(header.keyId)) return material;
+    // A vault written before key ids were bound to their directory: opened once, then bound.
+    if (keyIdOf(key).equals(header.keyId)) return { ...material, rebind: true };
+    // The right passphrase opens it but it is bound to another directory — copied or moved here
+    // (the same passphrase in two data directories must not make their vaults interchangeable).
+    const opensWithThisKey = (() => {
+      try {
+        openSealedVault(key, file).fill(0);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    key.fill(0);
+    if (opensWithThisKey) {
       throw new BrokerError(
-        'PASSPHRASE_INVALID',
-        `The passphrase in ${options.passphraseFile} does not open the vault ${path}. Nothing was changed. Use the passphrase the vault was created with.`,
+        'VAULT_KEY_MISMATCH',
+        `The vault ${path} belongs to another data directory: it was created (or last bound) elsewhere and copied or moved here. Nothing was changed. ` +
+          `Use it from the directory it was created in, or move ${path} (and ${path}${BACKUP_SUFFIX}) away to start an empty vault here and sign in again.`,
       );
     }
-    return { key, keySource: 'scrypt', scrypt: params, salt: header.salt };
+    throw new BrokerError(
+      'PASSPHRASE_INVALID',
+      `The passphrase in ${options.passphraseFile} does not open the vault ${path}. Nothing was changed. Use the passphrase the vault was created with.`,
+    );
   }
 
   if (options.passphraseFile !== undefined) {
@@ -281,6 +315,7 @@ async function persist(
       keySource: material.keySource,
       ...(material.scrypt === undefined ? {} : { scrypt: material.scrypt }),
       ...(material.salt === undefined ? {} : { salt: material.salt }),
+      ...(material.keyIdBinding === undefined ? {} : { keyIdBinding: material.keyIdBinding }),
     });
   } finally {
     plaintext.fill(0);
@@ -293,6 +328,7 @@ type Change = (accounts: Map<string, AccountSecrets>) => void;
 
 interface PendingWrite {
   change: Change;
+  scrubBackup: boolean;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -323,7 +359,7 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
         const next = new Map(accounts);
         for (const item of batch) item.change(next);
         try {
-          await persist(path, material, next, dropsSecrets(accounts, next));
+          await persist(path, material, next, dropsSecrets(accounts, next) || batch.some((item) => item.scrubBackup));
           accounts = next;
           for (const item of batch) item.resolve();
         } catch (error) {
@@ -338,9 +374,9 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
     }
   };
 
-  const enqueue = (change: Change): Promise<void> => {
+  const enqueue = (change: Change, scrubBackup = false): Promise<void> => {
     assertOpen();
-    const done = new Promise<void>((resolve, reject) => pending.push({ change, resolve, reject }));
+    const done = new Promise<void>((resolve, reject) => pending.push({ change, scrubBackup, resolve, reject }));
     if (!draining) {
       draining = true;
       idle = drain();
@@ -354,7 +390,7 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
       const secrets = accounts.get(account);
       return secrets === undefined ? undefined : structuredClone(secrets);
     },
-    set(account, secrets) {
+    set(account, secrets, options = {}) {
       try {
         assertOpen();
         assertAccountName(account);
@@ -363,7 +399,7 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
           throw invalidInput('INVALID_REQUEST', `Secrets for account "${account}" are malformed`, checked.problems, { account });
         }
         const value = stripUndefined(checked.secrets);
-        return enqueue((next) => next.set(account, value));
+        return enqueue((next) => next.set(account, value), options.scrubBackup === true);
       } catch (error) {
         return Promise.reject(error);
       }

@@ -22,8 +22,13 @@ export const KEYCHAIN_SERVICE = 'token-broker';
  */
 export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({ logN: 17, r: 8, p: 1 });
 
-/** Bounds for parameters read from a header: refuse trivially weak ones and memory bombs. */
-const SCRYPT_LIMITS = { minLogN: 14, maxLogN: 22, maxR: 32, maxP: 16 };
+/**
+ * Bounds for parameters read from a header, which anyone who can write the file can rewrite (the
+ * header check is unkeyed, and a key derived with other parameters is simply another key): refuse
+ * trivially weak ones, and anything costing more than 256 MiB of memory or four times the default
+ * work — log2 N = 22 would ask for 4 GiB and stall the start for minutes.
+ */
+const SCRYPT_LIMITS = { minLogN: 14, maxLogN: 20, maxR: 32, maxP: 16, maxMemoryBytes: 256 * 1024 * 1024, maxWork: 4 * 2 ** 17 * 8 };
 
 /**
  * The keychain account for a data directory: `vault-key:` + SHA-256 of its real path, so every
@@ -140,15 +145,17 @@ export function newSalt(): Buffer {
 
 /** True when parameters read from a header are within the bounds this broker accepts. */
 export function acceptableScrypt(params: ScryptParams): boolean {
-  return (
+  const withinRanges =
     Number.isInteger(params.logN) &&
     params.logN >= SCRYPT_LIMITS.minLogN &&
     params.logN <= SCRYPT_LIMITS.maxLogN &&
     params.r >= 1 &&
     params.r <= SCRYPT_LIMITS.maxR &&
     params.p >= 1 &&
-    params.p <= SCRYPT_LIMITS.maxP
-  );
+    params.p <= SCRYPT_LIMITS.maxP;
+  if (!withinRanges) return false;
+  const n = 2 ** params.logN;
+  return 128 * n * params.r <= SCRYPT_LIMITS.maxMemoryBytes && n * params.r * params.p <= SCRYPT_LIMITS.maxWork;
 }
 
 /** Derives the 256-bit vault key; `maxmem` is sized to the parameters (128·N·r plus slack). */

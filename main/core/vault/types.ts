@@ -26,7 +26,11 @@ export interface AccountSecrets {
 export interface SecretVault {
   get(account: string): AccountSecrets | undefined;
   /** Replaces the secrets of one account. */
-  set(account: string, secrets: AccountSecrets): Promise<void>;
+  /**
+   * Replaces the secrets of one account. `scrubBackup`: the write replaces a secret that must not
+   * outlive it in `vault.bin.bak` either (a grant replaced by a new sign-in), as removals never do.
+   */
+  set(account: string, secrets: AccountSecrets, options?: { scrubBackup?: boolean }): Promise<void>;
   delete(account: string): Promise<void>;
   /** Account names with secrets. */
   accounts(): string[];

@@ -59,7 +59,12 @@ describe('consumer routes', () => {
       const res = await get('/v1/accounts/oidc/token?type=id_token&min_ttl=45', { 'X-Token-Broker-Client': 'aws-cli' });
       expect(res.status).toBe(200);
       expect(res.json).toEqual({ id_token: ID_TOKEN, expires_at: Math.floor((NOW + 600_500) / 1000), expires_in: 600 });
-      expect(broker.calls.at(-1)).toEqual({ method: 'getIdToken', name: 'oidc', request: { minTtl: 45, client: 'aws-cli' } });
+      // The socket's peer credentials ride along (issue 10): this test process is who connected.
+      expect(broker.calls.at(-1)).toEqual({
+        method: 'getIdToken',
+        name: 'oidc',
+        request: { minTtl: 45, client: 'aws-cli', caller: expect.objectContaining({ verified: true, pid: process.pid }) },
+      });
       expect(res.text).not.toContain('at-oidc');
       expect(res.text).not.toContain('rt-secret');
     });
@@ -74,6 +79,13 @@ describe('consumer routes', () => {
         const res = await get(path);
         expect(res.status, path).toBe(400);
         expect((res.json as { error: { code: string } }).error.code).toBe('INVALID_REQUEST');
+        // Refused before the broker, audited all the same (issue 10 item 13), with the verified caller.
+        expect(broker.calls.at(-1), path).toMatchObject({
+          method: 'recordRefusal',
+          name: 'oidc',
+          request: { client: 'unknown', caller: { verified: true, pid: process.pid } },
+          code: 'INVALID_REQUEST',
+        });
       }
       const refresh = await call({ socketPath: api.socketPath }, 'POST', '/v1/accounts/oidc/refresh?type=id_token');
       expect(refresh.status).toBe(400);
@@ -98,7 +110,11 @@ describe('consumer routes', () => {
         expires_at: Math.floor((NOW + 600_500) / 1000),
         expires_in: 600,
       });
-      expect(broker.calls.at(-1)).toEqual({ method: 'getIdToken', name: 'oidc', request: { minTtl: 30, client: 'kubectl' } });
+      expect(broker.calls.at(-1)).toEqual({
+        method: 'getIdToken',
+        name: 'oidc',
+        request: { minTtl: 30, client: 'kubectl', caller: expect.objectContaining({ verified: true, pid: process.pid }) },
+      });
       const plain = await get('/v1/accounts/plain/kubernetes-credential');
       expect(plain.json).toEqual({
         token: 'at-plain',
@@ -129,7 +145,11 @@ describe('consumer routes', () => {
       const res = await get('/v1/registry/credential?host=127.0.0.1:5000');
       expect(res.status).toBe(200);
       expect(res.json).toMatchObject({ account: 'oidc', username: 'oauth2accesstoken', access_token: 'at-oidc', token_type: 'Bearer' });
-      expect(broker.calls.at(-1)).toEqual({ method: 'getToken', name: 'oidc', request: { client: 'docker-credential', minTtl: 60 } });
+      expect(broker.calls.at(-1)).toEqual({
+        method: 'getToken',
+        name: 'oidc',
+        request: { client: 'docker-credential', caller: expect.objectContaining({ verified: true, pid: process.pid }), minTtl: 60 },
+      });
       expect((await get('/v1/registry/credential?host=https%3A%2F%2Findex.docker.io%2Fv1%2F')).json).toMatchObject({ account: 'oidc' });
     });
 

@@ -75,7 +75,13 @@ describe('token API server (routing and wire shapes)', () => {
     expect(broker.calls.at(-1)).toEqual({
       method: 'getToken',
       name: 'work',
-      request: { minTtl: 60, scope: 'read write', client: 'deploy.shscript' },
+      // The socket's peer credentials ride along: this test process is who connected.
+      request: {
+        minTtl: 60,
+        scope: 'read write',
+        client: 'deploy.shscript',
+        caller: expect.objectContaining({ verified: true, pid: process.pid }),
+      },
     });
     expect(res.text).not.toContain('rt-secret');
   });

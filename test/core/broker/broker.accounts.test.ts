@@ -190,13 +190,15 @@ describe('audit', () => {
     await h.broker.getToken('idle', { client: 'cli' }).catch(() => {});
     await h.broker.getToken('missing', { client: 'cli' }).catch(() => {});
     const entries = h.broker.auditLog();
+    // Refused requests (an unknown account) leave a trace too.
     expect(entries.map((entry) => [entry.account, entry.client, entry.outcome, entry.code])).toEqual([
+      ['missing', 'cli', 'refused', 'ACCOUNT_NOT_FOUND'],
       ['idle', 'cli', 'needs_login', 'NEEDS_LOGIN'],
       ['work', 'git', 'granted', undefined],
     ]);
     expect(h.broker.auditLog({ account: 'work' })).toHaveLength(1);
-    expect(h.broker.auditLog({ limit: 1 })[0]?.account).toBe('idle');
-    expect(h.events.filter((event) => event.type === 'token_handed_out')).toHaveLength(2);
+    expect(h.broker.auditLog({ limit: 1 })[0]?.account).toBe('missing');
+    expect(h.events.filter((event) => event.type === 'token_handed_out')).toHaveLength(3);
     await h.broker.close();
     const file = await readFile(h.auditFile, 'utf8');
     expect(
@@ -205,7 +207,7 @@ describe('audit', () => {
         .split('\n')
         .map((line) => JSON.parse(line) as { outcome: string })
         .map((entry) => entry.outcome),
-    ).toEqual(['granted', 'needs_login']);
+    ).toEqual(['granted', 'needs_login', 'refused']);
     expect((await stat(h.auditFile)).mode & 0o777).toBe(0o600);
   });
 

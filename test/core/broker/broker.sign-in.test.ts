@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SignInProgress } from '../../../main/core/broker/index.js';
 import { useAuthServer } from '../../support/fixtures.js';
+import { completeLoginHttp, followStartUrl } from '../../support/login.js';
 import { basicSecrets, completeImplicitHttp, passwordAccount, signInInteractively, useHarnesses } from './harness.js';
 
 const server = useAuthServer({}, { freshCounters: true });
@@ -28,7 +29,8 @@ describe('signIn', () => {
     const progress = await signInInteractively(h.broker, server, 'code');
     expect(phases(progress)).toEqual(['starting', 'waiting_for_browser', 'exchanging', 'done']);
     const waiting = progress[1] as Extract<SignInProgress, { phase: 'waiting_for_browser' }>;
-    expect(waiting.url.startsWith(`${server.issuer}/`)).toBe(true);
+    // The browser gets the one-shot start URL on the loopback listener, never the authorization URL.
+    expect(waiting.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start\/[A-Za-z0-9_-]+$/);
     expect(h.broker.getAccount('code')).toMatchObject({ status: 'ok', hasRefreshToken: true });
     expect(
       h.events
@@ -52,12 +54,14 @@ describe('signIn', () => {
       grant: 'authorization_code',
       scopes: ['openid', 'api'],
     });
-    const progress = await signInInteractively(h.broker, server, 'offline');
-    const waiting = progress.find((entry) => entry.phase === 'waiting_for_browser') as Extract<
-      SignInProgress,
-      { phase: 'waiting_for_browser' }
-    >;
-    const params = new URL(waiting.url).searchParams;
+    let authorizationUrl = '';
+    await signInInteractively(h.broker, server, 'offline', async (progress) => {
+      if (progress.phase !== 'waiting_for_browser') return;
+      const started = await followStartUrl(progress.url);
+      authorizationUrl = started.url;
+      await completeLoginHttp(started.url, started.cookie === undefined ? {} : { cookie: started.cookie });
+    });
+    const params = new URL(authorizationUrl).searchParams;
     expect(params.get('access_type')).toBe('offline');
     expect(params.get('prompt')).toBe('consent');
     expect(h.broker.getAccount('offline')).toMatchObject({ status: 'ok', hasRefreshToken: true });

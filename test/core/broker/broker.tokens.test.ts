@@ -221,17 +221,25 @@ describe('getToken', () => {
     const before = h.vault.get('work')!.tokens!.refreshToken!;
     server.resetCounters();
     const narrow = await h.broker.getToken('work', { scope: 'read' });
-    expect(server.tokenRequests['refresh_token']).toBe(1);
+    // The scoped refresh rotated the refresh token: the main token set is refreshed once with the
+    // new one, to see whether the provider narrowed the grant (this one keeps it whole).
+    expect(server.tokenRequests['refresh_token']).toBe(2);
     expect(narrow.accessToken).not.toBe(main.accessToken);
     expect(narrow.scope).toBe('read');
     const after = h.vault.get('work')!.tokens!.refreshToken!;
     expect(after).not.toBe(before);
+    const checked = await h.broker.getToken('work');
+    expect(checked.scope?.split(' ').sort()).toEqual(['api', 'openid', 'read']);
     // Cached separately: both answer from memory now.
     expect((await h.broker.getToken('work', { scope: 'read' })).accessToken).toBe(narrow.accessToken);
-    expect((await h.broker.getToken('work')).accessToken).toBe(main.accessToken);
+    expect((await h.broker.getToken('work')).accessToken).toBe(checked.accessToken);
     // The same scope in another order is the main token.
-    expect((await h.broker.getToken('work', { scope: 'read api openid' })).accessToken).toBe(main.accessToken);
-    expect(server.tokenRequests['refresh_token']).toBe(1);
+    expect((await h.broker.getToken('work', { scope: 'read api openid' })).accessToken).toBe(checked.accessToken);
+    expect(server.tokenRequests['refresh_token']).toBe(2);
+    // Once the provider was seen keeping the grant, another scoped refresh costs one request.
+    await h.broker.getToken('work', { scope: 'api' });
+    expect(server.tokenRequests['refresh_token']).toBe(3);
+    expect(main.accessToken).not.toBe(checked.accessToken);
     // And the main token set still refreshes with the rotated refresh token.
     h.clock.advance(2 * HOUR);
     await h.broker.getToken('work');

@@ -22,7 +22,7 @@ import type { Logger } from '../../../main/core/ports.js';
 import { createKeytarSecretStore, openVault } from '../../../main/core/vault/index.js';
 import type { SecretVault } from '../../../main/core/vault/types.js';
 import type { AuthServer } from '../../support/auth-server.js';
-import { approveDeviceCode, completeLoginHttp } from '../../support/login.js';
+import { approveDeviceCode, completeLoginHttp, followStartUrl } from '../../support/login.js';
 import { useTracked } from '../../support/fixtures.js';
 
 export class FakeClock {
@@ -190,13 +190,16 @@ export async function completeProgress(server: AuthServer, progress: SignInProgr
  * browser: sign in, load the relay page, then POST the URL fragment back with the page's relay key.
  */
 export async function completeImplicitHttp(authorizationUrl: string): Promise<void> {
-  const finalUrl = new URL(await completeLoginHttp(authorizationUrl, { deliver: false }));
-  const page = await (await fetch(new URL(finalUrl.pathname, finalUrl.origin))).text();
+  // The broker's start URL sets the sign-in cookie the relay page and its POST must carry.
+  const started = await followStartUrl(authorizationUrl);
+  const cookieHeader: Record<string, string> = started.cookie === undefined ? {} : { cookie: started.cookie };
+  const finalUrl = new URL(await completeLoginHttp(started.url, { deliver: false }));
+  const page = await (await fetch(new URL(finalUrl.pathname, finalUrl.origin), { headers: cookieHeader })).text();
   const relayKey = /'x-token-broker-relay':\s*"([^"]+)"/.exec(page)?.[1];
   if (relayKey === undefined) throw new Error('relay key not found on the loopback page');
   const response = await fetch(new URL(finalUrl.pathname, finalUrl.origin), {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-token-broker-relay': relayKey },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-token-broker-relay': relayKey, ...cookieHeader },
     body: finalUrl.hash.slice(1),
   });
   await response.arrayBuffer();

@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startLoopbackListener } from '../../../main/core/loopback/index.js';
 
@@ -50,6 +50,38 @@ describe('loopback listener binding (RFC 8252 §8.3)', () => {
       const external = nonLoopbackIPv4();
       if (external !== undefined) expect(await tryConnect(external, listener.address.port)).not.toBe('connected');
     } finally {
+      await listener.close();
+    }
+  });
+});
+
+describe('loopback listener under a flood of idle connections (issue 10 item 3)', () => {
+  it('the oldest idle connections make way, so the browser still gets through and the sign-in completes', async () => {
+    const listener = await startLoopbackListener({ handle: (params) => params.get('code') });
+    const idle = await Promise.all(
+      Array.from(
+        { length: 200 },
+        () =>
+          new Promise<Socket>((resolve) => {
+            const socket = connect(listener.address.port, '127.0.0.1');
+            socket.on('error', () => {});
+            socket.once('connect', () => resolve(socket));
+          }),
+      ),
+    );
+    try {
+      const origin = `http://127.0.0.1:${listener.address.port}`;
+      const start = await fetch(listener.startUrl('https://idp.example/authorize'), { redirect: 'manual' });
+      expect(start.status).toBe(302);
+      const cookie = start.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+      const callback = await fetch(`${origin}/callback?code=ok&state=x`, { headers: { cookie } });
+      expect(callback.status).toBe(200);
+      await expect(listener.result).resolves.toBe('ok');
+      // Most of the flood was closed by the listener rather than kept open.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(idle.filter((socket) => !socket.destroyed && !socket.readableEnded).length).toBeLessThanOrEqual(32);
+    } finally {
+      for (const socket of idle) socket.destroy();
       await listener.close();
     }
   });

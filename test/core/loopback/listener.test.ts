@@ -21,6 +21,19 @@ function callbackUrl(redirectUri: string, params: Record<string, string>): strin
   return `${redirectUri}?${new URLSearchParams(params).toString()}`;
 }
 
+const AUTHORIZATION_URL = 'https://idp.example/authorize?response_type=code&state=s';
+
+/**
+ * Opens the sign-in's start URL as the browser would: it redirects to the authorization URL and
+ * sets the cookie the callback must come back with. Returns the `cookie` header to send.
+ */
+async function begin(listener: { startUrl(url: string): string }): Promise<Record<string, string>> {
+  const start = await send(listener.startUrl(AUTHORIZATION_URL));
+  expect(start.status).toBe(302);
+  expect(start.headers.location).toBe(AUTHORIZATION_URL);
+  return { cookie: String(start.headers['set-cookie']?.[0]).split(';')[0] as string };
+}
+
 describe('parseLoopbackRedirectUri', () => {
   it('defaults to 127.0.0.1, any port, /callback', () => {
     expect(parseLoopbackRedirectUri()).toEqual({ host: '127.0.0.1', port: 0, path: '/callback' });
@@ -42,13 +55,14 @@ describe('parseLoopbackRedirectUri', () => {
 });
 
 describe('loopback listener', () => {
-  it('binds 127.0.0.1 on an OS-assigned port and accepts one valid callback, then closes', async () => {
+  it('binds 127.0.0.1 on an OS-assigned port and accepts one valid callback from the browser that started it, then closes', async () => {
     const listener = await codeListener();
     expect(listener.address.address).toBe('127.0.0.1');
     expect(listener.address.port).toBeGreaterThan(0);
     expect(listener.redirectUri).toBe(`http://127.0.0.1:${listener.address.port}/callback`);
+    const headers = await begin(listener);
 
-    const response = await send(callbackUrl(listener.redirectUri, { code: 'the-code', state: STATE }));
+    const response = await send(callbackUrl(listener.redirectUri, { code: 'the-code', state: STATE }), { headers });
     expect(response.status).toBe(200);
     expect(response.body).toContain('Signed in');
     await expect(listener.result).resolves.toEqual({ code: 'the-code' });
@@ -64,66 +78,107 @@ describe('loopback listener', () => {
     expect(response.headers['cache-control']).toBe('no-store');
 
     // Replayed callback: the listener is gone.
-    const replay = await rejectionOf(send(callbackUrl(listener.redirectUri, { code: 'the-code', state: STATE })));
+    const replay = await rejectionOf(send(callbackUrl(listener.redirectUri, { code: 'the-code', state: STATE }), { headers }));
     expect(replay.code).toBe('ECONNREFUSED');
+  });
+
+  it('the start URL carries nothing of the authorization request, sets an HttpOnly SameSite=Lax cookie and is not cached', async () => {
+    const listener = await codeListener();
+    const url = listener.startUrl(AUTHORIZATION_URL);
+    expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${listener.address.port}/start/[A-Za-z0-9_-]{32}$`));
+    const start = await send(url);
+    expect(start.headers['set-cookie']?.[0]).toMatch(/; HttpOnly; SameSite=Lax$/);
+    expect(start.headers['cache-control']).toBe('no-store');
+    expect(start.headers['referrer-policy']).toBe('no-referrer');
+    await listener.close();
+  });
+
+  it('a second fetch of the start URL ends the sign-in (someone else opened the link)', async () => {
+    const listener = await codeListener();
+    await begin(listener);
+    const again = await send(listener.startUrl(AUTHORIZATION_URL));
+    expect(again.status).toBe(409);
+    expect(again.body).toContain('opened a second time');
+    expect((await rejectionOf(listener.result)).code).toBe('CALLBACK_INVALID');
+  });
+
+  it('ignores a callback without the cookie (another user agent delivered it): 400, the sign-in goes on', async () => {
+    const listener = await codeListener();
+    const before = await send(callbackUrl(listener.redirectUri, { code: 'early', state: STATE }));
+    expect(before.status).toBe(400);
+    const headers = await begin(listener);
+    const foreign = await send(callbackUrl(listener.redirectUri, { code: 'stolen', state: STATE }));
+    expect(foreign.status).toBe(400);
+    expect(foreign.body).toContain('did not come from the browser');
+    const ok = await send(callbackUrl(listener.redirectUri, { code: 'good', state: STATE }), { headers });
+    expect(ok.status).toBe(200);
+    await expect(listener.result).resolves.toEqual({ code: 'good' });
   });
 
   it('answers 404 on other paths without consuming the listener', async () => {
     const listener = await codeListener();
+    const headers = await begin(listener);
     const origin = `http://127.0.0.1:${listener.address.port}`;
-    expect((await send(`${origin}/favicon.ico`)).status).toBe(404);
-    expect((await send(`${origin}/callback/extra?code=x&state=${STATE}`)).status).toBe(404);
-    const ok = await send(callbackUrl(listener.redirectUri, { code: 'c2', state: STATE }));
+    expect((await send(`${origin}/favicon.ico`, { headers })).status).toBe(404);
+    expect((await send(`${origin}/callback/extra?code=x&state=${STATE}`, { headers })).status).toBe(404);
+    const ok = await send(callbackUrl(listener.redirectUri, { code: 'c2', state: STATE }), { headers });
     expect(ok.status).toBe(200);
     await expect(listener.result).resolves.toEqual({ code: 'c2' });
   });
 
   it('rejects a request with a foreign Host header (DNS rebinding) without consuming', async () => {
     const listener = await codeListener();
+    const headers = await begin(listener);
     const evil = await send(callbackUrl(listener.redirectUri, { code: 'x', state: STATE }), {
-      headers: { host: `evil.example:${listener.address.port}` },
+      headers: { ...headers, host: `evil.example:${listener.address.port}` },
     });
     expect(evil.status).toBe(400);
-    const ok = await send(callbackUrl(listener.redirectUri, { code: 'good', state: STATE }));
+    const ok = await send(callbackUrl(listener.redirectUri, { code: 'good', state: STATE }), { headers });
     expect(ok.status).toBe(200);
     await expect(listener.result).resolves.toEqual({ code: 'good' });
   });
 
-  it('fails the flow on a wrong state and does not stay open for a retry', async () => {
+  it('ignores a wrong or missing state (and an error= with a wrong state): 400 page, the sign-in goes on', async () => {
     const listener = await codeListener();
-    const response = await send(callbackUrl(listener.redirectUri, { code: 'c', state: 'attacker-state' }));
-    expect(response.status).toBe(400);
-    expect(response.body).toContain('Sign-in failed');
-    const error = await rejectionOf(listener.result);
-    expect(error).toBeInstanceOf(BrokerError);
-    expect(error.code).toBe('STATE_MISMATCH');
-    const retry = await rejectionOf(send(callbackUrl(listener.redirectUri, { code: 'c', state: STATE })));
-    expect(retry.code).toBe('ECONNREFUSED');
+    const headers = await begin(listener);
+    for (const params of [
+      { code: 'c', state: 'attacker-state' },
+      { code: 'c' },
+      { error: 'access_denied', state: 'wrong' },
+      { code: 'c', state: 'other', iss: 'https://evil.example' },
+    ]) {
+      const response = await send(callbackUrl(listener.redirectUri, params), { headers });
+      expect(response.status, JSON.stringify(params)).toBe(400);
+      expect(response.body).toContain('does not carry the state');
+    }
+    const repeatedState = await send(`${listener.redirectUri}?code=c&state=${STATE}&state=x`, { headers });
+    expect(repeatedState.status).toBe(400);
+    const ok = await send(callbackUrl(listener.redirectUri, { code: 'real', state: STATE }), { headers });
+    expect(ok.status).toBe(200);
+    await expect(listener.result).resolves.toEqual({ code: 'real' });
   });
 
-  it('fails on a missing state', async () => {
+  it('fails on a callback with the right state but without a code', async () => {
     const listener = await codeListener();
-    await send(callbackUrl(listener.redirectUri, { code: 'c' }));
-    expect((await rejectionOf(listener.result)).code).toBe('STATE_MISMATCH');
-  });
-
-  it('fails on a callback without a code', async () => {
-    const listener = await codeListener();
-    const response = await send(callbackUrl(listener.redirectUri, { state: STATE }));
+    const headers = await begin(listener);
+    const response = await send(callbackUrl(listener.redirectUri, { state: STATE }), { headers });
     expect(response.status).toBe(400);
     expect((await rejectionOf(listener.result)).code).toBe('CALLBACK_INVALID');
   });
 
   it('fails on a repeated parameter', async () => {
     const listener = await codeListener();
-    await send(`${listener.redirectUri}?code=a&code=b&state=${STATE}`);
+    const headers = await begin(listener);
+    await send(`${listener.redirectUri}?code=a&code=b&state=${STATE}`, { headers });
     expect((await rejectionOf(listener.result)).code).toBe('CALLBACK_INVALID');
   });
 
   it('surfaces access_denied as OAUTH_ERROR and HTML-escapes the description in the page', async () => {
     const listener = await codeListener();
+    const headers = await begin(listener);
     const response = await send(
       callbackUrl(listener.redirectUri, { error: 'access_denied', error_description: '<script>alert(1)</script> no', state: STATE }),
+      { headers },
     );
     expect(response.status).toBe(400);
     expect(response.body).not.toContain('<script>');
@@ -136,17 +191,23 @@ describe('loopback listener', () => {
 
   it('rejects an iss that is not the issuer (RFC 9207)', async () => {
     const listener = await codeListener();
-    await send(callbackUrl(listener.redirectUri, { code: 'c', state: STATE, iss: 'https://evil.example' }));
-    expect((await rejectionOf(listener.result)).code).toBe('ISSUER_MISMATCH');
+    const headers = await begin(listener);
+    await send(callbackUrl(listener.redirectUri, { code: 'c', state: STATE, iss: 'https://evil.example' }), { headers });
+    const error = await rejectionOf(listener.result);
+    expect(error.code).toBe('ISSUER_MISMATCH');
+    // Both issuers exactly as compared.
+    expect(error.message).toContain(`"https://evil.example", not "${ISSUER}"`);
   });
 
   it('requires iss when the provider advertises it, and accepts the right one', async () => {
     const missing = await codeListener({ issRequired: true });
-    await send(callbackUrl(missing.redirectUri, { code: 'c', state: STATE }));
+    const missingHeaders = await begin(missing);
+    await send(callbackUrl(missing.redirectUri, { code: 'c', state: STATE }), { headers: missingHeaders });
     expect((await rejectionOf(missing.result)).code).toBe('ISSUER_MISMATCH');
 
     const good = await codeListener({ issRequired: true });
-    await send(callbackUrl(good.redirectUri, { code: 'c', state: STATE, iss: ISSUER }));
+    const goodHeaders = await begin(good);
+    await send(callbackUrl(good.redirectUri, { code: 'c', state: STATE, iss: ISSUER }), { headers: goodHeaders });
     await expect(good.result).resolves.toEqual({ code: 'c' });
   });
 
@@ -158,9 +219,10 @@ describe('loopback listener', () => {
         return params.get('code');
       },
     });
+    const headers = await begin(listener);
     const results = await Promise.allSettled([
-      send(callbackUrl(listener.redirectUri, { code: 'first', state: STATE })),
-      send(callbackUrl(listener.redirectUri, { code: 'second', state: STATE })),
+      send(callbackUrl(listener.redirectUri, { code: 'first', state: STATE }), { headers }),
+      send(callbackUrl(listener.redirectUri, { code: 'second', state: STATE }), { headers }),
     ]);
     expect(calls).toBe(1);
     const statuses = results.map((r) => (r.status === 'fulfilled' ? r.value.status : 'refused'));
@@ -198,7 +260,12 @@ describe('loopback listener', () => {
     const listener = await codeListener({ redirectUri: `http://localhost:${port}/cb` });
     expect(listener.redirectUri).toBe(`http://localhost:${port}/cb`);
     expect(listener.address).toMatchObject({ address: '127.0.0.1', port });
-    const response = await send(`http://127.0.0.1:${port}/cb?code=z&state=${STATE}`, { headers: { host: `localhost:${port}` } });
+    // The start URL is on the redirect URI's host, so its cookie goes back with the callback.
+    const startUrl = new URL(listener.startUrl(AUTHORIZATION_URL));
+    expect(startUrl.host).toBe(`localhost:${port}`);
+    const start = await send(`http://127.0.0.1:${port}${startUrl.pathname}`, { headers: { host: `localhost:${port}` } });
+    const cookie = String(start.headers['set-cookie']?.[0]).split(';')[0] as string;
+    const response = await send(`http://127.0.0.1:${port}/cb?code=z&state=${STATE}`, { headers: { host: `localhost:${port}`, cookie } });
     expect(response.status).toBe(200);
     await expect(listener.result).resolves.toEqual({ code: 'z' });
   });
@@ -210,33 +277,41 @@ describe('loopback listener', () => {
     await first.close();
   });
 
-  it('relays the URL fragment in fragment mode, guarded by the relay key', async () => {
+  it('relays the URL fragment in fragment mode, guarded by the cookie and the relay key', async () => {
     const listener = await startLoopbackListener({ mode: 'fragment', handle: (params) => params.get('access_token') });
-    const page = await send(listener.redirectUri);
+    const headers = await begin(listener);
+    const page = await send(listener.redirectUri, { headers });
     expect(page.status).toBe(200);
     const csp = String(page.headers['content-security-policy']);
     const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
     expect(page.body).toContain(`<script nonce="${nonce}">`);
+    expect(page.body).toContain("credentials: 'same-origin'");
     const relayKey = /'x-token-broker-relay': "([^"]+)"/.exec(page.body)?.[1];
     expect(relayKey).toBeTruthy();
 
     const forged = await send(listener.redirectUri, {
       method: 'POST',
       body: 'access_token=evil',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(forged.status).toBe(403);
+    const withoutCookie = await send(listener.redirectUri, {
+      method: 'POST',
+      body: 'access_token=evil&state=s',
+      headers: { 'x-token-broker-relay': String(relayKey) },
+    });
+    expect(withoutCookie.status).toBe(400);
     const crossOrigin = await send(listener.redirectUri, {
       method: 'POST',
       body: 'access_token=evil',
-      headers: { 'x-token-broker-relay': String(relayKey), origin: 'https://evil.example' },
+      headers: { ...headers, 'x-token-broker-relay': String(relayKey), origin: 'https://evil.example' },
     });
     expect(crossOrigin.status).toBe(403);
 
     const relayed = await send(listener.redirectUri, {
       method: 'POST',
       body: 'access_token=good&state=s',
-      headers: { 'x-token-broker-relay': String(relayKey) },
+      headers: { ...headers, 'x-token-broker-relay': String(relayKey) },
     });
     expect(relayed.status).toBe(200);
     expect(JSON.parse(relayed.body)).toMatchObject({ ok: true });

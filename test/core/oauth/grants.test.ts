@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEVICE_CODE_GRANT_TYPE, startAuthServer } from '../../support/auth-server.js';
 import { useAuthServers } from '../../support/fixtures.js';
-import { approveDeviceCode, completeLoginHttp } from '../../support/login.js';
+import { approveDeviceCode, completeLoginHttp, followStartUrl } from '../../support/login.js';
 import {
   authorizationCodeGrant,
   clientCredentialsGrant,
@@ -108,9 +108,14 @@ describe('extra request parameters against oidc-provider (Google access_type, Au
       client: clientAuthFor(server, 'public'),
       scope: 'openid offline_access api:read',
       extraParams: { access_type: 'offline', prompt: 'consent', audience: 'https://api.example.com' },
-      openBrowser: loginOverHttp,
+      // The browser is given the one-shot start URL; where it leads is the authorization URL.
+      openBrowser: async (url) => {
+        const started = await followStartUrl(url);
+        shownUrl = started.url;
+        await completeLoginHttp(started.url, started.cookie === undefined ? {} : { cookie: started.cookie });
+      },
       onAuthorizationUrl: (url) => {
-        shownUrl = url;
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start\//);
       },
     });
     const params = new URL(shownUrl).searchParams;
@@ -149,9 +154,14 @@ describe('authorization code + PKCE through the loopback listener', () => {
       metadata,
       client: clientAuthFor(server, 'public'),
       scope: 'openid offline_access api:read',
-      openBrowser: loginOverHttp,
+      // The browser is given the one-shot start URL; where it leads is the authorization URL.
+      openBrowser: async (url) => {
+        const started = await followStartUrl(url);
+        shownUrl = started.url;
+        await completeLoginHttp(started.url, started.cookie === undefined ? {} : { cookie: started.cookie });
+      },
       onAuthorizationUrl: (url) => {
-        shownUrl = url;
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start\//);
       },
     });
     const params = new URL(shownUrl).searchParams;
@@ -212,31 +222,38 @@ describe('authorization code + PKCE through the loopback listener', () => {
         metadata,
         client: clientAuthFor(server, 'public'),
         openBrowser: async (url) => {
-          const callback = new URL(await completeLoginHttp(url, { deliver: false }));
+          const started = await followStartUrl(url);
+          const callback = new URL(await completeLoginHttp(started.url, { deliver: false }));
           callback.searchParams.set('iss', 'https://evil.example');
-          await fetch(callback);
+          await fetch(callback, { headers: { cookie: started.cookie ?? '' } });
         },
       }),
     );
     expect(error.code).toBe('ISSUER_MISMATCH');
   });
 
-  it('refuses a forged callback with the wrong state and never exchanges a code', async () => {
+  it('ignores a forged callback with the wrong state (400, no code exchanged for it); the real one completes the sign-in', async () => {
     server.resetCounters();
-    const error = await rejectionOf(
-      authorizationCodeGrant({
-        http,
-        metadata,
-        client: clientAuthFor(server, 'public'),
-        openBrowser: async (url) => {
-          const callback = new URL(await completeLoginHttp(url, { deliver: false }));
-          callback.searchParams.set('state', 'forged');
-          await fetch(callback);
-        },
-      }),
-    );
-    expect(error.code).toBe('STATE_MISMATCH');
-    expect(server.tokenRequests['authorization_code'] ?? 0).toBe(0);
+    let forgedStatus = 0;
+    const tokens = await authorizationCodeGrant({
+      http,
+      metadata,
+      client: clientAuthFor(server, 'public'),
+      scope: 'openid api:read',
+      openBrowser: async (url) => {
+        const started = await followStartUrl(url);
+        const cookie = { cookie: started.cookie ?? '' };
+        const callback = new URL(await completeLoginHttp(started.url, { deliver: false }));
+        const forged = new URL(callback);
+        forged.searchParams.set('state', 'forged');
+        forgedStatus = (await fetch(forged, { headers: cookie })).status;
+        expect(server.tokenRequests['authorization_code'] ?? 0).toBe(0);
+        await fetch(callback, { headers: cookie });
+      },
+    });
+    expect(forgedStatus).toBe(400);
+    expect(server.tokenRequests['authorization_code']).toBe(1);
+    expect((await server.introspect(tokens.accessToken)).active).toBe(true);
   });
 
   it('times out and is cancellable', async () => {

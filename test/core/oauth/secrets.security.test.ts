@@ -198,7 +198,12 @@ describe('secrets never reach errors', () => {
   it('the loopback failure page and error never repeat the authorization code', async () => {
     const code = 'authorization-code-SECRET-0005';
     const listener = await startLoopbackListener({ handle: (params) => validateAuthorizationResponse(params, { state: 'expected' }) });
-    const page = await send(`${listener.redirectUri}?code=${code}&state=wrong`);
+    const start = await send(listener.startUrl('https://idp.example/authorize'));
+    const headers = { cookie: String(start.headers['set-cookie']?.[0]).split(';')[0] as string };
+    // Ignored (wrong state) and failed (right state, no PKCE-valid code needed here: an error= answer).
+    const ignored = await send(`${listener.redirectUri}?code=${code}&state=wrong`, { headers });
+    expect(ignored.body).not.toContain(code);
+    const page = await send(`${listener.redirectUri}?code=${code}&code=${code}&state=expected`, { headers });
     expect(page.body).not.toContain(code);
     const error = await rejectionOf(listener.result);
     expectNoSecret(error, [code]);

@@ -23,7 +23,14 @@ function thrown(fn: () => unknown): Error & Record<string, unknown> {
 describe('processTokenResponse (RFC 6749 §5.1)', () => {
   it('builds a token set with absolute expiry', () => {
     const tokens = processTokenResponse(
-      response(200, { access_token: 'at', token_type: 'Bearer', expires_in: 3600, scope: 'a b', refresh_token: 'rt', id_token: 'it' }),
+      response(200, {
+        access_token: 'at',
+        token_type: 'Bearer',
+        expires_in: 3600,
+        scope: 'a b',
+        refresh_token: 'rt',
+        id_token: 'e30.e30.c2ln',
+      }),
       CTX,
     );
     expect(tokens).toEqual({
@@ -32,7 +39,7 @@ describe('processTokenResponse (RFC 6749 §5.1)', () => {
       expiresAt: NOW + 3_600_000,
       scope: 'a b',
       refreshToken: 'rt',
-      idToken: 'it',
+      idToken: 'e30.e30.c2ln',
       obtainedAt: NOW,
     });
   });

@@ -1,5 +1,5 @@
 /** Drives `token-broker login --no-browser` to completion against the fixture. */
-import { approveDeviceCode, completeLoginHttp } from '../../support/login.js';
+import { approveDeviceCode, completeLoginHttp, followStartUrl } from '../../support/login.js';
 import type { AuthServer } from '../../support/auth-server.js';
 import { startCli, type CliResult } from './cli.js';
 
@@ -35,15 +35,18 @@ export async function loginWithDeviceCode(name: string, env: NodeJS.ProcessEnv, 
 export async function loginImplicit(name: string, env: NodeJS.ProcessEnv): Promise<CliResult & { url: string }> {
   const running = await startCli(['login', name, '--no-browser'], env);
   const [, url] = await running.waitForStderr(URL_LINE);
-  const final = new URL(await completeLoginHttp(url as string, { deliver: false }));
+  // The start URL sets the sign-in cookie that the relay page and its POST must carry.
+  const started = await followStartUrl(url as string);
+  const cookie: Record<string, string> = started.cookie === undefined ? {} : { cookie: started.cookie };
+  const final = new URL(await completeLoginHttp(started.url, { deliver: false }));
   const fragment = final.hash.slice(1);
   final.hash = '';
-  const page = await (await fetch(final)).text();
+  const page = await (await fetch(final, { headers: cookie })).text();
   const relayKey = /'x-token-broker-relay': ("[^"]+")/.exec(page)?.[1];
   if (relayKey === undefined) throw new Error(`no relay page at ${final.href}:\n${page.slice(0, 500)}`);
   const relayed = await fetch(final, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-token-broker-relay': JSON.parse(relayKey) as string },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-token-broker-relay': JSON.parse(relayKey) as string, ...cookie },
     body: fragment,
   });
   if (!relayed.ok)

@@ -340,7 +340,12 @@ describe('TCP listener', () => {
       });
       expect(booted.app.daemon.configStore.get().settings.tcpListener).toEqual({ enabled: true, port: 0 });
       expect((await booted.ok('getSettings')).tcpListener).toEqual({ enabled: true, port, address: `127.0.0.1:${port}` });
-      expect(await tokenOverTcp(port, key)).toBe(200);
+      // Clients may have sent the key to whoever holds the new port: it was replaced, and the
+      // running listener takes the new one at once.
+      expect(await tokenOverTcp(port, key)).toBe(401);
+      const newKey = await copiedKey(booted);
+      expect(newKey).not.toBe(key);
+      expect(await tokenOverTcp(port, newKey)).toBe(200);
     } finally {
       await release(holder);
     }
@@ -359,11 +364,16 @@ describe('TCP listener', () => {
     const booted = await bootApp({ logger: { ...silentLogger, warn: (line) => warnings.push(line) } }, { home }).finally(() =>
       release(holder),
     );
-    expect(warnings).toEqual([expect.stringContaining('[daemon] TCP listener not started (CONFIG_INVALID)')]);
-    expect((await socketGet(booted.app.daemon.socketPath, '/v1/health')).status).toBe(200);
+    expect(warnings).toEqual([expect.stringContaining(`[daemon] TCP listener not running on 127.0.0.1:${port} (CONFIG_INVALID)`)]);
+    const health = await socketGet(booted.app.daemon.socketPath, '/v1/health');
+    expect(health.status).toBe(200);
     const settings = await booted.ok('getSettings');
-    expect(settings).toMatchObject({ tcpListener: { enabled: true, port } });
+    expect(settings).toMatchObject({ tcpListener: { enabled: true, port, problem: expect.stringContaining('is in use') } });
     expect(settings.tcpListener.address).toBeUndefined();
+    // The tray says so too (the attention icon and the reason), until the listener runs.
+    const tray = fake.trays.at(-1);
+    expect(tray?.tooltip).toContain(`TCP listener not running: port ${port} is taken`);
+    expect(String(tray?.image.path)).toContain('attention');
 
     // The port is free again: "Apply" with the same setting starts it, no restart.
     const applied = await booted.ok('updateSettings', { tcpListener: { enabled: true, port } });

@@ -6,6 +6,7 @@ import { IPC_EVENT_CHANNELS } from '../../../main/ipc/contract.js';
 import { fake, type FakeMenu } from '../../support/electron-fake.js';
 import { useAuthServer } from '../../support/fixtures.js';
 import { clientCredentialsDraft, socketGet, useBootedApps, waitFor, type Booted } from '../support/app-harness.js';
+import { followStartUrl } from '../../support/login.js';
 
 const server = useAuthServer({}, { freshCounters: true });
 const bootApp = useBootedApps();
@@ -100,7 +101,9 @@ describe('tray', () => {
     menu().click('web — needs sign-in', 'Sign in again');
     expect(fake.windows[0]?.isVisible()).toBe(true);
     await waitFor(() => fake.shell.opened.length === 1);
-    expect(fake.shell.opened[0]?.startsWith(server.issuer)).toBe(true);
+    // The browser is sent to the sign-in's one-shot start URL, which leads to the provider.
+    expect(fake.shell.opened[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start\//);
+    expect((await followStartUrl(fake.shell.opened[0] as string)).url.startsWith(server.issuer)).toBe(true);
     await booted.ok('cancelSignIn', 'web');
   });
 
@@ -232,7 +235,7 @@ describe('openExternal', () => {
     expect(fake.shell.opened).toEqual([]);
   });
 
-  it('opens the authorization URL the broker built, and the window may reopen exactly that one', async () => {
+  it('opens the start URL the broker built, and the window may reopen exactly that one', async () => {
     const booted = await bootApp();
     await booted.ok('addAccount', {
       name: 'web',
@@ -247,8 +250,8 @@ describe('openExternal', () => {
     const signIn = booted.call('signIn', 'web');
     await waitFor(() => fake.shell.opened.length === 1);
     const url = fake.shell.opened[0]!;
-    expect(url.startsWith(`${server.issuer}/`)).toBe(true);
-    expect(new URL(url).searchParams.get('code_challenge_method')).toBe('S256');
+    // Only the one-shot start URL leaves the broker; it leads to the authorization URL.
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start\/[A-Za-z0-9_-]+$/);
     expect(sentEvents('signInProgress')).toContainEqual({ account: 'web', phase: 'waiting_for_browser', url });
 
     await booted.ok('openVerificationUri', 'web');

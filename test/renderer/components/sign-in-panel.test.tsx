@@ -9,10 +9,13 @@ describe('Sign-in panel', () => {
     const { user, fake } = await renderApp({ accounts: [accountView({ name: 'kc', status: 'needs_login' })] });
     await user.click(screen.getByRole('button', { name: 'Sign in to kc' }));
     const dialog = screen.getByRole('dialog', { name: 'Sign in to kc' });
-    act(() => fake.progress({ account: 'kc', phase: 'waiting_for_browser', url: 'http://127.0.0.1:5000/authorize' }));
+    act(() => fake.progress({ account: 'kc', phase: 'waiting_for_browser', url: 'http://127.0.0.1:5000/start/abc' }));
     expect(within(dialog).getByText('Waiting for your browser…')).toBeTruthy();
-    await user.click(within(dialog).getByRole('button', { name: 'Open the sign-in page again' }));
-    expect(fake.callsTo('openVerificationUri')).toEqual([['kc']]);
+    // The start link works once, so "no page" starts a new sign-in rather than reopening it.
+    await user.click(within(dialog).getByRole('button', { name: 'Start the sign-in again' }));
+    expect(fake.callsTo('signIn')).toEqual([['kc'], ['kc']]);
+    expect(fake.callsTo('openVerificationUri')).toEqual([]);
+    act(() => fake.progress({ account: 'kc', phase: 'waiting_for_browser', url: 'http://127.0.0.1:5000/start/def' }));
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(fake.callsTo('cancelSignIn')).toEqual([['kc']]);
     expect(await within(dialog).findByText('Sign-in cancelled')).toBeTruthy();

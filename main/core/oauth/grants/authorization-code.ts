@@ -19,7 +19,7 @@ export interface AuthorizationCodeParams {
   /** Loopback redirect URI; default `http://127.0.0.1/callback` on a free port. */
   redirectUri?: string;
   openBrowser: BrowserOpener;
-  /** Receives the authorization URL before the browser is opened (for "open it yourself"). */
+  /** Receives the URL the browser is sent to (the one-shot start URL) before it is opened, for "open it yourself". */
   onAuthorizationUrl?: (url: string) => void;
   signal?: AbortSignal;
   /** How long to wait for the callback; default 5 minutes. */
@@ -71,7 +71,8 @@ export async function authorizationCodeGrant(p: AuthorizationCodeParams): Promis
       ...(nonce === undefined ? {} : { nonce }),
       ...(p.extraParams === undefined ? {} : { extraParams: p.extraParams }),
     });
-    await openAuthorizationUrl(url, p.openBrowser, p.onAuthorizationUrl);
+    // The browser (and whoever reads its command line) gets only the one-shot start URL.
+    await openAuthorizationUrl(listener.startUrl(url), p.openBrowser, p.onAuthorizationUrl);
     ({ code } = await listener.result);
   } finally {
     await listener.close();

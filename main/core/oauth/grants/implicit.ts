@@ -58,7 +58,7 @@ export async function implicitGrant(p: ImplicitParams): Promise<TokenSet> {
       ...(p.scope === undefined ? {} : { scope: p.scope }),
       ...(p.extraParams === undefined ? {} : { extraParams: p.extraParams }),
     });
-    await openAuthorizationUrl(url, p.openBrowser, p.onAuthorizationUrl);
+    await openAuthorizationUrl(listener.startUrl(url), p.openBrowser, p.onAuthorizationUrl);
     return await listener.result;
   } finally {
     await listener.close();

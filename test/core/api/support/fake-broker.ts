@@ -27,7 +27,13 @@ export interface FakeAccount {
 
 export class FakeBroker implements BrokerService {
   readonly accounts = new Map<string, FakeAccount>();
-  readonly calls: { method: string; name?: string; request?: TokenRequest; options?: Omit<SignInOptions, 'onProgress' | 'signal'> }[] = [];
+  readonly calls: {
+    method: string;
+    name?: string;
+    request?: TokenRequest;
+    code?: string;
+    options?: Omit<SignInOptions, 'onProgress' | 'signal'>;
+  }[] = [];
   signInAborted = false;
   /** When set, signIn waits for this before finishing. */
   signInGate: Promise<void> | undefined;
@@ -108,6 +114,10 @@ export class FakeBroker implements BrokerService {
     if (account.token === undefined) throw new BrokerError('NEEDS_LOGIN', `Sign in to ${name} first.`, { account: name });
     return account.token;
   }
+  recordRefusal(name: string, request: Pick<TokenRequest, 'client' | 'caller'>, error: { code: string }): void {
+    this.calls.push({ method: 'recordRefusal', name, request: { ...request }, code: error.code });
+  }
+
   async getIdToken(name: string, request?: TokenRequest): Promise<IdTokenHandout> {
     this.calls.push({ method: 'getIdToken', name, ...(request === undefined ? {} : { request }) });
     const account = this.get(name);
