@@ -65,6 +65,8 @@ const ACCOUNT_FLAGS: readonly FlagSpec[] = [
   },
   { name: 'param', value: 'KEY=VALUE', description: 'extra authorization request parameter (repeatable)' },
   { name: 'no-check', description: 'skip the provider check (offline setup)' },
+  { name: 'refresh', value: 'MODE', choices: ['auto', 'always', 'never'], description: 'when to refresh before expiry' },
+  { name: 'idle-after', value: 'HOURS', description: 'with auto: hours unused before the account is idle' },
 ];
 
 /** Every command, in the order `--help` lists them. */

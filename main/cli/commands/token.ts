@@ -1,8 +1,9 @@
 /** `token-broker token NAME [--id-token] [--min-ttl S] [--scope "a b"] [--format raw|json|header|env]` */
 import { parse, parseSeconds } from '../args.js';
-import { getJson, seg } from '../client.js';
+import { getJson, queryString, seg } from '../client.js';
 import { usageError } from '../exit.js';
 import { formatIdToken, formatToken, TOKEN_FORMATS, type IdTokenBody, type TokenBody, type TokenFormat } from '../format.js';
+import { writeOut } from '../output.js';
 
 export interface TokenQuery {
   minTtl?: number;
@@ -11,18 +12,14 @@ export interface TokenQuery {
 
 /** Fetches a token from the running broker. Shared by token, exec and kubectl-credential. */
 export function fetchToken(name: string, query: TokenQuery, client: string): Promise<TokenBody> {
-  const params = new URLSearchParams();
-  if (query.minTtl !== undefined) params.set('min_ttl', String(query.minTtl));
-  if (query.scope !== undefined) params.set('scope', query.scope);
-  const qs = params.toString();
-  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs === '' ? '' : `?${qs}`}`, { client, account: name });
+  const qs = queryString({ min_ttl: query.minTtl === undefined ? undefined : String(query.minTtl), scope: query.scope });
+  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs}`, { client, account: name });
 }
 
 /** Fetches the account's ID token (`type=id_token`; `minTtl` against its own expiry). Shared by token and exec. */
 export function fetchIdToken(name: string, minTtl: number | undefined, client: string): Promise<IdTokenBody> {
-  return getJson<IdTokenBody>(`/v1/accounts/${seg(name)}/token?type=id_token${minTtl === undefined ? '' : `&min_ttl=${minTtl}`}`, {
-    client,
-  });
+  const qs = queryString({ type: 'id_token', min_ttl: minTtl === undefined ? undefined : String(minTtl) });
+  return getJson<IdTokenBody>(`/v1/accounts/${seg(name)}/token${qs}`, { client });
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -42,7 +39,7 @@ export async function run(args: string[]): Promise<number> {
   const minTtl = parseSeconds('token', '--min-ttl', values['min-ttl']);
   if (values['id-token']) {
     if (values.scope !== undefined) throw usageError('--scope does not apply to --id-token (the ID token is not scoped).', 'token');
-    process.stdout.write(formatIdToken(await fetchIdToken(positionals[0] as string, minTtl, 'token-broker token'), format));
+    writeOut(formatIdToken(await fetchIdToken(positionals[0] as string, minTtl, 'token-broker token'), format));
     return 0;
   }
   const body = await fetchToken(
@@ -50,6 +47,6 @@ export async function run(args: string[]): Promise<number> {
     { ...(minTtl === undefined ? {} : { minTtl }), ...(values.scope === undefined ? {} : { scope: values.scope }) },
     'token-broker token',
   );
-  process.stdout.write(formatToken(body, format));
+  writeOut(formatToken(body, format));
   return 0;
 }

@@ -106,6 +106,12 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     ...(deps.schedule?.maxSleepMs === undefined ? {} : { maxSleepMs: deps.schedule.maxSleepMs }),
   });
   ctx.setScheduleListener(() => scheduler.poke());
+  // Whether an account is in use outlives a restart: its last hand-out is in the audit log.
+  for (const entry of audit.query()) {
+    if (entry.outcome !== 'granted') continue;
+    const state = ctx.findAccount(entry.account) === undefined ? undefined : ctx.state(entry.account);
+    if (state !== undefined && (state.lastHandOutAt === undefined || state.lastHandOutAt < entry.at)) state.lastHandOutAt = entry.at;
+  }
   for (const account of ctx.accounts()) tokens.prime(account);
   if (deps.schedule?.enabled !== false) scheduler.start();
 
@@ -118,9 +124,9 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     outcome: AuditEntry['outcome'],
     code?: string,
     kind?: AuditEntry['kind'],
+    at = clock.now(),
   ): void {
     // One literal per shape (no property added afterwards): a hand-out allocates one small object.
-    const at = clock.now();
     const entry: AuditEntry =
       code === undefined
         ? caller === undefined
@@ -151,7 +157,9 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
       if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client, caller);
       const handout =
         kind === undefined ? await tokens.getHandout(account, request, force) : await tokens.getIdTokenHandout(account, request);
-      record(audited, client, caller, 'granted', undefined, kind);
+      const at = clock.now();
+      tokens.markUsed(account, at);
+      record(audited, client, caller, 'granted', undefined, kind, at);
       return handout;
     } catch (error) {
       const brokerError = toBrokerError(error);

@@ -181,6 +181,8 @@ describe('account form validation', () => {
       approval: 'auto' as const,
       allowLegacy: false,
       hasRefreshToken: true,
+      refreshPolicy: 'auto' as const,
+      refreshMode: 'proactive' as const,
     };
     const values = formValuesFromAccount(account, oauth2);
     const { draft } = validateAccountForm(values, oauth2, { mode: 'edit', existingNames: ['custom'] });
@@ -236,6 +238,8 @@ describe('account form validation', () => {
       approval: 'auto' as const,
       allowLegacy: false,
       hasRefreshToken: true,
+      refreshPolicy: 'auto' as const,
+      refreshMode: 'proactive' as const,
     };
     const values = formValuesFromAccount(account, auth0);
     expect(values.presetFields).toEqual({ domain: 'acme.us.auth0.com', audience: 'https://api.acme.example' });
@@ -295,6 +299,8 @@ describe('account form validation', () => {
         approval: 'ask',
         allowLegacy: false,
         hasRefreshToken: true,
+        refreshPolicy: 'auto',
+        refreshMode: 'proactive',
       },
       keycloak,
     );

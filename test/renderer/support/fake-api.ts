@@ -54,6 +54,8 @@ export function accountView(overrides: Partial<AccountView> & { name: string }):
     approval: 'auto',
     allowLegacy: false,
     hasRefreshToken: true,
+    refreshPolicy: 'auto',
+    refreshMode: 'proactive',
     issuer: 'https://id.example.com',
     ...overrides,
   };
@@ -280,6 +282,9 @@ export class FakeBroker {
       allowLegacy: draft.allowLegacy,
       ...(draft.redirectUri === undefined ? {} : { redirectUri: draft.redirectUri }),
       hasRefreshToken: false,
+      refreshPolicy: draft.refreshPolicy ?? 'auto',
+      ...(draft.idleAfterHours === undefined ? {} : { idleAfterHours: draft.idleAfterHours }),
+      refreshMode: clientCredentials ? 'idle' : 'none',
     };
   }
 }

@@ -62,6 +62,7 @@ export class FakeBroker implements BrokerService {
         ...(extra.token?.expiresAt === undefined ? {} : { expiresAt: extra.token.expiresAt }),
         scopes: ['read'],
         hasRefreshToken: true,
+        refreshMode: 'proactive',
       },
       ...extra,
     });
