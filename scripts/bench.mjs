@@ -7,9 +7,12 @@
 //   node scripts/bench.mjs [--no-build] [FILTER]   FILTER picks bench files by substring
 //
 // Benchmarks are measurements, not tests: the exit status is 0 even when a target is missed.
+// The machine's CPU steal (from /proc/stat) is printed per bench and for the whole run, so a run
+// on a crowded host shows as one.
 // With gnome-keyring available the run happens inside a throwaway Secret Service (the real
 // keychain path); otherwise benches fall back to a passphrase file.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,7 +39,31 @@ if (process.env.TOKEN_BROKER_TEST_KEYRING !== '1' && hasKeyring && !process.env.
   await main();
 }
 
+/** The aggregate `cpu` line of /proc/stat (jiffies); undefined where there is none. */
+function cpuTimes() {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+      .split('\n', 1)[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const busy = user + nice + system + irq + softirq;
+    return { busy, steal, total: busy + idle + iowait + steal };
+  } catch {
+    return undefined;
+  }
+}
+
+/** "steal 1.2 %, busy 63 %" between two cpuTimes() readings. */
+function cpuShare(from, to) {
+  if (from === undefined || to === undefined || to.total <= from.total) return undefined;
+  const total = to.total - from.total;
+  return { steal: (100 * (to.steal - from.steal)) / total, busy: (100 * (to.busy - from.busy)) / total };
+}
+
 async function main() {
+  const runStart = cpuTimes();
   if (!noBuild) {
     const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
     if (built.status !== 0) process.exit(built.status ?? 1);
@@ -74,10 +101,21 @@ async function main() {
       const name = file.replace(/\.bench\.ts$/, '');
       process.stderr.write(`[bench] running ${file}\n`);
       const started = Date.now();
+      const cpuBefore = cpuTimes();
       try {
         const mod = await import(pathToFileURL(join(outdir, `${name}.bench.mjs`)).href);
         const run = mod.default ?? mod.run;
         const rows = await run();
+        const share = cpuShare(cpuBefore, cpuTimes());
+        if (share !== undefined) {
+          rows.push({
+            name: `CPU steal while this bench ran (${Math.round((Date.now() - started) / 1000)} s; all CPUs ${Math.round(share.busy)} % busy)`,
+            median: Math.round(share.steal * 10) / 10,
+            unit: '%',
+            target: '—',
+            pass: null,
+          });
+        }
         sections.push({ name, rows, seconds: (Date.now() - started) / 1000 });
       } catch (error) {
         process.stderr.write(`[bench] ${file} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
@@ -93,8 +131,12 @@ async function main() {
 
   const fmt = (value, unit) =>
     value === undefined ? '—' : typeof value === 'number' ? `${value.toLocaleString('en-US')}${unit ? ` ${unit}` : ''}` : String(value);
+  const runShare = cpuShare(runStart, cpuTimes());
   const lines = [
-    `Token Broker benchmarks — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`,
+    `Token Broker benchmarks — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus().length} CPUs` +
+      (runShare === undefined
+        ? ''
+        : ` — CPU steal over the run ${runShare.steal.toFixed(1)} % (all CPUs ${Math.round(runShare.busy)} % busy)`),
     '',
     '| bench | measurement | median | p99 | target | meets |',
     '|---|---|---:|---:|---|:---:|',

@@ -3,13 +3,14 @@
 //   dist/main/index.js       Electron main process (ESM; electron and keytar stay external)
 //   dist/preload/index.cjs   sandboxed preload (CommonJS: sandboxed preloads cannot be ESM)
 //   dist/renderer/           the React UI (index.html, app.js, app.css)
-//   dist/cli/token-broker.js the `token-broker` bin (ESM, code-split so `token` loads little)
-//   dist/cli/docker-credential-token-broker.js   the docker credential helper (second bin, same chunks)
+//   dist/cli/token-broker.js the `token-broker` bin: one CommonJS file for the commands scripts call
+//                            on every use, and dist/cli/full/ (ESM, code-split) for the rest
+//   dist/cli/docker-credential-token-broker.js   the docker credential helper (second bin, one CommonJS file)
 import { build } from 'esbuild';
-import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { cliOptions, esmRequireBanner, readPackageVersion, sharedOptions } from './esbuild-settings.mjs';
+import { buildCli, esmRequireBanner, readPackageVersion, sharedOptions } from './esbuild-settings.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
@@ -67,11 +68,7 @@ jobs.push(
   }),
 );
 
-jobs.push(
-  build(cliOptions(root, version, join(out, 'cli'))).then(() =>
-    Promise.all(['token-broker.js', 'docker-credential-token-broker.js'].map((bin) => chmod(join(out, 'cli', bin), 0o755))),
-  ),
-);
+jobs.push(buildCli(root, version, join(out, 'cli')));
 
 await mkdir(out, { recursive: true });
 await Promise.all(jobs);

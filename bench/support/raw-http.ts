@@ -188,3 +188,18 @@ export async function runCount(socketPath: string, path: string, clients: number
   );
   return errors;
 }
+
+/** `count` requests spread over already-open keep-alive clients (one in flight per client); resolves with the error count. */
+export async function driveClients(clients: readonly KeepAliveClient[], request: Buffer, count: number): Promise<number> {
+  let left = count;
+  let errors = 0;
+  await Promise.all(
+    clients.map(async (client) => {
+      while (left > 0) {
+        left--;
+        if ((await client.send(request)) !== 200) errors++;
+      }
+    }),
+  );
+  return errors;
+}

@@ -67,6 +67,8 @@ const ACCOUNT_FLAGS: readonly FlagSpec[] = [
   { name: 'dpop', value: 'MODE', choices: ['auto', 'on', 'off'], description: 'DPoP sender-constrained tokens' },
   { name: 'exchange-audience', value: 'AUDIENCE', description: 'allow token exchange for AUDIENCE (repeatable)' },
   { name: 'no-check', description: 'skip the provider check (offline setup)' },
+  { name: 'refresh', value: 'MODE', choices: ['auto', 'always', 'never'], description: 'when to refresh before expiry' },
+  { name: 'idle-after', value: 'HOURS', description: 'with auto: hours unused before the account is idle' },
 ];
 
 /** Every command, in the order `--help` lists them. */

@@ -4,8 +4,10 @@
  * and get the access token of the broker account that lists the registry host
  * (`token-broker account add … --registry HOST`) as the password.
  *
- * It runs on every pull and push, so like `token-broker token` it loads only the raw socket
- * client and the pure protocol module: no zod, got, jose or keytar.
+ * It runs on every pull and push, so like `token-broker token` it is one CommonJS file holding
+ * only the raw socket client and the pure protocol module (no zod, got, jose or keytar, no ESM
+ * loader, no chunks: scripts/esbuild-settings.mjs), reads stdin in one read, writes its answer
+ * synchronously and exits as soon as it is written (issue 15).
  */
 import { BROKER_VERSION } from '../core/version.js';
 import type { RegistryCredentialBody, RegistryHostsBody } from '../core/api/wire.js';
@@ -24,7 +26,8 @@ import {
   type HelperReply,
 } from './docker-credential.js';
 import { CliError } from './exit.js';
-import { readStdin } from './stdin.js';
+import { writeOut } from './output.js';
+import { readStdinAtOnce } from './stdin.js';
 
 const CLIENT = 'docker-credential-token-broker';
 
@@ -52,13 +55,13 @@ export async function main(args: readonly string[]): Promise<HelperReply> {
       case 'version':
         return versionReply(BROKER_VERSION);
       case 'get':
-        return await get(readServerUrl(await readStdin()));
+        return await get(readServerUrl(await readStdinAtOnce()));
       case 'list':
         return listReply(await getJson<RegistryHostsBody>('/v1/registry/hosts', { client: CLIENT }));
       case 'store':
       case 'erase':
         // Read the request so the caller never sees a broken pipe.
-        await readStdin();
+        await readStdinAtOnce();
         return refusalReply(action);
     }
   } catch (error) {
@@ -66,13 +69,14 @@ export async function main(args: readonly string[]): Promise<HelperReply> {
   }
 }
 
+// Everything is written before the exit (the socket's close and Node's teardown would only cost time).
 main(process.argv.slice(2)).then(
   (reply) => {
-    process.stdout.write(reply.stdout);
-    process.exitCode = reply.exitCode;
+    writeOut(reply.stdout);
+    process.exit(reply.exitCode);
   },
   (error: unknown) => {
-    process.stdout.write(errorReply(error instanceof Error ? error.message : String(error)).stdout);
-    process.exitCode = 1;
+    writeOut(errorReply(error instanceof Error ? error.message : String(error)).stdout);
+    process.exit(1);
   },
 );

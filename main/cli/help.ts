@@ -76,6 +76,7 @@ Exit 3 when an account shown needs a sign-in or its client secret.
           --grant ${GRANTS.join('|')}
           [--scope "a b"] [--redirect-uri URI] [--allow-legacy] [--approval auto|ask]
           [--git-host HOST]... [--git-username NAME] [--param KEY=VALUE]... [--no-check]
+          [--refresh auto|always|never] [--idle-after HOURS]
           [--registry HOST]... [--registry-username NAME] [--kubernetes-token-type id_token|access_token]
           [--dpop auto|on|off] [--exchange-audience AUDIENCE]...
 
@@ -109,6 +110,10 @@ Exit 3 when an account shown needs a sign-in or its client secret.
   --exchange-audience A        allow token exchange (RFC 8693) for audience or resource A
                                (repeatable): token NAME --audience A
   --no-check                   save without asking the provider first (offline setup)
+  --refresh MODE               refresh before expiry: auto (default: while the account is used,
+                               tokens living a minute or more), always, or never (on demand only)
+  --idle-after HOURS           with auto: hours without a hand-out before the account is idle and
+                               its refresh token is left alone until the next use (default 12)
 
 Before saving, the provider is asked: its discovery document (or, with explicit endpoints, that
 they answer), that it names the same issuer, offers the grant and accepts the auth method. Each
@@ -132,7 +137,7 @@ Changes only what the flags name; the rest of the account, its tokens and its se
   --issuer URL, --authorization-endpoint URL, --token-endpoint URL,
   --device-authorization-endpoint URL, --revocation-endpoint URL, --userinfo-endpoint URL,
   --client-id ID, --auth METHOD,
-  --key-id KID, --grant GRANT, --allow-legacy
+  --key-id KID, --grant GRANT, --allow-legacy, --refresh MODE, --idle-after HOURS
                                as for 'account add'; '' removes an endpoint
   --no-check                   save without asking the provider (offline setup)
 Changing the issuer, an endpoint the secret is sent to, or the client id needs the secret again
@@ -155,8 +160,9 @@ key is stored — never the secret itself.
   'account list': `usage: token-broker account list [--json]
 
 Lists accounts with grant, status (ok, expired, needs_login, needs_secret, error), expiry and
-scopes. An account whose client secret is missing prints the command that stores it on stderr.
-  --json    print the API's JSON array
+scopes. An account whose client secret is missing prints the command that stores it on stderr;
+one not used for its idle time says "idle, refreshes on next use".
+  --json    print the API's JSON array (with "refresh": proactive|on_demand|idle|none)
 `,
   'account remove': `usage: token-broker account remove NAME
 

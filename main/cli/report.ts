@@ -33,6 +33,10 @@ export interface StatusView {
   approval: string;
   git_hosts: string[];
   registries: string[];
+  /** How the token is renewed now (issue 15); absent from brokers before it was added. */
+  refresh?: 'proactive' | 'on_demand' | 'idle' | 'none';
+  /** Epoch seconds of the last hand-out; null when none is known. */
+  last_used_at?: number | null;
 }
 
 /** One audit entry on the wire: `at` in epoch seconds (fraction allowed). */
@@ -121,6 +125,21 @@ function accessTokenLine(a: StatusView, nowSeconds: number): string {
   return expiry(a.expires_at, nowSeconds);
 }
 
+/** How the broker renews the token now, and when it was last used (issue 15's idle accounts). */
+function refreshLine(a: StatusView, nowSeconds: number): string | undefined {
+  const used = a.last_used_at === undefined || a.last_used_at === null ? undefined : describeAge(a.last_used_at, nowSeconds);
+  switch (a.refresh) {
+    case 'proactive':
+      return `before expiry (in use${used === undefined ? '' : `, last used ${used}`})`;
+    case 'on_demand':
+      return `on demand, when a request needs a fresher token${used === undefined ? '' : ` (last used ${used})`}`;
+    case 'idle':
+      return `idle (${used === undefined ? 'not used since the broker started' : `last used ${used}`}): refresh token left alone, the next use refreshes`;
+    default:
+      return undefined;
+  }
+}
+
 /** `status` for people: one block per account, like `gh auth status`. */
 export function formatStatus(accounts: readonly StatusView[], nowSeconds: number): string {
   if (accounts.length === 0) return "No accounts yet. Add one with 'token-broker account add NAME ...'.\n";
@@ -139,6 +158,8 @@ export function formatStatus(accounts: readonly StatusView[], nowSeconds: number
           : `failed${a.last_refresh.code === undefined ? '' : ` (${a.last_refresh.code}${a.last_refresh.message === undefined ? '' : `: ${a.last_refresh.message}`})`}`;
       rows.push(['last refresh', `${outcome}, ${describeAge(a.last_refresh.at, nowSeconds)}`]);
     }
+    const refresh = refreshLine(a, nowSeconds);
+    if (refresh !== undefined) rows.push(['refresh', refresh]);
     rows.push(['approval', a.approval === 'ask' ? 'ask (each hand-out needs approval in the app)' : 'auto']);
     if (a.git_hosts.length > 0) rows.push(['git hosts', a.git_hosts.join(' ')]);
     if (a.registries.length > 0) rows.push(['registries', a.registries.join(' ')]);

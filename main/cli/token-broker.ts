@@ -1,87 +1,90 @@
 /**
- * `token-broker` command entry. Kept tiny on purpose: it runs on every script call, so each
- * command's code is loaded with a dynamic import only when that command runs (the build is
- * code-split), and the client commands never load the broker, zod, got or keytar.
+ * The `token-broker` bin. Scripts call `token`, `kubectl-credential`, `git-credential` and
+ * `exec` on every use, so those run from this one file, built as CommonJS with their code inside
+ * (issue 15): no ESM loader (~9 ms on these machines), no chunks to resolve and read, nothing
+ * from the core but a few path helpers, node:child_process only when `exec` starts its child.
+ * They write their output synchronously (./output.ts) and the process exits as soon as they are
+ * done, sparing Node's environment teardown. Every other command — and `--help` for any —
+ * imports the code-split ESM build (./main.ts) and runs there, and the process ends on its own.
  */
-import { BROKER_VERSION } from '../core/version.js';
-import { CliError } from './exit.js';
+import * as nodeModule from 'node:module';
+import { wantsHelp } from './args.js';
+import { run as execCommand } from './commands/exec.js';
+import { run as gitCredential } from './commands/git-credential.js';
+import { run as kubectlCredential } from './commands/kubectl-credential.js';
+import { run as tokenCommand } from './commands/token.js';
+import type { CliError } from './exit.js';
 import { escapeForTerminal } from './output-safety.js';
+import { writeErr } from './output.js';
+import { setSignInLoader, type SignIn } from './sign-in-loader.js';
 
 type Command = (args: string[]) => Promise<number>;
 
-const loaders: Record<string, () => Promise<{ run: Command }>> = {
-  serve: () => import('./commands/serve.js'),
-  account: () => import('./commands/account.js'),
-  login: () => import('./commands/login.js'),
-  token: () => import('./commands/token.js'),
-  exec: () => import('./commands/exec.js'),
-  logout: () => import('./commands/logout.js'),
-  'kubectl-credential': () => import('./commands/kubectl-credential.js'),
-  'git-credential': () => import('./commands/git-credential.js'),
-  kubeconfig: () => import('./commands/kubeconfig.js'),
-  status: () => import('./commands/status.js'),
-  audit: () => import('./commands/audit.js'),
-  service: () => import('./commands/service.js'),
-  completion: () => import('./commands/completion.js'),
-  'dpop-proof': () => import('./commands/dpop-proof.js'),
-  proxy: () => import('./commands/proxy.js'),
-  // Hidden: account names for the completion scripts.
-  '__complete-accounts': () => import('./commands/complete-accounts.js'),
+const HOT: Record<string, Command> = {
+  token: tokenCommand,
+  'kubectl-credential': kubectlCredential,
+  'git-credential': gitCredential,
+  exec: execCommand,
 };
 
-function wantsHelp(args: string[]): boolean {
-  const end = args.indexOf('--');
-  const own = end === -1 ? args : args.slice(0, end);
-  return own.includes('--help') || own.includes('-h');
+/**
+ * The ESM build of every command, next to this file (scripts/esbuild-settings.mjs). A variable,
+ * so the bundler leaves the `import()` to run time instead of pulling the whole CLI in here.
+ */
+const FULL_CLI = './full/token-broker.mjs';
+
+interface FullCli {
+  main(argv: string[]): Promise<number>;
+  explainError(error: CliError): Promise<CliError>;
+  signIn: SignIn;
 }
 
-async function printHelp(key: string): Promise<void> {
-  const { HELP } = await import('./help.js');
-  process.stdout.write(HELP[key] ?? HELP.main ?? '');
+const loadFull = (): Promise<FullCli> => import(FULL_CLI) as Promise<FullCli>;
+
+// kubectl-credential signs in from a terminal with the ESM build's code, not a copy in this file.
+setSignInLoader(() => loadFull().then((full) => full.signIn));
+
+/**
+ * Reports a failed command and returns its exit code. A CliError (from this file or the ESM
+ * build: the same shape, so checked by name) may carry what its remedy is built from — did you
+ * mean, the next step — and that code lives in the ESM build, loaded only now.
+ */
+async function failure(error: unknown): Promise<number> {
+  let shown = error;
+  if (error instanceof Error && error.name === 'CliError') {
+    shown = await loadFull().then(
+      (full) => full.explainError(error as CliError),
+      () => error,
+    );
+  }
+  const exitCode = (shown as { exitCode?: unknown }).exitCode;
+  // Messages may quote what the broker or a provider said: shown, never interpreted by the terminal.
+  const message = escapeForTerminal(shown instanceof Error ? shown.message : String(shown), { keepLineBreaks: true });
+  writeErr(`token-broker: ${message}\n`);
+  return typeof exitCode === 'number' ? exitCode : 1;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined) {
-    await printHelp('main');
-    return 2;
-  }
-  if (command === '--help' || command === '-h' || command === 'help') {
-    await printHelp(rest[0] === undefined ? 'main' : rest.slice(0, 2).join(' ').trim());
-    return 0;
-  }
-  if (command === '--version' || command === '-V') {
-    process.stdout.write(`${BROKER_VERSION}\n`);
-    return 0;
-  }
-  const load = loaders[command];
-  if (load === undefined) {
-    const [{ unknownCommandMessage }, { topLevelCommands }] = await Promise.all([import('./messages.js'), import('./command-table.js')]);
-    const message = escapeForTerminal(unknownCommandMessage(command, topLevelCommands()));
-    process.stderr.write(`token-broker: ${message}\nRun 'token-broker --help'.\n`);
-    return 2;
-  }
-  if (wantsHelp(rest)) {
-    const grouped = (command === 'account' || command === 'service') && rest[0] !== undefined && !rest[0].startsWith('-');
-    const sub = grouped ? `${command} ${rest[0] as string}` : command;
-    await printHelp(sub);
-    return 0;
-  }
-  const { run } = await load();
-  return run(rest);
+const [command, ...rest] = process.argv.slice(2);
+const hot = command === undefined ? undefined : HOT[command];
+if (hot !== undefined && !wantsHelp(rest)) {
+  // Everything is written: leave now (the socket's close and the teardown would only cost time).
+  hot(rest).then(
+    (code) => process.exit(code),
+    async (error: unknown) => process.exit(await failure(error)),
+  );
+} else {
+  // Node 22.1+ keeps V8's compiled code of the modules loaded from here on (the ESM build:
+  // serve loads ~400 KB of it) in a cache directory, so the next start skips compiling them.
+  // Feature-detected: Node 20 has no compile cache, and the bin still runs there.
+  (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  loadFull()
+    .then((full) => full.main(process.argv.slice(2)))
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      async (error: unknown) => {
+        process.exitCode = await failure(error);
+      },
+    );
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  async (error: unknown) => {
-    // The remedies (did you mean, invalid_client's two causes …) are loaded only now.
-    const explained = error instanceof CliError ? await import('./explain.js').then((m) => m.explainError(error)) : error;
-    const exitCode = (explained as { exitCode?: unknown }).exitCode;
-    // Messages may quote what the broker or a provider said: shown, never interpreted by the terminal.
-    const message = escapeForTerminal(explained instanceof Error ? explained.message : String(explained), { keepLineBreaks: true });
-    process.stderr.write(`token-broker: ${message}\n`);
-    process.exitCode = typeof exitCode === 'number' ? exitCode : 1;
-  },
-);

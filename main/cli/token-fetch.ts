@@ -1,9 +1,8 @@
 /**
- * Fetching tokens from the running broker, shared by `token`, `exec` and `kubectl-credential`:
- * a module of its own, so `exec` does not load the `token` command (its DPoP header lines and
- * flags) on its start path.
+ * Fetching tokens from the running broker, shared by `token`, `exec` and `kubectl-credential`
+ * (one raw-socket GET each, ./client.ts).
  */
-import { getJson, seg } from './client.js';
+import { getJson, queryString, seg } from './client.js';
 import type { IdTokenBody, TokenBody } from './format.js';
 
 export interface TokenQuery {
@@ -16,18 +15,17 @@ export interface TokenQuery {
 
 /** Fetches a token from the running broker. Shared by token, exec and kubectl-credential. */
 export function fetchToken(name: string, query: TokenQuery, client: string): Promise<TokenBody> {
-  const params = new URLSearchParams();
-  if (query.minTtl !== undefined) params.set('min_ttl', String(query.minTtl));
-  if (query.scope !== undefined) params.set('scope', query.scope);
-  if (query.audience !== undefined) params.set('audience', query.audience);
-  if (query.resource !== undefined) params.set('resource', query.resource);
-  const qs = params.toString();
-  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs === '' ? '' : `?${qs}`}`, { client, account: name });
+  const qs = queryString({
+    min_ttl: query.minTtl === undefined ? undefined : String(query.minTtl),
+    scope: query.scope,
+    audience: query.audience,
+    resource: query.resource,
+  });
+  return getJson<TokenBody>(`/v1/accounts/${seg(name)}/token${qs}`, { client, account: name });
 }
 
 /** Fetches the account's ID token (`type=id_token`; `minTtl` against its own expiry). Shared by token and exec. */
 export function fetchIdToken(name: string, minTtl: number | undefined, client: string): Promise<IdTokenBody> {
-  return getJson<IdTokenBody>(`/v1/accounts/${seg(name)}/token?type=id_token${minTtl === undefined ? '' : `&min_ttl=${minTtl}`}`, {
-    client,
-  });
+  const qs = queryString({ type: 'id_token', min_ttl: minTtl === undefined ? undefined : String(minTtl) });
+  return getJson<IdTokenBody>(`/v1/accounts/${seg(name)}/token${qs}`, { client });
 }

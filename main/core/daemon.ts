@@ -20,13 +20,13 @@ import { createBroker } from './broker/index.js';
 import { toBrokerError } from './errors.js';
 import type { ApprovalPort, BrokerService } from './broker/types.js';
 import { ensurePrivateDir } from './data-dir.js';
-import { createHttpClient } from './oauth/index.js';
+import { createLazyHttpClient } from './oauth/lazy-http.js';
 import type { ProxySpec } from './proxy/account-proxy.js';
 import type { RunningProxy } from './proxy/proxy-server.js';
 import { silentLogger, type BrowserOpener, type Logger } from './ports.js';
 import { assertSocketPathFits } from './api/socket-guard.js';
 import { defaultSocketPath, isWindowsPipe } from './socket-path.js';
-import { createKeytarSecretStore } from './vault/keychain.js';
+import { createKeytarSecretStore, keytarInChildProcess } from './vault/keychain.js';
 import { openVault } from './vault/index.js';
 
 export { defaultSocketPath } from './socket-path.js';
@@ -34,6 +34,12 @@ export { defaultSocketPath } from './socket-path.js';
 export interface BrokerDaemonOptions {
   dataDir: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where keytar runs: in this process (default; the desktop app), or in a short-lived helper
+   * process per keychain call (`helper`: the headless `serve`, which then never maps libsecret
+   * and its libraries — ~6 MB resident for a daemon that reads one key at start).
+   */
+  keychain?: 'in-process' | 'helper';
   /**
    * Fail the start when the TCP listener is enabled but cannot bind (`serve --tcp-required`);
    * `settings.tcpListener.required` asks the same. Otherwise the broker runs without it.
@@ -81,7 +87,7 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
   const passphraseFile = env.TOKEN_BROKER_PASSPHRASE_FILE?.trim();
   const vault = await openVault({
     dataDir,
-    secretStore: createKeytarSecretStore(),
+    secretStore: createKeytarSecretStore(options.keychain === 'helper' ? { load: () => keytarInChildProcess() } : {}),
     ...(passphraseFile ? { passphraseFile } : {}),
   });
 
@@ -91,7 +97,7 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
     broker = createBroker({
       configStore,
       vault,
-      http: createHttpClient(),
+      http: createLazyHttpClient(),
       logger,
       auditFile: join(dataDir, AUDIT_FILE),
       // TOKEN_BROKER_PROACTIVE_REFRESH=off leaves refreshing to the moment a client asks.

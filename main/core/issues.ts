@@ -5,7 +5,7 @@
  * (`accounts[1].provider.issuer: must be an http(s) URL`); values are never echoed, since the
  * value may be a secret.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { BrokerError, type BrokerErrorDetails, type ErrorCode } from './errors.js';
 
 /** Problems shown in one message; the rest are counted. */

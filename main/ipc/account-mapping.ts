@@ -82,6 +82,10 @@ export function draftToAccountInput(
       gitHosts.length > 0 || draft.gitUsername !== undefined
         ? withoutUndefined({ hosts: gitHosts, username: nonEmpty(draft.gitUsername) })
         : undefined,
+    refresh:
+      draft.refreshPolicy === undefined && draft.idleAfterHours === undefined
+        ? undefined
+        : withoutUndefined({ proactive: draft.refreshPolicy ?? 'auto', idleAfterHours: draft.idleAfterHours }),
     registry: registryHosts.length > 0 ? withoutUndefined({ hosts: registryHosts, username: nonEmpty(draft.registryUsername) }) : undefined,
     kubernetes: draft.kubernetesTokenType === undefined ? undefined : { tokenType: draft.kubernetesTokenType },
   });
@@ -135,6 +139,10 @@ export function toAccountView(summary: AccountSummary): AccountView {
     senderConstrained: summary.senderConstrained,
     exchangeAudiences: config.tokenExchange === undefined ? undefined : [...config.tokenExchange.audiences],
     hasRefreshToken: summary.hasRefreshToken,
+    refreshPolicy: config.refresh?.proactive ?? 'auto',
+    idleAfterHours: config.refresh?.idleAfterHours,
+    refreshMode: summary.refreshMode,
+    lastUsedAt: summary.lastUsedAt,
     lastRefreshAt: summary.lastRefreshAt,
     lastError: summary.lastError === undefined ? undefined : toIpcError(summary.lastError),
     identity: summary.identity === undefined ? undefined : { ...summary.identity },

@@ -7,7 +7,7 @@
  * Every call resolves to an {@link IpcResult}: over Electron's `ipcMain.handle` only an error's
  * message survives, so errors cross as values with a code.
  */
-import type { AccountIdentity, AccountStatus } from '../shared/accounts.js';
+import type { AccountIdentity, AccountStatus, ProactiveRefresh, RefreshMode } from '../shared/accounts.js';
 import type { CallerInfo } from '../shared/caller.js';
 import type { ClientAuthMethod } from '../shared/client-auth.js';
 import type { KubernetesTokenType } from '../shared/consumers.js';
@@ -68,6 +68,13 @@ export interface AccountView {
   /** Audiences and resources token exchange (RFC 8693) may ask for; absent when it is not allowed. */
   exchangeAudiences?: string[];
   hasRefreshToken: boolean;
+  /** The configured proactive refresh (`refresh.proactive`, default auto) and idle threshold. */
+  refreshPolicy: ProactiveRefresh;
+  idleAfterHours?: number;
+  /** How the token is renewed now; `idle`: unused for idleAfterHours, refreshes on its next use. */
+  refreshMode: RefreshMode;
+  /** Epoch ms of the last hand-out to a script or the app. */
+  lastUsedAt?: number;
   /** Epoch ms at which the held ID token expires; absent without one. */
   idTokenExpiresAt?: number;
   /** The account hands out its ID token: its expiry counts as much as the access token's (tray). */
@@ -109,6 +116,10 @@ export interface AccountDraft {
   approval: 'auto' | 'ask';
   gitHosts?: string[];
   gitUsername?: string;
+  /** Proactive refresh policy; omitted = auto. */
+  refreshPolicy?: ProactiveRefresh;
+  /** With auto: hours without a hand-out before the account is idle; omitted = 12. */
+  idleAfterHours?: number;
   registryHosts?: string[];
   registryUsername?: string;
   kubernetesTokenType?: KubernetesTokenType;

@@ -3,10 +3,17 @@
  * handler parses its arguments with these before any logic runs, and extra arguments or unknown
  * fields are rejected rather than ignored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { extraParamsSchema } from '../core/accounts/model.js';
 import { formatIssues, invalidInput } from '../core/issues.js';
-import { ACCOUNT_LIMITS, ACCOUNT_NAME_MAX_LENGTH, ACCOUNT_NAME_PATTERN, DPOP_MODES } from '../shared/accounts.js';
+import {
+  ACCOUNT_LIMITS,
+  ACCOUNT_NAME_MAX_LENGTH,
+  ACCOUNT_NAME_PATTERN,
+  DPOP_MODES,
+  IDLE_AFTER_HOURS_LIMITS,
+  PROACTIVE_REFRESH_MODES,
+} from '../shared/accounts.js';
 import { CLIENT_AUTH_METHODS } from '../shared/client-auth.js';
 import { KUBERNETES_TOKEN_TYPES } from '../shared/consumers.js';
 import { GRANTS } from '../shared/grants.js';
@@ -50,6 +57,8 @@ const draft = z
     approval: z.enum(['auto', 'ask']),
     gitHosts: z.array(z.string().min(1).max(ACCOUNT_LIMITS.gitHost)).max(50).optional(),
     gitUsername: z.string().min(1).max(ACCOUNT_LIMITS.gitUsername).optional(),
+    refreshPolicy: z.enum(PROACTIVE_REFRESH_MODES).optional(),
+    idleAfterHours: z.number().min(IDLE_AFTER_HOURS_LIMITS.min).max(IDLE_AFTER_HOURS_LIMITS.max).optional(),
     registryHosts: z.array(z.string().min(1).max(ACCOUNT_LIMITS.registryHost)).max(ACCOUNT_LIMITS.registryHosts).optional(),
     registryUsername: z.string().min(1).max(ACCOUNT_LIMITS.registryUsername).optional(),
     kubernetesTokenType: z.enum(KUBERNETES_TOKEN_TYPES).optional(),

@@ -66,6 +66,29 @@ export function identityLabel(identity: AccountIdentity): string {
   return identity.username ?? identity.email ?? identity.subject;
 }
 
+/**
+ * When the broker refreshes an account's token before it expires (issue 15):
+ * - `auto` (default): while the account is used — a hand-out within the last `idleAfterHours`
+ *   (default {@link DEFAULT_IDLE_AFTER_HOURS}) — and only for tokens living a minute or more;
+ *   an idle account keeps its refresh token untouched and refreshes on its next use;
+ * - `always`: before every expiry, used or not (the behaviour before issue 15);
+ * - `never`: on demand only, when a request finds the token about to expire.
+ */
+export const PROACTIVE_REFRESH_MODES = ['auto', 'always', 'never'] as const;
+export type ProactiveRefresh = (typeof PROACTIVE_REFRESH_MODES)[number];
+export const DEFAULT_IDLE_AFTER_HOURS = 12;
+/** Bounds of `refresh.idleAfterHours`: a minute to a year. */
+export const IDLE_AFTER_HOURS_LIMITS = { min: 1 / 60, max: 24 * 366 } as const;
+
+/**
+ * How an account's token is being renewed right now:
+ * - `proactive`: before it expires;
+ * - `on_demand`: by the next request that needs a fresher token (`never`, or tokens living under
+ *   a minute under `auto`);
+ * - `idle`: not used for `idleAfterHours`, so left alone: the next use refreshes it;
+ * - `none`: nothing to renew (no token yet, no refresh token, signed out).
+ */
+export type RefreshMode = 'proactive' | 'on_demand' | 'idle' | 'none';
 /** The label with the email beside it when both are known and differ: `alice (alice@example.com)`. */
 export function identityDescription(identity: AccountIdentity): string {
   const label = identityLabel(identity);

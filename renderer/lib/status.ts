@@ -1,6 +1,7 @@
 import type { AccountView } from '../../main/ipc/contract.js';
 import { CLIENT_AUTH_METHODS, CLIENT_AUTH_TRAITS } from '../../main/shared/client-auth.js';
 import { GRANT_TRAITS, GRANTS } from '../../main/shared/grants.js';
+import { DEFAULT_IDLE_AFTER_HOURS } from '../../main/shared/accounts.js';
 
 /** What the UI shows: the broker's status, with "expiring" and live expiry derived from `now`. */
 export type DisplayStatus = 'ok' | 'expiring' | 'expired' | 'needs_login' | 'needs_secret' | 'error';
@@ -42,3 +43,29 @@ export const GRANT_LABELS = Object.fromEntries(GRANTS.map((grant) => [grant, GRA
 export const CLIENT_AUTH_LABELS = Object.fromEntries(
   CLIENT_AUTH_METHODS.map((method) => [method, CLIENT_AUTH_TRAITS[method].label]),
 ) as Readonly<Record<AccountView['clientAuth'], string>>;
+
+/** The proactive refresh policy as the window words it. */
+export function refreshPolicyLabel(account: Pick<AccountView, 'refreshPolicy' | 'idleAfterHours'>): string {
+  switch (account.refreshPolicy) {
+    case 'always':
+      return 'Always before expiry';
+    case 'never':
+      return 'Only when a script asks';
+    case 'auto':
+      return `Before expiry while used (idle after ${account.idleAfterHours ?? DEFAULT_IDLE_AFTER_HOURS} h without use)`;
+  }
+}
+
+/** What the broker does about the token now (the account's RefreshMode), in words. */
+export function refreshModeLabel(account: Pick<AccountView, 'refreshMode'>): string {
+  switch (account.refreshMode) {
+    case 'proactive':
+      return 'Refreshed before it expires';
+    case 'on_demand':
+      return 'Refreshed when a script needs a fresher token';
+    case 'idle':
+      return 'Idle: not used for a while, so its refresh token is left alone; the next use refreshes it';
+    case 'none':
+      return 'Nothing to refresh';
+  }
+}

@@ -8,7 +8,14 @@ import { BackIcon, CopyIcon, EditIcon, RefreshIcon, SignInIcon, SignOutIcon, Tra
 import { ProviderIcon } from '../components/provider-icon.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { explainError } from '../lib/explain-error.js';
-import { CLIENT_AUTH_LABELS, displayStatus, GRANT_LABELS, isInteractiveGrant } from '../lib/status.js';
+import {
+  CLIENT_AUTH_LABELS,
+  displayStatus,
+  GRANT_LABELS,
+  isInteractiveGrant,
+  refreshModeLabel,
+  refreshPolicyLabel,
+} from '../lib/status.js';
 import { formatRelative, formatTimestamp } from '../lib/time.js';
 import { useBroker } from '../store/hooks.js';
 import { selectAccount, selectAuditFor } from '../store/selectors.js';
@@ -322,6 +329,12 @@ function ConfigCard({ account }: { account: AccountView }) {
             <dd className="mono">{account.exchangeAudiences.join(' ')}</dd>
           </>
         )}
+        <dt>Proactive refresh</dt>
+        <dd data-testid="refresh-mode">
+          {refreshPolicyLabel(account)}
+          <br />
+          <span className={account.refreshMode === 'idle' ? 'muted' : undefined}>{refreshModeLabel(account)}</span>
+        </dd>
         <dt>Scopes</dt>
         <dd>{account.scopes.length === 0 ? '—' : <Scopes scopes={account.scopes} max={20} />}</dd>
       </dl>

@@ -225,6 +225,9 @@ describe('8. no refresh token is ever lost', () => {
             '--allow-legacy',
             '--scope',
             'api',
+            // Refreshed before expiry though nobody asked yet (issue 15: `auto` leaves an unused account alone).
+            '--refresh',
+            'always',
           ],
           `${clientSecret}\n`,
         );

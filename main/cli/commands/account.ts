@@ -7,9 +7,9 @@ import { CliError, EXIT, usageError } from '../exit.js';
 import { describeExpiry, table } from '../format.js';
 import { readStdin, stripTrailingNewline } from '../stdin.js';
 // From the dependency-free shared layer: the account model itself would pull zod into the CLI.
+import { DPOP_MODES, IDLE_AFTER_HOURS_LIMITS, isDpopMode, PROACTIVE_REFRESH_MODES, type ProactiveRefresh } from '../../shared/accounts.js';
 import { CLIENT_AUTH_METHODS, CLIENT_AUTH_TRAITS, isClientAuthMethod } from '../../shared/client-auth.js';
 import { GRANT_TRAITS, GRANTS, isGrant } from '../../shared/grants.js';
-import { DPOP_MODES, isDpopMode } from '../../shared/accounts.js';
 import { isKubernetesTokenType, KUBERNETES_TOKEN_TYPES, normalizeRegistryHost } from '../../shared/consumers.js';
 
 type AccountRow = AccountBody;
@@ -63,6 +63,8 @@ const ACCOUNT_OPTIONS = {
   dpop: { type: 'string' },
   'exchange-audience': { type: 'string', multiple: true },
   'no-check': { type: 'boolean', default: false },
+  refresh: { type: 'string' },
+  'idle-after': { type: 'string' },
 } as const;
 
 /** Where each provider flag goes in the account's `provider`. */
@@ -194,6 +196,7 @@ async function add(args: string[]): Promise<number> {
   if (v.issuer === undefined && v['token-endpoint'] === undefined) {
     throw usageError('Give --issuer URL, or --authorization-endpoint URL and --token-endpoint URL.', cmd);
   }
+  const refresh = parseRefresh(v.refresh, v['idle-after'], cmd);
   const provider: Record<string, unknown> = {};
   for (const [flag, key] of ENDPOINT_FLAGS) if (v[flag] !== undefined && v[flag] !== '') provider[key] = v[flag];
   const extraParams = applyExtraParams(undefined, v.param ?? [], cmd);
@@ -214,6 +217,7 @@ async function add(args: string[]): Promise<number> {
     ...(gitHosts.length > 0 || v['git-username'] !== undefined
       ? { git: { hosts: gitHosts, ...(v['git-username'] === undefined ? {} : { username: v['git-username'] }) } }
       : {}),
+    ...(refresh === undefined ? {} : { refresh }),
   };
   const registry = applyRegistry(undefined, v, cmd);
   if (registry !== undefined) account.registry = registry;
@@ -285,6 +289,16 @@ async function edit(args: string[]): Promise<number> {
   if (v['exchange-audience'] !== undefined) {
     delete after.tokenExchange;
     Object.assign(after, tokenExchangeOf(v['exchange-audience']));
+  }
+  if (v.refresh !== undefined || v['idle-after'] !== undefined) {
+    const current = after.refresh as { proactive?: string; idleAfterHours?: number } | undefined;
+    const mode = v.refresh ?? current?.proactive ?? 'auto';
+    // --idle-after '' returns to the default; a mode other than auto has no idle time.
+    const kept = mode === 'auto' && current?.idleAfterHours !== undefined ? String(current.idleAfterHours) : undefined;
+    const idleAfter = v['idle-after'] === undefined ? kept : v['idle-after'] === '' ? undefined : v['idle-after'];
+    const refresh = parseRefresh(mode, idleAfter, cmd);
+    if (refresh === undefined || (refresh.proactive === 'auto' && refresh.idleAfterHours === undefined)) delete after.refresh;
+    else after.refresh = refresh;
   }
   if (v['git-host'] !== undefined || v['git-username'] !== undefined) {
     const hosts = v['git-host'] === undefined ? (after.git?.hosts ?? []) : v['git-host'].filter((h) => h !== '');
@@ -358,6 +372,29 @@ async function rename(args: string[]): Promise<number> {
 }
 
 /**
+ * `--refresh auto|always|never` and `--idle-after HOURS` (issue 15): when the broker refreshes
+ * the account's token before it expires. Undefined when neither is given (the default, auto).
+ */
+function parseRefresh(
+  mode: string | undefined,
+  idleAfter: string | undefined,
+  cmd: string,
+): { proactive: ProactiveRefresh; idleAfterHours?: number } | undefined {
+  if (mode === undefined && idleAfter === undefined) return undefined;
+  const proactive = mode ?? 'auto';
+  if (!(PROACTIVE_REFRESH_MODES as readonly string[]).includes(proactive)) {
+    throw usageError(`--refresh must be one of ${PROACTIVE_REFRESH_MODES.join(', ')}.`, cmd);
+  }
+  if (idleAfter === undefined) return { proactive: proactive as ProactiveRefresh };
+  const hours = Number(idleAfter);
+  if (!/^\d+(\.\d+)?$/.test(idleAfter) || hours < IDLE_AFTER_HOURS_LIMITS.min || hours > IDLE_AFTER_HOURS_LIMITS.max) {
+    throw usageError(`--idle-after must be a number of hours between 1/60 and ${IDLE_AFTER_HOURS_LIMITS.max}.`, cmd);
+  }
+  if (proactive !== 'auto') throw usageError('--idle-after goes with --refresh auto (the default).', cmd);
+  return { proactive: 'auto', idleAfterHours: hours };
+}
+
+/**
  * `--param KEY=VALUE` (repeatable): extra authorization request parameters such as Google's
  * `access_type=offline` or Auth0's `audience`, on top of `current` (edit); `KEY=` drops one. Which
  * names are allowed is the broker's call (the account model refuses protocol parameters); here
@@ -389,7 +426,11 @@ async function list(args: string[]): Promise<number> {
   }
   const now = Math.floor(Date.now() / 1000);
   const rows = [['NAME', 'GRANT', 'STATUS', 'EXPIRES', 'SCOPES']];
-  for (const a of accounts) rows.push([a.name, a.grant, a.status, describeExpiry(a.expires_at, now), a.scopes.join(' ')]);
+  for (const a of accounts) {
+    // An idle account's token is left to expire: say why, and that the next use renews it.
+    const expires = describeExpiry(a.expires_at, now) + (a.refresh === 'idle' ? ' (idle, refreshes on next use)' : '');
+    rows.push([a.name, a.grant, a.status, expires, a.scopes.join(' ')]);
+  }
   process.stdout.write(table(rows));
   const missing = accounts.filter((a) => a.status === 'needs_secret');
   if (missing.length > 0) {

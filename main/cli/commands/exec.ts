@@ -1,5 +1,4 @@
 /** `token-broker exec NAME [--env VAR] [--id-token-env VAR] -- COMMAND [ARGS...]` */
-import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { parse, parseSeconds } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit.js';
@@ -61,7 +60,10 @@ export async function run(args: string[]): Promise<number> {
   return runChild(file, fileArgs, env);
 }
 
-function runChild(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+async function runChild(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // Loaded here, not with the bin: node:child_process costs ~5 ms of CPU at every start, and
+  // `token`, `kubectl-credential` and `git-credential` run from the same file (issue 15).
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: 'inherit', env });
     const forward = (signal: NodeJS.Signals): void => {

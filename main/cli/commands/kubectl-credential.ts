@@ -17,6 +17,8 @@ import { parse } from '../args.js';
 import { getJson, seg } from '../client.js';
 import { buildExecCredential, parseExecInfo } from '../exec-credential.js';
 import { CliError, usageError } from '../exit.js';
+import { writeErr, writeOut } from '../output.js';
+import { loadSignIn } from '../sign-in-loader.js';
 
 /** kubectl caches the credential until expirationTimestamp; hand out one that lasts a little. */
 const KUBECTL_MIN_TTL_SECONDS = 30;
@@ -42,13 +44,11 @@ export async function run(args: string[]): Promise<number> {
   } catch (error) {
     if (!(info.interactive && error instanceof CliError && error.code === 'NEEDS_LOGIN')) throw error;
     // A person is at the terminal (kubectl passes our stderr through): sign in now and carry on.
-    process.stderr.write(
-      `token-broker: ${error.message}\ntoken-broker: signing in to ${name} now; kubectl continues once you are signed in.\n`,
-    );
-    const { signIn } = await import('./login.js');
+    writeErr(`token-broker: ${error.message}\ntoken-broker: signing in to ${name} now; kubectl continues once you are signed in.\n`);
+    const signIn = await loadSignIn();
     await signIn(name, { noBrowser: false, client: 'kubectl-credential' });
     body = await getJson<KubernetesCredentialBody>(path, { client: CLIENT });
   }
-  process.stdout.write(buildExecCredential(info.apiVersion, body.token, body.expires_at));
+  writeOut(buildExecCredential(info.apiVersion, body.token, body.expires_at));
   return 0;
 }

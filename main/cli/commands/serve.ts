@@ -42,6 +42,8 @@ export async function run(args: string[]): Promise<number> {
       env: process.env,
       logger: stderrLogger,
       openBrowser: systemBrowserOpener(),
+      // keytar in a helper process: the daemon reads one key at start and never maps libsecret.
+      keychain: 'helper',
       tcpRequired: values['tcp-required'],
     });
   } catch (error) {

@@ -3,8 +3,10 @@
  *   [--format raw|json|header|env] [--method M --url U]`
  */
 import { parse, parseSeconds } from '../args.js';
+import { postJson, seg } from '../client.js';
 import { CliError, usageError } from '../exit.js';
 import { authScheme, formatIdToken, formatToken, TOKEN_FORMATS, type TokenBody, type TokenFormat } from '../format.js';
+import { writeOut } from '../output.js';
 import { fetchIdToken, fetchToken, type TokenQuery } from '../token-fetch.js';
 
 export async function run(args: string[]): Promise<number> {
@@ -34,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
     if (values.scope !== undefined) throw usageError('--scope does not apply to --id-token (the ID token is not scoped).', cmd);
     if (values.audience !== undefined || values.resource !== undefined)
       throw usageError('--audience and --resource do not apply to --id-token.', cmd);
-    process.stdout.write(formatIdToken(await fetchIdToken(name, minTtl, 'token-broker token'), format));
+    writeOut(formatIdToken(await fetchIdToken(name, minTtl, 'token-broker token'), format));
     return 0;
   }
   const query: TokenQuery = {
@@ -49,10 +51,10 @@ export async function run(args: string[]): Promise<number> {
     if (values.method === undefined || values.url === undefined) {
       throw usageError(`The tokens of ${name} are DPoP-bound: add --method and --url for the DPoP proof header.`, cmd);
     }
-    process.stdout.write(await dpopHeaders(name, query, body, values.method.toUpperCase(), values.url));
+    writeOut(await dpopHeaders(name, query, body, values.method.toUpperCase(), values.url));
     return 0;
   }
-  process.stdout.write(formatToken(body, format));
+  writeOut(formatToken(body, format));
   return 0;
 }
 
@@ -62,11 +64,18 @@ export async function run(args: string[]): Promise<number> {
  * once more.
  */
 async function dpopHeaders(name: string, query: TokenQuery, first: TokenBody, method: string, url: string): Promise<string> {
-  // Loaded only here: the plain token path stays on the raw-socket GET, without node:crypto.
-  const [{ fetchDpopProof }, { createHash }] = await Promise.all([import('./dpop-proof.js'), import('node:crypto')]);
+  // Loaded only here: the plain token path does without node:crypto.
+  const { createHash } = await import('node:crypto');
+  const target: Record<string, string> = { htm: method, htu: url };
+  if (query.scope !== undefined) target.scope = query.scope;
+  if (query.audience !== undefined) target.audience = query.audience;
+  if (query.resource !== undefined) target.resource = query.resource;
   let body = first;
   for (let attempt = 0; attempt < 2; attempt += 1) {
-    const { proof } = await fetchDpopProof(name, method, url, query, 'token-broker token');
+    const { proof } = await postJson<{ proof: string }>(`/v1/accounts/${seg(name)}/dpop-proof`, target, {
+      client: 'token-broker token',
+      account: name,
+    });
     if (proofAth(proof) === createHash('sha256').update(body.access_token).digest('base64url')) {
       return `Authorization: ${authScheme(body.token_type)} ${body.access_token}\nDPoP: ${proof}\n`;
     }

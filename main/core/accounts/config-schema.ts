@@ -4,7 +4,7 @@
  * next to each config.json, which points at it through `"$schema"` so editors validate offline.
  * @see https://json-schema.org/draft/2020-12
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EXTRA_PARAM_NAME, MAX_EXTRA_PARAMS, RESERVED_REQUEST_PARAMS } from '../../shared/request-params.js';
 import { configSchema, extraParamsSchema, providerSchema } from './model.js';
 

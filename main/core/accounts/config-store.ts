@@ -6,20 +6,42 @@
  * with the line/column or the field path and is never overwritten. Updates are serialized,
  * validated before they are written, and written atomically (0600, previous generation kept as
  * `config.json.bak`).
+ *
+ * The schema code (zod, ~3 MB of a daemon's resident memory) is imported only when something
+ * must be validated (issue 15): a change, or a file this store did not write itself. Beside
+ * config.json, `config.json.checked` holds the SHA-256 of the text the store last validated and
+ * wrote, with the schema and version it was validated by; a start that finds exactly that text
+ * uses it as it is. Any edit by hand (or by another version) changes the digest and is validated.
+ * Whoever can write the stamp can write config.json itself, which is all the stamp stands for.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensurePrivateDir } from '../data-dir.js';
 import { BrokerError } from '../errors.js';
 import { BACKUP_SUFFIX, writeFileAtomic } from '../fs/atomic-write.js';
-import { configJsonSchemaText } from './config-schema.js';
-import { findJsonErrorPosition } from './json-position.js';
+import { BROKER_VERSION } from '../version.js';
 import type { BrokerConfig } from './model.js';
-import { validateConfig } from './validate.js';
 
 export const CONFIG_FILE_NAME = 'config.json';
 /** Written next to config.json so `"$schema": "./config.schema.json"` resolves offline. */
 export const CONFIG_SCHEMA_FILE_NAME = 'config.schema.json';
+/** The digest of the config.json text this store last validated and wrote (see above). */
+export const CONFIG_CHECKED_FILE_NAME = 'config.json.checked';
+
+declare const __CONFIG_SCHEMA_DIGEST__: string | undefined;
+/** The schema the build validates with (the SHA-256 of schema/config.schema.json, set at build time). */
+const SCHEMA_DIGEST = typeof __CONFIG_SCHEMA_DIGEST__ === 'string' ? __CONFIG_SCHEMA_DIGEST__ : 'dev';
+
+/** What `config.json.checked` holds for `text`. */
+export function checkedStamp(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')} schema:${SCHEMA_DIGEST} version:${BROKER_VERSION}\n`;
+}
+
+/** Parses and validates config.json text; `source` names the file in messages. Loads the schema code. */
+export async function parseConfigText(text: string, source: string): Promise<BrokerConfig> {
+  return (await import('./validate.js')).parseConfigText(text, source);
+}
 
 export interface ConfigStore {
   /** The current configuration (a copy: mutating it changes nothing). */
@@ -40,11 +62,13 @@ export async function openConfigStore(dataDir: string): Promise<ConfigStore> {
   await ensurePrivateDir(dataDir);
   const path = join(dataDir, CONFIG_FILE_NAME);
   const schemaPath = join(dataDir, CONFIG_SCHEMA_FILE_NAME);
-  let current = await loadConfig(path);
+  const checkedPath = join(dataDir, CONFIG_CHECKED_FILE_NAME);
+  let current = await loadConfig(path, checkedPath);
   let queue: Promise<unknown> = Promise.resolve();
   let schemaWritten = false;
 
   const apply = async (mutate: (config: BrokerConfig) => BrokerConfig): Promise<BrokerConfig> => {
+    const [{ validateConfig }, { configJsonSchemaText }] = await Promise.all([import('./validate.js'), import('./config-schema.js')]);
     const candidate = mutate(structuredClone(current));
     const next = validateConfig({ ...candidate, $schema: `./${CONFIG_SCHEMA_FILE_NAME}` }, 'configuration change');
     if (!schemaWritten) {
@@ -53,7 +77,9 @@ export async function openConfigStore(dataDir: string): Promise<ConfigStore> {
         await writeFileAtomic(schemaPath, schema, { mode: 0o600 });
       schemaWritten = true;
     }
-    await writeFileAtomic(path, serializeConfig(next), { mode: 0o600, keepBackup: true });
+    const text = serializeConfig(next);
+    await writeFileAtomic(path, text, { mode: 0o600, keepBackup: true });
+    await stamp(checkedPath, text);
     current = next;
     return structuredClone(next);
   };
@@ -68,26 +94,18 @@ export async function openConfigStore(dataDir: string): Promise<ConfigStore> {
   };
 }
 
-/** Parses and validates config.json text; `source` names the file in messages. */
-export function parseConfigText(text: string, source: string): BrokerConfig {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    const at = findJsonErrorPosition(text);
-    const where = at === undefined ? '' : ` at line ${at.line}, column ${at.column}`;
-    throw new BrokerError('CONFIG_INVALID', `${source} is not valid JSON${where}. Fix the file (it was left unchanged).`, { cause: error });
-  }
-  return validateConfig(value, source);
-}
-
 /** The file content for a config: 2-space JSON, `$schema` first, trailing newline. */
 export function serializeConfig(config: BrokerConfig): string {
   const { $schema, ...rest } = config;
   return `${JSON.stringify({ $schema: $schema ?? `./${CONFIG_SCHEMA_FILE_NAME}`, ...rest }, null, 2)}\n`;
 }
 
-async function loadConfig(path: string): Promise<BrokerConfig> {
+/** Records that `text` was validated (best effort: without the stamp the next start validates). */
+async function stamp(checkedPath: string, text: string): Promise<void> {
+  await writeFile(checkedPath, checkedStamp(text), { mode: 0o600 }).catch(() => undefined);
+}
+
+async function loadConfig(path: string, checkedPath: string): Promise<BrokerConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -103,9 +121,15 @@ async function loadConfig(path: string): Promise<BrokerConfig> {
             `Restore it with: cp '${backup}' '${path}' — or remove the backup to start with no accounts.`,
         );
       }
-      return validateConfig({ version: 1 });
+      return (await import('./validate.js')).validateConfig({ version: 1 });
     }
     throw new BrokerError('CONFIG_INVALID', `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`, { cause: error });
   }
-  return parseConfigText(text, path);
+  const checked = await readFile(checkedPath, 'utf8').catch(() => undefined);
+  // Exactly the text this store validated and wrote, under the same schema: as it was then.
+  if (checked === checkedStamp(text)) return JSON.parse(text) as BrokerConfig;
+  const config = await parseConfigText(text, path);
+  // A valid file in the store's own form (an edit that kept it) needs no validation next time.
+  if (serializeConfig(config) === text) await stamp(checkedPath, text);
+  return config;
 }

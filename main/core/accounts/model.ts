@@ -7,8 +7,16 @@
  * auth names, name and parameter rules, limits) live in main/shared, where the CLI, the IPC
  * contract and the renderer read them too.
  */
-import { z } from 'zod';
-import { ACCOUNT_LIMITS, ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE, DPOP_MODES } from '../../shared/accounts.js';
+import * as z from 'zod';
+import {
+  ACCOUNT_LIMITS,
+  ACCOUNT_NAME_PATTERN,
+  ACCOUNT_NAME_RULE,
+  DEFAULT_IDLE_AFTER_HOURS,
+  DPOP_MODES,
+  IDLE_AFTER_HOURS_LIMITS,
+  PROACTIVE_REFRESH_MODES,
+} from '../../shared/accounts.js';
 import { LISTEN_ADDRESS_RULE, parseListenAddress } from '../../shared/proxy-listen.js';
 import { CLIENT_AUTH_METHODS } from '../../shared/client-auth.js';
 import { KUBERNETES_TOKEN_TYPES, normalizeRegistryHost } from '../../shared/consumers.js';
@@ -94,6 +102,23 @@ export const gitSchema = z
   })
   .strict();
 
+export const refreshSchema = z
+  .object({
+    proactive: z.enum(PROACTIVE_REFRESH_MODES).default('auto').meta({
+      description:
+        'When to refresh before expiry: auto (while the account was used within idleAfterHours, and only tokens living a minute or more), always, or never (on demand only).',
+    }),
+    idleAfterHours: z
+      .number()
+      .min(IDLE_AFTER_HOURS_LIMITS.min)
+      .max(IDLE_AFTER_HOURS_LIMITS.max)
+      .optional()
+      .meta({
+        description: `With proactive auto: hours without a hand-out after which the account is idle (default ${DEFAULT_IDLE_AFTER_HOURS}).`,
+      }),
+  })
+  .strict();
+
 export const kubernetesSchema = z
   .object({
     tokenType: z.enum(KUBERNETES_TOKEN_TYPES).meta({
@@ -141,6 +166,7 @@ export const accountSchema = z
     /** `ask`: every hand-out to a script needs approval in the GUI; denied when headless. */
     approval: z.enum(['auto', 'ask']).default('auto'),
     git: gitSchema.optional(),
+    refresh: refreshSchema.optional(),
     kubernetes: kubernetesSchema.optional(),
     registry: registrySchema.optional(),
     dpop: z.enum(DPOP_MODES).default('auto').meta({

@@ -3,8 +3,9 @@
  * records, with messages that point at the offending field.
  */
 import { GRANT_TRAITS, type GrantEndpoint } from '../../shared/grants.js';
-import type { ErrorCode } from '../errors.js';
+import { BrokerError, type ErrorCode } from '../errors.js';
 import { formatIssues, formatPath, invalidInput } from '../issues.js';
+import { findJsonErrorPosition } from './json-position.js';
 import { accountSchema, configSchema, type AccountConfig, type BrokerConfig } from './model.js';
 
 /** Where an account names each endpoint a grant needs; the token endpoint is checked by the schema. */
@@ -55,6 +56,19 @@ export function validateAccountInput(input: unknown, code: ErrorCode = 'INVALID_
   const problems = accountRuleViolations(parsed.data);
   if (problems.length > 0) throw invalidInput(code, 'Invalid account', problems);
   return parsed.data;
+}
+
+/** Parses and validates config.json text; `source` names the file in messages. */
+export function parseConfigText(text: string, source: string): BrokerConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const at = findJsonErrorPosition(text);
+    const where = at === undefined ? '' : ` at line ${at.line}, column ${at.column}`;
+    throw new BrokerError('CONFIG_INVALID', `${source} is not valid JSON${where}. Fix the file (it was left unchanged).`, { cause: error });
+  }
+  return validateConfig(value, source);
 }
 
 /**

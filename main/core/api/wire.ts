@@ -72,6 +72,13 @@ export interface AccountBody {
   scopes: string[];
   /** Who the account was last signed in as; null when no sign-in named a user. */
   identity: IdentityBody | null;
+  /**
+   * How the token is renewed now (issue 15): `proactive` (before expiry), `on_demand`, `idle`
+   * (not used for `refresh.idleAfterHours`: refreshed on its next use) or `none`.
+   */
+  refresh: AccountSummary['refreshMode'];
+  /** Epoch seconds of the last hand-out; null when none is known. */
+  last_used_at: number | null;
 }
 
 /** The broker's AccountIdentity in the API's spelling (`sub` as in OpenID Connect). */
@@ -143,6 +150,8 @@ export function toAccountBody(summary: AccountSummary): AccountBody {
       summary.identity === undefined
         ? null
         : { sub: summary.identity.subject, username: summary.identity.username ?? null, email: summary.identity.email ?? null },
+    refresh: summary.refreshMode,
+    last_used_at: summary.lastUsedAt === undefined ? null : Math.floor(summary.lastUsedAt / 1000),
   };
 }
 

@@ -42,6 +42,13 @@ export interface AccountState {
   /** Epoch ms of the next proactive refresh; undefined = nothing to schedule. */
   refreshDueAt: number | undefined;
   /**
+   * Epoch ms of the last granted hand-out (seeded from the audit log at start). Under the `auto`
+   * refresh policy an account without one for `idleAfterHours` is idle: not refreshed until used.
+   */
+  lastHandOutAt: number | undefined;
+  /** The proactive refresh is paused because the account is idle; the next hand-out resumes it. */
+  idle: boolean;
+  /**
    * Bumped when tokens are forgotten (logout, remove, re-configuration, new sign-in), so a refresh
    * that was in flight at that moment does not write stale tokens back.
    */
@@ -97,6 +104,8 @@ export function createAccountState(tokens: TokenSet | undefined, signedOut = fal
     lastRefreshOutcome: undefined,
     failures: 0,
     refreshDueAt: undefined,
+    lastHandOutAt: undefined,
+    idle: false,
     generation: 0,
     scopedRefresh: 'unknown',
     revocationIsGrantWide: false,
@@ -143,6 +152,24 @@ export function markRotated(state: AccountState, tokens: TokenSet): void {
 /** When the scheduler should next refresh the main token set (undefined: nothing to refresh). */
 export function scheduleRefresh(state: AccountState, dueAt: number | undefined): void {
   state.refreshDueAt = dueAt;
+  state.idle = false;
+}
+
+/** The account is idle: no proactive refresh until its next hand-out (its refresh token rests). */
+export function pauseIdle(state: AccountState): void {
+  state.refreshDueAt = undefined;
+  state.idle = true;
+}
+
+/**
+ * A token was handed out at `at`. Returns true when that ends an idle pause (the caller then
+ * schedules the refresh again). Two field writes on the hot path, nothing allocated.
+ */
+export function markHandedOut(state: AccountState, at: number): boolean {
+  state.lastHandOutAt = at;
+  if (!state.idle) return false;
+  state.idle = false;
+  return true;
 }
 
 /**
@@ -189,6 +216,7 @@ export function forget(state: AccountState, options: { signOut?: boolean } = {})
   state.lastError = undefined;
   state.failures = 0;
   state.refreshDueAt = undefined;
+  state.idle = false;
   if (options.signOut === true) state.signedOut = true;
 }
 

@@ -7,7 +7,6 @@
 import { CLIENT_AUTH_TRAITS } from '../../shared/client-auth.js';
 import { GRANT_TRAITS, isLegacyGrant } from '../../shared/grants.js';
 import type { AccountConfig, AccountInput } from '../accounts/model.js';
-import { validateAccountInput } from '../accounts/validate.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
 import type { AccountSecrets } from '../vault/types.js';
@@ -16,7 +15,7 @@ import type { BrokerContext } from './context.js';
 import { idTokenLifetime } from './id-token-policy.js';
 import type { SignInCoordinator } from './sign-in.js';
 import { probeProvider } from './provider-probe.js';
-import { computeStatus } from './token-policy.js';
+import { computeStatus, refreshModeOf } from './token-policy.js';
 import type { TokenService } from './token-service.js';
 import type { AccountSecretsInput, AccountSummary, TokenDetails } from './types.js';
 
@@ -36,9 +35,11 @@ export interface AccountAdmin {
 /**
  * Validates an account being added or edited (every field and every cross-field rule, as for
  * config.json) and refuses a legacy grant without the account's opt-in: config.json may still
- * name one (refused at sign-in), but the broker does not create one.
+ * name one (refused at sign-in), but the broker does not create one. The schema code (zod) is
+ * imported here, with the first change, not with the daemon (issue 15).
  */
-function acceptAccountInput(input: unknown): AccountConfig {
+async function acceptAccountInput(input: unknown): Promise<AccountConfig> {
+  const { validateAccountInput } = await import('../accounts/validate.js');
   const account = validateAccountInput(input);
   if (isLegacyGrant(account.grant) && !account.allowLegacy) {
     throw new BrokerError(
@@ -149,6 +150,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       ctx.clock.now(),
     );
     const granted = current?.scope?.split(' ').filter((scope) => scope.length > 0);
+    const renewable = !state.signedOut && !state.needsLogin && tokens.canRefresh(account, state);
     const summary: AccountSummary = {
       config: account,
       name: account.name,
@@ -157,8 +159,10 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       scopes: granted !== undefined && granted.length > 0 ? granted : [...account.scopes],
       hasRefreshToken: current?.refreshToken !== undefined,
       senderConstrained: current?.tokenType.toLowerCase() === 'dpop',
+      refreshMode: refreshModeOf(account, current, renewable, state.lastHandOutAt, ctx.clock.now()),
     };
     if (current?.expiresAt !== undefined) summary.expiresAt = current.expiresAt;
+    if (state.lastHandOutAt !== undefined) summary.lastUsedAt = state.lastHandOutAt;
     if (state.lastRefreshAt !== undefined) summary.lastRefreshAt = state.lastRefreshAt;
     if (state.lastError !== undefined) summary.lastError = { ...state.lastError };
     if (held !== undefined) summary.secretsHeld = held;
@@ -198,7 +202,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
     summarize,
 
     async add(input, secrets) {
-      const account = acceptAccountInput(input);
+      const account = await acceptAccountInput(input);
       if (ctx.findAccount(account.name) !== undefined) {
         throw new BrokerError('ACCOUNT_EXISTS', `An account named '${account.name}' already exists.`, { account: account.name });
       }
@@ -230,7 +234,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
 
     async update(name, input, secrets) {
       const before = ctx.requireAccount(name);
-      const account = acceptAccountInput(input);
+      const account = await acceptAccountInput(input);
       if (account.name !== name) {
         throw new BrokerError('INVALID_REQUEST', `An edit keeps the name ('${name}' → '${account.name}'); rename the account on its own.`, {
           account: name,
@@ -266,7 +270,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
     async rename(name, newName) {
       const account = ctx.requireAccount(name);
       // The name follows the account model's rules, checked as for a new account.
-      const renamed = acceptAccountInput({ ...account, name: newName });
+      const renamed = await acceptAccountInput({ ...account, name: newName });
       if (newName === name) return summarize(account);
       if (ctx.findAccount(newName) !== undefined) {
         throw new BrokerError('ACCOUNT_EXISTS', `An account named '${newName}' already exists.`, { account: newName });
@@ -302,7 +306,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
     },
 
     async check(input) {
-      await probeProvider(acceptAccountInput(input), ctx.http);
+      await probeProvider(await acceptAccountInput(input), ctx.http);
     },
 
     async remove(name) {

@@ -7,14 +7,20 @@
  * SECONDS with the milliseconds as a fraction, as on the API (README.md, "The socket"). Files
  * written before in ms are still read: the unit is told by magnitude ({@link toEpochMs}). File writes are batched off the hot path: `record()` only stores into the ring,
  * and a single writer takes every entry it has not written yet — one write in flight at a time on
- * a file handle kept open, and at most one write per {@link WRITE_INTERVAL_MS}. Under sustained
+ * a file descriptor kept open, and at most one write per {@link WRITE_INTERVAL_MS}. Under sustained
  * load batches grow instead of queueing; entries the ring would overwrite before the writer comes
- * are turned into lines first, so none is lost. The file is bounded: when the next
- * batch would take it past `maxBytes` it is renamed to `<file>.1` (replacing the previous old
- * file) and started anew, so each holds at most `maxBytes`.
+ * are encoded first, so none is lost. The file is bounded: when the next line would take it past
+ * `maxBytes` it is renamed to `<file>.1` (replacing the previous old file) and started anew, so
+ * each holds at most `maxBytes`.
+ *
+ * The writer leaves nothing behind for the garbage collector to promote (issue 15): a batch is
+ * encoded straight into one reused Buffer (each line string dies as soon as it is copied), the
+ * write is a callback on the kept-open descriptor, and the write interval is one re-armed timer.
+ * Before, a batch's line strings, their array and the write's promises lived until the thread-pool
+ * write came back, outlived a scavenge under load and were promoted: ~90 bytes of old-space
+ * garbage per hand-out, which grew the daemon's resident memory until the next full collection.
  */
-import { chmodSync, readFileSync, statSync } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { chmodSync, close as closeFd, open as openFd, readFileSync, rename, statSync, write as writeFd } from 'node:fs';
 import type { Logger } from '../ports.js';
 import type { AuditEntry } from './types.js';
 import type { CallerInfo } from '../../shared/caller.js';
@@ -170,6 +176,50 @@ function serialize(
  * with it a busy broker makes ≤ 40 writes a second. A lone hand-out is still written at once.
  */
 const WRITE_INTERVAL_MS = 25;
+/** First size of the batch buffer; it doubles when a batch needs more and keeps its size. */
+const INITIAL_BATCH_BYTES = 16 * 1024;
+
+/**
+ * A growable byte buffer of whole lines, reused from batch to batch: `ends[i]` is where line `i`
+ * ends. Cleared by setting `length` and `lines` to 0, so reuse allocates nothing.
+ */
+interface LineBuffer {
+  bytes: Buffer;
+  length: number;
+  ends: number[];
+  lines: number;
+}
+
+function lineBuffer(size: number): LineBuffer {
+  return { bytes: Buffer.allocUnsafe(size), length: 0, ends: [], lines: 0 };
+}
+
+/** Appends `line` (UTF-8), growing the buffer when needed. */
+function appendLine(into: LineBuffer, line: string): void {
+  const worst = into.length + line.length * 3;
+  if (worst > into.bytes.length) {
+    const grown = Buffer.allocUnsafe(Math.max(worst, into.bytes.length * 2));
+    into.bytes.copy(grown, 0, 0, into.length);
+    into.bytes = grown;
+  }
+  into.length += into.bytes.write(line, into.length, 'utf8');
+  into.ends[into.lines] = into.length;
+  into.lines += 1;
+}
+
+function appendLines(into: LineBuffer, from: LineBuffer): void {
+  if (from.lines === 0) return;
+  const needed = into.length + from.length;
+  if (needed > into.bytes.length) {
+    const grown = Buffer.allocUnsafe(Math.max(needed, into.bytes.length * 2));
+    into.bytes.copy(grown, 0, 0, into.length);
+    into.bytes = grown;
+  }
+  from.bytes.copy(into.bytes, into.length, 0, from.length);
+  for (let i = 0; i < from.lines; i += 1) into.ends[into.lines + i] = into.length + (from.ends[i] as number);
+  into.length += from.length;
+  into.lines += from.lines;
+}
 
 export function createAuditLog(options: AuditLogOptions): AuditLog {
   const capacity = options.capacity ?? AUDIT_RING_CAPACITY;
@@ -193,14 +243,21 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   // Entries are numbered in recording order; those numbered below `taken` went to the writer.
   let recorded = 0;
   let taken = 0;
-  // Lines of entries the ring overwrote before the writer took them.
-  let overflow: string[] = [];
+  // Entries the ring overwrote before the writer took them, already encoded (rare: a stalled disk).
+  const spill = lineBuffer(0);
+  // The batch being written: lines [line, batch.lines) are still to go; bytes up to `cursor` went.
+  const batch = lineBuffer(file === undefined ? 0 : INITIAL_BATCH_BYTES);
+  let line = 0;
+  let cursor = 0;
+  let sliceEnd = 0;
+  let fd: number | undefined;
   let fileBytes = 0;
-  let handle: FileHandle | undefined;
-  let tail: Promise<void> = Promise.resolve();
+  let inFlight = false;
   let lastWriteAt = Number.NEGATIVE_INFINITY;
-  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let armed = false;
+  let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  const idle: Array<() => void> = [];
 
   function lineAt(slot: number): string {
     return serialize(
@@ -234,7 +291,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       start = (start + 1) % capacity;
       // The oldest entry is about to be overwritten: keep its line if the writer has not taken it.
       if (taken < recorded - count + 1) {
-        if (file !== undefined && !closed) overflow.push(lineAt(slot));
+        if (file !== undefined && !closed) appendLine(spill, lineAt(slot));
         taken = recorded - count + 1;
       }
     }
@@ -250,100 +307,141 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   }
 
   function hasPending(): boolean {
-    return overflow.length > 0 || taken < recorded;
+    return spill.lines > 0 || taken < recorded;
   }
 
-  /** Everything not yet handed to the writer, oldest first. */
-  function takeLines(): string[] {
-    const lines = overflow;
-    overflow = [];
+  /**
+   * Encodes everything not yet handed to the writer, oldest first, into the batch buffer. Lines a
+   * burst would rotate out of both files before the batch ends are skipped.
+   */
+  function takeBatch(): void {
+    batch.length = 0;
+    batch.lines = 0;
+    appendLines(batch, spill);
+    spill.length = 0;
+    spill.lines = 0;
     const first = recorded - count;
-    for (let n = Math.max(taken, first); n < recorded; n += 1) lines.push(lineAt((start + (n - first)) % capacity));
+    for (let n = Math.max(taken, first); n < recorded; n += 1) appendLine(batch, lineAt((start + (n - first)) % capacity));
     taken = recorded;
-    return lines;
+    line = 0;
+    while (line < batch.lines && batch.length - lineStart(line) > 2 * maxBytes) line += 1;
+    cursor = lineStart(line);
+    sliceEnd = cursor;
   }
 
-  async function append(path: string, chunk: string): Promise<void> {
-    handle ??= await open(path, 'a', 0o600);
-    await handle.write(chunk);
+  function lineStart(index: number): number {
+    return index === 0 ? 0 : (batch.ends[index - 1] as number);
   }
 
-  async function closeHandle(): Promise<void> {
-    const current = handle;
-    handle = undefined;
-    await current?.close();
+  function fail(operation: string, error: NodeJS.ErrnoException | null): void {
+    logger.warn(`[audit] could not ${operation} the audit file: ${error?.code ?? 'error'}`);
+    if (fd !== undefined) closeFd(fd, () => undefined);
+    fd = undefined;
+    // The batch is dropped; the next one starts on a fresh descriptor.
+    line = batch.lines;
   }
 
-  async function writeBatch(lines: string[]): Promise<void> {
-    if (file === undefined || lines.length === 0) return;
-    // Lines a burst would rotate out of both files before the batch ends are not written at all.
-    let first = lines.length;
-    let kept = 0;
-    while (first > 0) {
-      const size = Buffer.byteLength(lines[first - 1] as string);
-      if (kept + size > 2 * maxBytes) break;
-      kept += size;
-      first -= 1;
+  /** Moves the writer on: open, rotate or write the next slice of the batch, or finish it. */
+  function step(): void {
+    if (file === undefined) return;
+    if (line >= batch.lines) {
+      inFlight = false;
+      lastWriteAt = Date.now();
+      if (!hasPending()) settleIdle();
+      // A flush is waiting: no interval.
+      else if (idle.length > 0) pump();
+      else if (!closed) scheduleFlush();
+      return;
     }
-    let chunk = '';
-    let chunkBytes = 0;
-    try {
-      for (let i = first; i < lines.length; i += 1) {
-        const line = lines[i] as string;
-        const size = Buffer.byteLength(line);
-        if (fileBytes + chunkBytes + size > maxBytes) {
-          if (chunkBytes > 0) await append(file, chunk);
-          fileBytes += chunkBytes;
-          chunk = '';
-          chunkBytes = 0;
-          if (fileBytes > 0) {
-            await closeHandle();
-            await rename(file, `${file}.1`);
-            fileBytes = 0;
-          }
-        }
-        chunk += line;
-        chunkBytes += size;
+    inFlight = true;
+    if (fd === undefined) {
+      openFd(file, 'a', 0o600, onOpened);
+      return;
+    }
+    if (cursor === sliceEnd) {
+      // The next slice: as many whole lines as the file takes (at least one into an empty file).
+      let end = line;
+      while (end < batch.lines && fileBytes + ((batch.ends[end] as number) - cursor) <= maxBytes) end += 1;
+      if (end === line && fileBytes > 0) {
+        rotate();
+        return;
       }
-      if (chunkBytes > 0) await append(file, chunk);
-      fileBytes += chunkBytes;
-    } catch (error) {
-      await closeHandle().catch(() => undefined);
-      logger.warn(`[audit] could not write the audit file: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      sliceEnd = batch.ends[Math.max(end, line + 1) - 1] as number;
     }
+    writeFd(fd, batch.bytes, cursor, sliceEnd - cursor, null, onWritten);
   }
 
-  /** Writes what is pending after the write in flight (one at a time, on the kept-open handle). */
-  function writeNext(): Promise<void> {
-    tail = tail.then(async () => {
-      const lines = takeLines();
-      if (file === undefined || lines.length === 0) return;
-      lastWriteAt = performance.now();
-      await writeBatch(lines);
+  function onOpened(error: NodeJS.ErrnoException | null, opened: number): void {
+    if (error !== null) fail('open', error);
+    else fd = opened;
+    step();
+  }
+
+  function onWritten(error: NodeJS.ErrnoException | null, written: number): void {
+    if (error !== null) {
+      fail('write', error);
+    } else {
+      cursor += written;
+      fileBytes += written;
+      // Only whole lines count as done; a short write continues where it stopped.
+      while (line < batch.lines && (batch.ends[line] as number) <= cursor) line += 1;
+    }
+    step();
+  }
+
+  function rotate(): void {
+    const current = fd as number;
+    fd = undefined;
+    closeFd(current, () => {
+      rename(file as string, `${file as string}.1`, (error) => {
+        if (error !== null) fail('rotate', error);
+        fileBytes = 0;
+        step();
+      });
     });
-    return tail;
+  }
+
+  function settleIdle(): void {
+    for (const resolve of idle.splice(0)) resolve();
+  }
+
+  /** Starts a batch now if the writer is free and there is something to write. */
+  function pump(): void {
+    if (inFlight || file === undefined) return;
+    if (!hasPending()) {
+      settleIdle();
+      return;
+    }
+    takeBatch();
+    step();
+  }
+
+  function fire(): void {
+    armed = false;
+    pump();
   }
 
   function scheduleFlush(): void {
-    if (timer !== undefined || file === undefined) return;
-    const fire = (): void => {
-      timer = undefined;
-      void writeNext().then(() => {
-        if (hasPending() && !closed) scheduleFlush();
-      });
-    };
-    const delay = lastWriteAt + WRITE_INTERVAL_MS - performance.now();
-    timer = delay <= 0 ? setImmediate(fire) : setTimeout(fire, delay);
-    // Never keeps a process alive: close() and flush() write what is pending.
-    timer.unref();
+    if (armed || inFlight || file === undefined) return;
+    armed = true;
+    if (Date.now() - lastWriteAt >= WRITE_INTERVAL_MS) {
+      setImmediate(fire).unref();
+    } else if (timer === undefined) {
+      // One timer for the daemon's life, re-armed with refresh(): never keeps a process alive.
+      timer = setTimeout(fire, WRITE_INTERVAL_MS).unref();
+    } else {
+      timer.refresh();
+    }
   }
 
   /** Resolves once everything recorded before the call (and during the drain) is written. */
-  async function flush(): Promise<void> {
-    await writeNext();
-    while (hasPending()) await writeNext();
+  function flush(): Promise<void> {
+    if (file === undefined || (!inFlight && !hasPending())) return Promise.resolve();
+    return new Promise((resolve) => {
+      idle.push(resolve);
+      pump();
+    });
   }
-
   /**
    * Loads the file's tail into the ring. Synchronous, once, at start: the file is bounded
    * (≤ maxBytes), and `auditLog()` must show the previous run's entries from the first call.
@@ -411,13 +509,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     async close() {
       await flush();
       closed = true;
-      if (timer !== undefined) {
-        clearTimeout(timer as NodeJS.Timeout);
-        clearImmediate(timer as NodeJS.Immediate);
-        timer = undefined;
-      }
-      await tail;
-      await closeHandle();
+      if (timer !== undefined) clearTimeout(timer);
+      const current = fd;
+      fd = undefined;
+      if (current !== undefined) await new Promise<void>((resolve) => closeFd(current, () => resolve()));
     },
   };
 }

@@ -138,6 +138,12 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     ...(deps.schedule?.maxSleepMs === undefined ? {} : { maxSleepMs: deps.schedule.maxSleepMs }),
   });
   ctx.setScheduleListener(() => scheduler.poke());
+  // Whether an account is in use outlives a restart: its last hand-out is in the audit log.
+  for (const entry of audit.query()) {
+    if (entry.outcome !== 'granted') continue;
+    const state = ctx.findAccount(entry.account) === undefined ? undefined : ctx.state(entry.account);
+    if (state !== undefined && (state.lastHandOutAt === undefined || state.lastHandOutAt < entry.at)) state.lastHandOutAt = entry.at;
+  }
   for (const account of ctx.accounts()) tokens.prime(account);
   if (deps.schedule?.enabled !== false) scheduler.start();
 
@@ -150,9 +156,9 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     outcome: AuditEntry['outcome'],
     code?: string,
     details?: AuditDetails,
+    at = clock.now(),
   ): void {
     // One literal per shape (no property added afterwards): a hand-out allocates one small object.
-    const at = clock.now();
     const entry: AuditEntry =
       code === undefined
         ? caller === undefined
@@ -183,12 +189,17 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
       if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client, caller);
       if (kind === undefined && (request.audience !== undefined || request.resource !== undefined)) {
         const exchanged = await exchanges.handout(account, request, force);
-        record(audited, client, caller, 'granted', undefined, EXCHANGE);
+        // An exchange uses the account's own token as its subject: the account is in use (issue 15).
+        const at = clock.now();
+        tokens.markUsed(account, at);
+        record(audited, client, caller, 'granted', undefined, EXCHANGE, at);
         return exchanged;
       }
       const handout =
         kind === undefined ? await tokens.getHandout(account, request, force) : await tokens.getIdTokenHandout(account, request);
-      record(audited, client, caller, 'granted', undefined, kind === undefined ? undefined : ID_TOKEN);
+      const at = clock.now();
+      tokens.markUsed(account, at);
+      record(audited, client, caller, 'granted', undefined, kind === undefined ? undefined : ID_TOKEN, at);
       return handout;
     } catch (error) {
       const brokerError = toBrokerError(error);
@@ -228,6 +239,7 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
       if (request.nonce !== undefined) nonces.remember(htu, request.nonce);
       const nonce = request.nonce ?? nonces.get(htu);
       const now = clock.now();
+      tokens.markUsed(account, now);
       const proof = createDpopProof(key, {
         htm: request.htm,
         htu,
@@ -235,7 +247,7 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
         now,
         ...(nonce === undefined ? {} : { nonce }),
       });
-      record(audited, client, caller, 'granted', undefined, details);
+      record(audited, client, caller, 'granted', undefined, details, now);
       return { proof, expiresAt: now + DPOP_PROOF_LIFETIME_SECONDS * 1000 };
     } catch (error) {
       const brokerError = toBrokerError(error);
@@ -255,6 +267,8 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
         if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
         const current = ctx.requireAccount(name);
         let handout = await tokens.getHandout(current, NO_QUERY);
+        // Every proxied request is a use of the account (issue 15's "used recently").
+        tokens.markUsed(current, clock.now());
         let authorization = header(handout);
         // Refused by the upstream: refresh — unless another request already did.
         if (rejected !== undefined && rejected === authorization) {

@@ -2,6 +2,7 @@
  * Pure rules about token freshness, refresh timing and account status. No I/O, no clock: every
  * function takes `now` so the rules are tested without waiting.
  */
+import { DEFAULT_IDLE_AFTER_HOURS, type ProactiveRefresh, type RefreshMode } from '../../shared/accounts.js';
 import type { AccountConfig } from '../accounts/model.js';
 import type { TokenSet } from '../oauth/types.js';
 import type { AccountStatus, TokenHandout } from './types.js';
@@ -67,6 +68,50 @@ export function computeRefreshAt(tokens: Lifetime, random: number): number | und
   const lead = Math.min(Math.max(lifetime * (1 - REFRESH_AT_FRACTION), REFRESH_LEAD_MS), lifetime * REFRESH_NOT_BEFORE_FRACTION);
   const jittered = lead * (1 + REFRESH_JITTER * (2 * random - 1));
   return Math.max(tokens.obtainedAt, tokens.expiresAt - Math.min(jittered, lifetime));
+}
+
+/**
+ * Under the `auto` policy, tokens living less than this are renewed on demand only: a proactive
+ * refresh would come every few seconds whether anyone asks or not, more often than use ever
+ * would (issue 15: 2 refreshes a second for 1-second tokens).
+ */
+export const PROACTIVE_MIN_LIFETIME_MS = 60_000;
+
+/** The account's proactive refresh policy (CONTRACTS: `refresh.proactive`, default `auto`). */
+export function proactivePolicy(account: AccountConfig): ProactiveRefresh {
+  return account.refresh?.proactive ?? 'auto';
+}
+
+/** How long without a hand-out makes an `auto` account idle. */
+export function idleAfterMs(account: AccountConfig): number {
+  return (account.refresh?.idleAfterHours ?? DEFAULT_IDLE_AFTER_HOURS) * 3_600_000;
+}
+
+/**
+ * Whether the account is idle at `now`: `auto` and no hand-out within `idleAfterHours` (none
+ * since the broker started, and none in the audit log it loaded, counts as none).
+ */
+export function isIdle(account: AccountConfig, lastHandOutAt: number | undefined, now: number): boolean {
+  return proactivePolicy(account) === 'auto' && (lastHandOutAt === undefined || now - lastHandOutAt > idleAfterMs(account));
+}
+
+/**
+ * How the account's main token set is renewed (see RefreshMode), given that it can be renewed
+ * without a person (`renewable`): the policy, the token's lifetime and the account's use.
+ */
+export function refreshModeOf(
+  account: AccountConfig,
+  tokens: Lifetime | undefined,
+  renewable: boolean,
+  lastHandOutAt: number | undefined,
+  now: number,
+): RefreshMode {
+  if (tokens === undefined || !renewable) return 'none';
+  const policy = proactivePolicy(account);
+  if (policy === 'never' || tokens.expiresAt === undefined) return policy === 'never' ? 'on_demand' : 'none';
+  if (policy === 'always') return 'proactive';
+  if (tokens.expiresAt - tokens.obtainedAt < PROACTIVE_MIN_LIFETIME_MS) return 'on_demand';
+  return isIdle(account, lastHandOutAt, now) ? 'idle' : 'proactive';
 }
 
 /** Exponential backoff after `failures` consecutive failures (≥ 1), with ± 10 % jitter. */

@@ -26,7 +26,9 @@ import {
   markScopedRefreshKeepsGrant,
   rememberIdentity,
   forgetIdentity,
+  markHandedOut,
   markRotated,
+  pauseIdle,
   postponeOverdueRefresh,
   rememberScoped,
   scheduleRefresh,
@@ -51,11 +53,15 @@ import {
   computeRefreshAt,
   configuredScope,
   effectiveMinTtlMs,
+  idleAfterMs,
+  isIdle,
   isFresh,
   isUnexpired,
   normalizeScope,
+  refreshModeOf,
   scopesOutside,
   toHandout,
+  type Lifetime,
 } from './token-policy.js';
 import type { TokenHandout, TokenRequest } from './types.js';
 
@@ -100,6 +106,11 @@ export interface TokenService {
   forgetTokens(name: string, options?: { signOut?: boolean; dropIdentity?: boolean }): Promise<void>;
   /** Loads the account's state and computes its first proactive refresh time. */
   prime(account: AccountConfig): void;
+  /**
+   * A token of the account was handed out at `at` (epoch ms): the account is in use, and an idle
+   * pause ends (the proactive refresh is scheduled again). Cheap: called for every hand-out.
+   */
+  markUsed(account: AccountConfig, at: number): void;
   /** Whether the account can get a new access token without a person. */
   canRefresh(account: AccountConfig, state: AccountState): boolean;
   /** Resolves when every queued refresh has settled. */
@@ -198,17 +209,30 @@ export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks 
     return state.idTokenUsed || account.kubernetes?.tokenType === 'id_token';
   }
 
-  /** The access token's refresh time, or the ID token's when that comes first for an account that uses it. */
+  /**
+   * Arms (or clears) the proactive refresh of the main token set by the account's policy: none
+   * for tokens renewed on demand, a pause for an idle account (its refresh token rests until the
+   * next hand-out), else the refresh time of token-policy.ts — the access token's, or the ID
+   * token's when that comes first for an account that uses it (the policy then judges the ID
+   * token's lifetime).
+   */
   function schedule(account: AccountConfig, state: AccountState): void {
     const tokens = state.tokens;
+    const renewable = canRefresh(account, state);
+    let lifetime: Lifetime | undefined = tokens;
     let dueAt: number | undefined;
-    if (tokens !== undefined && canRefresh(account, state)) {
+    if (tokens !== undefined && renewable) {
       dueAt = computeRefreshAt(tokens, ctx.random());
       const idToken = usesIdToken(account, state) && !carriedOverIdTokens.has(tokens) ? idTokenLifetime(tokens) : undefined;
       const idDueAt = idToken === undefined ? undefined : computeRefreshAt(idToken, ctx.random());
-      if (idDueAt !== undefined && (dueAt === undefined || idDueAt < dueAt)) dueAt = idDueAt;
+      if (idDueAt !== undefined && (dueAt === undefined || idDueAt < dueAt)) {
+        dueAt = idDueAt;
+        lifetime = idToken;
+      }
     }
-    scheduleRefresh(state, dueAt);
+    const mode = refreshModeOf(account, lifetime, renewable, state.lastHandOutAt, ctx.clock.now());
+    if (mode === 'idle') pauseIdle(state);
+    else scheduleRefresh(state, mode === 'proactive' ? dueAt : undefined);
     ctx.onScheduleChanged();
   }
 
@@ -496,6 +520,9 @@ export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks 
 
   function noteIdTokenUsed(account: AccountConfig, state: AccountState): void {
     if (!markIdTokenUsed(state)) return;
+    // Called right before a hand-out, whose markUsed ends an idle pause: that reschedules and
+    // tells listeners once, for both changes.
+    if (state.idle) return;
     schedule(account, state);
     ctx.events.emit({ type: 'accounts_changed' });
   }
@@ -635,6 +662,13 @@ export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks 
         scheduleRefresh(state, undefined);
         return;
       }
+      // Due, but nobody used the account for idleAfterHours: leave its refresh token alone.
+      if (isIdle(account, state.lastHandOutAt, ctx.clock.now())) {
+        pauseIdle(state);
+        ctx.logger.info(`[broker] '${name}' is idle (no hand-out for ${idleAfterMs(account) / 3_600_000} h): it refreshes on its next use`);
+        ctx.events.emit({ type: 'accounts_changed' });
+        return;
+      }
       try {
         await obtain(account, state, '');
       } catch (error) {
@@ -684,6 +718,13 @@ export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks 
 
     prime(account) {
       schedule(account, ctx.state(account.name));
+    },
+    markUsed(account, at) {
+      const state = ctx.state(account.name);
+      if (markHandedOut(state, at)) {
+        schedule(account, state);
+        ctx.events.emit({ type: 'accounts_changed' });
+      }
     },
     canRefresh,
     drain: () => refreshes.drain(),

@@ -2,7 +2,7 @@
  * The broker service's contract: what the local token API, the CLI's admin endpoints and the
  * Electron IPC handlers call. One implementation (main/core/broker), created with its ports.
  */
-import type { AccountIdentity, AccountStatus } from '../../shared/accounts.js';
+import type { AccountIdentity, AccountStatus, RefreshMode } from '../../shared/accounts.js';
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { Grant } from '../../shared/grants.js';
 import type { SignInProgress } from '../../shared/sign-in.js';
@@ -24,6 +24,10 @@ export interface AccountSummary {
   hasRefreshToken: boolean;
   /** The current access token is DPoP-bound (RFC 9449): useless to anyone without the account's key. */
   senderConstrained: boolean;
+  /** How the token is renewed now: before expiry, on demand, idle (on the next use), or not at all (issue 15). */
+  refreshMode: RefreshMode;
+  /** Epoch ms of the last hand-out (since start, or in the audit log it loaded). */
+  lastUsedAt?: number;
   lastRefreshAt?: number;
   lastError?: ErrorInfo;
   /** Which of the client's secrets the vault holds (never the secrets themselves). */

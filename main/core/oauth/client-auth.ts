@@ -4,7 +4,6 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1 RFC 6749 §2.3.1}, {@link https://www.rfc-editor.org/rfc/rfc7523.html#section-2.2 RFC 7523 §2.2}, {@link https://www.rfc-editor.org/rfc/rfc7521.html#section-4.2 RFC 7521 §4.2}, {@link https://openid.net/specs/openid-connect-core-1_0.html OpenID Connect Core §9}
  */
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
 import type { ClientConfig } from '../accounts/model.js';
 import { BrokerError } from '../errors.js';
 import type { ClientAuth } from './types.js';
@@ -108,6 +107,8 @@ export async function createClientAssertion(
 ): Promise<string> {
   const { key, alg } = importSigningKey(client.privateKeyPem, client.clientId);
   const iat = Math.floor(now / 1000);
+  // jose loads with the first assertion, not with the daemon (issue 15).
+  const { SignJWT } = await import('./jose.js');
   try {
     return await new SignJWT({})
       .setProtectedHeader({ alg, typ: 'JWT', ...(client.keyId === undefined ? {} : { kid: client.keyId }) })

@@ -8,13 +8,13 @@
  * HTTP error statuses are NOT thrown here: an OAuth error arrives as a 400 with a JSON body, and
  * only the response processors know how to read it.
  */
-import { readFileSync } from 'node:fs';
 import type { Agent as HttpAgent, IncomingHttpHeaders } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import got, { CancelError, HTTPError, MaxRedirectsError, RequestError, TimeoutError } from 'got';
 import { BrokerError } from '../errors.js';
 import { BROKER_VERSION } from '../version.js';
+import { readCaFile } from './ca-file.js';
 import { createTunnelAgents, proxyForUrl, type TunnelAgents } from './proxy-agent.js';
 import { capitalize, safeUrl } from './sanitize.js';
 
@@ -303,19 +303,8 @@ function redactedCause(error: unknown): Error | undefined {
 
 function loadCertificateAuthorities(file: string | undefined): string[] | undefined {
   if (file === undefined) return undefined;
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new BrokerError('CONFIG_INVALID', `Cannot read the CA file named by TOKEN_BROKER_CA_FILE (${file}).`, {
-      cause: redactedCause(error),
-    });
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new BrokerError('CONFIG_INVALID', `The CA file ${file} holds no PEM certificate.`);
-  }
   // Setting `ca` replaces Node's trust store, so the extra CA is added to the built-in roots.
-  return [...rootCertificates, pem];
+  return [...rootCertificates, readCaFile(file)];
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -3,25 +3,14 @@
  * through the broker's HTTP client, not fetch), issuer, audience, expiry and nonce.
  * @see {@link https://openid.net/specs/openid-connect-core-1_0.html OpenID Connect Core §3.1.3.7}
  */
-import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
+import type { JSONWebKeySet } from 'jose';
 import { BrokerError } from '../errors.js';
 import { requireJsonObject } from './assert.js';
 import type { HttpClient } from './http.js';
+import { decodeJwtClaims } from './jwt-claims.js';
 import type { ProviderMetadata } from './types.js';
 
-/**
- * The claims of a JWT, decoded WITHOUT verification — for display only (expiry, subject).
- * Returns undefined for anything that is not a JWS compact JWT with a JSON object payload.
- * @see {@link https://www.rfc-editor.org/rfc/rfc7519.html#section-7.2 RFC 7519 §7.2}
- */
-export function decodeJwtClaims(token: string): Record<string, unknown> | undefined {
-  try {
-    const claims = decodeJwt(token);
-    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? { ...claims } : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { decodeJwtClaims } from './jwt-claims.js';
 
 export interface IdTokenExpectations {
   clientId: string;
@@ -53,6 +42,8 @@ export async function validateIdToken(
       });
     }
     const jwks = requireJsonObject(response, { purpose: 'JWKS endpoint', url: jwksUri }) as unknown as JSONWebKeySet;
+    // jose loads with the first sign-in that needs it, not with the daemon (issue 15).
+    const { createLocalJWKSet, jwtVerify } = await import('./jose.js');
     try {
       const verified = await jwtVerify(idToken, createLocalJWKSet(jwks), {
         audience: expected.clientId,

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ACCOUNT_NAME_RULE, isAccountName } from '../../shared/accounts.js';
 import { ensurePrivateDir } from '../data-dir.js';
 import { BrokerError } from '../errors.js';
-import { formatIssues, invalidInput } from '../issues.js';
+import { invalidInput } from '../issues.js';
 import { BACKUP_SUFFIX, removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { acquireDirLock, type DirLock } from '../fs/dir-lock.js';
 import type { SecretStore } from '../ports.js';
@@ -37,7 +37,7 @@ import {
   readKeychainKey,
   readPassphraseFile,
 } from './key-source.js';
-import { accountSecretsSchema, decodePayload, encodePayload, stripUndefined } from './payload.js';
+import { checkAccountSecrets, decodePayload, encodePayload, stripUndefined } from './payload.js';
 import type { AccountSecrets, SecretVault } from './types.js';
 
 export type { AccountSecrets, SecretVault } from './types.js';
@@ -394,13 +394,11 @@ function createOpenVault(path: string, lock: DirLock, material: KeyMaterial, ini
       try {
         assertOpen();
         assertAccountName(account);
-        const parsed = accountSecretsSchema.safeParse(secrets);
-        if (!parsed.success) {
-          throw invalidInput('INVALID_REQUEST', `Secrets for account "${account}" are malformed`, formatIssues(parsed.error.issues), {
-            account,
-          });
+        const checked = checkAccountSecrets(secrets);
+        if (checked.problems.length > 0) {
+          throw invalidInput('INVALID_REQUEST', `Secrets for account "${account}" are malformed`, checked.problems, { account });
         }
-        const value = stripUndefined(parsed.data);
+        const value = stripUndefined(checked.secrets);
         return enqueue((next) => next.set(account, value), options.scrubBackup === true);
       } catch (error) {
         return Promise.reject(error);

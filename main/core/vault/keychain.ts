@@ -47,20 +47,12 @@ export function createKeytarSecretStore(options: { load?: () => KeytarModule } =
     try {
       keytar ??= load();
     } catch (error) {
-      // In a source checkout the usual cause is `npm start`, which builds keytar for Electron.
-      const abiMismatch = /NODE_MODULE_VERSION|compiled against a different/.test(firstLine(error));
-      const remedy = abiMismatch
-        ? 'keytar was built for another runtime (Electron vs Node): run `npm rebuild keytar` (in a source checkout: `node scripts/native-deps.mjs node`)'
-        : 'Reinstall token-broker so its native module matches this Node/Electron version';
-      throw new BrokerError(
-        'KEYCHAIN_UNAVAILABLE',
-        `The OS keychain module (keytar) could not be loaded: ${firstLine(error)}. ${remedy}, or ${PASSPHRASE_ALTERNATIVE}.`,
-        { cause: error },
-      );
+      throw keytarLoadFailure(error);
     }
     try {
       return await fn(keytar);
     } catch (error) {
+      if (error instanceof KeytarLoadError) throw keytarLoadFailure(error);
       throw new BrokerError(
         'KEYCHAIN_UNAVAILABLE',
         `The OS keychain is not available (${operation}: ${firstLine(error)}). ${keychainRemedy()}`,
@@ -76,6 +68,99 @@ export function createKeytarSecretStore(options: { load?: () => KeytarModule } =
     setPassword: (service, account, password) => call('write', (k) => k.setPassword(service, account, password)),
     deletePassword: (service, account) => call('delete', (k) => k.deletePassword(service, account)),
   };
+}
+
+/** keytar could not be loaded: the message says why and what to do. */
+function keytarLoadFailure(error: unknown): BrokerError {
+  // In a source checkout the usual cause is `npm start`, which builds keytar for Electron.
+  const abiMismatch = /NODE_MODULE_VERSION|compiled against a different/.test(firstLine(error));
+  const remedy = abiMismatch
+    ? 'keytar was built for another runtime (Electron vs Node): run `npm rebuild keytar` (in a source checkout: `node scripts/native-deps.mjs node`)'
+    : 'Reinstall token-broker so its native module matches this Node/Electron version';
+  return new BrokerError(
+    'KEYCHAIN_UNAVAILABLE',
+    `The OS keychain module (keytar) could not be loaded: ${firstLine(error)}. ${remedy}, or ${PASSPHRASE_ALTERNATIVE}.`,
+    { cause: error },
+  );
+}
+
+/** keytar failed to load in the helper process (so the remedy is the loading one). */
+class KeytarLoadError extends Error {
+  override readonly name = 'KeytarLoadError';
+}
+
+/**
+ * The helper process: loads keytar from the path it is given, runs one operation (the password
+ * to store arrives on stdin, never in argv or the environment) and prints one JSON answer.
+ */
+const HELPER_SOURCE = `
+const [path, op, service, account] = process.argv.slice(1);
+let input = '';
+process.stdin.setEncoding('utf8').on('data', (chunk) => (input += chunk)).on('end', async () => {
+  let keytar;
+  try {
+    keytar = require(path);
+  } catch (error) {
+    process.stdout.write(JSON.stringify({ ok: false, load: true, message: String((error && error.message) || error) }));
+    return;
+  }
+  try {
+    const value =
+      op === 'get' ? await keytar.getPassword(service, account)
+      : op === 'set' ? await keytar.setPassword(service, account, input)
+      : await keytar.deletePassword(service, account);
+    process.stdout.write(JSON.stringify({ ok: true, value: value === undefined ? null : value }));
+  } catch (error) {
+    process.stdout.write(JSON.stringify({ ok: false, message: String((error && error.message) || error) }));
+  }
+});
+`;
+
+/**
+ * keytar run in a short-lived helper process (this Node binary), one process per operation.
+ * For the headless daemon (issue 15): loading keytar maps libsecret, gio, glib, gcrypt … into
+ * the process for the rest of its life (~6 MB resident) to read one key at start. The helper
+ * answers over a pipe; the secret never appears in argv or the environment. Construction never
+ * fails; a helper that cannot load keytar is reported like an in-process load failure.
+ */
+export function keytarInChildProcess(options: { keytarPath?: string; execPath?: string } = {}): KeytarModule {
+  let path = options.keytarPath;
+  const run = async (op: 'get' | 'set' | 'delete', service: string, account: string, input = ''): Promise<unknown> => {
+    path ??= createRequire(import.meta.url).resolve('keytar');
+    const { spawn } = await import('node:child_process');
+    return new Promise((resolve, reject) => {
+      const child = spawn(options.execPath ?? process.execPath, ['-e', HELPER_SOURCE, path as string, op, service, account], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+      child.once('error', reject);
+      child.once('close', (code) => {
+        let answer: { ok?: unknown; load?: unknown; value?: unknown; message?: unknown } | undefined;
+        try {
+          answer = JSON.parse(out) as typeof answer;
+        } catch {
+          answer = undefined;
+        }
+        if (answer?.ok === true) resolve(answer.value);
+        else if (answer !== undefined) {
+          const message = typeof answer.message === 'string' ? answer.message : 'unknown error';
+          reject(answer.load === true ? new KeytarLoadError(message) : new Error(message));
+        } else reject(new Error(`the keychain helper exited with ${code ?? 'a signal'}: ${firstLine(err)}`));
+      });
+      child.stdin.end(input);
+    });
+  };
+  const module = {
+    getPassword: (service: string, account: string) => run('get', service, account) as Promise<string | null>,
+    setPassword: async (service: string, account: string, password: string) => {
+      await run('set', service, account, password);
+    },
+    deletePassword: (service: string, account: string) => run('delete', service, account) as Promise<boolean>,
+  };
+  return module as unknown as KeytarModule;
 }
 
 function loadKeytar(): KeytarModule {

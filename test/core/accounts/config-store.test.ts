@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../support/fixtures.js';
 import { configJsonSchemaText } from '../../../main/core/accounts/config-schema.js';
-import { openConfigStore, parseConfigText } from '../../../main/core/accounts/config-store.js';
+import { checkedStamp, openConfigStore } from '../../../main/core/accounts/config-store.js';
+import { parseConfigText } from '../../../main/core/accounts/validate.js';
 import type { AccountInput, BrokerConfig } from '../../../main/core/accounts/model.js';
 import { BrokerError } from '../../../main/core/errors.js';
 
@@ -59,6 +60,80 @@ describe('openConfigStore', () => {
 
     const reopened = await openConfigStore(dataDir());
     expect(reopened.get()).toEqual(result);
+  });
+
+  it('records the digest of what it validated and wrote; a start that finds that exact text uses it as it is', async () => {
+    const store = await openConfigStore(dataDir());
+    await store.update((config) => ({ ...config, accounts: [account('work') as BrokerConfig['accounts'][number]] }));
+    const path = join(dataDir(), 'config.json');
+    const checked = join(dataDir(), 'config.json.checked');
+    const text = await readFile(path, 'utf8');
+    expect(await readFile(checked, 'utf8')).toBe(checkedStamp(text));
+    expect((await stat(checked)).mode & 0o777).toBe(0o600);
+    expect(checkedStamp(text)).toMatch(/^sha256:[0-9a-f]{64} schema:\S+ version:\S+\n$/);
+
+    const reopened = await openConfigStore(dataDir());
+    expect(reopened.get()).toEqual(store.get());
+  });
+
+  it('the text it stamps is a fixed point of validation: taking it as it is gives what validating it would', async () => {
+    const store = await openConfigStore(dataDir());
+    await store.update((config) => ({
+      ...config,
+      accounts: [
+        account('rich', {
+          preset: 'generic',
+          provider: { issuer: 'https://id.example.com', userinfoEndpoint: 'https://id.example.com/me', extraParams: { audience: 'api' } },
+          client: { id: 'c', auth: 'post' },
+          scopes: ['openid', 'offline_access'],
+          redirectUri: 'http://127.0.0.1/callback',
+          approval: 'ask',
+          git: { hosts: ['git.example.com'], username: 'oauth2' },
+          refresh: { proactive: 'always', idleAfterHours: 2 },
+          registry: { hosts: ['ghcr.io'], username: 'u' },
+          kubernetes: { tokenType: 'access_token' },
+        }) as BrokerConfig['accounts'][number],
+        account('plain') as BrokerConfig['accounts'][number],
+      ],
+      settings: { tcpListener: { enabled: true, port: 0 }, startAtLogin: true },
+    }));
+    const text = await readFile(join(dataDir(), 'config.json'), 'utf8');
+    expect(parseConfigText(text, 'config.json')).toEqual(JSON.parse(text));
+    expect((await openConfigStore(dataDir())).get()).toEqual(parseConfigText(text, 'config.json'));
+  });
+
+  it('validates again when the stamp is from another schema or version, or for other bytes', async () => {
+    const store = await openConfigStore(dataDir());
+    await store.update((config) => ({ ...config, accounts: [account('work') as BrokerConfig['accounts'][number]] }));
+    const path = join(dataDir(), 'config.json');
+    const checked = join(dataDir(), 'config.json.checked');
+    // An invalid file in the store's own form, with stamps that do not vouch for it under this build.
+    const invalid = (await readFile(path, 'utf8')).replace('"approval": "auto"', '"approval": "sometimes"');
+    await writeFile(path, invalid);
+    const [digest] = checkedStamp(invalid).split(' ');
+    for (const stale of [`${digest} schema:0000000000000000 version:0.0.0\n`, checkedStamp(`${invalid} `), '']) {
+      await writeFile(checked, stale);
+      await expect(openConfigStore(dataDir())).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('approval'),
+      });
+      expect(await readFile(path, 'utf8')).toBe(invalid);
+    }
+  });
+
+  it('validates a file edited by hand, whatever the stamp says', async () => {
+    const store = await openConfigStore(dataDir());
+    await store.update((config) => ({ ...config, accounts: [account('work') as BrokerConfig['accounts'][number]] }));
+    const path = join(dataDir(), 'config.json');
+    await writeFile(path, (await readFile(path, 'utf8')).replace('"approval": "auto"', '"approval": "sometimes"'));
+    await expect(openConfigStore(dataDir())).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('approval'),
+    });
+    // A valid edit in the store's own form is stamped after it passed, so the next start skips it.
+    await writeFile(path, (await readFile(path, 'utf8')).replace('"approval": "sometimes"', '"approval": "ask"'));
+    expect((await openConfigStore(dataDir())).get().accounts[0]?.approval).toBe('ask');
+    expect(await readFile(join(dataDir(), 'config.json.checked'), 'utf8')).toBe(checkedStamp(await readFile(path, 'utf8')));
   });
 
   it('get() returns a copy', async () => {

@@ -53,6 +53,8 @@ describe('token API server (routing and wire shapes)', () => {
       expires_at: Math.floor((NOW + 120_500) / 1000),
       scopes: ['read'],
       identity: null,
+      refresh: 'proactive',
+      last_used_at: null,
     });
     expect(res.text).not.toContain('at-work');
     expect(res.text).not.toContain('rt-secret');

@@ -86,6 +86,41 @@ describe('audit log', () => {
     await audit.close();
   });
 
+  it('writes batches on its own: a lone entry at once, the next ones on the one re-armed timer', async () => {
+    const file = join(temp.path, 'audit.log');
+    const audit = createAuditLog({ file, logger: silentLogger });
+    const lines = async (): Promise<number> => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const until = async (n: number): Promise<void> => {
+      for (let waited = 0; (await lines()) < n; waited += 5) {
+        if (waited > 5000) throw new Error(`the audit file never reached ${n} lines`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    audit.record({ at: 1, account: 'a', client: 'c', outcome: 'granted' });
+    await until(1);
+    for (let round = 0; round < 3; round += 1) {
+      for (let i = 0; i < 50; i += 1) audit.record({ at: 2 + round * 50 + i, account: 'a', client: 'c', outcome: 'granted' });
+      await until(2 + round * 50 + 49);
+    }
+    await audit.close();
+    const ats = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => parseAuditLine(line)?.at);
+    expect(ats).toEqual(Array.from({ length: 151 }, (_, i) => i + 1));
+  });
+
+  it('reports an unwritable file by its error code and keeps the ring', async () => {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (line: string) => warnings.push(line) };
+    const audit = createAuditLog({ file: join(temp.path, 'missing-dir', 'audit.log'), logger });
+    audit.record({ at: 1, account: 'a', client: 'c', outcome: 'granted' });
+    await audit.flush();
+    await audit.close();
+    expect(warnings).toEqual(['[audit] could not open the audit file: ENOENT']);
+    expect(audit.query()).toHaveLength(1);
+  });
+
   it('reads files written in milliseconds by earlier versions beside lines in seconds', async () => {
     const file = join(temp.path, 'audit.log');
     await writeFile(

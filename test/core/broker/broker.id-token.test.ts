@@ -111,6 +111,8 @@ describe('getIdToken', () => {
     const h = await harness({ schedule: true });
     await h.broker.addAccount(codeAccount('fixed', { kubernetes: { tokenType: 'id_token' } }), basicSecrets(server));
     await signInInteractively(h.broker, server, 'fixed');
+    // Used, so the proactive refresh runs (an account nobody used is idle: issue 15).
+    await h.broker.getIdToken('fixed');
     server.resetCounters();
     // The provider now issues ID tokens that end sooner than the held one (as if exp stayed fixed).
     server.setIdTokenTtl(300);

@@ -14,9 +14,10 @@ const { server, down } = useAuthServers(['server', 'down'], {}, { freshCounters:
 const harness = useHarnesses();
 
 describe('proactive refresh', () => {
-  it('refreshes at 80 % of a one-hour lifetime, never sleeping more than 60 s at a time', async () => {
+  it('refreshes a used account at 80 % of a one-hour lifetime, never sleeping more than 60 s at a time', async () => {
     const h = await harness({ schedule: true });
     await addSignedIn(h, server, 'work');
+    await h.broker.getToken('work');
     const expiresAt = h.broker.getAccount('work').expiresAt!;
     server.resetCounters();
     expect(h.timers.armed().every((timer) => timer.delayMs <= MAX_SLEEP_MS)).toBe(true);
@@ -40,6 +41,7 @@ describe('proactive refresh', () => {
   it('catches up at once after the machine slept through the due time', async () => {
     const h = await harness({ schedule: true });
     await addSignedIn(h, server, 'work');
+    await h.broker.getToken('work');
     server.resetCounters();
     h.clock.advance(5 * 60 * MINUTE);
     expect(h.broker.getAccount('work').status).toBe('expired');

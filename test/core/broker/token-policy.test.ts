@@ -6,9 +6,12 @@ import {
   computeStatus,
   effectiveMinTtlMs,
   isFresh,
+  isIdle,
   normalizeScope,
+  refreshModeOf,
   toHandout,
 } from '../../../main/core/broker/token-policy.js';
+import type { AccountConfig } from '../../../main/core/accounts/model.js';
 
 const T0 = 1_700_000_000_000;
 const MIN = 60_000;
@@ -92,5 +95,39 @@ describe('token policy', () => {
     });
     expect(toHandout(tokens(undefined), T0, 'x')).toEqual({ accessToken: 'at', tokenType: 'Bearer', scope: 'x' });
     expect(toHandout(tokens(1000), T0 + 5000, undefined).expiresIn).toBe(0);
+  });
+
+  it('refreshes proactively only while used, only tokens living a minute or more, unless the account says always or never', () => {
+    const HOUR = 60 * MIN;
+    const account = (refresh?: AccountConfig['refresh']): AccountConfig =>
+      ({
+        name: 'a',
+        provider: { issuer: 'https://issuer.example' },
+        client: { id: 'c', auth: 'basic' },
+        grant: 'password',
+        scopes: [],
+        allowLegacy: true,
+        approval: 'auto',
+        dpop: 'auto',
+        ...(refresh === undefined ? {} : { refresh }),
+      }) as AccountConfig;
+    const hour = tokens(HOUR);
+    const now = T0 + 10 * MIN;
+    // auto: used within 12 h → proactive; never used or used 13 h ago → idle.
+    expect(refreshModeOf(account(), hour, true, now - MIN, now)).toBe('proactive');
+    expect(refreshModeOf(account(), hour, true, undefined, now)).toBe('idle');
+    expect(refreshModeOf(account(), hour, true, now - 13 * HOUR, now)).toBe('idle');
+    expect(isIdle(account({ proactive: 'auto', idleAfterHours: 0.5 }), now - 31 * MIN, now)).toBe(true);
+    expect(isIdle(account({ proactive: 'auto', idleAfterHours: 0.5 }), now - 29 * MIN, now)).toBe(false);
+    // Short-lived tokens: on demand only under auto; always means always.
+    expect(refreshModeOf(account(), tokens(59_999), true, now, now)).toBe('on_demand');
+    expect(refreshModeOf(account(), tokens(MIN), true, now, now)).toBe('proactive');
+    expect(refreshModeOf(account({ proactive: 'always' }), tokens(1000), true, undefined, now)).toBe('proactive');
+    expect(isIdle(account({ proactive: 'always' }), undefined, now)).toBe(false);
+    expect(refreshModeOf(account({ proactive: 'never' }), hour, true, now, now)).toBe('on_demand');
+    // Nothing to renew.
+    expect(refreshModeOf(account(), undefined, true, now, now)).toBe('none');
+    expect(refreshModeOf(account(), hour, false, now, now)).toBe('none');
+    expect(refreshModeOf(account(), tokens(undefined), true, now, now)).toBe('none');
   });
 });

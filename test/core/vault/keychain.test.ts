@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../../main/core/errors.js';
-import { createKeytarSecretStore, keychainRemedy } from '../../../main/core/vault/keychain.js';
+import { createKeytarSecretStore, keychainRemedy, keytarInChildProcess } from '../../../main/core/vault/keychain.js';
+import { useTempDir } from '../../support/fixtures.js';
 import { buildChildScript, keychain, removeChildScripts, REPO_ROOT } from './support/helpers.js';
 
 describe('createKeytarSecretStore (real Secret Service)', () => {
@@ -69,6 +71,61 @@ describe('createKeytarSecretStore (real Secret Service)', () => {
     expect(keychainRemedy('linux')).toMatch(/gnome-keyring.*KeePassXC.*TOKEN_BROKER_PASSPHRASE_FILE/s);
     expect(keychainRemedy('darwin')).toContain('login keychain');
     expect(keychainRemedy('win32')).toContain('Credential Manager');
+  });
+});
+
+describe('keytar in a helper process (serve)', () => {
+  const service = `token-broker-test-${randomUUID()}`;
+  const temp = useTempDir('token-broker-keychain-helper-');
+  afterAll(async () => {
+    await keychain.deletePassword(service, 'item');
+  });
+
+  it('round-trips an item through the helper, the same item keytar sees in-process', async () => {
+    const store = createKeytarSecretStore({ load: () => keytarInChildProcess() });
+    expect(await store.getPassword(service, 'item')).toBeNull();
+    await store.setPassword(service, 'item', 'from-the-helper');
+    expect(await keychain.getPassword(service, 'item')).toBe('from-the-helper');
+    await keychain.setPassword(service, 'item', 'from-here');
+    expect(await store.getPassword(service, 'item')).toBe('from-here');
+    expect(await store.deletePassword(service, 'item')).toBe(true);
+    expect(await keychain.getPassword(service, 'item')).toBeNull();
+  });
+
+  it('never puts the secret on the helper command line', async () => {
+    const log = join(temp.path, 'argv.log');
+    const wrapper = join(temp.path, 'node-wrapper.sh');
+    await writeFile(wrapper, `#!/bin/sh\nprintf '%s\\n' "$@" >> '${log}'\nexec '${process.execPath}' "$@"\n`, { mode: 0o700 });
+    const store = createKeytarSecretStore({ load: () => keytarInChildProcess({ execPath: wrapper }) });
+    await store.setPassword(service, 'item', 'the-secret-value-42');
+    expect(await store.getPassword(service, 'item')).toBe('the-secret-value-42');
+    const argv = await readFile(log, 'utf8');
+    expect(argv).toContain(service);
+    expect(argv).not.toContain('the-secret-value-42');
+    await store.deletePassword(service, 'item');
+  });
+
+  it('reports a helper that cannot load keytar like an in-process load failure, with the remedy', async () => {
+    const store = createKeytarSecretStore({ load: () => keytarInChildProcess({ keytarPath: join(temp.path, 'no-keytar-here.node') }) });
+    const error = await store.getPassword(service, 'item').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'KEYCHAIN_UNAVAILABLE' });
+    expect((error as Error).message).toContain('could not be loaded');
+    expect((error as Error).message).toContain('TOKEN_BROKER_PASSPHRASE_FILE');
+  });
+
+  it('reports a keychain the helper cannot reach (no session bus) with the platform remedy', async () => {
+    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+    process.env.DBUS_SESSION_BUS_ADDRESS = 'unix:path=/nonexistent';
+    try {
+      const store = createKeytarSecretStore({ load: () => keytarInChildProcess() });
+      const error = await store.getPassword(service, 'item').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'KEYCHAIN_UNAVAILABLE' });
+      expect((error as Error).message).toContain('The OS keychain is not available');
+      expect((error as Error).message).toMatch(/gnome-keyring/);
+    } finally {
+      if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+      else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+    }
   });
 });
 

@@ -11,8 +11,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { cliOptions, readPackageVersion } from '../../../scripts/esbuild-settings.mjs';
+import { buildCli, readPackageVersion } from '../../../scripts/esbuild-settings.mjs';
 import { afterAll, beforeAll } from 'vitest';
 import { handleOf, useFixture, type FixtureSlot } from '../../support/fixtures.js';
 
@@ -25,10 +24,10 @@ export function cliPath(): Promise<string> {
   built ??= (async () => {
     // Inside node_modules so `keytar` (external) resolves from the bundle like it does from dist/.
     const outdir = join(root, 'node_modules/.cache/token-broker-it', `${process.pid}-${Date.now()}`);
-    await build({ ...cliOptions(root, await readPackageVersion(root), outdir), logLevel: 'error' });
+    const entry = await buildCli(root, await readPackageVersion(root), outdir, { logLevel: 'error' });
     // 'exit' handlers must be synchronous.
     process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
-    return join(outdir, 'token-broker.js');
+    return entry;
   })();
   return built;
 }

@@ -23,6 +23,8 @@ const account = (name: string, extra: Partial<AccountView> = {}): AccountView =>
   approval: 'auto',
   allowLegacy: false,
   hasRefreshToken: true,
+  refreshPolicy: 'auto',
+  refreshMode: 'proactive',
   ...extra,
 });
 

@@ -32,6 +32,7 @@ describe('DPoP and token exchange settings over IPC', () => {
       scopes: ['api'],
       hasRefreshToken: true,
       senderConstrained: true,
+      refreshMode: 'proactive',
     };
     expect(toAccountView(summary)).toMatchObject({
       dpop: 'on',

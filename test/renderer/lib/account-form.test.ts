@@ -183,6 +183,8 @@ describe('account form validation', () => {
       hasRefreshToken: true,
       dpop: 'auto' as const,
       senderConstrained: false,
+      refreshPolicy: 'auto' as const,
+      refreshMode: 'proactive' as const,
     };
     const values = formValuesFromAccount(account, oauth2);
     const { draft } = validateAccountForm(values, oauth2, { mode: 'edit', existingNames: ['custom'] });
@@ -242,6 +244,8 @@ describe('account form validation', () => {
       hasRefreshToken: true,
       dpop: 'auto' as const,
       senderConstrained: false,
+      refreshPolicy: 'auto' as const,
+      refreshMode: 'proactive' as const,
     };
     const values = formValuesFromAccount(account, auth0);
     expect(values.presetFields).toEqual({ domain: 'acme.us.auth0.com', audience: 'https://api.acme.example' });
@@ -303,6 +307,8 @@ describe('account form validation', () => {
         hasRefreshToken: true,
         dpop: 'auto' as const,
         senderConstrained: false,
+        refreshPolicy: 'auto',
+        refreshMode: 'proactive',
       },
       keycloak,
     );

@@ -56,6 +56,8 @@ export function accountView(overrides: Partial<AccountView> & { name: string }):
     dpop: 'auto',
     senderConstrained: false,
     hasRefreshToken: true,
+    refreshPolicy: 'auto',
+    refreshMode: 'proactive',
     issuer: 'https://id.example.com',
     ...overrides,
   };
@@ -284,6 +286,9 @@ export class FakeBroker {
       allowLegacy: draft.allowLegacy,
       ...(draft.redirectUri === undefined ? {} : { redirectUri: draft.redirectUri }),
       hasRefreshToken: false,
+      refreshPolicy: draft.refreshPolicy ?? 'auto',
+      ...(draft.idleAfterHours === undefined ? {} : { idleAfterHours: draft.idleAfterHours }),
+      refreshMode: clientCredentials ? 'idle' : 'none',
     };
   }
 }

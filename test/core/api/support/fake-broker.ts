@@ -67,6 +67,7 @@ export class FakeBroker implements BrokerService {
         scopes: ['read'],
         hasRefreshToken: true,
         senderConstrained: false,
+        refreshMode: 'proactive',
       },
       ...extra,
     });
