@@ -3,7 +3,8 @@
  *
  * `token`, `exec`, `git-credential` and `kubectl-credential` run on every script call, so their
  * one GET goes through {@link getJson}: a raw HTTP/1.1 request on node:net, which starts faster
- * than loading node:http. Everything else (POSTs, the streamed sign-in) uses client-http.ts.
+ * than loading node:http (and `token --method --url`'s one POST through {@link postJson}).
+ * Everything else (other POSTs, the streamed sign-in) uses client-http.ts.
  */
 import { connect } from 'node:net';
 import { resolveDataDir } from '../core/data-dir-path.js';
@@ -97,6 +98,18 @@ function dechunk(body: Buffer): Buffer {
  * @see {@link https://www.rfc-editor.org/rfc/rfc9112.html#section-9.6 RFC 9112 §9.6} (tear-down)
  */
 export function getJson<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  return requestJson('GET', path, undefined, options);
+}
+
+/**
+ * POSTs `body` as JSON, the same way: for the one POST of a hot command (`token --format header
+ * --method --url` asks for a DPoP proof), without loading node:http.
+ */
+export function postJson<T>(path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
+  return requestJson('POST', path, JSON.stringify(body), options);
+}
+
+function requestJson<T>(method: 'GET' | 'POST', path: string, payload: string | undefined, options: RequestOptions): Promise<T> {
   const socketPath = brokerSocketPath(options.env);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const client = (options.client ?? 'token-broker-cli').replace(/[^\x20-\x7e]/g, '');
@@ -111,8 +124,10 @@ export function getJson<T>(path: string, options: RequestOptions = {}): Promise<
       assertBrokerIsOurs(socket, socketPath).then(
         () => {
           // No half-close: the server would treat our FIN as an aborted request. It closes after answering.
+          const content =
+            payload === undefined ? '' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n`;
           socket.write(
-            `GET ${path} HTTP/1.1\r\nHost: broker\r\nAccept: application/json\r\nX-Token-Broker-Client: ${client}\r\nConnection: close\r\n\r\n`,
+            `${method} ${path} HTTP/1.1\r\nHost: broker\r\nAccept: application/json\r\nX-Token-Broker-Client: ${client}\r\n${content}Connection: close\r\n\r\n${payload ?? ''}`,
           );
         },
         (error: unknown) => {

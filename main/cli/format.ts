@@ -19,9 +19,10 @@ export const EXPIRES_AT_VARIABLE = 'TOKEN_BROKER_EXPIRES_AT';
 export const TOKEN_FORMATS = ['raw', 'json', 'header', 'env'] as const;
 export type TokenFormat = (typeof TOKEN_FORMATS)[number];
 
-/** `Bearer` regardless of the provider's casing (RFC 6750 §4 says the type is case-insensitive). */
+/** `Bearer` / `DPoP` regardless of the provider's casing (RFC 6750 §4, RFC 9449 §7.1: case-insensitive). */
 export function authScheme(tokenType: string): string {
-  return tokenType.toLowerCase() === 'bearer' ? 'Bearer' : tokenType;
+  const lower = tokenType.toLowerCase();
+  return lower === 'bearer' ? 'Bearer' : lower === 'dpop' ? 'DPoP' : tokenType;
 }
 
 /** Quotes a value for POSIX sh only when it needs it. */

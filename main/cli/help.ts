@@ -34,6 +34,8 @@ Commands:
   kubectl-credential NAME     kubectl exec credential plugin (ID or access token; v1 and v1beta1)
   kubeconfig NAME --server URL     print a kubeconfig entry that uses kubectl-credential
   git-credential get|store|erase   git credential helper
+  dpop-proof NAME --method M --url U   a DPoP proof for one request (DPoP accounts)
+  proxy NAME --upstream URL   an authenticating local proxy to URL (until Ctrl-C)
 Container registries: docker-credential-token-broker, the docker credential helper (credHelpers).
 
 Run 'token-broker <command> --help' for a command's options.
@@ -76,6 +78,7 @@ Exit 3 when an account shown needs a sign-in or its client secret.
           [--git-host HOST]... [--git-username NAME] [--param KEY=VALUE]... [--no-check]
           [--refresh auto|always|never] [--idle-after HOURS]
           [--registry HOST]... [--registry-username NAME] [--kubernetes-token-type id_token|access_token]
+          [--dpop auto|on|off] [--exchange-audience AUDIENCE]...
 
   --issuer URL                 discover endpoints (OpenID Connect Discovery / RFC 8414)
   --authorization-endpoint URL, --token-endpoint URL, --device-authorization-endpoint URL,
@@ -102,6 +105,10 @@ Exit 3 when an account shown needs a sign-in or its client secret.
                                default when the account requests openid) or access_token
   --param KEY=VALUE            extra authorization request parameter (repeatable), e.g.
                                access_type=offline for Google, audience=API for Auth0
+  --dpop MODE                  DPoP sender-constrained tokens (RFC 9449): auto (default) when the
+                               provider supports it, on always (Bearer refused), off never
+  --exchange-audience A        allow token exchange (RFC 8693) for audience or resource A
+                               (repeatable): token NAME --audience A
   --no-check                   save without asking the provider first (offline setup)
   --refresh MODE               refresh before expiry: auto (default: while the account is used,
                                tokens living a minute or more), always, or never (on demand only)
@@ -124,6 +131,8 @@ Changes only what the flags name; the rest of the account, its tokens and its se
   --kubernetes-token-type T    id_token or access_token for Kubernetes ('' for the default)
   --param KEY=VALUE            sets one extra parameter; --param KEY= removes it
   --redirect-uri URI           the loopback redirect ('' for the default)
+  --dpop MODE                  auto, on or off (the tokens are forgotten: sign in again)
+  --exchange-audience A        replaces the allowed audiences (repeatable; '' allows none)
   --client-secret-stdin        store a new client secret (or PEM key) read from stdin
   --issuer URL, --authorization-endpoint URL, --token-endpoint URL,
   --device-authorization-endpoint URL, --revocation-endpoint URL, --userinfo-endpoint URL,
@@ -133,7 +142,7 @@ Changes only what the flags name; the rest of the account, its tokens and its se
   --no-check                   save without asking the provider (offline setup)
 Changing the issuer, an endpoint the secret is sent to, or the client id needs the secret again
 (--client-secret-stdin): a stored secret is only sent where it was entered for. Changing the
-provider (--param included), client, auth method or grant revokes and forgets the tokens (sign in
+provider (--param included), client, auth method, grant or DPoP setting revokes and forgets the tokens (sign in
 again); a change of provider, auth method or grant asks the provider first, unless --no-check.
 `,
   'account rename': `usage: token-broker account rename OLD NEW
@@ -213,7 +222,8 @@ the account keeps its tokens.
   --username U        password grant: the user name
   --password-stdin    password grant: read the password from stdin (used once, never stored)
 `,
-  token: `usage: token-broker token NAME [--id-token] [--min-ttl SECONDS] [--scope "a b"] [--format raw|json|header|env]
+  token: `usage: token-broker token NAME [--id-token] [--min-ttl SECONDS] [--scope "a b"] [--audience A] [--resource R]
+          [--format raw|json|header|env] [--method M --url U]
 
 Prints an access token, refreshed first if it expires within --min-ttl seconds.
   --id-token        print the OpenID Connect ID token instead (its own expiry counts for
@@ -222,11 +232,35 @@ Prints an access token, refreshed first if it expires within --min-ttl seconds.
   --format raw      the token (default)
   --format json     {"access_token","token_type","expires_at","expires_in","scope"}
                     (--id-token: {"id_token","expires_at","expires_in"})
-  --format header   Authorization: Bearer <token>
+  --format header   Authorization: Bearer <token> (for DPoP accounts, with --method and --url,
+                    also the DPoP: <proof> line; use with curl -H @<(token-broker token ...))
   --format env      export ACCESS_TOKEN=..., TOKEN_TYPE=..., TOKEN_BROKER_EXPIRES_AT=... (epoch seconds) lines
                     (--id-token: export ID_TOKEN=..., TOKEN_BROKER_EXPIRES_AT=...)
+  --audience A, --resource R   a token exchanged for A / R (RFC 8693); the account must allow
+                    them (--exchange-audience); cached like the account's own token
 Exit 3 when the account needs a sign-in (or its provider issued no new ID token), 4 when the
 request was denied.
+`,
+  'dpop-proof': `usage: token-broker dpop-proof NAME --method M --url U [--nonce N] [--scope S] [--audience A] [--resource R]
+
+Prints a DPoP proof (RFC 9449) for one request with the account's access token (the one
+'token NAME' prints, with the same --scope/--audience/--resource). The broker signs it with the
+account's key, which never leaves the broker. A proof is good for one request, about a minute.
+  --nonce N    the DPoP-Nonce the server asked for (remembered for that server)
+  curl -H "Authorization: DPoP $(token-broker token NAME)" \
+       -H "DPoP: $(token-broker dpop-proof NAME --method GET --url https://api.example.com/me)" \
+       https://api.example.com/me
+`,
+  proxy: `usage: token-broker proxy NAME --upstream URL [--listen 127.0.0.1:PORT | --socket PATH]
+
+Runs an authenticating proxy in the broker until Ctrl-C: requests to the listen address (default
+127.0.0.1 with a free port, printed on stdout) go to URL with a fresh Authorization (and DPoP
+proof) of account NAME; any Authorization the client sends is dropped. Bodies, server-sent
+events and WebSockets stream through. Only you can use it: on TCP, requests from web pages
+(Origin), for other Host names and from other users are refused.
+  --listen 127.0.0.1:PORT   loopback TCP address (also [::1]:PORT)
+  --socket PATH             a Unix socket instead (in a private directory)
+Proxies that should always run go in config.json: "proxies": [{"account","upstream","listen"}].
 `,
   exec: `usage: token-broker exec NAME [--env VAR] [--id-token-env VAR] [--min-ttl SECONDS] [--scope "a b"] -- COMMAND [ARGS...]
 

@@ -28,6 +28,8 @@ const loaders: Record<string, () => Promise<{ run: Command }>> = {
   audit: () => import('./commands/audit.js'),
   service: () => import('./commands/service.js'),
   completion: () => import('./commands/completion.js'),
+  'dpop-proof': () => import('./commands/dpop-proof.js'),
+  proxy: () => import('./commands/proxy.js'),
   // Hidden: account names for the completion scripts.
   '__complete-accounts': () => import('./commands/complete-accounts.js'),
 };

@@ -9,6 +9,8 @@
  * The TCP listener is optional and follows the settings while the daemon runs
  * ({@link BrokerDaemon.applyTcpListener}). A listener that cannot start (port taken, key file
  * readable by others) is logged and left off rather than keeping the broker from serving its socket.
+ * The same goes for the authenticating proxies declared in config.json (`proxies`), started after
+ * the API and closed before it; `POST /v1/proxies` starts more on request (`token-broker proxy`).
  */
 import { join } from 'node:path';
 import { openConfigStore, type ConfigStore } from './accounts/config-store.js';
@@ -19,6 +21,8 @@ import { toBrokerError } from './errors.js';
 import type { ApprovalPort, BrokerService } from './broker/types.js';
 import { ensurePrivateDir } from './data-dir.js';
 import { createLazyHttpClient } from './oauth/lazy-http.js';
+import type { ProxySpec } from './proxy/account-proxy.js';
+import type { RunningProxy } from './proxy/proxy-server.js';
 import { silentLogger, type BrowserOpener, type Logger } from './ports.js';
 import { assertSocketPathFits } from './api/socket-guard.js';
 import { defaultSocketPath, isWindowsPipe } from './socket-path.js';
@@ -51,6 +55,8 @@ export interface BrokerDaemon {
   broker: BrokerService;
   configStore: ConfigStore;
   api: ApiServer;
+  /** The proxies from config.json that are running (one that could not start is logged and missing). */
+  proxies: RunningProxy[];
   socketPath: string;
   /** The TCP listener's 0600 bearer key file (`<dataDir>/api-key`). */
   tcpKeyFile: string;
@@ -85,6 +91,7 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
     ...(passphraseFile ? { passphraseFile } : {}),
   });
 
+  const tcpKeyFile = join(dataDir, API_KEY_FILE);
   let broker: BrokerService;
   try {
     broker = createBroker({
@@ -103,10 +110,13 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
     throw error;
   }
 
-  const tcpKeyFile = join(dataDir, API_KEY_FILE);
+  const proxyDeps = { broker, logger, apiKeyFile: tcpKeyFile };
+  // Loaded when the first proxy starts: a daemon that runs none keeps its memory (issue 15's budget).
+  const startProxyFor = async (spec: ProxySpec): Promise<RunningProxy> =>
+    (await import('./proxy/account-proxy.js')).startAccountProxy(spec, proxyDeps);
   let api: ApiServer;
   try {
-    api = await startApiServer({ broker, socketPath, logger });
+    api = await startApiServer({ broker, socketPath, logger, proxies: startProxyFor });
   } catch (error) {
     await broker.close();
     throw error;
@@ -125,17 +135,28 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
     }
     logger.warn(`[daemon] TCP listener not running on 127.0.0.1:${tcpSettings.port} (${brokerError.code}): ${brokerError.message}`);
   }
+  const proxies: RunningProxy[] = [];
+  for (const spec of configStore.get().proxies) {
+    try {
+      proxies.push(await startProxyFor(spec));
+    } catch (error) {
+      const { code, message } = toBrokerError(error);
+      logger.warn(`[daemon] proxy for '${spec.account}' to ${spec.upstream} not started (${code}): ${message}`);
+    }
+  }
 
   let closing: Promise<void> | undefined;
   return {
     broker,
     configStore,
     api,
+    proxies,
     socketPath,
     tcpKeyFile,
     applyTcpListener,
     close() {
       closing ??= (async () => {
+        await Promise.all(proxies.map((proxy) => proxy.close()));
         await api.close();
         // The broker stops its scheduler, waits for vault writes and closes the vault.
         await broker.close();

@@ -65,6 +65,7 @@ export function draftToAccountInput(
 ): { input: AccountInput; secrets: AccountSecretsInput | undefined } {
   const gitHosts = draft.gitHosts?.filter((host) => host.trim() !== '') ?? [];
   const registryHosts = draft.registryHosts?.map((host) => host.trim()).filter((host) => host !== '') ?? [];
+  const exchangeAudiences = draft.exchangeAudiences?.filter((audience) => audience.trim() !== '') ?? [];
   const input: AccountInput = withoutUndefined({
     name: draft.name,
     preset: draft.preset,
@@ -75,6 +76,8 @@ export function draftToAccountInput(
     redirectUri: nonEmpty(draft.redirectUri),
     allowLegacy: draft.allowLegacy,
     approval: draft.approval,
+    dpop: draft.dpop,
+    tokenExchange: exchangeAudiences.length > 0 ? { audiences: exchangeAudiences } : undefined,
     git:
       gitHosts.length > 0 || draft.gitUsername !== undefined
         ? withoutUndefined({ hosts: gitHosts, username: nonEmpty(draft.gitUsername) })
@@ -132,6 +135,9 @@ export function toAccountView(summary: AccountSummary): AccountView {
     approval: config.approval,
     allowLegacy: config.allowLegacy,
     redirectUri: config.redirectUri,
+    dpop: config.dpop,
+    senderConstrained: summary.senderConstrained,
+    exchangeAudiences: config.tokenExchange === undefined ? undefined : [...config.tokenExchange.audiences],
     hasRefreshToken: summary.hasRefreshToken,
     refreshPolicy: config.refresh?.proactive ?? 'auto',
     idleAfterHours: config.refresh?.idleAfterHours,
@@ -169,6 +175,10 @@ export function toAuditEntryView(entry: AuditEntry): AuditEntryView {
     caller: entry.caller === undefined ? undefined : { ...entry.caller },
     outcome: entry.outcome,
     code: entry.code,
+    kind: entry.kind,
+    method: entry.method,
+    host: entry.host,
+    status: entry.status,
   });
 }
 

@@ -61,6 +61,12 @@ export interface AccountView {
   approval: 'auto' | 'ask';
   allowLegacy: boolean;
   redirectUri?: string;
+  /** DPoP (RFC 9449): auto, on or off. */
+  dpop: 'auto' | 'on' | 'off';
+  /** The current access token is bound to the account's key (DPoP): useless to anyone who copies it. */
+  senderConstrained: boolean;
+  /** Audiences and resources token exchange (RFC 8693) may ask for; absent when it is not allowed. */
+  exchangeAudiences?: string[];
   hasRefreshToken: boolean;
   /** The configured proactive refresh (`refresh.proactive`, default auto) and idle threshold. */
   refreshPolicy: ProactiveRefresh;
@@ -117,6 +123,10 @@ export interface AccountDraft {
   registryHosts?: string[];
   registryUsername?: string;
   kubernetesTokenType?: KubernetesTokenType;
+  /** Default auto. */
+  dpop?: 'auto' | 'on' | 'off';
+  /** Allowed token exchange audiences; empty or absent = no token exchange. */
+  exchangeAudiences?: string[];
 }
 
 export interface PresetField {
@@ -176,6 +186,12 @@ export interface AuditEntryView {
   caller?: CallerInfo;
   outcome: 'granted' | 'denied' | 'needs_login' | 'error' | 'refused';
   code?: string;
+  /** What was done: absent for a token hand-out; `exchange`, `dpop_proof`, `proxy` (a proxied request), … */
+  kind?: 'token' | 'id_token' | 'exchange' | 'dpop_proof' | 'proxy';
+  /** Proxied request or DPoP proof: the HTTP method, the upstream host (never a path) and the status. */
+  method?: string;
+  host?: string;
+  status?: number;
 }
 
 export interface AuditFilter {

@@ -10,6 +10,7 @@ import {
   ACCOUNT_LIMITS,
   ACCOUNT_NAME_MAX_LENGTH,
   ACCOUNT_NAME_PATTERN,
+  DPOP_MODES,
   IDLE_AFTER_HOURS_LIMITS,
   PROACTIVE_REFRESH_MODES,
 } from '../shared/accounts.js';
@@ -61,6 +62,8 @@ const draft = z
     registryHosts: z.array(z.string().min(1).max(ACCOUNT_LIMITS.registryHost)).max(ACCOUNT_LIMITS.registryHosts).optional(),
     registryUsername: z.string().min(1).max(ACCOUNT_LIMITS.registryUsername).optional(),
     kubernetesTokenType: z.enum(KUBERNETES_TOKEN_TYPES).optional(),
+    dpop: z.enum(DPOP_MODES).optional(),
+    exchangeAudiences: z.array(z.string().min(1).max(ACCOUNT_LIMITS.exchangeAudience)).max(ACCOUNT_LIMITS.exchangeAudiences).optional(),
   })
   .strict();
 

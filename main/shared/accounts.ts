@@ -24,7 +24,22 @@ export const ACCOUNT_LIMITS = {
   registryHosts: 50,
   registryUsername: 256,
   presetId: 64,
+  /** One token exchange audience or resource (RFC 8693 §2.1). */
+  exchangeAudience: 512,
+  exchangeAudiences: 32,
 } as const;
+
+/**
+ * How an account uses DPoP (RFC 9449): `auto` when the provider advertises it
+ * (`dpop_signing_alg_values_supported` with ES256), `on` always (a Bearer token is then
+ * refused), `off` never.
+ */
+export const DPOP_MODES = ['auto', 'on', 'off'] as const;
+export type DpopMode = (typeof DPOP_MODES)[number];
+
+export function isDpopMode(value: unknown): value is DpopMode {
+  return typeof value === 'string' && (DPOP_MODES as readonly string[]).includes(value);
+}
 
 /**
  * An account's status as the broker reports it (the UI derives "expiring" from the expiry).

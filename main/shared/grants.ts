@@ -44,6 +44,11 @@ export interface GrantTraits {
   readonly needsClientAuth: boolean;
   readonly yields: readonly TokenKind[];
   /**
+   * Its tokens come from the token endpoint, so they can be bound to the account's DPoP key
+   * (RFC 9449 §5). The implicit grant's token comes in the browser URL and cannot.
+   */
+  readonly senderConstrainable: boolean;
+  /**
    * The name providers advertise it by in `grant_types_supported`.
    * @see {@link https://www.rfc-editor.org/rfc/rfc8414.html#section-2 RFC 8414 §2}
    */
@@ -66,6 +71,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['authorization', 'token'],
     needsClientAuth: false,
     yields: ['access_token', 'refresh_token', 'id_token'],
+    senderConstrainable: true,
     advertisedAs: 'authorization_code',
   },
   client_credentials: {
@@ -79,6 +85,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['token'],
     needsClientAuth: true,
     yields: ['access_token'],
+    senderConstrainable: true,
     advertisedAs: 'client_credentials',
   },
   device_code: {
@@ -92,6 +99,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['device_authorization', 'token'],
     needsClientAuth: false,
     yields: ['access_token', 'refresh_token', 'id_token'],
+    senderConstrainable: true,
     advertisedAs: 'urn:ietf:params:oauth:grant-type:device_code',
   },
   password: {
@@ -105,6 +113,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['token'],
     needsClientAuth: false,
     yields: ['access_token', 'refresh_token', 'id_token'],
+    senderConstrainable: true,
     advertisedAs: 'password',
   },
   implicit: {
@@ -118,6 +127,7 @@ export const GRANT_TRAITS: Readonly<Record<Grant, GrantTraits>> = {
     endpoints: ['authorization'],
     needsClientAuth: false,
     yields: ['access_token'],
+    senderConstrainable: false,
     advertisedAs: 'implicit',
   },
 };

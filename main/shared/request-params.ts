@@ -25,6 +25,15 @@ export const RESERVED_REQUEST_PARAMS = [
   'username',
   'password',
   'device_code',
+  // DPoP (RFC 9449 §10), pushed authorization requests (RFC 9126 §4) and token exchange (RFC 8693 §2.1).
+  'dpop_jkt',
+  'request_uri',
+  'request',
+  'subject_token',
+  'subject_token_type',
+  'requested_token_type',
+  'actor_token',
+  'actor_token_type',
 ] as const;
 export type ReservedRequestParam = (typeof RESERVED_REQUEST_PARAMS)[number];
 

@@ -39,6 +39,9 @@ export interface AccountFormValues {
   registryUsername: string;
   /** '' = the preset's choice. */
   kubernetesTokenType: '' | KubernetesTokenType;
+  dpop: 'auto' | 'on' | 'off';
+  /** Token exchange audiences, separated by spaces. */
+  exchangeAudiences: string;
   /** Extra request parameters, one `key=value` per line. */
   extraParams: string;
 }
@@ -110,6 +113,8 @@ export function emptyFormValues(preset: PresetView): AccountFormValues {
     registryHosts: '',
     registryUsername: '',
     kubernetesTokenType: '',
+    dpop: 'auto',
+    exchangeAudiences: '',
     extraParams: formatExtraParams(preset.extraParams),
   };
 }
@@ -138,6 +143,8 @@ export function formValuesFromAccount(account: AccountView, preset: PresetView):
     registryHosts: (account.registryHosts ?? []).join(' '),
     registryUsername: account.registryUsername ?? '',
     kubernetesTokenType: account.kubernetesTokenType ?? '',
+    dpop: account.dpop,
+    exchangeAudiences: (account.exchangeAudiences ?? []).join(' '),
     // What the account stores, not the preset's defaults: an edit must not bring back a removed one.
     extraParams: formatExtraParams(account.extraParams, parameterFieldKeys(preset)),
   };
@@ -293,6 +300,9 @@ export function validateAccountForm(
     scopes: splitList(values.scopes),
     allowLegacy: values.allowLegacy,
     approval: values.approval,
+    dpop: values.dpop,
+    // Always sent: an emptied field turns token exchange off.
+    exchangeAudiences: splitList(values.exchangeAudiences),
   };
   if (values.clientSecret !== '' && needsSecret(values.clientAuth)) draft.clientSecret = values.clientSecret;
   if (values.clientAuth === 'private_key_jwt' && values.keyId.trim() !== '') draft.keyId = values.keyId.trim();

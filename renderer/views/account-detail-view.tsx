@@ -82,6 +82,14 @@ function Detail({ account }: { account: AccountView }) {
             </div>
             <div className="detail-title__status" aria-live="polite">
               <StatusBadge status={status} />
+              {account.senderConstrained ? (
+                <span
+                  className="badge"
+                  title="Its tokens are bound to a key that never leaves the broker (DPoP, RFC 9449): a copied token is useless."
+                >
+                  Sender-constrained (DPoP)
+                </span>
+              ) : null}
               {account.status === 'ok' ? <Expiry expiresAt={account.expiresAt} /> : null}
             </div>
           </div>
@@ -313,6 +321,14 @@ function ConfigCard({ account }: { account: AccountView }) {
         )}
         <dt>Approval</dt>
         <dd>{account.approval === 'ask' ? 'Ask every time' : 'Automatic'}</dd>
+        <dt>DPoP</dt>
+        <dd>{DPOP_LABELS[account.dpop]}</dd>
+        {account.exchangeAudiences === undefined ? null : (
+          <>
+            <dt>Token exchange</dt>
+            <dd className="mono">{account.exchangeAudiences.join(' ')}</dd>
+          </>
+        )}
         <dt>Proactive refresh</dt>
         <dd data-testid="refresh-mode">
           {refreshPolicyLabel(account)}
@@ -325,6 +341,12 @@ function ConfigCard({ account }: { account: AccountView }) {
     </section>
   );
 }
+
+const DPOP_LABELS: Record<AccountView['dpop'], string> = {
+  auto: 'When the provider supports it',
+  on: 'Always (Bearer tokens refused)',
+  off: 'Off (Bearer tokens)',
+};
 
 const TIME_CLAIMS = new Set(['exp', 'iat', 'nbf', 'auth_time', 'updated_at']);
 

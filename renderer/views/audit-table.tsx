@@ -10,6 +10,21 @@ const OUTCOME_LABELS: Record<AuditEntryView['outcome'], string> = {
   refused: 'Refused',
 };
 
+const KIND_LABELS: Record<NonNullable<AuditEntryView['kind']>, string> = {
+  token: 'token',
+  id_token: 'ID token',
+  exchange: 'exchanged token',
+  dpop_proof: 'DPoP proof',
+  proxy: 'proxied',
+};
+
+/** "proxied GET api.example.com → 200": what a non-token entry was about (never a path or token). */
+function describeKind(entry: AuditEntryView): string | undefined {
+  if (entry.kind === undefined) return undefined;
+  const parts = [KIND_LABELS[entry.kind], entry.method, entry.host].filter((part) => part !== undefined);
+  return `${parts.join(' ')}${entry.status === undefined ? '' : ` → ${entry.status}`}`;
+}
+
 /** Audit entries as a table: time, (account,) client, outcome and code. Never token values. */
 export function AuditTable({ entries, showAccount = true }: { entries: AuditEntryView[]; showAccount?: boolean }) {
   return (
@@ -29,6 +44,7 @@ export function AuditTable({ entries, showAccount = true }: { entries: AuditEntr
             {showAccount ? <td>{entry.account}</td> : null}
             <td className="mono">
               {entry.client}
+              {describeKind(entry) === undefined ? null : <span className="muted small"> {describeKind(entry)}</span>}
               {/* The name is a claim; who really asked is the verified executable (or "unverified"). */}
               {entry.caller === undefined ? null : <span className="muted small block">{callerLabel(entry.caller)}</span>}
             </td>

@@ -29,6 +29,8 @@ const MODULES: Record<string, () => Promise<{ run: Run }>> = {
   'kubectl-credential': () => import('../../main/cli/commands/kubectl-credential.js'),
   kubeconfig: () => import('../../main/cli/commands/kubeconfig.js'),
   'git-credential': () => import('../../main/cli/commands/git-credential.js'),
+  'dpop-proof': () => import('../../main/cli/commands/dpop-proof.js'),
+  proxy: () => import('../../main/cli/commands/proxy.js'),
 };
 
 /** The option names a command parses with, from the parse problem its stray arguments cause. */

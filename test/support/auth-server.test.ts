@@ -1,7 +1,15 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, importPKCS8 } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEVICE_CODE_GRANT_TYPE, startAuthServer, type AuthServer } from './auth-server.js';
+import {
+  ACCESS_TOKEN_TYPE,
+  DEVICE_CODE_GRANT_TYPE,
+  FIXTURE_EXCHANGE_AUDIENCES,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  startAuthServer,
+  type AuthServer,
+} from './auth-server.js';
+import { createTestDpopKey } from './dpop-client.js';
 import { startCallbackListener, type CallbackListener } from './callback-listener.js';
 import { createMemoryAdapterFactory } from './memory-adapter.js';
 import { approveDeviceCode, completeLoginHttp } from './login.js';
@@ -16,6 +24,9 @@ interface Discovery {
   jwks_uri: string;
   authorization_response_iss_parameter_supported?: boolean;
   grant_types_supported: string[];
+  dpop_signing_alg_values_supported?: string[];
+  pushed_authorization_request_endpoint?: string;
+  require_pushed_authorization_requests?: boolean;
 }
 
 interface TokenReply {
@@ -30,7 +41,7 @@ let discovery: Discovery;
 let listener: CallbackListener;
 
 beforeAll(async () => {
-  server = await startAuthServer({ deviceInterval: 1 });
+  server = await startAuthServer({ deviceInterval: 1, dpop: true, par: 'optional' });
   discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Discovery;
   listener = await startCallbackListener();
 });
@@ -49,8 +60,9 @@ afterEach(() => {
 async function clientAuth(
   choice: ClientChoice,
   audience: string,
+  target: AuthServer = server,
 ): Promise<{ headers: Record<string, string>; params: Record<string, string> }> {
-  const { clients } = server;
+  const { clients } = target;
   switch (choice) {
     case 'basic': {
       const encoded = Buffer.from(
@@ -85,19 +97,25 @@ async function clientAuth(
   }
 }
 
-async function postForm(endpoint: string, choice: ClientChoice, params: Record<string, string>): Promise<TokenReply> {
-  const auth = await clientAuth(choice, endpoint);
+async function postForm(
+  endpoint: string,
+  choice: ClientChoice,
+  params: Record<string, string>,
+  extraHeaders: Record<string, string> = {},
+  target: AuthServer = server,
+): Promise<TokenReply & { headers: Headers }> {
+  const auth = await clientAuth(choice, endpoint, target);
   const response = await fetch(endpoint, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers, ...extraHeaders },
     body: new URLSearchParams({ ...params, ...auth.params }).toString(),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
 }
 
-function tokenRequest(choice: ClientChoice, params: Record<string, string>): Promise<TokenReply> {
-  return postForm(discovery.token_endpoint, choice, params);
+function tokenRequest(choice: ClientChoice, params: Record<string, string>, extraHeaders?: Record<string, string>) {
+  return postForm(discovery.token_endpoint, choice, params, extraHeaders);
 }
 
 function pkcePair(): { verifier: string; challenge: string } {
@@ -504,6 +522,262 @@ describe('fixture authorization server (test/support/auth-server.ts)', () => {
     const viaAccess = await tokenRequest('post', { grant_type: 'password', ...credentials });
     await postForm(discovery.revocation_endpoint, 'post', { token: String(viaAccess.body.access_token) });
     expect((await server.introspect(String(viaAccess.body.refresh_token))).active).toBe(false);
+  });
+});
+
+describe('fixture DPoP, pushed authorization requests and token exchange', () => {
+  const userGrant = () => ({ grant_type: 'password', username: server.user.username, password: server.user.password });
+
+  it('advertises DPoP, PAR and the token exchange grant', () => {
+    expect(discovery.dpop_signing_alg_values_supported).toContain('ES256');
+    expect(discovery.pushed_authorization_request_endpoint).toBe(`${server.issuer}/request`);
+    expect(discovery.require_pushed_authorization_requests).toBeUndefined();
+    expect(discovery.grant_types_supported).toContain(TOKEN_EXCHANGE_GRANT_TYPE);
+  });
+
+  it('binds client_credentials, password and refreshed tokens to the proof key and refuses a replayed proof', async () => {
+    const key = await createTestDpopKey();
+    const proof = await key.proof('POST', discovery.token_endpoint);
+    const cc = await tokenRequest('basic', { grant_type: 'client_credentials', scope: 'api:read' }, { dpop: proof });
+    expect(cc.status).toBe(200);
+    expect(cc.body.token_type).toBe('DPoP');
+    expect(await server.introspect(String(cc.body.access_token))).toMatchObject({
+      active: true,
+      token_type: 'DPoP',
+      cnf: { jkt: key.thumbprint },
+    });
+
+    const replayed = await tokenRequest('basic', { grant_type: 'client_credentials' }, { dpop: proof });
+    expect(replayed.status).toBe(400);
+    expect(replayed.body.error).toBe('invalid_grant');
+
+    const password = await tokenRequest(
+      'public',
+      { ...userGrant(), scope: 'api:read' },
+      { dpop: await key.proof('POST', discovery.token_endpoint) },
+    );
+    expect(password.body.token_type).toBe('DPoP');
+    expect((await server.introspect(String(password.body.access_token))).cnf).toEqual({ jkt: key.thumbprint });
+
+    // The public client's refresh token is bound to the key: another key (or none) cannot use it.
+    const thief = await createTestDpopKey();
+    const stolen = await tokenRequest(
+      'public',
+      { grant_type: 'refresh_token', refresh_token: String(password.body.refresh_token) },
+      { dpop: await thief.proof('POST', discovery.token_endpoint) },
+    );
+    expect(stolen.body.error).toBe('invalid_grant');
+  });
+
+  it('refuses proofs for another method or URL and a wrong typ', async () => {
+    const key = await createTestDpopKey();
+    const wrongMethod = await tokenRequest(
+      'basic',
+      { grant_type: 'client_credentials' },
+      { dpop: await key.proof('GET', discovery.token_endpoint) },
+    );
+    expect(wrongMethod.body.error).toBe('invalid_dpop_proof');
+    const wrongUrl = await tokenRequest(
+      'basic',
+      { grant_type: 'client_credentials' },
+      { dpop: await key.proof('POST', `${server.issuer}/other`) },
+    );
+    expect(wrongUrl.body.error).toBe('invalid_dpop_proof');
+    const notDpop = await new SignJWT({ htm: 'POST', htu: discovery.token_endpoint })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', jwk: key.jwk })
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .sign(key.privateKey);
+    expect((await tokenRequest('basic', { grant_type: 'client_credentials' }, { dpop: notDpop })).body.error).toBe('invalid_dpop_proof');
+  });
+
+  it('demands a server nonce when started with dpopNonce, for built-in and custom grants alike', async () => {
+    const strict = await startAuthServer({ dpopNonce: true });
+    try {
+      const tokenEndpoint = `${strict.issuer}/token`;
+      const key = await createTestDpopKey();
+      const grants: Record<string, string>[] = [
+        { grant_type: 'client_credentials' },
+        { grant_type: 'password', username: strict.user.username, password: strict.user.password },
+      ];
+      for (const params of grants) {
+        const first = await postForm(tokenEndpoint, 'basic', params, { dpop: await key.proof('POST', tokenEndpoint) }, strict);
+        expect(first.status).toBe(400);
+        expect(first.body.error).toBe('use_dpop_nonce');
+        const nonce = first.headers.get('dpop-nonce');
+        expect(nonce).toBeTruthy();
+        const second = await postForm(
+          tokenEndpoint,
+          'basic',
+          params,
+          { dpop: await key.proof('POST', tokenEndpoint, { nonce: nonce ?? '' }) },
+          strict,
+        );
+        expect(second.status).toBe(200);
+        expect(second.body.token_type).toBe('DPoP');
+      }
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('leaves DPoP and PAR out of discovery by default', async () => {
+    const plain = await startAuthServer();
+    try {
+      const metadata = (await (await fetch(`${plain.issuer}/.well-known/openid-configuration`)).json()) as Discovery;
+      expect(metadata.dpop_signing_alg_values_supported).toBeUndefined();
+      expect(metadata.pushed_authorization_request_endpoint).toBeUndefined();
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('runs a pushed authorization request whose browser URL carries only client_id and request_uri, bound to a DPoP key', async () => {
+    const key = await createTestDpopKey();
+    const { verifier, challenge } = pkcePair();
+    const redirectUri = listener.redirectUri('/par');
+    const before = server.parRequests;
+    const pushed = await postForm(
+      String(discovery.pushed_authorization_request_endpoint),
+      'jwt',
+      {
+        response_type: 'code',
+        redirect_uri: redirectUri,
+        scope: 'openid api:read',
+        state: 'par-state',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      },
+      { dpop: await key.proof('POST', String(discovery.pushed_authorization_request_endpoint)) },
+    );
+    expect(pushed.status).toBe(201);
+    expect(pushed.body).toMatchObject({ request_uri: expect.stringMatching(/^urn:ietf:params:oauth:request_uri:/), expires_in: 60 });
+    expect(server.parRequests).toBe(before + 1);
+
+    const callbackSeen = listener.nextCallback();
+    await completeLoginHttp(authorizationUrl({ client_id: server.clients.jwt.clientId, request_uri: String(pushed.body.request_uri) }));
+    const received = await callbackSeen;
+    expect(received.searchParams.get('state')).toBe('par-state');
+    const code = received.searchParams.get('code') ?? '';
+    const exchange = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier };
+    const otherKey = await createTestDpopKey();
+    const wrongKey = await tokenRequest('jwt', exchange, { dpop: await otherKey.proof('POST', discovery.token_endpoint) });
+    expect(wrongKey.body.error).toBe('invalid_grant');
+  });
+
+  it('requires pushed authorization requests when started with par: required', async () => {
+    const strict = await startAuthServer({ par: 'required' });
+    try {
+      const metadata = (await (await fetch(`${strict.issuer}/.well-known/openid-configuration`)).json()) as Discovery;
+      expect(metadata.require_pushed_authorization_requests).toBe(true);
+      const { challenge } = pkcePair();
+      const direct = new URL(metadata.authorization_endpoint);
+      for (const [name, value] of Object.entries({
+        response_type: 'code',
+        client_id: strict.clients.public.clientId,
+        redirect_uri: listener.redirectUri(),
+        scope: 'openid',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      })) {
+        direct.searchParams.set(name, value);
+      }
+      const refused = await fetch(direct, { redirect: 'manual' });
+      const location = refused.headers.get('location') ?? '';
+      expect(refused.status === 400 || new URL(location).searchParams.get('error') === 'invalid_request').toBe(true);
+
+      const pushed = await postForm(
+        String(metadata.pushed_authorization_request_endpoint),
+        'public',
+        {
+          response_type: 'code',
+          redirect_uri: listener.redirectUri(),
+          scope: 'openid',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        },
+        {},
+        strict,
+      );
+      expect(pushed.status).toBe(201);
+      const callbackSeen = listener.nextCallback();
+      await completeLoginHttp(
+        `${metadata.authorization_endpoint}?${new URLSearchParams({ client_id: strict.clients.public.clientId, request_uri: String(pushed.body.request_uri) })}`,
+      );
+      expect((await callbackSeen).searchParams.get('code')).toBeTruthy();
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('exchanges a token for an allowed audience with the same or a narrower scope, and refuses others', async () => {
+    const subject = await tokenRequest('basic', { ...userGrant(), scope: 'api:read api:write' });
+    const subjectToken = String(subject.body.access_token);
+    const exchange = (params: Record<string, string>, headers?: Record<string, string>) =>
+      tokenRequest(
+        'basic',
+        { grant_type: TOKEN_EXCHANGE_GRANT_TYPE, subject_token: subjectToken, subject_token_type: ACCESS_TOKEN_TYPE, ...params },
+        headers,
+      );
+
+    const audience = FIXTURE_EXCHANGE_AUDIENCES[0];
+    const exchanged = await exchange({ audience, scope: 'api:read' });
+    expect(exchanged.status).toBe(200);
+    expect(exchanged.body).toMatchObject({
+      issued_token_type: ACCESS_TOKEN_TYPE,
+      token_type: 'Bearer',
+      scope: 'api:read',
+      expires_in: 3600,
+    });
+    expect(exchanged.body.refresh_token).toBeUndefined();
+    expect(await server.introspect(String(exchanged.body.access_token))).toMatchObject({
+      active: true,
+      aud: audience,
+      sub: server.user.username,
+      scope: 'api:read',
+    });
+    expect((await exchange({ resource: FIXTURE_EXCHANGE_AUDIENCES[1] })).body.scope).toBe('api:read api:write');
+
+    expect((await exchange({ audience: 'https://evil.example' })).body.error).toBe('invalid_target');
+    expect((await exchange({ audience, scope: 'api:read openid' })).body.error).toBe('invalid_scope');
+    expect((await exchange({ subject_token: 'not-a-token' })).body.error).toBe('invalid_grant');
+    expect((await exchange({ subject_token_type: 'urn:ietf:params:oauth:token-type:id_token' })).body.error).toBe('invalid_request');
+  });
+
+  it('exchanges a DPoP-bound token only with a proof of its key, and binds the new token', async () => {
+    const key = await createTestDpopKey();
+    const subject = await tokenRequest(
+      'basic',
+      { grant_type: 'client_credentials', scope: 'api:read' },
+      { dpop: await key.proof('POST', discovery.token_endpoint) },
+    );
+    const params = {
+      grant_type: TOKEN_EXCHANGE_GRANT_TYPE,
+      subject_token: String(subject.body.access_token),
+      subject_token_type: ACCESS_TOKEN_TYPE,
+      audience: FIXTURE_EXCHANGE_AUDIENCES[0],
+    };
+    expect((await tokenRequest('basic', params)).body.error).toBe('invalid_grant');
+    const thief = await createTestDpopKey();
+    expect((await tokenRequest('basic', params, { dpop: await thief.proof('POST', discovery.token_endpoint) })).body.error).toBe(
+      'invalid_grant',
+    );
+    const holder = await tokenRequest('basic', params, { dpop: await key.proof('POST', discovery.token_endpoint) });
+    expect(holder.body.token_type).toBe('DPoP');
+    expect(await server.introspect(String(holder.body.access_token))).toMatchObject({
+      active: true,
+      aud: FIXTURE_EXCHANGE_AUDIENCES[0],
+      cnf: { jkt: key.thumbprint },
+    });
+  });
+
+  it('revokes a single access token on request and keeps its refresh token working', async () => {
+    const reply = await tokenRequest('basic', userGrant());
+    expect(await server.revokeAccessToken(String(reply.body.access_token))).toBe(true);
+    expect((await server.introspect(String(reply.body.access_token))).active).toBe(false);
+    expect(await server.revokeAccessToken(String(reply.body.access_token))).toBe(false);
+    const refreshed = await tokenRequest('basic', { grant_type: 'refresh_token', refresh_token: String(reply.body.refresh_token) });
+    expect(refreshed.status).toBe(200);
   });
 });
 

@@ -12,7 +12,10 @@
  * - token-endpoint counters and an artificial delay, so tests can prove single-flight refresh,
  *   caching and timeouts against a real server;
  * - loopback redirect URIs on any port AND any path for the fixture clients (RFC 8252 §7.3 only
- *   asks for any port; any path lets each test pick its own callback path).
+ *   asks for any port; any path lets each test pick its own callback path);
+ * - DPoP (RFC 9449) on every grant, the custom ones included, with server nonces on request;
+ *   pushed authorization requests (RFC 9126), optional or required; and a token exchange grant
+ *   (RFC 8693) with an audience allow-list, registered like the password grant.
  *
  * @see https://github.com/panva/node-oidc-provider
  */
@@ -22,7 +25,8 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, exportPKCS8, generateKeyPair, type JWK } from 'jose';
 import type * as OidcProviderModule from 'oidc-provider';
-import type { Client, KoaContextWithOIDC, Provider } from 'oidc-provider';
+import type { BaseToken, Client, KoaContextWithOIDC, Provider } from 'oidc-provider';
+import type * as DpopHelpersModule from 'oidc-provider/lib/helpers/validate_dpop.js';
 import { createMemoryAdapterFactory } from './memory-adapter.js';
 
 export interface AuthServerOptions {
@@ -57,6 +61,31 @@ export interface AuthServerOptions {
   narrowRotatedRefreshTokens?: boolean;
   /** Lifetime of ID tokens (`exp` − `iat`); default 3600. Also settable later. */
   idTokenTtlSeconds?: number;
+  /**
+   * DPoP (RFC 9449): off by default, so the broker (`dpop: auto`) uses Bearer tokens unless a test
+   * asks for DPoP. When on, discovery advertises `dpop_signing_alg_values_supported` and every
+   * grant binds tokens to a proof's key.
+   */
+  dpop?: boolean;
+  /**
+   * Require a server nonce in every DPoP proof at the token and PAR endpoints (RFC 9449 §8): a
+   * proof without one (or with a stale one) gets `use_dpop_nonce` and a `DPoP-Nonce` header.
+   * Turns DPoP on unless `dpop: false`.
+   */
+  dpopNonce?: boolean;
+  /**
+   * Pushed authorization requests (RFC 9126): `off` (default, so the broker puts the parameters
+   * in the URL unless a test asks for PAR), `optional` (a PAR endpoint is advertised, plain
+   * authorization URLs still work), or `required` (discovery says
+   * `require_pushed_authorization_requests: true` and the authorization endpoint refuses anything
+   * but a `request_uri`).
+   */
+  par?: 'optional' | 'required' | 'off';
+  /**
+   * Audiences (and resources) the token exchange grant may issue tokens for; anything else is
+   * `invalid_target`. Default {@link FIXTURE_EXCHANGE_AUDIENCES}.
+   */
+  exchangeAudiences?: readonly string[];
 }
 
 /** A canned token endpoint answer, for provoking error handling (RFC 6749 §5.2, 5xx, HTML). */
@@ -109,11 +138,28 @@ export interface AuthServer {
   setIdTokenOnRefresh(issue: boolean): void;
   /** RFC 7662 introspection through the server's real endpoint (authenticated as the basic client). */
   introspect(token: string): Promise<{ active: boolean } & Record<string, unknown>>;
+  /**
+   * Forgets an access token at once (as an administrator revoking it would), without touching
+   * the rest of its grant: the refresh token still works. For provoking `invalid_token` at a
+   * resource server.
+   */
+  revokeAccessToken(token: string): Promise<boolean>;
+  /** Requests that reached the pushed authorization request endpoint (RFC 9126 §2). */
+  readonly parRequests: number;
   close(): Promise<void>;
 }
 
 /** The `grant_type` value of the device authorization grant (RFC 8628 §3.4). */
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** The `grant_type` value of token exchange (RFC 8693 §2.1). */
+export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+/** The token type identifier of an access token (RFC 8693 §3). */
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+/** Audiences the token exchange grant accepts unless the server was started with others. */
+export const FIXTURE_EXCHANGE_AUDIENCES = ['https://api.example.test', 'https://reports.example.test'] as const;
 
 /**
  * Scopes the server knows. Interactive grants (code, device, password, implicit) only grant
@@ -133,11 +179,12 @@ const CLIENT_IDS = {
   public: 'fixture-public',
 } as const;
 
-const INTERACTIVE_GRANTS = ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT_TYPE, 'password'];
+const INTERACTIVE_GRANTS = ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT_TYPE, 'password', TOKEN_EXCHANGE_GRANT_TYPE];
 const CALLBACK_URIS = ['http://127.0.0.1/callback', 'http://localhost/callback'];
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const IMPLICIT_PATH = '/implicit/authorize';
 const TOKEN_PATH = '/token';
+const PAR_PATH = '/request';
 const OPENID_DISCOVERY_PATH = '/.well-known/openid-configuration';
 const RFC8414_DISCOVERY_PATH = '/.well-known/oauth-authorization-server';
 const DEVICE_POLL_SLACK_MS = 100;
@@ -194,13 +241,16 @@ function silenceOidcProviderNotices(): void {
   }
 }
 
-function loadOidcProvider(): Promise<typeof OidcProviderModule> {
+let dpopHelpers: Promise<typeof DpopHelpersModule> | undefined;
+
+function loadOidcProvider(): Promise<[typeof OidcProviderModule, typeof DpopHelpersModule]> {
   if (!oidcProviderModule) {
     silenceOidcProviderNotices();
     // Imported lazily so the notice filter is in place before the module's top-level warning.
     oidcProviderModule = import('oidc-provider');
+    dpopHelpers = oidcProviderModule.then(() => import('oidc-provider/lib/helpers/validate_dpop.js'));
   }
-  return oidcProviderModule;
+  return Promise.all([oidcProviderModule, dpopHelpers as Promise<typeof DpopHelpersModule>]);
 }
 
 function isLoopbackHttpUri(uri: string): boolean {
@@ -250,7 +300,10 @@ function listen(server: Server): Promise<number> {
  * `${issuer}/.well-known/openid-configuration`.
  */
 export async function startAuthServer(options: AuthServerOptions = {}): Promise<AuthServer> {
-  const [{ default: Provider, errors }, keys] = await Promise.all([loadOidcProvider(), fixtureKeys()]);
+  const [[{ default: Provider, errors }, { default: validateDpop, checkDpopReplay }], keys] = await Promise.all([
+    loadOidcProvider(),
+    fixtureKeys(),
+  ]);
 
   const state = {
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
@@ -272,6 +325,11 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const tokenRequests: Record<string, number> = {};
   const injections: InjectedTokenResponse[] = [];
   const lastDevicePoll = new Map<string, number>();
+  const exchangeAudiences = new Set<string>(options.exchangeAudiences ?? FIXTURE_EXCHANGE_AUDIENCES);
+  const par = options.par ?? 'off';
+  let parRequests = 0;
+  // RFC 8693 §2.2.2 `invalid_target`; oidc-provider has the class, its declaration file does not name it.
+  const { InvalidTarget } = errors as typeof errors & { InvalidTarget: (typeof errors)['InvalidRequest'] };
   let closing: Promise<void> | undefined;
   const closed = new AbortController();
 
@@ -351,6 +409,11 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       deviceFlow: { enabled: true },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      dPoP: {
+        enabled: options.dpop ?? options.dpopNonce === true,
+        ...(options.dpopNonce === true ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}),
+      },
+      pushedAuthorizationRequests: { enabled: par !== 'off', requirePushedAuthorizationRequests: par === 'required' },
     },
     // Refresh tokens for every grant that may have one, without the OIDC offline_access/consent dance.
     issueRefreshToken: async (_ctx: unknown, client: Client) => client.grantTypeAllowed('refresh_token'),
@@ -391,6 +454,8 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
         await narrowRotatedRefreshToken(ctx);
         return;
       }
+    } else if (ctx.path === PAR_PATH && ctx.method === 'POST') {
+      parRequests += 1;
     } else if (ctx.path === IMPLICIT_PATH && ctx.method === 'GET') {
       await implicitAuthorize(ctx);
       return;
@@ -414,6 +479,16 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   });
 
   provider.registerGrantType('password', passwordGrant, ['username', 'password', 'scope']);
+  provider.registerGrantType(TOKEN_EXCHANGE_GRANT_TYPE, tokenExchangeGrant, [
+    'subject_token',
+    'subject_token_type',
+    'actor_token',
+    'actor_token_type',
+    'requested_token_type',
+    'audience',
+    'resource',
+    'scope',
+  ]);
 
   httpServer.on('request', provider.callback());
 
@@ -502,18 +577,39 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     return true;
   }
 
-  async function issueUserTokens(client: Client, gty: string, scope: string | undefined, accountId: string = TEST_USER.username) {
+  /**
+   * The request's DPoP proof, verified by oidc-provider's own validation (signature, typ, htm,
+   * htu, iat, nonce) and checked for replay; undefined without a `DPoP` header.
+   * @see RFC 9449 §4.3
+   */
+  async function verifiedDpop(ctx: KoaContextWithOIDC, client: Client): Promise<DpopHelpersModule.DpopResult | undefined> {
+    const dPoP = await validateDpop(provider, ctx);
+    if (dPoP) await checkDpopReplay(provider, ctx, dPoP, client.clientId);
+    return dPoP;
+  }
+
+  async function issueUserTokens(
+    client: Client,
+    gty: string,
+    scope: string | undefined,
+    jkt?: string,
+    accountId: string = TEST_USER.username,
+  ) {
     const grant = new provider.Grant({ accountId, clientId: client.clientId });
     if (scope) grant.addOIDCScope(scope);
     const grantId = await grant.save();
     const base = { accountId, client, grantId, gty, scope, expiresWithSession: false };
     const at = new provider.AccessToken(base);
+    if (jkt !== undefined) at.setThumbprint('jkt', jkt);
     const accessToken = await at.save();
-    const refreshToken =
-      client.grantTypeAllowed('refresh_token') && gty !== 'implicit'
-        ? await new provider.RefreshToken({ ...base, rotations: 0 }).save()
-        : undefined;
-    return { accessToken, expiresIn: at.expiration, refreshToken };
+    let refreshToken: string | undefined;
+    if (client.grantTypeAllowed('refresh_token') && gty !== 'implicit') {
+      const rt = new provider.RefreshToken({ ...base, rotations: 0 });
+      // As oidc-provider's own grants do: a public client's refresh token is bound to the key too.
+      if (jkt !== undefined && client.clientAuthMethod === 'none') rt.jkt = jkt;
+      refreshToken = await rt.save();
+    }
+    return { accessToken, expiresIn: at.expiration, refreshToken, tokenType: at.tokenType };
   }
 
   /** RFC 6749 §4.3.2: the resource owner password credentials grant. Never logs the password. */
@@ -529,14 +625,69 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     if (accountId === undefined) {
       throw new errors.InvalidGrant('invalid resource owner credentials');
     }
+    const dPoP = await verifiedDpop(ctx, client);
     const scope = knownScopes(params.scope);
-    const tokens = await issueUserTokens(client, 'password', scope, accountId);
+    const tokens = await issueUserTokens(client, 'password', scope, dPoP?.thumbprint, accountId);
     ctx.body = {
       access_token: tokens.accessToken,
-      token_type: 'Bearer',
+      token_type: tokens.tokenType,
       expires_in: tokens.expiresIn,
       ...(tokens.refreshToken ? { refresh_token: tokens.refreshToken } : {}),
       ...(scope ? { scope } : {}),
+    };
+  }
+
+  /**
+   * RFC 8693 §2: token exchange of one of this server's access tokens (user or client
+   * credentials) for a token aimed at an allowed audience (`audience` or `resource`; one value
+   * each) with the same or a narrower scope. A sender-constrained subject token can only be
+   * exchanged with a proof of its own key (the holder, not a thief); the new token is bound to
+   * the proof's key when there is one. Actor tokens (delegation) are not supported.
+   */
+  async function tokenExchangeGrant(ctx: KoaContextWithOIDC): Promise<void> {
+    const params = ctx.oidc.params ?? {};
+    const client = ctx.oidc.client;
+    if (!client) throw new errors.InvalidClient('client authentication required');
+    const { subject_token: subjectToken, subject_token_type: subjectTokenType } = params;
+    if (typeof subjectToken !== 'string' || subjectToken === '' || typeof subjectTokenType !== 'string') {
+      throw new errors.InvalidRequest('subject_token and subject_token_type are required');
+    }
+    if (subjectTokenType !== ACCESS_TOKEN_TYPE) throw new errors.InvalidRequest('unsupported subject_token_type');
+    if (params.actor_token !== undefined) throw new errors.InvalidRequest('actor_token is not supported');
+    if (params.requested_token_type !== undefined && params.requested_token_type !== ACCESS_TOKEN_TYPE) {
+      throw new errors.InvalidRequest('only access tokens can be requested');
+    }
+    const audience = singleValue(params.audience);
+    const resource = singleValue(params.resource);
+    if (audience === null || resource === null) throw new InvalidTarget('one audience and one resource at most');
+    for (const target of [audience, resource]) {
+      if (target !== undefined && !exchangeAudiences.has(target)) throw new InvalidTarget('the requested audience is not allowed');
+    }
+    const dPoP = await verifiedDpop(ctx, client);
+    const subject = (await provider.AccessToken.find(subjectToken)) ?? (await provider.ClientCredentials.find(subjectToken));
+    if (!subject?.isValid) throw new errors.InvalidGrant('subject_token is invalid or expired');
+    if (subject.jkt !== undefined && subject.jkt !== dPoP?.thumbprint) {
+      throw new errors.InvalidGrant('subject_token is sender-constrained: a DPoP proof of its key is required');
+    }
+    const held = new Set((subject.scope ?? '').split(' ').filter(Boolean));
+    const requested = typeof params.scope === 'string' ? params.scope.split(' ').filter(Boolean) : [...held];
+    const missing = requested.filter((scope) => !held.has(scope));
+    if (missing.length > 0) throw new errors.InvalidScope(`subject_token does not hold ${missing.join(' ')}`);
+    const scope = requested.length > 0 ? requested.join(' ') : undefined;
+    const token: BaseToken =
+      subject.accountId === undefined
+        ? new provider.ClientCredentials({ client, scope })
+        : new provider.AccessToken({ accountId: subject.accountId, client, gty: 'token-exchange', scope, expiresWithSession: false });
+    const target = audience ?? resource;
+    if (target !== undefined) token.setAudience(target);
+    if (dPoP) token.setThumbprint('jkt', dPoP.thumbprint);
+    const accessToken = await token.save();
+    ctx.body = {
+      access_token: accessToken,
+      issued_token_type: ACCESS_TOKEN_TYPE,
+      token_type: token.tokenType,
+      expires_in: token.expiration,
+      ...(scope === undefined ? {} : { scope }),
     };
   }
 
@@ -614,11 +765,22 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     return { ...body, active: body.active === true };
   }
 
+  async function revokeAccessToken(token: string): Promise<boolean> {
+    const found = (await provider.AccessToken.find(token)) ?? (await provider.ClientCredentials.find(token));
+    if (!found) return false;
+    await found.destroy();
+    return true;
+  }
+
   return {
     issuer,
     clients,
     user: { ...TEST_USER },
     tokenRequests,
+    get parRequests() {
+      return parRequests;
+    },
+    revokeAccessToken,
     resetCounters() {
       for (const key of Object.keys(tokenRequests)) delete tokenRequests[key];
     },
@@ -647,6 +809,12 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       return closing;
     },
   };
+}
+
+/** A parameter that must have at most one value (oidc-provider passes repeated ones as arrays); null when invalid. */
+function singleValue(value: unknown): string | undefined | null {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 /** Confidential clients may introspect any token; a public client only its own (RFC 7662 §4). */

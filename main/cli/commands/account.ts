@@ -7,7 +7,7 @@ import { CliError, EXIT, usageError } from '../exit.js';
 import { describeExpiry, table } from '../format.js';
 import { readStdin, stripTrailingNewline } from '../stdin.js';
 // From the dependency-free shared layer: the account model itself would pull zod into the CLI.
-import { IDLE_AFTER_HOURS_LIMITS, PROACTIVE_REFRESH_MODES, type ProactiveRefresh } from '../../shared/accounts.js';
+import { DPOP_MODES, IDLE_AFTER_HOURS_LIMITS, isDpopMode, PROACTIVE_REFRESH_MODES, type ProactiveRefresh } from '../../shared/accounts.js';
 import { CLIENT_AUTH_METHODS, CLIENT_AUTH_TRAITS, isClientAuthMethod } from '../../shared/client-auth.js';
 import { GRANT_TRAITS, GRANTS, isGrant } from '../../shared/grants.js';
 import { isKubernetesTokenType, KUBERNETES_TOKEN_TYPES, normalizeRegistryHost } from '../../shared/consumers.js';
@@ -60,6 +60,8 @@ const ACCOUNT_OPTIONS = {
   'registry-username': { type: 'string' },
   'kubernetes-token-type': { type: 'string' },
   param: { type: 'string', multiple: true },
+  dpop: { type: 'string' },
+  'exchange-audience': { type: 'string', multiple: true },
   'no-check': { type: 'boolean', default: false },
   refresh: { type: 'string' },
   'idle-after': { type: 'string' },
@@ -119,6 +121,7 @@ function checkFlags(cmd: string, account: AccountJson, v: AccountFlags, secretHe
     throw usageError(`--auth ${auth} takes no secret; drop --client-secret-stdin.`, cmd);
   if (account.client.keyId !== undefined && auth !== 'private_key_jwt') throw usageError('--key-id goes with --auth private_key_jwt.', cmd);
   if (account.approval !== 'auto' && account.approval !== 'ask') throw usageError('--approval must be auto or ask.', cmd);
+  if (account.dpop !== undefined && !isDpopMode(account.dpop)) throw usageError(`--dpop must be one of ${DPOP_MODES.join(', ')}.`, cmd);
   // Registry hosts are checked here so a typo fails before the broker hears of it (the model checks them again).
   for (const host of account.registry?.hosts ?? []) {
     if (normalizeRegistryHost(host) === undefined) {
@@ -128,6 +131,12 @@ function checkFlags(cmd: string, account: AccountJson, v: AccountFlags, secretHe
   if (account.kubernetes !== undefined && !isKubernetesTokenType(account.kubernetes.tokenType)) {
     throw usageError(`--kubernetes-token-type must be ${KUBERNETES_TOKEN_TYPES.join(' or ')}.`, cmd);
   }
+}
+
+/** `--exchange-audience` values as the account's `tokenExchange` (none left = no token exchange). */
+function tokenExchangeOf(audiences: string[]): { tokenExchange?: { audiences: string[] } } {
+  const kept = audiences.filter((audience) => audience !== '');
+  return kept.length === 0 ? {} : { tokenExchange: { audiences: kept } };
 }
 
 /**
@@ -203,6 +212,8 @@ async function add(args: string[]): Promise<number> {
     ...(v['redirect-uri'] === undefined ? {} : { redirectUri: v['redirect-uri'] }),
     allowLegacy: v['allow-legacy'],
     approval: v.approval ?? 'auto',
+    ...(v.dpop === undefined ? {} : { dpop: v.dpop }),
+    ...tokenExchangeOf(v['exchange-audience'] ?? []),
     ...(gitHosts.length > 0 || v['git-username'] !== undefined
       ? { git: { hosts: gitHosts, ...(v['git-username'] === undefined ? {} : { username: v['git-username'] }) } }
       : {}),
@@ -274,6 +285,11 @@ async function edit(args: string[]): Promise<number> {
   }
   if (v['allow-legacy']) after.allowLegacy = true;
   if (v.approval !== undefined) after.approval = v.approval;
+  if (v.dpop !== undefined) after.dpop = v.dpop;
+  if (v['exchange-audience'] !== undefined) {
+    delete after.tokenExchange;
+    Object.assign(after, tokenExchangeOf(v['exchange-audience']));
+  }
   if (v.refresh !== undefined || v['idle-after'] !== undefined) {
     const current = after.refresh as { proactive?: string; idleAfterHours?: number } | undefined;
     const mode = v.refresh ?? current?.proactive ?? 'auto';
@@ -320,7 +336,8 @@ async function edit(args: string[]): Promise<number> {
     JSON.stringify(before.provider) !== JSON.stringify(after.provider) ||
     before.client.id !== after.client.id ||
     before.client.auth !== after.client.auth ||
-    before.grant !== after.grant;
+    before.grant !== after.grant ||
+    before.dpop !== after.dpop;
   const next = GRANT_TRAITS[after.grant as keyof typeof GRANT_TRAITS]?.needsPerson === false ? 'token' : 'login';
   process.stderr.write(
     `${what} account ${name}.${forgotten ? ` Its tokens were revoked and forgotten; next: token-broker ${next} ${name}` : ''}\n`,

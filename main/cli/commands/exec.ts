@@ -4,7 +4,7 @@ import { parse, parseSeconds } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit.js';
 import { EXPIRES_AT_VARIABLE } from '../format.js';
 import { requireSafeValue } from '../output-safety.js';
-import { fetchIdToken, fetchToken } from './token.js';
+import { fetchIdToken, fetchToken } from '../token-fetch.js';
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 

@@ -13,9 +13,11 @@ import {
   ACCOUNT_NAME_PATTERN,
   ACCOUNT_NAME_RULE,
   DEFAULT_IDLE_AFTER_HOURS,
+  DPOP_MODES,
   IDLE_AFTER_HOURS_LIMITS,
   PROACTIVE_REFRESH_MODES,
 } from '../../shared/accounts.js';
+import { LISTEN_ADDRESS_RULE, parseListenAddress } from '../../shared/proxy-listen.js';
 import { CLIENT_AUTH_METHODS } from '../../shared/client-auth.js';
 import { KUBERNETES_TOKEN_TYPES, normalizeRegistryHost } from '../../shared/consumers.js';
 import { GRANTS } from '../../shared/grants.js';
@@ -167,6 +169,21 @@ export const accountSchema = z
     refresh: refreshSchema.optional(),
     kubernetes: kubernetesSchema.optional(),
     registry: registrySchema.optional(),
+    dpop: z.enum(DPOP_MODES).default('auto').meta({
+      description:
+        'DPoP sender-constrained tokens (RFC 9449): auto = when the provider advertises dpop_signing_alg_values_supported, on = always (a Bearer token is refused), off = never. The key pair stays in the vault.',
+    }),
+    tokenExchange: z
+      .object({
+        audiences: z
+          .array(z.string().min(1).max(ACCOUNT_LIMITS.exchangeAudience))
+          .min(1)
+          .max(ACCOUNT_LIMITS.exchangeAudiences)
+          .meta({ description: 'Audiences and resources a token exchange may ask for; anything else is refused.' }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: 'Token exchange (RFC 8693) for this account: GET /v1/accounts/NAME/token?audience=…&resource=….' }),
   })
   .strict();
 
@@ -193,11 +210,32 @@ export const settingsSchema = z
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;
 
+/** An authenticating proxy the app and `serve` run (README, "The proxy"). */
+export const proxySchema = z
+  .object({
+    account: z.string().regex(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE).meta({ description: 'The account whose tokens the proxy adds.' }),
+    upstream: httpUrl
+      .refine((value) => !/[?#]/.test(value) && !/^https?:\/\/[^/]*@/i.test(value), {
+        message: 'must have no credentials, query or fragment',
+      })
+      .meta({ description: 'Where requests go, e.g. https://api.example.com (a path is a prefix for every request).' }),
+    listen: z
+      .string()
+      .refine((value) => parseListenAddress(value) !== undefined, { message: LISTEN_ADDRESS_RULE })
+      .optional()
+      .meta({ description: 'Loopback TCP address, e.g. 127.0.0.1:8080.' }),
+    socket: z.string().min(1).max(104).optional().meta({ description: 'Unix socket path (in a private directory) instead of TCP.' }),
+  })
+  .strict()
+  .refine((p) => (p.listen === undefined) !== (p.socket === undefined), { message: 'set exactly one of listen and socket' });
+export type ProxyConfig = z.infer<typeof proxySchema>;
+
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
     version: z.literal(1),
     accounts: z.array(accountSchema).default([]),
+    proxies: z.array(proxySchema).max(32).default([]).meta({ description: 'Authenticating proxies the app and `serve` run.' }),
     settings: settingsSchema.default({ tcpListener: { enabled: false, port: 0 }, startAtLogin: false }),
   })
   .strict();

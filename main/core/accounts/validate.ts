@@ -35,6 +35,11 @@ export function accountRuleViolations(account: AccountConfig, at: PropertyKey[] 
       problems.push(`${field('provider', key)}: the ${account.grant} grant needs ${name} (or an issuer to discover it)`);
     }
   }
+  if (account.dpop === 'on' && !traits.senderConstrainable) {
+    problems.push(
+      `${field('dpop')}: the ${account.grant} grant cannot bind tokens to a key (RFC 9449 has no implicit flow); use auto or off`,
+    );
+  }
   if (account.redirectUri !== undefined && !isLoopbackHttpUri(account.redirectUri)) {
     problems.push(`${field('redirectUri')}: must be a loopback http URI such as http://127.0.0.1/callback (RFC 8252 §7.3)`);
   }
@@ -80,6 +85,9 @@ export function validateConfig(input: unknown, source = 'config'): BrokerConfig 
     if (first !== undefined) problems.push(`accounts[${index}].name: duplicate account name "${account.name}" (also accounts[${first}])`);
     else seen.set(account.name, index);
     problems.push(...accountRuleViolations(account, ['accounts', index]));
+  });
+  parsed.data.proxies.forEach((proxy, index) => {
+    if (!seen.has(proxy.account)) problems.push(`proxies[${index}].account: no account named "${proxy.account}"`);
   });
   if (problems.length > 0) throw invalidInput('CONFIG_INVALID', `Invalid ${source}`, problems);
   return parsed.data;

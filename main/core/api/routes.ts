@@ -7,7 +7,9 @@
  * | `GET /v1/accounts` | `[{"name","grant","status","expires_at","scopes"}]` |
  * | `GET /v1/accounts/{name}/token?min_ttl=&scope=` | `{"access_token","token_type","expires_at","expires_in","scope"}` |
  * | `GET /v1/accounts/{name}/token?type=id_token&min_ttl=` | `{"id_token","expires_at","expires_in"}` (the ID token's own `exp`) |
+ * | `GET /v1/accounts/{name}/token?audience=&resource=&scope=` | the access token body for a token exchanged for that audience/resource (RFC 8693) |
  * | `POST /v1/accounts/{name}/refresh` | the access token body, freshly obtained |
+ * | `POST /v1/accounts/{name}/dpop-proof` `{"htm","htu","nonce"?,"scope"?,"audience"?,"resource"?}` | `{"proof","expires_at"}` (RFC 9449, bound to the current access token — or the scoped / exchanged one named) |
  * | `GET /v1/accounts/{name}/kubernetes-credential?token_type=&min_ttl=` | `{"token","token_type","expires_at","expires_in"}`: the account's `kubernetes.tokenType` unless `token_type` names one |
  * | `GET /v1/git/credential?host=&path=` | the access token body plus `"account","username"` for the account whose git hosts match |
  * | `GET /v1/registry/credential?host=` | the same for the account whose registry hosts match (the docker credential helper) |
@@ -17,9 +19,10 @@
  * | admin: `PUT /v1/accounts/{name}` `{"account":AccountInput,"secrets"?,"check"?}` | the account, replaced (same name) |
  * | admin: `POST /v1/accounts/{name}/rename` `{"name"}` | the account under its new name, tokens kept |
  * | admin: `DELETE /v1/accounts/{name}` | `{"removed"}` |
- * | admin: `GET /v1/audit?account=&since=&limit=` | `[{"at","account","client","outcome","code"?,"kind"?,"caller"?}]`, newest first, `at` in epoch seconds |
+ * | admin: `GET /v1/audit?account=&since=&limit=` | `[{"at","account","client","outcome","code"?,"kind"?,"method"?,"host"?,"status"?,"caller"?}]`, newest first, `at` in epoch seconds |
  * | admin: `POST /v1/accounts/{name}/login` `{"noBrowser"?,"username"?,"password"?,"allow_other_user"?}` | NDJSON {@link LoginStreamLine}s: `{"progress":{"account","phase",…}}`… then `{"result":"ok","account"}` or `{"error":{…},"status"}` |
  * | admin: `POST /v1/accounts/{name}/logout` | `{"logged_out"}` |
+ * | admin: `POST /v1/proxies` `{"account","upstream","listen"?,"socket"?}` | NDJSON: `{"proxy":{"account","upstream","url"}}`, then open until the client closes it (which stops the proxy), or `{"error":{…},"status"}` |
  *
  * Times are epoch seconds (`null` when unknown). Errors are `{"error":{"code","message"}}`
  * (plus `oauth_error`/`oauth_error_description` from the provider) with the status from
@@ -31,6 +34,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallerInfo } from '../../shared/caller.js';
 import type { AccountInput } from '../accounts/model.js';
 import type { AccountSecretsInput, BrokerService, SignInProgress } from '../broker/types.js';
+import type { ProxySpec } from '../proxy/account-proxy.js';
+import type { RunningProxy } from '../proxy/proxy-server.js';
 import { BrokerError, isBrokerError, toBrokerError, type ErrorCode } from '../errors.js';
 import type { Clock, Logger } from '../ports.js';
 import { BROKER_VERSION } from '../version.js';
@@ -62,9 +67,14 @@ export type AdminPort = Pick<
   'addAccount' | 'updateAccount' | 'renameAccount' | 'checkAccount' | 'removeAccount' | 'signIn' | 'cancelSignIn' | 'logout' | 'getAccount'
 >;
 
+/** Starts an authenticating proxy (`POST /v1/proxies`); the caller closes it. */
+export type ProxyStarter = (spec: ProxySpec) => Promise<RunningProxy>;
+
 export interface RouteDeps {
   broker: BrokerService;
   admin: AdminPort | undefined;
+  /** Proxies on request (admin, socket only); without it `POST /v1/proxies` is not found. */
+  proxies?: ProxyStarter | undefined;
   clock: Clock;
   logger: Logger;
   bodyLimit: number;
@@ -140,6 +150,14 @@ function parseScope(value: string | null): string | undefined {
   return value.trim().split(/\s+/).join(' ');
 }
 
+/** A query parameter that is absent, or present once and not empty. */
+function optionalParam(query: URLSearchParams, key: string): string | undefined {
+  const value = query.get(key);
+  if (value === null) return undefined;
+  if (value === '' || query.getAll(key).length > 1) fail('INVALID_REQUEST', `${key} must be given once and not be empty.`);
+  return value;
+}
+
 /** `since` in epoch seconds (fraction allowed) → epoch ms. */
 function parseSince(value: string | null): number | undefined {
   if (value === null || value === '') return undefined;
@@ -166,9 +184,10 @@ type Route =
   | { kind: 'health' }
   | { kind: 'accounts' }
   | { kind: 'account'; name: string }
-  | { kind: 'token' | 'refresh' | 'login' | 'logout' | 'rename' | 'kubernetes'; name: string }
+  | { kind: 'token' | 'refresh' | 'login' | 'logout' | 'rename' | 'kubernetes' | 'dpop-proof'; name: string }
   | { kind: 'git' | 'registry' | 'registry-hosts' }
-  | { kind: 'audit' };
+  | { kind: 'audit' }
+  | { kind: 'proxies' };
 
 function matchRoute(path: string): Route | undefined {
   if (path === '/v1/health') return { kind: 'health' };
@@ -177,13 +196,21 @@ function matchRoute(path: string): Route | undefined {
   if (path === '/v1/registry/credential') return { kind: 'registry' };
   if (path === '/v1/registry/hosts') return { kind: 'registry-hosts' };
   if (path === '/v1/audit') return { kind: 'audit' };
+  if (path === '/v1/proxies') return { kind: 'proxies' };
   const parts = path.split('/');
   // ['', 'v1', 'accounts', name, action?]
   if (parts[1] !== 'v1' || parts[2] !== 'accounts' || parts[3] === undefined || parts[3] === '') return undefined;
   if (parts.length === 4) return { kind: 'account', name: decodeName(parts[3]) };
   if (parts.length !== 5) return undefined;
   const action = parts[4];
-  if (action === 'token' || action === 'refresh' || action === 'login' || action === 'logout' || action === 'rename') {
+  if (
+    action === 'token' ||
+    action === 'refresh' ||
+    action === 'login' ||
+    action === 'logout' ||
+    action === 'rename' ||
+    action === 'dpop-proof'
+  ) {
     return { kind: action, name: decodeName(parts[3]) };
   }
   if (action === 'kubernetes-credential') return { kind: 'kubernetes', name: decodeName(parts[3]) };
@@ -205,6 +232,8 @@ const METHODS: Record<Route['kind'], Record<string, 'read' | 'admin'>> = {
   registry: { GET: 'read' },
   'registry-hosts': { GET: 'read' },
   audit: { GET: 'admin' },
+  'dpop-proof': { POST: 'read' },
+  proxies: { POST: 'admin' },
 };
 
 /** Methods each listener offers per route, computed once (the hot path allocates nothing for this). */
@@ -291,7 +320,14 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         // Inline rather than through auditedIfRefused: no closure per hand-out on the hot path.
         let request;
         try {
-          request = { minTtl: parseMinTtl(query.get('min_ttl')), scope: parseScope(query.get('scope')), client, caller };
+          request = {
+            minTtl: parseMinTtl(query.get('min_ttl')),
+            scope: parseScope(query.get('scope')),
+            client,
+            caller,
+            audience: optionalParam(query, 'audience'),
+            resource: optionalParam(query, 'resource'),
+          };
         } catch (error) {
           // Refused before reaching the broker: audited all the same.
           broker.recordRefusal(route.name, { client, caller }, toBrokerError(error));
@@ -305,6 +341,28 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         return sendJson(res, 200, { logged_out: route.name });
       case 'login':
         return login(res, route.name, input);
+      case 'dpop-proof': {
+        const request = auditedIfRefused(route.name, client, ctx.caller, () => {
+          const htm = optionalString(input, 'htm');
+          const htu = optionalString(input, 'htu');
+          if (htm === undefined || htu === undefined)
+            fail('INVALID_REQUEST', 'Send {"htm": "GET", "htu": "https://api.example.com/path", "nonce"?: "…"}.');
+          return {
+            htm,
+            htu,
+            nonce: optionalString(input, 'nonce'),
+            scope: optionalString(input, 'scope'),
+            audience: optionalString(input, 'audience'),
+            resource: optionalString(input, 'resource'),
+            client,
+            caller: ctx.caller,
+          };
+        });
+        const proof = await broker.dpopProof(route.name, request);
+        return sendJson(res, 200, { proof: proof.proof, expires_at: Math.floor(proof.expiresAt / 1000) });
+      }
+      case 'proxies':
+        return proxy(res, input);
       case 'rename': {
         const newName = optionalString(input, 'name');
         if (newName === undefined) fail('INVALID_REQUEST', 'Send {"name": "NEW_NAME"}.');
@@ -454,6 +512,31 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const { account, secrets, check } = accountRequest(input);
     if (check) await admin.checkAccount(account);
     sendJson(res, 200, toAccountBody(await admin.updateAccount(name, account, secrets)));
+  }
+
+  /**
+   * Runs a proxy for as long as the request stays open: the first NDJSON line says where it
+   * listens; closing the request (the CLI's Ctrl-C) stops it.
+   */
+  async function proxy(res: ServerResponse, input: Record<string, unknown>): Promise<void> {
+    adminPort();
+    const start = deps.proxies ?? fail('NOT_FOUND', 'This broker runs no proxies on request.');
+    const account = optionalString(input, 'account');
+    const upstream = optionalString(input, 'upstream');
+    if (account === undefined || upstream === undefined) fail('INVALID_REQUEST', 'Send {"account", "upstream", "listen"? | "socket"?}.');
+    // Listened for before the proxy starts: a client gone meanwhile must not leave it running.
+    const gone = new Promise<void>((resolve) => res.once('close', resolve));
+    const running = await start({ account, upstream, listen: optionalString(input, 'listen'), socket: optionalString(input, 'socket') });
+    if (!res.destroyed) {
+      res.writeHead(200, {
+        'Content-Type': 'application/x-ndjson; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      });
+      res.write(`${JSON.stringify({ proxy: { account, upstream, url: running.url } })}\n`);
+      await gone;
+    }
+    await running.close();
   }
 
   /**

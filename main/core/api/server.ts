@@ -14,7 +14,7 @@ import type { BrokerService } from '../broker/types.js';
 import { BrokerError } from '../errors.js';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.js';
 import { closeServer, DEFAULT_API_LIMITS, listen, makeHttpServer, type ApiLimits } from './http-listener.js';
-import { createRouter, type AdminPort } from './routes.js';
+import { createRouter, type AdminPort, type ProxyStarter } from './routes.js';
 import { assertPrivateSocketDir, assertSocketPathFits, removeStaleSocket } from './socket-guard.js';
 import { createTcpListenerSlot, type TcpAddress, type TcpListenerOptions, type TcpListenerStatus } from './tcp-listener.js';
 import type { Socket } from 'node:net';
@@ -50,6 +50,8 @@ export interface ApiServerOptions {
   admin?: AdminPort | false;
   clock?: Clock;
   limits?: Partial<ApiLimits>;
+  /** Starts proxies for `POST /v1/proxies` (admin, socket only); without it that route is not found. */
+  proxies?: ProxyStarter;
 }
 
 export interface ApiServer {
@@ -84,6 +86,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     clock: options.clock ?? systemClock,
     logger,
     bodyLimit: limits.maxBodySize,
+    proxies: options.proxies,
     tcpStatus: () => tcpStatus(),
   });
 

@@ -208,7 +208,12 @@ export interface AuditEntryBody {
   client: string;
   outcome: AuditEntry['outcome'];
   code?: string;
+  /** `id_token`, `exchange`, `dpop_proof` or `proxy` (CONTRACTS.md); absent for a token hand-out. */
   kind?: AuditEntry['kind'];
+  /** `dpop_proof` and `proxy`: the request's method and host; `proxy`: the status the client got. */
+  method?: string;
+  host?: string;
+  status?: number;
   /** Who connected: the socket's peer credentials (`verified: true`), or `{"verified": false}` over TCP. */
   caller?: AuditEntry['caller'];
 }

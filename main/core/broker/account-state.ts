@@ -22,6 +22,11 @@ export interface AccountState {
    * tokens: they are re-derived from the main refresh token on demand.
    */
   readonly scoped: Map<string, TokenSet>;
+  /**
+   * Tokens from token exchange (RFC 8693), keyed by (audience, resource, scope). Memory only:
+   * re-exchanged from the main access token on demand and proactively like the main token set.
+   */
+  readonly exchanged: Map<string, ExchangedTokens>;
   /** Set by invalid_grant (or a refresh without a refresh token); cleared by a sign-in. */
   needsLogin: boolean;
   /**
@@ -71,11 +76,27 @@ export interface AccountState {
   idTokenUsed: boolean;
 }
 
+/** One exchanged token set and its own refresh bookkeeping. */
+export interface ExchangedTokens {
+  tokens: TokenSet;
+  /** What it was exchanged for. */
+  audience?: string;
+  resource?: string;
+  scope?: string;
+  /** Epoch ms of its next proactive re-exchange; undefined = none. */
+  refreshDueAt: number | undefined;
+  failures: number;
+}
+
+/** Exchanged token sets kept per account (least recently stored evicted first). */
+export const MAX_EXCHANGED_TOKEN_SETS = 32;
+
 export function createAccountState(tokens: TokenSet | undefined, signedOut = false, identity?: AccountIdentity): AccountState {
   return {
     tokens,
     identity,
     scoped: new Map(),
+    exchanged: new Map(),
     needsLogin: false,
     signedOut,
     lastError: undefined,
@@ -190,6 +211,7 @@ export function forget(state: AccountState, options: { signOut?: boolean } = {})
   state.generation += 1;
   state.tokens = undefined;
   state.scoped.clear();
+  state.exchanged.clear();
   state.needsLogin = false;
   state.lastError = undefined;
   state.failures = 0;
@@ -232,12 +254,14 @@ export function markRevocationGrantWide(state: AccountState): void {
 export function beginSignIn(state: AccountState): number {
   state.generation += 1;
   state.scoped.clear();
+  state.exchanged.clear();
   return state.generation;
 }
 
-/** The account's configuration changed: narrower-scope tokens were fetched under the old one. */
+/** The account's configuration changed: narrower-scope and exchanged tokens were fetched under the old one. */
 export function forgetScoped(state: AccountState): void {
   state.scoped.clear();
+  state.exchanged.clear();
 }
 
 /** Caches a narrower-scope token set, evicting the least recently stored beyond {@link MAX_SCOPED_TOKEN_SETS}. */
@@ -248,4 +272,25 @@ export function rememberScoped(state: AccountState, scopeKey: string, tokens: To
     const oldest = state.scoped.keys().next().value;
     if (oldest !== undefined) state.scoped.delete(oldest);
   }
+}
+
+/** Caches an exchanged token set, evicting the least recently stored beyond {@link MAX_EXCHANGED_TOKEN_SETS}. */
+export function rememberExchanged(state: AccountState, key: string, entry: ExchangedTokens): void {
+  state.exchanged.delete(key);
+  state.exchanged.set(key, entry);
+  if (state.exchanged.size > MAX_EXCHANGED_TOKEN_SETS) {
+    const oldest = state.exchanged.keys().next().value;
+    if (oldest !== undefined) state.exchanged.delete(oldest);
+  }
+}
+
+/** A background re-exchange failed: keep the token (while valid) and back off. */
+export function markExchangeFailed(entry: ExchangedTokens, now: number, random: number): void {
+  entry.failures += 1;
+  entry.refreshDueAt = now + backoffDelayMs(entry.failures, random);
+}
+
+/** An exchanged set nothing can renew any more (signed out, needs sign-in): no proactive re-exchange. */
+export function unscheduleExchanged(entry: ExchangedTokens): void {
+  entry.refreshDueAt = undefined;
 }

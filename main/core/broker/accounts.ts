@@ -69,13 +69,17 @@ function secretFields(input: AccountSecretsInput | undefined): AccountSecrets {
   return out;
 }
 
-/** Tokens issued under one provider/client/grant mean nothing under another. */
+/**
+ * Tokens issued under one provider/client/grant mean nothing under another; a different DPoP
+ * setting asks for tokens bound (or not) to the account's key, so the old ones go too.
+ */
 function tokenOriginChanged(before: AccountConfig, after: AccountConfig): boolean {
   return (
     JSON.stringify(before.provider) !== JSON.stringify(after.provider) ||
     before.client.id !== after.client.id ||
     before.client.auth !== after.client.auth ||
-    before.grant !== after.grant
+    before.grant !== after.grant ||
+    before.dpop !== after.dpop
   );
 }
 
@@ -154,6 +158,7 @@ export function createAccountAdmin(ctx: BrokerContext, tokens: TokenService, sig
       status,
       scopes: granted !== undefined && granted.length > 0 ? granted : [...account.scopes],
       hasRefreshToken: current?.refreshToken !== undefined,
+      senderConstrained: current?.tokenType.toLowerCase() === 'dpop',
       refreshMode: refreshModeOf(account, current, renewable, state.lastHandOutAt, ctx.clock.now()),
     };
     if (current?.expiresAt !== undefined) summary.expiresAt = current.expiresAt;

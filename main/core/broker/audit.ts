@@ -66,6 +66,32 @@ const OUTCOMES: ReadonlySet<string> = new Set(['granted', 'denied', 'needs_login
 const KINDS: ReadonlySet<string> = new Set(['token', 'id_token', 'exchange', 'dpop_proof', 'proxy']);
 const MAX_EXE_LENGTH = 4096;
 
+/** What a proxied request or a DPoP proof adds to its entry (method, host, status; never a path or token). */
+export type AuditRequest = Pick<AuditEntry, 'method' | 'host' | 'status'>;
+
+/** The optional fields a broker adds to an entry beside the caller: absent on plain hand-outs. */
+export type AuditDetails = Pick<AuditEntry, 'kind' | 'method' | 'host' | 'status'>;
+
+/** The request fields of a file line, when it has any well-typed one. */
+function parseRequest(value: Record<string, unknown>): AuditRequest | undefined {
+  const { method, host, status } = value;
+  const request: AuditRequest = {};
+  if (typeof method === 'string' && method.length <= 32) request.method = method;
+  if (typeof host === 'string' && host.length <= 300) request.host = host;
+  if (typeof status === 'number' && Number.isInteger(status)) request.status = status;
+  return request.method === undefined && request.host === undefined && request.status === undefined ? undefined : request;
+}
+
+/** The entry's request fields, or undefined for anything but a proxied request (no object kept then). */
+function requestOf(entry: AuditEntry): AuditRequest | undefined {
+  if (entry.method === undefined && entry.host === undefined && entry.status === undefined) return undefined;
+  const request: AuditRequest = {};
+  if (entry.method !== undefined) request.method = entry.method;
+  if (entry.host !== undefined) request.host = entry.host;
+  if (entry.status !== undefined) request.status = entry.status;
+  return request;
+}
+
 /**
  * Epoch ms from a file's `at`: seconds (this version writes them) or ms (earlier versions). Any
  * time after 1973 in ms is above 1e11, and 1e11 seconds is the year 5138, so the two never meet.
@@ -104,7 +130,8 @@ export function parseAuditLine(line: string): AuditEntry | undefined {
   if (parsedCaller !== undefined) entry.caller = parsedCaller;
   if (typeof code === 'string') entry.code = code;
   if (typeof kind === 'string' && KINDS.has(kind)) entry.kind = kind as NonNullable<AuditEntry['kind']>;
-  return entry;
+  const request = parseRequest(value as Record<string, unknown>);
+  return request === undefined ? entry : Object.assign(entry, request);
 }
 
 /** Callers are one object per connection: each is serialized once, not once per line. */
@@ -132,11 +159,14 @@ function serialize(
   outcome: string,
   code: string | undefined,
   kind: string | undefined,
+  request: AuditRequest | undefined,
 ): string {
   // Same bytes as JSON.stringify of the entry object, without building one per line.
   const who = caller === undefined ? '' : `,"caller":${serializeCaller(caller)}`;
   const tail =
-    (code === undefined ? '' : `,"code":${JSON.stringify(code)}`) + (kind === undefined ? '' : `,"kind":${JSON.stringify(kind)}`);
+    (code === undefined ? '' : `,"code":${JSON.stringify(code)}`) +
+    (kind === undefined ? '' : `,"kind":${JSON.stringify(kind)}`) +
+    (request === undefined ? '' : `,${JSON.stringify(request).slice(1, -1)}`);
   return `{"at":${JSON.stringify(at / 1000)},"account":${JSON.stringify(account)},"client":${JSON.stringify(client)}${who},"outcome":${JSON.stringify(outcome)}${tail}}\n`;
 }
 
@@ -206,6 +236,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   // One object per connection (the API's), so storing it allocates nothing per hand-out.
   const callers = new Array<CallerInfo | undefined>(capacity).fill(undefined);
   const kinds = new Array<AuditEntry['kind']>(capacity).fill(undefined);
+  // Only proxied requests carry these (one object each, made for the entry anyway).
+  const requests = new Array<AuditRequest | undefined>(capacity).fill(undefined);
   let start = 0;
   let count = 0;
   // Entries are numbered in recording order; those numbered below `taken` went to the writer.
@@ -236,6 +268,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       outcomes[slot] as string,
       codes[slot],
       kinds[slot],
+      requests[slot],
     );
   }
 
@@ -247,6 +280,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     outcome: AuditEntry['outcome'],
     code: string | undefined,
     kind: AuditEntry['kind'],
+    request: AuditRequest | undefined,
   ): void {
     let slot: number;
     if (count < capacity) {
@@ -268,6 +302,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     codes[slot] = code;
     callers[slot] = caller;
     kinds[slot] = kind;
+    requests[slot] = request;
     recorded += 1;
   }
 
@@ -422,7 +457,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         .map(parseAuditLine)
         .filter((entry): entry is AuditEntry => entry !== undefined);
       for (const entry of loaded.slice(-capacity)) {
-        push(entry.at, entry.account, entry.client, entry.caller, entry.outcome, entry.code, entry.kind);
+        push(entry.at, entry.account, entry.client, entry.caller, entry.outcome, entry.code, entry.kind, requestOf(entry));
       }
       taken = recorded;
     } catch (error) {
@@ -436,7 +471,16 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   return {
     record(entry) {
-      push(entry.at, entry.account, sanitizeClientName(entry.client), entry.caller, entry.outcome, entry.code, entry.kind);
+      push(
+        entry.at,
+        entry.account,
+        sanitizeClientName(entry.client),
+        entry.caller,
+        entry.outcome,
+        entry.code,
+        entry.kind,
+        requestOf(entry),
+      );
       if (file === undefined || closed) taken = recorded;
       else scheduleFlush();
     },
@@ -456,7 +500,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         if (code !== undefined) entry.code = code;
         const kind = kinds[slot];
         if (kind !== undefined) entry.kind = kind;
-        out.push(entry);
+        const request = requests[slot];
+        out.push(request === undefined ? entry : Object.assign(entry, request));
       }
       return out;
     },

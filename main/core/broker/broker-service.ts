@@ -3,21 +3,35 @@
  * its approval gate and audit trail, sign-in orchestration and the proactive-refresh scheduler.
  * Takes its grant functions as a parameter (index.ts passes the real ones).
  */
+import { ACCOUNT_LIMITS } from '../../shared/accounts.js';
 import type { ConfigStore } from '../accounts/config-store.js';
 import { BrokerError, toBrokerError, type ErrorCode } from '../errors.js';
+import { createDpopProof, DPOP_PROOF_LIFETIME_SECONDS, hostOfHtu, normalizeHtu } from '../oauth/dpop.js';
 import { silentLogger, systemClock, type BrowserOpener, type Clock, type Logger } from '../ports.js';
 import type { SecretVault } from '../vault/types.js';
 import { createAccountAdmin } from './accounts.js';
 import { createApprovalGate } from './approvals.js';
-import { createAuditLog } from './audit.js';
+import { createAuditLog, type AuditDetails } from './audit.js';
 import { createBrokerContext } from './context.js';
 import { createEventEmitter } from './events.js';
 import type { GrantPort, HttpClient } from './grant-port.js';
 import { createScheduler, type SetTimer } from './scheduler.js';
 import { createSignInCoordinator } from './sign-in.js';
+import { createExchangeService } from './token-exchange.js';
 import { createTokenService } from './token-service.js';
 import type { CallerInfo } from '../../shared/caller.js';
-import type { ApprovalPort, AuditEntry, BrokerEvent, BrokerService, IdTokenHandout, TokenHandout, TokenRequest } from './types.js';
+import type {
+  AccountUpstream,
+  ApprovalPort,
+  AuditEntry,
+  BrokerEvent,
+  BrokerService,
+  DpopProofHandout,
+  DpopProofRequest,
+  IdTokenHandout,
+  TokenHandout,
+  TokenRequest,
+} from './types.js';
 
 /** The ports and settings a broker is built from. */
 export interface BrokerDeps {
@@ -44,6 +58,10 @@ export interface BrokerDeps {
 const REFUSALS: ReadonlySet<ErrorCode> = new Set(['ACCOUNT_NOT_FOUND', 'INVALID_REQUEST']);
 /** How background refreshes appear in the audit log. */
 export const BACKGROUND_REFRESH_CLIENT = 'token-broker (proactive refresh)';
+const EXCHANGE: AuditDetails = { kind: 'exchange' };
+const ID_TOKEN: AuditDetails = { kind: 'id_token' };
+/** The main token set, with the default freshness: one shared object, no allocation per request. */
+const NO_QUERY: TokenRequest = {};
 /** How long close() waits for refreshes in flight to persist their results. */
 const CLOSE_DRAIN_MS = 5_000;
 
@@ -61,12 +79,23 @@ function auditableName(name: string): string {
   return printable.length > 128 ? printable.slice(0, 128) : printable;
 }
 
-function checkRequest(request: TokenRequest): void {
+function checkRequest(request: Pick<TokenRequest, 'minTtl' | 'scope' | 'audience' | 'resource'>): void {
   if (request.minTtl !== undefined && !(Number.isFinite(request.minTtl) && request.minTtl >= 0)) {
     throw new BrokerError('INVALID_REQUEST', 'min_ttl must be a number of seconds ≥ 0.');
   }
   if (request.scope !== undefined && (request.scope.length > 4096 || request.scope.trim() === '')) {
     throw new BrokerError('INVALID_REQUEST', 'scope must be a non-empty, space-separated list of scopes.');
+  }
+  for (const [label, value] of [
+    ['audience', request.audience],
+    ['resource', request.resource],
+  ] as const) {
+    if (value !== undefined && (value === '' || value.length > ACCOUNT_LIMITS.exchangeAudience || /\s/.test(value))) {
+      throw new BrokerError(
+        'INVALID_REQUEST',
+        `${label} must be one non-empty value without spaces, at most ${ACCOUNT_LIMITS.exchangeAudience} characters.`,
+      );
+    }
   }
 }
 
@@ -88,6 +117,7 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
   const tokens = createTokenService(ctx, {
     onBackgroundFailure: (account, error) => record(account, BACKGROUND_REFRESH_CLIENT, undefined, outcomeOf(error.code), error.code),
   });
+  const exchanges = createExchangeService(ctx, tokens);
   const signIns = createSignInCoordinator(ctx, tokens, deps.openBrowser);
   const admin = createAccountAdmin(ctx, tokens, signIns);
   const approvals = createApprovalGate(deps.approvals, clock);
@@ -98,10 +128,12 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     logger,
     entries: function* () {
       for (const account of ctx.accounts()) {
-        yield { key: account.name, dueAt: ctx.state(account.name).refreshDueAt };
+        const state = ctx.state(account.name);
+        yield { key: account.name, dueAt: state.refreshDueAt };
+        if (state.exchanged.size > 0) yield* exchanges.scheduled(account.name, state);
       }
     },
-    run: (name) => tokens.refreshInBackground(name),
+    run: (key) => (exchanges.owns(key) ? exchanges.refreshInBackground(key) : tokens.refreshInBackground(key)),
     ...(deps.schedule?.setTimer === undefined ? {} : { setTimer: deps.schedule.setTimer }),
     ...(deps.schedule?.maxSleepMs === undefined ? {} : { maxSleepMs: deps.schedule.maxSleepMs }),
   });
@@ -123,7 +155,7 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     caller: CallerInfo | undefined,
     outcome: AuditEntry['outcome'],
     code?: string,
-    kind?: AuditEntry['kind'],
+    details?: AuditDetails,
     at = clock.now(),
   ): void {
     // One literal per shape (no property added afterwards): a hand-out allocates one small object.
@@ -135,8 +167,8 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
         : caller === undefined
           ? { at, account, client, outcome, code }
           : { at, account, client, caller, outcome, code };
-    // Only ID-token hand-outs carry a kind (the access-token path keeps its single literal).
-    if (kind !== undefined) entry.kind = kind;
+    // Only ID tokens, exchanges, proofs and proxied requests carry details (the access-token path keeps its single literal).
+    if (details !== undefined) Object.assign(entry, details);
     audit.record(entry);
     if (events.hasListeners()) events.emit({ type: 'token_handed_out', entry });
   }
@@ -155,17 +187,122 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
       const account = ctx.requireAccount(name);
       audited = account.name;
       if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client, caller);
+      if (kind === undefined && (request.audience !== undefined || request.resource !== undefined)) {
+        const exchanged = await exchanges.handout(account, request, force);
+        // An exchange uses the account's own token as its subject: the account is in use (issue 15).
+        const at = clock.now();
+        tokens.markUsed(account, at);
+        record(audited, client, caller, 'granted', undefined, EXCHANGE, at);
+        return exchanged;
+      }
       const handout =
         kind === undefined ? await tokens.getHandout(account, request, force) : await tokens.getIdTokenHandout(account, request);
       const at = clock.now();
       tokens.markUsed(account, at);
-      record(audited, client, caller, 'granted', undefined, kind, at);
+      record(audited, client, caller, 'granted', undefined, kind === undefined ? undefined : ID_TOKEN, at);
       return handout;
     } catch (error) {
       const brokerError = toBrokerError(error);
-      record(audited === name ? auditableName(name) : audited, client, caller, outcomeOf(brokerError.code), brokerError.code, kind);
+      const details =
+        kind !== undefined ? ID_TOKEN : request.audience !== undefined || request.resource !== undefined ? EXCHANGE : undefined;
+      record(audited === name ? auditableName(name) : audited, client, caller, outcomeOf(brokerError.code), brokerError.code, details);
       throw brokerError;
     }
+  }
+
+  async function dpopProof(name: string, request: DpopProofRequest): Promise<DpopProofHandout> {
+    if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
+    const client = request.client ?? 'unknown';
+    const caller = request.caller;
+    let audited = name;
+    let details: AuditDetails = { kind: 'dpop_proof' };
+    try {
+      const htu = normalizeHtu(request.htu);
+      details = { kind: 'dpop_proof', method: request.htm.slice(0, 32), host: hostOfHtu(htu) };
+      const account = ctx.requireAccount(name);
+      audited = account.name;
+      if (account.approval === 'ask' && request.skipApproval !== true) await approvals.check(name, client, caller);
+      const exchange = request.audience !== undefined || request.resource !== undefined;
+      if (exchange || request.scope !== undefined) checkRequest(request);
+      const handout = exchange
+        ? await exchanges.handout(account, request, false)
+        : await tokens.getHandout(account, request.scope === undefined ? NO_QUERY : { scope: request.scope });
+      const key = handout.tokenType.toLowerCase() === 'dpop' ? ctx.dpop.keyOf(account.name) : undefined;
+      if (key === undefined) {
+        throw new BrokerError(
+          'INVALID_REQUEST',
+          `The tokens of '${account.name}' are ${handout.tokenType} tokens, not DPoP-bound: use them without a proof (dpop is ${account.dpop}; DPoP needs a provider that supports it).`,
+          { account: account.name },
+        );
+      }
+      const nonces = ctx.dpop.nonces(account.name);
+      if (request.nonce !== undefined) nonces.remember(htu, request.nonce);
+      const nonce = request.nonce ?? nonces.get(htu);
+      const now = clock.now();
+      tokens.markUsed(account, now);
+      const proof = createDpopProof(key, {
+        htm: request.htm,
+        htu,
+        accessToken: handout.accessToken,
+        now,
+        ...(nonce === undefined ? {} : { nonce }),
+      });
+      record(audited, client, caller, 'granted', undefined, details, now);
+      return { proof, expiresAt: now + DPOP_PROOF_LIFETIME_SECONDS * 1000 };
+    } catch (error) {
+      const brokerError = toBrokerError(error);
+      record(audited === name ? auditableName(name) : audited, client, caller, outcomeOf(brokerError.code), brokerError.code, details);
+      throw brokerError;
+    }
+  }
+
+  async function openUpstream(name: string, client: string): Promise<AccountUpstream> {
+    const account = ctx.requireAccount(name);
+    // One question when the proxy starts, not one per proxied request.
+    if (account.approval === 'ask') await approvals.check(name, client);
+    const header = (handout: TokenHandout): string =>
+      `${handout.tokenType.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer'} ${handout.accessToken}`;
+    return {
+      async authorize({ method, url, rejected }) {
+        if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
+        const current = ctx.requireAccount(name);
+        let handout = await tokens.getHandout(current, NO_QUERY);
+        // Every proxied request is a use of the account (issue 15's "used recently").
+        tokens.markUsed(current, clock.now());
+        let authorization = header(handout);
+        // Refused by the upstream: refresh — unless another request already did.
+        if (rejected !== undefined && rejected === authorization) {
+          handout = await tokens.getHandout(current, NO_QUERY, true);
+          authorization = header(handout);
+        }
+        if (handout.tokenType.toLowerCase() !== 'dpop') return { authorization };
+        const key = ctx.dpop.keyOf(current.name);
+        if (key === undefined)
+          throw new BrokerError('INTERNAL', `The DPoP key of '${current.name}' is missing; sign in again.`, { account: name });
+        const nonce = ctx.dpop.nonces(current.name).get(url);
+        return {
+          authorization,
+          dpop: createDpopProof(key, {
+            htm: method,
+            htu: url,
+            accessToken: handout.accessToken,
+            now: clock.now(),
+            ...(nonce === undefined ? {} : { nonce }),
+          }),
+        };
+      },
+      rememberNonce(url, nonce) {
+        ctx.dpop.nonces(name).remember(url, nonce);
+      },
+      record(entry) {
+        record(account.name, client, entry.caller, entry.outcome, entry.code, {
+          kind: 'proxy',
+          method: entry.method,
+          host: entry.host,
+          status: entry.status,
+        });
+      },
+    };
   }
 
   return {
@@ -185,6 +322,8 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     cancelSignIn: (name) => signIns.cancel(name),
     logout: (name) => admin.logout(name),
     tokenDetails: (name) => admin.details(name),
+    dpopProof,
+    openUpstream,
     auditLog: (filter) => audit.query(filter),
     on: (listener) => events.on(listener),
     async close() {

@@ -10,6 +10,7 @@ import type { Clock, Logger } from '../ports.js';
 import type { AccountSecrets, SecretVault } from '../vault/types.js';
 import { createAccountState, type AccountState } from './account-state.js';
 import { createSequencer } from './concurrency.js';
+import { createDpopKeys, type DpopKeys } from './dpop-keys.js';
 import type { EventEmitter } from './events.js';
 import type { GrantPort, HttpClient } from './grant-port.js';
 import type { BrokerEvent } from './types.js';
@@ -55,6 +56,8 @@ export interface BrokerContext {
   forgetProvider(name: string): void;
   /** Called whenever an account's tokens or refresh schedule changed (re-arms the scheduler). */
   onScheduleChanged(): void;
+  /** The accounts' DPoP keys and nonces (RFC 9449). */
+  readonly dpop: DpopKeys;
 }
 
 export interface ContextOptions {
@@ -87,8 +90,27 @@ export function createBrokerContext(options: ContextOptions): BrokerContext & { 
     return index.get(name);
   }
 
+  function updateSecrets(
+    name: string,
+    mutate: (current: AccountSecrets | undefined) => AccountSecrets | undefined,
+    setOptions: { scrubBackup?: boolean } = {},
+  ): Promise<void> {
+    return secretWrites.queue(name, async () => {
+      const current = vault.get(name);
+      const next = mutate(current);
+      if (next === undefined) {
+        if (current !== undefined) await vault.delete(name);
+      } else {
+        await vault.set(name, next, setOptions);
+      }
+    });
+  }
+
+  const dpop = createDpopKeys({ clock: options.clock, readSecrets: (name) => vault.get(name), updateSecrets });
+
   return {
     ...options,
+    dpop,
     findAccount,
     accounts: () => list,
     reloadAccounts,
@@ -120,18 +142,9 @@ export function createBrokerContext(options: ContextOptions): BrokerContext & { 
         state.generation += 1;
         states.set(to, state);
       }
+      dpop.forget(from);
     },
-    updateSecrets(name, mutate, options = {}) {
-      return secretWrites.queue(name, async () => {
-        const current = vault.get(name);
-        const next = mutate(current);
-        if (next === undefined) {
-          if (current !== undefined) await vault.delete(name);
-        } else {
-          await vault.set(name, next, options);
-        }
-      });
-    },
+    updateSecrets,
     async providerFor(account) {
       const key = JSON.stringify(account.provider);
       let cached = metadataCache.get(account.name);

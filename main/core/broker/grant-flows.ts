@@ -11,6 +11,7 @@ import { BrokerError } from '../errors.js';
 import type { TokenSet } from '../oauth/types.js';
 import type { BrowserOpener } from '../ports.js';
 import type { BrokerContext } from './context.js';
+import { requireBound } from './dpop-keys.js';
 import type { HttpClient } from './grant-port.js';
 import { configuredScope } from './token-policy.js';
 import type { SignInOptions, SignInProgress } from './types.js';
@@ -35,7 +36,7 @@ export async function reissueTokens(ctx: BrokerContext, account: AccountConfig, 
   return reissueWith(ctx, account, await ctx.providerFor(account), scope ?? configuredScope(account));
 }
 
-function reissueWith(
+async function reissueWith(
   ctx: BrokerContext,
   account: AccountConfig,
   { metadata, client }: Provider,
@@ -43,23 +44,25 @@ function reissueWith(
 ): Promise<TokenSet> {
   const scoped = scope === undefined ? {} : { scope };
   switch (account.grant) {
-    case 'client_credentials':
-      return ctx.grants.clientCredentialsGrant({
+    case 'client_credentials': {
+      const dpop = await ctx.dpop.bindingFor(account, metadata);
+      const tokens = await ctx.grants.clientCredentialsGrant({
         http: ctx.http,
         clock: ctx.clock,
         metadata,
         client,
         ...scoped,
         ...extraParamsOf(account),
+        ...(dpop === undefined ? {} : { dpop }),
       });
+      return requireBound(account, dpop, tokens);
+    }
     case 'authorization_code':
     case 'device_code':
     case 'password':
     case 'implicit':
       // Their renewal is the refresh token or nothing: token-service.ts never asks.
-      return Promise.reject(
-        new BrokerError('INTERNAL', `The ${account.grant} grant cannot be run again without a person.`, { account: account.name }),
-      );
+      throw new BrokerError('INTERNAL', `The ${account.grant} grant cannot be run again without a person.`, { account: account.name });
   }
 }
 
@@ -75,6 +78,10 @@ export async function runSignInGrant(
   const name = account.name;
   const provider = await ctx.providerFor(account);
   const { metadata, client } = provider;
+  // Every grant that reaches the token endpoint binds its tokens to the account's key (RFC 9449).
+  const dpop = await ctx.dpop.bindingFor(account, metadata);
+  const bound = dpop === undefined ? {} : { dpop };
+  const checked = (tokens: Promise<TokenSet>): Promise<TokenSet> => tokens.then((result) => requireBound(account, dpop, result));
   const scope = configuredScope(account);
   const scoped = scope === undefined ? {} : { scope };
   const extra = extraParamsOf(account);
@@ -105,42 +112,57 @@ export async function runSignInGrant(
           return http.request(request);
         },
       };
-      return ctx.grants.authorizationCodeGrant({ ...viaBrowser, http: watched });
+      return checked(ctx.grants.authorizationCodeGrant({ ...viaBrowser, http: watched, ...bound }));
     }
     case 'implicit':
       return ctx.grants.implicitGrant({ ...viaBrowser, allowLegacy: account.allowLegacy });
     case 'device_code':
-      return ctx.grants.deviceAuthorizationGrant({
-        http,
-        clock,
-        metadata,
-        client,
-        ...scoped,
-        ...extra,
-        signal,
-        onUserCode: (info) => {
-          report({
-            account: name,
-            phase: 'device_code',
-            userCode: info.userCode,
-            verificationUri: info.verificationUri,
-            ...(info.verificationUriComplete === undefined ? {} : { verificationUriComplete: info.verificationUriComplete }),
-            expiresAt: info.expiresAt,
-          });
-          if (options.noBrowser !== true && openBrowser !== undefined) {
-            openBrowser(info.verificationUriComplete ?? info.verificationUri).catch(() => {
-              ctx.logger.warn(`[sign-in] could not open the browser for '${name}'; the verification URL was reported instead`);
+      return checked(
+        ctx.grants.deviceAuthorizationGrant({
+          ...bound,
+          http,
+          clock,
+          metadata,
+          client,
+          ...scoped,
+          ...extra,
+          signal,
+          onUserCode: (info) => {
+            report({
+              account: name,
+              phase: 'device_code',
+              userCode: info.userCode,
+              verificationUri: info.verificationUri,
+              ...(info.verificationUriComplete === undefined ? {} : { verificationUriComplete: info.verificationUriComplete }),
+              expiresAt: info.expiresAt,
             });
-          }
-        },
-      });
+            if (options.noBrowser !== true && openBrowser !== undefined) {
+              openBrowser(info.verificationUriComplete ?? info.verificationUri).catch(() => {
+                ctx.logger.warn(`[sign-in] could not open the browser for '${name}'; the verification URL was reported instead`);
+              });
+            }
+          },
+        }),
+      );
     case 'password': {
       const { username, password } = options;
       if (username === undefined || password === undefined) {
         throw new BrokerError('INVALID_REQUEST', `Signing in to '${name}' needs a username and a password.`, { account: name });
       }
       report({ account: name, phase: 'exchanging' });
-      return ctx.grants.passwordGrant({ http, clock, metadata, client, username, password, ...scoped, allowLegacy: account.allowLegacy });
+      return checked(
+        ctx.grants.passwordGrant({
+          http,
+          clock,
+          metadata,
+          client,
+          username,
+          password,
+          ...scoped,
+          allowLegacy: account.allowLegacy,
+          ...bound,
+        }),
+      );
     }
   }
 }

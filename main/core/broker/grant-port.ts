@@ -18,6 +18,7 @@ export type GrantPort = Pick<
   | 'deviceAuthorizationGrant'
   | 'implicitGrant'
   | 'passwordGrant'
+  | 'tokenExchangeGrant'
   | 'revokeToken'
   | 'resolveProviderMetadata'
   | 'toClientAuth'
@@ -58,6 +59,7 @@ export const defaultGrantPort: GrantPort = {
   deviceAuthorizationGrant: lazy('deviceAuthorizationGrant'),
   implicitGrant: lazy('implicitGrant'),
   passwordGrant: lazy('passwordGrant'),
+  tokenExchangeGrant: lazy('tokenExchangeGrant'),
   revokeToken: lazy('revokeToken'),
   resolveProviderMetadata: lazy('resolveProviderMetadata'),
   toClientAuth,

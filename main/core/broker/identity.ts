@@ -62,8 +62,11 @@ export async function resolveIdentity(
   const complete = fromIdToken?.username !== undefined && fromIdToken.email !== undefined;
   if (complete || endpoint === undefined) return fromIdToken;
   let fromUserInfo: AccountIdentity | undefined;
+  // A DPoP-bound access token goes with a proof of the account's key (RFC 9449 §7).
+  const key = tokens.tokenType.toLowerCase() === 'dpop' ? ctx.dpop.keyOf(accountName) : undefined;
   try {
     const claims = await ctx.grants.fetchUserInfo({
+      ...(key === undefined ? {} : { dpop: { key, nonces: ctx.dpop.nonces(accountName), clock: ctx.clock } }),
       http: ctx.http,
       endpoint,
       accessToken: tokens.accessToken,

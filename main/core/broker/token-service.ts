@@ -37,6 +37,7 @@ import {
 import { createSequencer, createSingleFlight } from './concurrency.js';
 import type { BrokerContext } from './context.js';
 import { toErrorInfo } from './error-info.js';
+import { requireBound } from './dpop-keys.js';
 import { reissueTokens } from './grant-flows.js';
 import {
   idTokenLifetime,
@@ -265,6 +266,7 @@ export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks 
 
   async function rejectRefreshToken(name: string, state: AccountState): Promise<void> {
     markNeedsLogin(state);
+    ctx.dpop.forget(name);
     await ctx.updateSecrets(name, (current) => (current === undefined ? undefined : withoutTokens(current)));
     ctx.logger.warn(`[broker] the refresh token of '${name}' was rejected (invalid_grant); a new sign-in is needed`);
     ctx.events.emit({ type: 'needs_login', account: name });
@@ -316,14 +318,17 @@ export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks 
         result = await reissueTokens(ctx, account, scope);
       } else {
         const { metadata, client } = await ctx.providerFor(account);
-        result = await ctx.grants.refreshTokenGrant({
+        const dpop = await ctx.dpop.bindingFor(account, metadata);
+        const refreshed = await ctx.grants.refreshTokenGrant({
           http: ctx.http,
           clock: ctx.clock,
           metadata,
           client,
           refreshToken: sentRefreshToken,
           ...(scope === undefined ? {} : { scope }),
+          ...(dpop === undefined ? {} : { dpop }),
         });
+        result = requireBound(account, dpop, refreshed);
       }
     } catch (error) {
       await keepRotatedRefreshToken(account, state, generation, sentRefreshToken, error);
@@ -701,6 +706,7 @@ export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks 
       const state = ctx.state(name);
       const signOut = options.signOut === true;
       forget(state, { signOut });
+      ctx.dpop.forget(name);
       if (options.dropIdentity === true) forgetIdentity(state);
       await ctx.updateSecrets(name, (current) => {
         const kept = options.dropIdentity === true ? withoutIdentity(current) : current;
@@ -732,7 +738,8 @@ function withoutIdentity<T extends { identity?: unknown }>(secrets: T | undefine
   return Object.keys(rest).length === 0 ? undefined : (rest as T);
 }
 
-function withoutTokens<T extends { tokens?: unknown }>(secrets: T): T | undefined {
-  const { tokens: _tokens, ...rest } = secrets;
+/** The secrets without the tokens — and without the DPoP key they were bound to (a new sign-in makes a new one). */
+function withoutTokens<T extends { tokens?: unknown; dpopKeyPem?: string }>(secrets: T): T | undefined {
+  const { tokens: _tokens, dpopKeyPem: _key, ...rest } = secrets;
   return Object.keys(rest).length === 0 ? undefined : (rest as T);
 }

@@ -22,6 +22,8 @@ export interface AccountSummary {
   /** Scopes granted (from the token response) or else the configured defaults. */
   scopes: string[];
   hasRefreshToken: boolean;
+  /** The current access token is DPoP-bound (RFC 9449): useless to anyone without the account's key. */
+  senderConstrained: boolean;
   /** How the token is renewed now: before expiry, on demand, idle (on the next use), or not at all (issue 15). */
   refreshMode: RefreshMode;
   /** Epoch ms of the last hand-out (since start, or in the audit log it loaded). */
@@ -53,6 +55,12 @@ export interface TokenRequest {
   minTtl?: number | undefined;
   /** Space-separated scopes, a subset of what was granted (refresh with narrower scope). */
   scope?: string | undefined;
+  /**
+   * Token exchange (RFC 8693): a token for this audience and/or resource, made from the account's
+   * access token. Only values the account names in `tokenExchange.audiences` are allowed.
+   */
+  audience?: string | undefined;
+  resource?: string | undefined;
   /** Who asks: the `X-Token-Broker-Client` header, "cli", or the app itself. */
   client?: string;
   /** Who really asks, as the socket's peer credentials say (one object per connection); absent in-process. */
@@ -90,6 +98,65 @@ export interface TokenDetails {
   lastError?: ErrorInfo;
 }
 
+/** `POST /v1/accounts/{name}/dpop-proof`: what the proof is for (RFC 9449 §4.2). */
+export interface DpopProofRequest {
+  /** HTTP method of the request the proof accompanies. */
+  htm: string;
+  /** Its URL (query and fragment are dropped). */
+  htu: string;
+  /** A nonce the resource server sent (`DPoP-Nonce`); remembered for its origin. */
+  nonce?: string | undefined;
+  /** Bind the proof to this token instead of the main one: a narrower scope or an exchanged token (as in {@link TokenRequest}). */
+  scope?: string | undefined;
+  audience?: string | undefined;
+  resource?: string | undefined;
+  client?: string;
+  /** Who really asks (peer credentials), as in {@link TokenRequest}. */
+  caller?: CallerInfo;
+  skipApproval?: boolean;
+}
+
+/** A proof bound to the account's current access token (`ath`). */
+export interface DpopProofHandout {
+  proof: string;
+  /** Epoch ms until which the proof is fresh enough for resource servers (iat + 60 s). */
+  expiresAt: number;
+}
+
+/** One upstream request of an authenticating proxy. */
+export interface UpstreamAuthorizeRequest {
+  method: string;
+  url: string;
+  /** The Authorization value the upstream refused with invalid_token: hand out another. */
+  rejected?: string;
+}
+
+/** The headers a proxy adds to an upstream request. */
+export interface UpstreamCredentials {
+  authorization: string;
+  dpop?: string;
+}
+
+/** A proxied request as the audit log records it: never a token, a path or a query. */
+export interface ProxiedRequestRecord {
+  method: string;
+  host: string;
+  status: number;
+  outcome: AuditEntry['outcome'];
+  code?: string;
+  caller?: AuditCaller;
+}
+
+/** What an authenticating proxy gets from the broker for one account. */
+export interface AccountUpstream {
+  /** Authorization (and a DPoP proof) for one upstream request; refreshes when `rejected` is the current token. */
+  authorize(request: UpstreamAuthorizeRequest): Promise<UpstreamCredentials>;
+  /** A `DPoP-Nonce` the upstream sent (RFC 9449 §9). */
+  rememberNonce(url: string, nonce: string): void;
+  /** Records a proxied request in the audit log. */
+  record(entry: ProxiedRequestRecord): void;
+}
+
 export interface SignInOptions {
   /** Password grant only: used for one request, never stored or logged. */
   username?: string;
@@ -110,14 +177,25 @@ export interface AuditEntry {
   account: string;
   /** The claimed `X-Token-Broker-Client` name. */
   client: string;
-  /** Who really asked (peer credentials), when the request came over a listener. */
+  /** Who really asked (peer credentials), when the request came over a listener or a proxy. */
   caller?: CallerInfo;
-  /** `refused`: the request itself was wrong (unknown account, invalid request). */
+  /** `refused`: the request itself was wrong (unknown account, invalid request), or the proxy turned the peer away. */
   outcome: 'granted' | 'denied' | 'needs_login' | 'error' | 'refused';
   code?: string;
-  /** What was handed out when it was not an access token (docs: CONTRACTS "Audit entries"). */
-  kind?: 'token' | 'id_token' | 'exchange' | 'dpop_proof' | 'proxy';
+  /** What was handed out or done (CONTRACTS.md); absent for a plain token hand-out. */
+  kind?: AuditKind;
+  /** `dpop_proof`: the proof's method; `proxy`: the request's method. */
+  method?: string;
+  /** `dpop_proof`: the host of the proof's URL; `proxy`: the upstream's host. Never a path or query. */
+  host?: string;
+  /** `proxy`: the HTTP status the client received. */
+  status?: number;
 }
+
+export type AuditKind = 'token' | 'id_token' | 'exchange' | 'dpop_proof' | 'proxy';
+
+/** The caller of an audited request (CONTRACTS.md): main/shared/caller.ts. */
+export type AuditCaller = CallerInfo;
 
 export interface ApprovalRequest {
   id: string;
@@ -177,6 +255,17 @@ export interface BrokerService {
   /** Revokes at the provider and forgets the tokens; the account stays (then NEEDS_LOGIN). */
   logout(name: string): Promise<void>;
   tokenDetails(name: string): TokenDetails | undefined;
+  /**
+   * A DPoP proof for a request the caller makes with the account's access token (RFC 9449 §7),
+   * signed with the account's key, which never leaves the broker. `INVALID_REQUEST` for an
+   * account whose tokens are not DPoP-bound.
+   */
+  dpopProof(name: string, request: DpopProofRequest): Promise<DpopProofHandout>;
+  /**
+   * The account's credentials for an authenticating proxy named `client` (asked once, for
+   * `approval: ask` accounts; every proxied request is audited).
+   */
+  openUpstream(name: string, client: string): Promise<AccountUpstream>;
   auditLog(filter?: { account?: string; client?: string; limit?: number }): AuditEntry[];
   on(listener: (event: BrokerEvent) => void): () => void;
   /** Stops the scheduler, waits for in-flight writes and closes the vault. */

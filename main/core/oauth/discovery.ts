@@ -77,6 +77,9 @@ function metadataFromDocument(body: JsonObject, expectedIssuer: string, context:
     const userinfoEndpoint = optionalHttpUrl(body, 'userinfo_endpoint', context);
     const issSupported = optionalBoolean(body, 'authorization_response_iss_parameter_supported', context);
     const scopesSupported = optionalStringArray(body, 'scopes_supported', context);
+    const parEndpoint = optionalHttpUrl(body, 'pushed_authorization_request_endpoint', context);
+    const parRequired = optionalBoolean(body, 'require_pushed_authorization_requests', context);
+    const dpopAlgs = optionalStringArray(body, 'dpop_signing_alg_values_supported', context);
     return {
       issuer,
       tokenEndpoint,
@@ -88,6 +91,9 @@ function metadataFromDocument(body: JsonObject, expectedIssuer: string, context:
       ...(userinfoEndpoint === undefined ? {} : { userinfoEndpoint }),
       ...(issSupported === undefined ? {} : { authorizationResponseIssParameterSupported: issSupported }),
       ...(scopesSupported === undefined ? {} : { scopesSupported }),
+      ...(parEndpoint === undefined ? {} : { pushedAuthorizationRequestEndpoint: parEndpoint }),
+      ...(parRequired === undefined ? {} : { requirePushedAuthorizationRequests: parRequired }),
+      ...(dpopAlgs === undefined ? {} : { dpopSigningAlgValuesSupported: dpopAlgs }),
     };
   } catch (error) {
     throw asDiscoveryFailure(error);

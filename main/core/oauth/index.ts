@@ -7,9 +7,9 @@ export { createHttpClient, translateHttpError, DEFAULT_MAX_RESPONSE_BYTES } from
 export type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from './http.js';
 export { discoverProvider, discoveryUrls, processDiscoveryResponse, resolveProviderMetadata, ProviderMetadataCache } from './discovery.js';
 export { toClientAuth, applyClientAuth, clientSecretBasicHeader, createClientAssertion } from './client-auth.js';
-export { buildTokenRequest, requestToken } from './token-request.js';
+export { buildTokenRequest, requestToken, sendTokenRequest } from './token-request.js';
 export { processTokenResponse, oauthErrorFromBody } from './token-response.js';
-export { buildAuthorizationUrl } from './authorization-url.js';
+export { authorizationRequestParams, buildAuthorizationUrl } from './authorization-url.js';
 export { validateAuthorizationResponse, validateImplicitResponse } from './callback.js';
 export { computeCodeChallenge, generateCodeVerifier, generateNonce, generateState } from './pkce.js';
 export { decodeJwtClaims, validateIdToken } from './id-token.js';
@@ -30,3 +30,36 @@ export { passwordGrant } from './grants/password.js';
 export type { PasswordParams } from './grants/password.js';
 export { revokeToken } from './grants/revocation.js';
 export type { RevokeParams } from './grants/revocation.js';
+export {
+  accessTokenHash,
+  createDpopProof,
+  DPOP_ALG,
+  DPOP_PROOF_LIFETIME_SECONDS,
+  DpopKey,
+  DpopNonceStore,
+  dpopNonceFromHeaders,
+  exportDpopPrivateKey,
+  generateDpopKey,
+  importDpopPrivateKey,
+  isDpopNonceChallenge,
+  jwkThumbprint,
+  normalizeHtu,
+  sendWithDpop,
+} from './dpop.js';
+export type { DpopBinding, DpopProofInput, DpopPublicJwk } from './dpop.js';
+export {
+  buildPushedAuthorizationRequest,
+  buildPushedAuthorizationUrl,
+  processPushedAuthorizationResponse,
+  pushAuthorizationRequest,
+} from './par.js';
+export type { PushedAuthorization, PushAuthorizationParams } from './par.js';
+export {
+  processTokenExchangeResponse,
+  tokenExchangeGrant,
+  tokenExchangeParams,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+} from './grants/token-exchange.js';
+export type { ExchangedTokenSet, TokenExchangeParams, TokenExchangeTarget } from './grants/token-exchange.js';
+export { challengeError, parseWwwAuthenticate } from './www-authenticate.js';
+export type { AuthChallenge } from './www-authenticate.js';

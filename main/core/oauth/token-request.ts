@@ -5,7 +5,8 @@
 import type { Clock } from '../ports.js';
 import { systemClock } from '../ports.js';
 import { applyClientAuth, clientSecretBasicHeader } from './client-auth.js';
-import type { HttpClient, HttpRequest } from './http.js';
+import { sendWithDpop, type DpopBinding } from './dpop.js';
+import type { HttpClient, HttpRequest, HttpResponse } from './http.js';
 import { processTokenResponse } from './token-response.js';
 import type { ClientAuth, ProviderMetadata, TokenSet } from './types.js';
 
@@ -66,6 +67,8 @@ export interface TokenGrantContext {
   client: ClientAuth;
   clock?: Clock;
   signal?: AbortSignal;
+  /** The account's DPoP key: every token request then carries a proof (RFC 9449 §5). */
+  dpop?: DpopBinding;
 }
 
 /**
@@ -79,17 +82,39 @@ export async function requestToken(
   redact: ReadonlyArray<string | undefined> = [],
 ): Promise<TokenSet> {
   const clock = context.clock ?? systemClock;
-  const request = await buildTokenRequest(context.metadata, context.client, params, {
-    now: clock.now(),
-    ...(context.signal === undefined ? {} : { signal: context.signal }),
-  });
-  const response = await context.http.request(request);
-  return processTokenResponse(response, {
+  const response = await sendTokenRequest(context, params);
+  return processTokenResponse(response.response, {
     purpose: 'token endpoint',
     url: context.metadata.tokenEndpoint,
     now: clock.now(),
-    redact: [...redact, ...sentCredentials(request, context.client)],
+    redact: [...redact, ...sentCredentials(response.request, context.client)],
   });
+}
+
+/**
+ * Sends one token request, with a DPoP proof when the context has a key (answering one
+ * `use_dpop_nonce` challenge with a rebuilt request). Returns the last request sent (for
+ * redaction) and its response.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-5 RFC 9449 §5}, {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-8 §8}
+ */
+export async function sendTokenRequest(
+  context: TokenGrantContext,
+  params: Record<string, string>,
+): Promise<{ request: HttpRequest; response: HttpResponse }> {
+  const clock = context.clock ?? systemClock;
+  let request: HttpRequest | undefined;
+  const build = async (): Promise<HttpRequest> => {
+    request = await buildTokenRequest(context.metadata, context.client, params, {
+      now: clock.now(),
+      ...(context.signal === undefined ? {} : { signal: context.signal }),
+    });
+    return request;
+  };
+  const response =
+    context.dpop === undefined
+      ? await context.http.request(await build())
+      : await sendWithDpop(context.http, { clock, ...context.dpop }, build);
+  return { request: request as HttpRequest, response };
 }
 
 /**

@@ -17,6 +17,12 @@ export interface ProviderMetadata {
   userinfoEndpoint?: string;
   /** JWK Set of the provider's signing keys, used to verify ID tokens (OpenID Discovery §3). */
   jwksUri?: string;
+  /** RFC 9126 §5: where authorization requests are pushed. */
+  pushedAuthorizationRequestEndpoint?: string;
+  /** RFC 9126 §5: the provider accepts authorization requests only through PAR. */
+  requirePushedAuthorizationRequests?: boolean;
+  /** RFC 9449 §5.1: the provider issues DPoP-bound tokens for proofs signed with these algorithms. */
+  dpopSigningAlgValuesSupported?: string[];
 }
 
 /** Token endpoint client authentication (RFC 6749 §2.3, RFC 7523 §2.2). */

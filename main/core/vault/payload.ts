@@ -92,6 +92,8 @@ export function checkAccountSecrets(value: unknown, path: PropertyKey[] = []): {
   optional(value, out, 'clientSecret', path, problems, secretText);
   optional(value, out, 'privateKeyPem', path, problems, secretText);
   optional(value, out, 'tokens', path, problems, tokenSet);
+  // The account's DPoP private key (PKCS#8 PEM), kept with the tokens bound to it.
+  optional(value, out, 'dpopKeyPem', path, problems, secretText);
   optional(value, out, 'signedOut', path, problems, (v, p, pr) => {
     if (v === true) return true;
     pr.push(`${formatPath(p)}: expected true`);

@@ -10,6 +10,11 @@ export interface AccountSecrets {
   privateKeyPem?: string;
   tokens?: TokenSet;
   /**
+   * The account's DPoP private key (PKCS#8 PEM, RFC 9449): made when the account first needs it,
+   * kept with the tokens bound to it and forgotten with them. It never leaves the broker.
+   */
+  dpopKeyPem?: string;
+  /**
    * Set by logout, cleared by the next sign-in: the account keeps its client secrets but hands
    * out nothing until a person signs in again — also client_credentials accounts, which could
    * otherwise fetch a token on their own. Kept here so it survives a restart.

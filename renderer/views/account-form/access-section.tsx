@@ -6,8 +6,9 @@ import type { FormFields } from './form-fields.js';
 import { TextField } from './text-field.js';
 
 /**
- * Who may get the account's tokens: the approval policy, the git hosts git-credential answers
- * for, the container registries of docker-credential-token-broker, and which token kubectl gets.
+ * Who may get the account's tokens and how: the approval policy, sender-constrained tokens (DPoP),
+ * the audiences token exchange may ask for, the git hosts git-credential answers for, the container
+ * registries of docker-credential-token-broker, and which token kubectl gets.
  */
 export function AccessSection({ fields, preset }: { fields: FormFields; preset: PresetView }) {
   const { values, set } = fields;
@@ -31,6 +32,35 @@ export function AccessSection({ fields, preset }: { fields: FormFields; preset: 
           </span>
         </label>
       </fieldset>
+      <fieldset className="radio-group">
+        <legend className="field__label">Sender-constrained tokens (DPoP)</legend>
+        <label className="radio">
+          <input type="radio" name="dpop" value="auto" checked={values.dpop === 'auto'} onChange={() => set('dpop', 'auto')} />
+          <span>
+            <strong>When the provider supports it</strong> — tokens are bound to a key that never leaves the broker.
+          </span>
+        </label>
+        <label className="radio">
+          <input type="radio" name="dpop" value="on" checked={values.dpop === 'on'} onChange={() => set('dpop', 'on')} />
+          <span>
+            <strong>Always</strong> — refuse plain Bearer tokens.
+          </span>
+        </label>
+        <label className="radio">
+          <input type="radio" name="dpop" value="off" checked={values.dpop === 'off'} onChange={() => set('dpop', 'off')} />
+          <span>
+            <strong>Off</strong> — Bearer tokens, for APIs that do not accept DPoP.
+          </span>
+        </label>
+      </fieldset>
+      <TextField
+        fields={fields}
+        name="exchangeAudiences"
+        label="Token exchange audiences"
+        hint="Scripts may exchange this account’s token for one of these audiences or resources (RFC 8693), separated by spaces."
+        optional
+        spellCheck={false}
+      />
       <TextField
         fields={fields}
         name="gitHosts"

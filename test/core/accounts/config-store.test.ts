@@ -34,7 +34,12 @@ describe('openConfigStore', () => {
 
   it('a missing file is an empty config with defaults, and nothing is written on load', async () => {
     const store = await openConfigStore(dataDir());
-    expect(store.get()).toEqual({ version: 1, accounts: [], settings: { tcpListener: { enabled: false, port: 0 }, startAtLogin: false } });
+    expect(store.get()).toEqual({
+      version: 1,
+      accounts: [],
+      proxies: [],
+      settings: { tcpListener: { enabled: false, port: 0 }, startAtLogin: false },
+    });
     expect(await readdir(dataDir())).toEqual([]);
   });
 

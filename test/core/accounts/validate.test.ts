@@ -21,6 +21,7 @@ describe('validateAccountInput', () => {
       scopes: [],
       allowLegacy: false,
       approval: 'auto',
+      dpop: 'auto',
     });
   });
 

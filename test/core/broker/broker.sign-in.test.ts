@@ -278,5 +278,6 @@ function legacyWithoutOptIn() {
     scopes: [],
     allowLegacy: false,
     approval: 'auto' as const,
+    dpop: 'auto' as const,
   };
 }

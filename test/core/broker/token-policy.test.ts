@@ -108,6 +108,7 @@ describe('token policy', () => {
         scopes: [],
         allowLegacy: true,
         approval: 'auto',
+        dpop: 'auto',
         ...(refresh === undefined ? {} : { refresh }),
       }) as AccountConfig;
     const hour = tokens(HOUR);

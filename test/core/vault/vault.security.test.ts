@@ -1,10 +1,12 @@
 /**
  * Defends: no secret ever reaches the disk unencrypted, nor an error message.
  */
+import { createPrivateKey } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openConfigStore } from '../../../main/core/accounts/config-store.js';
+import { exportDpopPrivateKey, generateDpopKey } from '../../../main/core/oauth/dpop.js';
 import { openVault } from '../../../main/core/vault/index.js';
 import { cleanupDataDirs, keychain, readAllFiles, rejectionOf, tempDataDir } from './support/helpers.js';
 
@@ -12,7 +14,17 @@ const ACCESS_TOKEN = 'gho_KnownAccessToken1234567890abcdefXYZ';
 const REFRESH_TOKEN = 'ghr_KnownRefreshToken1234567890abcdefXYZ';
 const CLIENT_SECRET = 'cs_KnownClientSecret_0987654321_secret';
 const PRIVATE_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvKnownPrivateKeyMaterialForTheGrepTest\n-----END PRIVATE KEY-----\n';
-const NEEDLES = [ACCESS_TOKEN, REFRESH_TOKEN, CLIENT_SECRET, 'MIIEvKnownPrivateKeyMaterialForTheGrepTest'];
+// A real DPoP key (RFC 9449): its PKCS#8 body and its private scalar `d` must appear nowhere.
+const DPOP_KEY = exportDpopPrivateKey(generateDpopKey());
+const DPOP_D = createPrivateKey(DPOP_KEY).export({ format: 'jwk' }).d as string;
+const NEEDLES = [
+  ACCESS_TOKEN,
+  REFRESH_TOKEN,
+  CLIENT_SECRET,
+  'MIIEvKnownPrivateKeyMaterialForTheGrepTest',
+  DPOP_KEY.split('\n').slice(1, -2).join('').slice(0, 48),
+  DPOP_D,
+];
 
 /** The needle as UTF-8, UTF-16LE and base64 — a plaintext leak in any common encoding. */
 function encodings(needle: string): Buffer[] {
@@ -39,13 +51,15 @@ describe('secrets at rest', () => {
           scopes: ['repo'],
           allowLegacy: false,
           approval: 'auto',
+          dpop: 'auto',
         },
       ],
     }));
     const vault = await openVault({ dataDir, secretStore: keychain });
     await vault.set('gh', {
       clientSecret: CLIENT_SECRET,
-      tokens: { accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN, tokenType: 'bearer', obtainedAt: Date.now() },
+      tokens: { accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN, tokenType: 'DPoP', obtainedAt: Date.now() },
+      dpopKeyPem: DPOP_KEY,
     });
     await vault.set('jwt', { privateKeyPem: PRIVATE_KEY });
     await vault.set('gh', {

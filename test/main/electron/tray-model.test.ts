@@ -18,6 +18,8 @@ const account = (name: string, extra: Partial<AccountView> = {}): AccountView =>
   scopes: [],
   clientId: 'client',
   clientAuth: 'none',
+  dpop: 'auto',
+  senderConstrained: false,
   approval: 'auto',
   allowLegacy: false,
   hasRefreshToken: true,

@@ -1,9 +1,11 @@
 import { BrokerError } from '../../errors.js';
 import { systemClock, type BrowserOpener, type Clock } from '../../ports.js';
 import { startLoopbackListener } from '../../loopback/listener.js';
-import { buildAuthorizationUrl } from '../authorization-url.js';
+import { authorizationRequestParams, buildAuthorizationUrl, type AuthorizationUrlInput } from '../authorization-url.js';
 import { callbackExpectations, validateAuthorizationResponse } from '../callback.js';
+import type { DpopBinding } from '../dpop.js';
 import type { HttpClient } from '../http.js';
+import { buildPushedAuthorizationUrl, pushAuthorizationRequest } from '../par.js';
 import { validateIdToken } from '../id-token.js';
 import { computeCodeChallenge, generateCodeVerifier, generateNonce, generateState, includesOpenId } from '../pkce.js';
 import { requestToken } from '../token-request.js';
@@ -25,6 +27,8 @@ export interface AuthorizationCodeParams {
   /** How long to wait for the callback; default 5 minutes. */
   timeoutMs?: number;
   clock?: Clock;
+  /** The account's DPoP key: the code is bound to it (RFC 9449 §10) and the exchange carries a proof. */
+  dpop?: DpopBinding;
 }
 
 /** The token request parameters of the code exchange. @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.3 RFC 6749 §4.1.3}, {@link https://www.rfc-editor.org/rfc/rfc7636.html#section-4.5 RFC 7636 §4.5} */
@@ -61,7 +65,7 @@ export async function authorizationCodeGrant(p: AuthorizationCodeParams): Promis
   });
   let code: string;
   try {
-    const url = buildAuthorizationUrl(p.metadata, {
+    const url = await authorizationUrlFor(p, clock, {
       responseType: 'code',
       clientId: p.client.clientId,
       redirectUri: listener.redirectUri,
@@ -70,6 +74,7 @@ export async function authorizationCodeGrant(p: AuthorizationCodeParams): Promis
       ...(p.scope === undefined ? {} : { scope: p.scope }),
       ...(nonce === undefined ? {} : { nonce }),
       ...(p.extraParams === undefined ? {} : { extraParams: p.extraParams }),
+      ...(p.dpop === undefined ? {} : { dpopJkt: p.dpop.key.thumbprint }),
     });
     // The browser (and whoever reads its command line) gets only the one-shot start URL.
     await openAuthorizationUrl(listener.startUrl(url), p.openBrowser, p.onAuthorizationUrl);
@@ -79,7 +84,14 @@ export async function authorizationCodeGrant(p: AuthorizationCodeParams): Promis
   }
 
   const tokens = await requestToken(
-    { http: p.http, metadata: p.metadata, client: p.client, clock, ...(p.signal === undefined ? {} : { signal: p.signal }) },
+    {
+      http: p.http,
+      metadata: p.metadata,
+      client: p.client,
+      clock,
+      ...(p.signal === undefined ? {} : { signal: p.signal }),
+      ...(p.dpop === undefined ? {} : { dpop: p.dpop }),
+    },
     authorizationCodeParams(code, listener.redirectUri, codeVerifier),
     [code, codeVerifier],
   );
@@ -89,6 +101,39 @@ export async function authorizationCodeGrant(p: AuthorizationCodeParams): Promis
     await validateIdToken(tokens.idToken, p.metadata, p.http, { clientId: p.client.clientId, nonce, now: clock.now() });
   }
   return tokens;
+}
+
+/**
+ * The URL the browser opens. When the provider has a PAR endpoint the parameters are pushed
+ * there first (with the client's authentication, and a DPoP proof when the account has a key),
+ * and the URL carries only `client_id` and `request_uri`; otherwise they go in the URL.
+ * @throws BrokerError `CONFIG_INVALID` when the provider requires PAR but names no endpoint.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9126.html#section-4 RFC 9126 §4}, {@link https://www.rfc-editor.org/rfc/rfc9126.html#section-5 §5}
+ */
+async function authorizationUrlFor(p: AuthorizationCodeParams, clock: Clock, input: AuthorizationUrlInput): Promise<string> {
+  const endpoint = p.metadata.pushedAuthorizationRequestEndpoint;
+  const authorizationEndpoint = p.metadata.authorizationEndpoint;
+  if (endpoint === undefined || authorizationEndpoint === undefined) {
+    if (p.metadata.requirePushedAuthorizationRequests === true) {
+      throw new BrokerError(
+        'CONFIG_INVALID',
+        'The provider requires pushed authorization requests but its metadata names no pushed_authorization_request_endpoint.',
+      );
+    }
+    return buildAuthorizationUrl(p.metadata, input);
+  }
+  const { client_id: _clientId, dpop_jkt: _jkt, ...params } = authorizationRequestParams(input);
+  const pushed = await pushAuthorizationRequest({
+    http: p.http,
+    endpoint,
+    audience: p.metadata.issuer ?? p.metadata.tokenEndpoint,
+    client: p.client,
+    params,
+    clock,
+    ...(p.dpop === undefined ? {} : { dpop: p.dpop }),
+    ...(p.signal === undefined ? {} : { signal: p.signal }),
+  });
+  return buildPushedAuthorizationUrl(authorizationEndpoint, p.client.clientId, pushed.requestUri);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Clock } from '../../ports.js';
+import type { DpopBinding } from '../dpop.js';
 import type { HttpClient } from '../http.js';
 import { requestToken } from '../token-request.js';
 import type { ClientAuth, ProviderMetadata, TokenSet } from '../types.js';
@@ -12,6 +13,8 @@ export interface ClientCredentialsParams {
   extraParams?: Readonly<Record<string, string>>;
   clock?: Clock;
   signal?: AbortSignal;
+  /** The account's DPoP key: the token request carries a proof (RFC 9449 §5). */
+  dpop?: DpopBinding;
 }
 
 /** The grant's token request parameters. @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-4.4.2 RFC 6749 §4.4.2} */

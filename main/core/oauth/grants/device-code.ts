@@ -1,6 +1,7 @@
 import { BrokerError } from '../../errors.js';
 import { systemClock, type Clock } from '../../ports.js';
 import { invalidResponse, optionalHttpUrl, optionalSeconds, requireString, type ResponseContext } from '../assert.js';
+import type { DpopBinding } from '../dpop.js';
 import type { HttpClient, HttpResponse } from '../http.js';
 import { buildEndpointRequest, requestToken, sentCredentials } from '../token-request.js';
 import { processJsonResponse } from '../token-response.js';
@@ -43,6 +44,8 @@ export interface DeviceAuthorizationParams {
   signal?: AbortSignal;
   clock?: Clock;
   sleep?: Sleep;
+  /** The account's DPoP key: every token poll carries a proof (RFC 9449 §5). */
+  dpop?: DpopBinding;
 }
 
 /** A validated device authorization response. */
@@ -119,7 +122,14 @@ export async function deviceAuthorizationGrant(p: DeviceAuthorizationParams): Pr
     if (clock.now() >= device.expiresAt) throw expired();
     try {
       return await requestToken(
-        { http: p.http, metadata: p.metadata, client: p.client, clock, ...(p.signal === undefined ? {} : { signal: p.signal }) },
+        {
+          http: p.http,
+          metadata: p.metadata,
+          client: p.client,
+          clock,
+          ...(p.signal === undefined ? {} : { signal: p.signal }),
+          ...(p.dpop === undefined ? {} : { dpop: p.dpop }),
+        },
         { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode },
         [deviceCode],
       );

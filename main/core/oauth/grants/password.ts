@@ -1,5 +1,6 @@
 import { BrokerError } from '../../errors.js';
 import type { Clock } from '../../ports.js';
+import type { DpopBinding } from '../dpop.js';
 import type { HttpClient } from '../http.js';
 import { requestToken } from '../token-request.js';
 import type { ClientAuth, ProviderMetadata, TokenSet } from '../types.js';
@@ -14,6 +15,8 @@ export interface PasswordParams {
   allowLegacy: boolean;
   clock?: Clock;
   signal?: AbortSignal;
+  /** The account's DPoP key: the token request carries a proof (RFC 9449 §5). */
+  dpop?: DpopBinding;
 }
 
 /**

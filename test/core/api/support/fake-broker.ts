@@ -5,6 +5,9 @@
  */
 import type { AccountInput } from '../../../../main/core/accounts/model.js';
 import type {
+  AccountUpstream,
+  DpopProofHandout,
+  DpopProofRequest,
   AccountSecretsInput,
   AccountSummary,
   BrokerService,
@@ -50,6 +53,7 @@ export class FakeBroker implements BrokerService {
       scopes: ['read'],
       allowLegacy: false,
       approval: 'auto' as const,
+      dpop: 'auto' as const,
       ...(extra.git === undefined ? {} : { git: extra.git }),
       ...extra.config,
     };
@@ -62,6 +66,7 @@ export class FakeBroker implements BrokerService {
         ...(extra.token?.expiresAt === undefined ? {} : { expiresAt: extra.token.expiresAt }),
         scopes: ['read'],
         hasRefreshToken: true,
+        senderConstrained: false,
         refreshMode: 'proactive',
       },
       ...extra,
@@ -161,6 +166,20 @@ export class FakeBroker implements BrokerService {
   }
   tokenDetails(): undefined {
     return undefined;
+  }
+  /** Records the request; answers a stand-in proof naming what it was for (the route's shape, not DPoP). */
+  async dpopProof(name: string, request: DpopProofRequest): Promise<DpopProofHandout> {
+    this.calls.push({ method: 'dpopProof', name });
+    const account = this.get(name);
+    if (account.error !== undefined) throw account.error;
+    return {
+      proof: `proof-for-${request.htm}-${request.htu}${request.nonce === undefined ? '' : `-${request.nonce}`}`,
+      expiresAt: 2_000_000_000_000,
+    };
+  }
+  async openUpstream(name: string): Promise<AccountUpstream> {
+    this.get(name);
+    throw new BrokerError('INTERNAL', 'The fake broker runs no proxies.');
   }
   auditLog(): [] {
     return [];
