@@ -70,6 +70,34 @@ async function readAll(res: IncomingMessage): Promise<string> {
   return text;
 }
 
+/** The parsed JSON body of a response, or undefined when it is not JSON (for error answers). */
+export async function readJsonBody(res: IncomingMessage): Promise<unknown> {
+  const text = await readAll(res);
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The lines of a streamed NDJSON answer (the sign-in's progress, the proxy's address), parsed,
+ * as they arrive; blank lines are skipped. Ends when the broker ends the stream.
+ */
+export async function* ndjsonLines<T>(res: IncomingMessage): AsyncGenerator<T> {
+  res.setEncoding('utf8');
+  let buffered = '';
+  for await (const chunk of res) {
+    buffered += chunk as string;
+    let newline;
+    while ((newline = buffered.indexOf('\n')) !== -1) {
+      const text = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (text !== '') yield JSON.parse(text) as T;
+    }
+  }
+}
+
 /** Sends a request and returns the parsed JSON body of a 2xx answer; throws CliError otherwise. */
 export async function callApi<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const res = await openRequest(method, path, options);

@@ -11,7 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { LoginStreamLine } from '../../core/api/wire.js';
 import { parse } from '../args.js';
-import { openRequest } from '../client-http.js';
+import { ndjsonLines, openRequest, readJsonBody } from '../client-http.js';
 import { apiError, describeApiError, seg } from '../client.js';
 import { CliError, EXIT, EXIT_INTERRUPTED, exitCodeForApiError, usageError } from '../exit.js';
 import { readStdin, stripTrailingNewline } from '../stdin.js';
@@ -89,7 +89,7 @@ export async function signIn(name: string, request: SignInRequest): Promise<numb
       // A sign-in waits for a person (browser, device code): no idle timeout.
       timeoutMs: 0,
     });
-    if (res.statusCode !== 200) throw apiError(res.statusCode ?? 0, await readJson(res));
+    if (res.statusCode !== 200) throw apiError(res.statusCode ?? 0, await readJsonBody(res));
     return await followProgress(res, name, controller.signal, headless !== undefined);
   } catch (error) {
     if (controller.signal.aborted) throw cancelled(name);
@@ -133,30 +133,10 @@ function redirectPort(url: string): string | undefined {
   }
 }
 
-async function readJson(res: IncomingMessage): Promise<unknown> {
-  res.setEncoding('utf8');
-  let text = '';
-  for await (const chunk of res) text += chunk as string;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 async function followProgress(res: IncomingMessage, name: string, signal: AbortSignal, remote: boolean): Promise<number> {
-  res.setEncoding('utf8');
-  let buffered = '';
-  for await (const chunk of res) {
-    buffered += chunk as string;
-    let newline;
-    while ((newline = buffered.indexOf('\n')) !== -1) {
-      const text = buffered.slice(0, newline).trim();
-      buffered = buffered.slice(newline + 1);
-      if (text === '') continue;
-      const done = handleLine(JSON.parse(text) as LoginStreamLine, name, remote);
-      if (done !== undefined) return done;
-    }
+  for await (const line of ndjsonLines<LoginStreamLine>(res)) {
+    const done = handleLine(line, name, remote);
+    if (done !== undefined) return done;
   }
   if (signal.aborted) throw cancelled(name);
   throw new CliError(`the broker closed the sign-in of ${name} without a result`);

@@ -10,7 +10,7 @@ import type { ErrorBody } from '../../core/api/wire.js';
 import { parseListenAddress, LISTEN_ADDRESS_RULE } from '../../shared/proxy-listen.js';
 import { parse } from '../args.js';
 import { apiError, describeApiError } from '../client.js';
-import { openRequest } from '../client-http.js';
+import { ndjsonLines, openRequest, readJsonBody } from '../client-http.js';
 import { CliError, EXIT, exitCodeForApiError, usageError } from '../exit.js';
 
 /** One line of the `POST /v1/proxies` stream. */
@@ -47,7 +47,7 @@ export async function run(args: string[]): Promise<number> {
       // The proxy runs until stopped: no idle timeout.
       timeoutMs: 0,
     });
-    if (res.statusCode !== 200) throw apiError(res.statusCode ?? 0, await readJson(res));
+    if (res.statusCode !== 200) throw apiError(res.statusCode ?? 0, await readJsonBody(res));
     await follow(res, name);
     throw new CliError(`the broker stopped the proxy for ${name} (did the broker stop?)`);
   } catch (error) {
@@ -59,40 +59,19 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-async function readJson(res: IncomingMessage): Promise<unknown> {
-  res.setEncoding('utf8');
-  let text = '';
-  for await (const chunk of res) text += chunk as string;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Prints where the proxy listens; returns when the broker ends the stream. */
 async function follow(res: IncomingMessage, name: string): Promise<void> {
-  res.setEncoding('utf8');
-  let buffered = '';
-  for await (const chunk of res) {
-    buffered += chunk as string;
-    let newline;
-    while ((newline = buffered.indexOf('\n')) !== -1) {
-      const text = buffered.slice(0, newline).trim();
-      buffered = buffered.slice(newline + 1);
-      if (text === '') continue;
-      const line = JSON.parse(text) as ProxyStreamLine;
-      if ('proxy' in line) {
-        process.stderr.write(`Proxy for ${name}: ${line.proxy.url} → ${line.proxy.upstream} (Ctrl-C stops it)\n`);
-        // The address on stdout alone, for scripts that start the proxy in the background.
-        process.stdout.write(`${line.proxy.url}\n`);
-      } else if ('error' in line) {
-        throw new CliError(
-          `proxy for ${name} failed: ${describeApiError(line.error)}`,
-          exitCodeForApiError(line.error.code),
-          line.error.code,
-        );
-      }
+  for await (const line of ndjsonLines<ProxyStreamLine>(res)) {
+    if ('proxy' in line) {
+      process.stderr.write(`Proxy for ${name}: ${line.proxy.url} → ${line.proxy.upstream} (Ctrl-C stops it)\n`);
+      // The address on stdout alone, for scripts that start the proxy in the background.
+      process.stdout.write(`${line.proxy.url}\n`);
+    } else if ('error' in line) {
+      throw new CliError(
+        `proxy for ${name} failed: ${describeApiError(line.error)}`,
+        exitCodeForApiError(line.error.code),
+        line.error.code,
+      );
     }
   }
 }

@@ -18,18 +18,17 @@ import { createSingleFlight } from './concurrency.js';
 import type { BrokerContext } from './context.js';
 import { requireBound } from './dpop-keys.js';
 import type { ScheduledEntry } from './scheduler.js';
-import { computeRefreshAt, effectiveMinTtlMs, isFresh, isUnexpired, normalizeScope, toHandout } from './token-policy.js';
+import {
+  computeRefreshAt,
+  effectiveMinTtlMs,
+  isFresh,
+  isTransientFailure,
+  isUnexpired,
+  normalizeScope,
+  toHandout,
+} from './token-policy.js';
 import type { TokenQuery, TokenService } from './token-service.js';
 import type { TokenHandout } from './types.js';
-
-/** Provider errors after which a still-valid exchanged token is handed out (as for the main token). */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set([
-  'PROVIDER_ERROR',
-  'PROVIDER_UNREACHABLE',
-  'TIMEOUT',
-  'INVALID_RESPONSE',
-  'DISCOVERY_FAILED',
-]);
 
 /** Separates the parts of a cache and schedule key (never in an account name, audience or scope). */
 const SEP = '\u0000';
@@ -139,7 +138,7 @@ export function createExchangeService(ctx: BrokerContext, tokens: Pick<TokenServ
         return toHandout(fresh, ctx.clock.now(), fresh.scope);
       } catch (error) {
         const later = ctx.clock.now();
-        const usable = TRANSIENT_CODES.has(toBrokerError(error).code);
+        const usable = isTransientFailure(toBrokerError(error).code);
         if (cached !== undefined && !force && query.minTtl === undefined && usable && isUnexpired(cached, later)) {
           return toHandout(cached, later, cached.scope);
         }

@@ -35,6 +35,20 @@ export const REFRESH_JITTER = 0.1;
 export const BACKOFF_BASE_MS = 10_000;
 export const BACKOFF_CAP_MS = 10 * 60_000;
 
+/** Provider failures after which a still-valid held token (main or exchanged) is handed out instead of failing the caller. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'PROVIDER_ERROR',
+  'PROVIDER_UNREACHABLE',
+  'TIMEOUT',
+  'INVALID_RESPONSE',
+  'DISCOVERY_FAILED',
+]);
+
+/** True for an error the provider may get over by itself (it says nothing about the grant). */
+export function isTransientFailure(code: string): boolean {
+  return TRANSIENT_CODES.has(code);
+}
+
 /**
  * The minimum remaining validity a hand-out must have. An explicit request is honoured as is;
  * the default is capped at a quarter of the token's lifetime.

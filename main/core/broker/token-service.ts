@@ -56,6 +56,7 @@ import {
   idleAfterMs,
   isIdle,
   isFresh,
+  isTransientFailure,
   isUnexpired,
   normalizeScope,
   refreshModeOf,
@@ -64,15 +65,6 @@ import {
   type Lifetime,
 } from './token-policy.js';
 import type { TokenHandout, TokenRequest } from './types.js';
-
-/** Errors after which a still-valid cached token is handed out instead of failing the caller. */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set([
-  'PROVIDER_ERROR',
-  'PROVIDER_UNREACHABLE',
-  'TIMEOUT',
-  'INVALID_RESPONSE',
-  'DISCOVERY_FAILED',
-]);
 
 /** What a caller asks of a hand-out; the broker's TokenRequest passes straight through (no copy per request). */
 export type TokenQuery = Pick<TokenRequest, 'minTtl' | 'scope'>;
@@ -546,7 +538,7 @@ export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks 
       await obtain(account, state, '');
     } catch (error) {
       // A provider hiccup while the held ID token still works: hand it out, as for access tokens.
-      const held = TRANSIENT_CODES.has(toBrokerError(error).code) ? stillUsable(cached, query) : undefined;
+      const held = isTransientFailure(toBrokerError(error).code) ? stillUsable(cached, query) : undefined;
       if (held !== undefined) return held;
       throw error;
     }
@@ -626,7 +618,7 @@ export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks 
         // A provider hiccup while the cached token still works hands that token out rather than
         // fail, unless the caller insisted on a fresh token or on a minimum lifetime.
         const now = ctx.clock.now();
-        const usable = TRANSIENT_CODES.has(toBrokerError(error).code);
+        const usable = isTransientFailure(toBrokerError(error).code);
         if (cached !== undefined && !force && query.minTtl === undefined && isUnexpired(cached, now) && usable) {
           return toHandout(cached, now, fallbackScope);
         }
