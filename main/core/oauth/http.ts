@@ -1,30 +1,22 @@
 /**
- * The one HTTP client of the OAuth engine, on node:http / node:https.
+ * The one HTTP client of the OAuth engine, built on got.
  *
  * Every request the engine makes goes through {@link HttpClient.request}: timeouts, a response
  * size cap, proxies from the environment, an extra CA, the User-Agent, the retry rule, and the
- * translation of connection errors into {@link BrokerError} codes all live here and nowhere else.
+ * translation of got's errors into {@link BrokerError} codes all live here and nowhere else.
  *
  * HTTP error statuses are NOT thrown here: an OAuth error arrives as a 400 with a JSON body, and
  * only the response processors know how to read it.
- *
- * Why not got (used until issue 15's last round): the broker used a sliver of it (no retries, no
- * cache, no HTTP/2, its own proxy agents) and paid for all of it. Loading and running got on a
- * daemon's first provider request grew its V8 heap by ~1.3 MB that never came back (its code,
- * its 90 KB source kept for lazy compilation, the objects of its option machinery), the whole of
- * the "idle RSS after a refresh" excess in `npm run bench` (footprint). The few things got did
- * for us are below: phase timeouts, decompression with a cap, GET redirects.
  */
-import http, { type Agent as HttpAgent, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { Agent as HttpAgent, IncomingHttpHeaders } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import type { Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import got, { CancelError, HTTPError, MaxRedirectsError, RequestError, TimeoutError } from 'got';
 import { BrokerError } from '../errors.js';
 import { BROKER_VERSION } from '../version.js';
 import { readCaFile } from './ca-file.js';
 import { createTunnelAgents, proxyForUrl, type TunnelAgents } from './proxy-agent.js';
-import { safeUrl } from './sanitize.js';
+import { capitalize, safeUrl } from './sanitize.js';
 
 /** One request as the grant modules describe it. */
 export interface HttpRequest {
@@ -140,259 +132,89 @@ function schemeMismatch(error: unknown, code: unknown, url: string): string | un
   return undefined;
 }
 
-/** Redirect statuses a GET follows (RFC 9110 §15.4). */
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 3;
-
-/** A phase of the request ran out of time; `event` names it (`connect`, `secureConnect`, `response`, `request`). */
-class TimeoutError extends Error {
-  readonly code = 'ETIMEDOUT';
-  constructor(
-    readonly event: string,
-    ms: number,
-  ) {
-    super(`Timeout awaiting '${event}' for ${ms}ms`);
-    this.name = 'TimeoutError';
-  }
-}
-
-/** The connection or the exchange failed (the socket's error, with its `code`). */
-class RequestError extends Error {
-  readonly code: string | undefined;
-  constructor(cause: Error) {
-    super(cause.message);
-    this.name = 'RequestError';
-    const code = (cause as { code?: unknown }).code;
-    this.code = typeof code === 'string' ? code : undefined;
-  }
-}
-
-class CancelError extends Error {
-  readonly code = 'ERR_ABORTED';
-  constructor() {
-    super('The request was cancelled');
-    this.name = 'CancelError';
-  }
-}
-
-class MaxRedirectsError extends Error {
-  constructor() {
-    super(`Redirected more than ${MAX_REDIRECTS} times`);
-    this.name = 'MaxRedirectsError';
-  }
-}
-
-class OversizeError extends Error {
-  constructor() {
-    super('response over the size limit');
-    this.name = 'OversizeError';
-  }
-}
-
-interface Limits {
-  connectTimeoutMs: number;
-  responseTimeoutMs: number;
-  requestTimeoutMs: number;
-  maxBytes: number;
-}
-
-interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** Decodes `content-encoding` (what got's `decompress` did); undefined for identity. */
-function decoderFor(encoding: string | undefined): NodeJS.ReadWriteStream | undefined {
-  switch ((encoding ?? '').trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return createGunzip();
-    case 'deflate':
-      return createInflate();
-    case 'br':
-      return createBrotliDecompress();
-    default:
-      return undefined;
-  }
-}
-
 /**
- * One exchange: sends the request and reads the whole response, within the phase timeouts and
- * the size cap (counted after decompression, so a compressed bomb stops at the cap too).
- */
-function exchange(
-  url: URL,
-  options: { method: string; headers: Record<string, string>; body?: string; agent?: HttpAgent; ca?: string[]; signal?: AbortSignal },
-  limits: Limits,
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let phase: NodeJS.Timeout | undefined;
-    let req: ClientRequest | undefined;
-    let body: Readable | undefined;
-    let forgetSocket: (() => void) | undefined;
-    const finish = (error: Error | undefined, value?: RawResponse): void => {
-      if (settled) return;
-      settled = true;
-      forgetSocket?.();
-      clearTimeout(phase);
-      clearTimeout(whole);
-      options.signal?.removeEventListener('abort', onAbort);
-      if (error !== undefined) {
-        body?.destroy();
-        req?.destroy();
-        reject(error);
-      } else resolve(value as RawResponse);
-    };
-    const inPhase = (event: string, ms: number): void => {
-      clearTimeout(phase);
-      phase = setTimeout(() => finish(new TimeoutError(event, ms)), ms);
-    };
-    const onAbort = (): void => finish(new CancelError());
-    const whole = setTimeout(() => finish(new TimeoutError('request', limits.requestTimeoutMs)), limits.requestTimeoutMs);
-    if (options.signal?.aborted === true) return finish(new CancelError());
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const secure = url.protocol === 'https:';
-    try {
-      req = (secure ? https : http).request(url, {
-        method: options.method,
-        headers: options.headers,
-        ...(options.agent === undefined ? {} : { agent: options.agent }),
-        ...(secure && options.ca !== undefined ? { ca: options.ca } : {}),
-      });
-    } catch (error) {
-      return finish(new RequestError(error as Error));
-    }
-    inPhase('connect', limits.connectTimeoutMs);
-    req.once('socket', (socket) => {
-      const connected = (): void => {
-        if (settled) return;
-        if (req?.writableFinished === true) inPhase('response', limits.responseTimeoutMs);
-        else clearTimeout(phase);
-      };
-      // A kept-alive socket is ready; a new one once connected, a TLS one once its handshake is
-      // done (got's `secureConnect`).
-      if (req?.reusedSocket === true || (!socket.connecting && !('encrypted' in socket))) return connected();
-      const ready = 'encrypted' in socket ? 'secureConnect' : 'connect';
-      if (ready === 'secureConnect') inPhase('secureConnect', limits.connectTimeoutMs);
-      socket.once(ready, connected);
-      forgetSocket = () => socket.off(ready, connected);
-    });
-    req.once('finish', () => {
-      // The request is written: the response phase runs until the status line and headers.
-      if (!settled && req?.socket !== null && req?.socket.connecting === false) inPhase('response', limits.responseTimeoutMs);
-    });
-    req.once('error', (error) => finish(new RequestError(error)));
-    req.once('response', (res: IncomingMessage) => {
-      clearTimeout(phase);
-      const announced = Number(res.headers['content-length']);
-      if (Number.isFinite(announced) && announced > limits.maxBytes) return finish(new OversizeError());
-      const decoder = decoderFor(res.headers['content-encoding']);
-      body = decoder === undefined ? res : (res.pipe(decoder) as unknown as Readable);
-      const chunks: Buffer[] = [];
-      let length = 0;
-      res.once('error', (error) => finish(new RequestError(error)));
-      // Closed before the whole body arrived (the server or the network hung up mid-answer).
-      res.once('close', () => {
-        if (!res.complete) finish(new RequestError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
-      });
-      body.on('data', (chunk: Buffer) => {
-        length += chunk.length;
-        if (length > limits.maxBytes) finish(new OversizeError());
-        else chunks.push(chunk);
-      });
-      if (decoder !== undefined) body.once('error', (error) => finish(new RequestError(error)));
-      body.once('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, length) }));
-    });
-    req.end(options.body);
-  });
-}
-
-/**
- * Creates the HTTP client: node:http / node:https with connect/response/request timeouts, a
- * 1 MiB response cap (also after decompression), proxies from `HTTPS_PROXY`/`HTTP_PROXY`/
- * `NO_PROXY` (CONNECT tunnels), an optional extra CA from `TOKEN_BROKER_CA_FILE`, User-Agent
- * `token-broker/<version>`, GET redirects (at most 3; the Authorization header is dropped when the
- * origin changes), and no retries except when the connection failed before the request was sent.
+ * Creates the HTTP client: got with connect/response timeouts, a 1 MiB response cap, proxies
+ * from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (CONNECT tunnels), an optional extra CA from
+ * `TOKEN_BROKER_CA_FILE`, User-Agent `token-broker/<version>`, and no retries except when the
+ * connection failed before the request was sent.
  *
  * @throws BrokerError `CONFIG_INVALID` when the CA file cannot be read.
  * @see {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-10.1.5 RFC 9110 §10.1.5} (User-Agent), {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-9.3.6 RFC 9110 §9.3.6} (CONNECT)
  */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const env = options.env ?? process.env;
-  const limits: Limits = {
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    responseTimeoutMs: options.responseTimeoutMs ?? 30_000,
-    requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
-    maxBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-  };
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const responseTimeoutMs = options.responseTimeoutMs ?? 30_000;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const connectRetries = options.connectRetries ?? 1;
   const retryDelayMs = options.retryDelayMs ?? 250;
   const userAgent = options.userAgent ?? `token-broker/${BROKER_VERSION}`;
   const ca = loadCertificateAuthorities(options.caFile ?? nonEmpty(env['TOKEN_BROKER_CA_FILE']));
 
   const tunnels = new Map<string, TunnelAgents>();
-  const agentFor = (url: URL): HttpAgent | undefined => {
+  const agentsFor = (url: URL): { http?: HttpAgent; https?: HttpsAgent } | undefined => {
     const proxy = proxyForUrl(url, env);
     if (proxy === undefined) return undefined;
     const key = proxy.href;
     let agents = tunnels.get(key);
     if (agents === undefined) {
-      agents = createTunnelAgents(proxy, { connectTimeoutMs: limits.connectTimeoutMs, ...(ca === undefined ? {} : { ca }) });
+      agents = createTunnelAgents(proxy, { connectTimeoutMs, ...(ca === undefined ? {} : { ca }) });
       tunnels.set(key, agents);
     }
-    return url.protocol === 'https:' ? agents.https : agents.http;
+    return agents;
   };
 
+  const client = got.extend({
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    decompress: true,
+    timeout: {
+      lookup: connectTimeoutMs,
+      connect: connectTimeoutMs,
+      secureConnect: connectTimeoutMs,
+      response: responseTimeoutMs,
+      request: requestTimeoutMs,
+    },
+    headers: { 'user-agent': userAgent },
+    ...(ca === undefined ? {} : { https: { certificateAuthority: ca } }),
+  });
+
   const once = async (request: HttpRequest): Promise<HttpResponse> => {
-    let url = new URL(request.url);
-    const headers: Record<string, string> = { 'user-agent': userAgent, 'accept-encoding': 'gzip, deflate, br' };
-    for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
-    let body: string | undefined;
-    if (request.form !== undefined) {
-      body = new URLSearchParams(request.form).toString();
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      headers['content-length'] = String(Buffer.byteLength(body));
-    }
+    const url = new URL(request.url);
+    const agents = agentsFor(url);
+    let tooLarge = false;
+    const pending = client(url, {
+      method: request.method,
+      headers: request.headers ?? {},
+      ...(request.form === undefined ? {} : { form: request.form }),
+      // A POST is never redirected: the body holds credentials meant for this endpoint only.
+      followRedirect: request.method === 'GET',
+      maxRedirects: 3,
+      responseType: 'buffer',
+      ...(agents === undefined ? {} : { agent: agents }),
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    });
+    const refuse = (): void => {
+      tooLarge = true;
+      pending.cancel();
+    };
+    // got's promise emits no 'response' before the body is read; progress carries the
+    // announced length (`total`) from the first event, so an announced oversize stops at once.
+    pending.on('downloadProgress', (progress: { transferred: number; total?: number }) => {
+      if (progress.transferred > maxBytes || (progress.total !== undefined && progress.total > maxBytes)) refuse();
+    });
     try {
-      for (let redirects = 0; ; redirects += 1) {
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-          throw new RequestError(Object.assign(new Error(`Unsupported protocol "${url.protocol}"`), { code: 'ERR_UNSUPPORTED_PROTOCOL' }));
-        }
-        const agent = agentFor(url);
-        const response = await exchange(
-          url,
-          {
-            method: request.method,
-            headers,
-            ...(body === undefined ? {} : { body }),
-            ...(agent === undefined ? {} : { agent }),
-            ...(ca === undefined ? {} : { ca }),
-            ...(request.signal === undefined ? {} : { signal: request.signal }),
-          },
-          limits,
-        );
-        const location = response.headers.location;
-        // A POST is never redirected: the body holds credentials meant for this endpoint only.
-        if (request.method !== 'GET' || !REDIRECT_STATUSES.has(response.status) || location === undefined) {
-          return { status: response.status, headers: response.headers, body: response.body.toString('utf8'), url: url.href };
-        }
-        if (redirects >= MAX_REDIRECTS) throw new MaxRedirectsError();
-        const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
-        if (next === undefined) {
-          throw new RequestError(Object.assign(new Error('Invalid redirect location'), { code: 'ERR_INVALID_URL' }));
-        }
-        // Credentials meant for one origin never follow a redirect to another (as got did).
-        if (next.origin !== url.origin) {
-          delete headers['authorization'];
-          delete headers['cookie'];
-        }
-        url = next;
-      }
+      const response = await pending;
+      if (response.rawBody.length > maxBytes) throw oversized(request);
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body: response.rawBody.toString('utf8'),
+        url: response.url,
+      };
     } catch (error) {
-      if (error instanceof OversizeError) throw oversized(request);
+      if (tooLarge) throw oversized(request);
       throw translateHttpError(error, request);
     }
   };
@@ -426,16 +248,16 @@ function wasNotSent(error: unknown): boolean {
 }
 
 /**
- * The one place connection errors become BrokerErrors. The cause kept is a copy holding the
- * error's message, name and code only, so nothing of the request (a form body, an Authorization
- * header) can reach a log through `cause`.
+ * The one place got's errors become BrokerErrors. The cause kept is a copy holding got's
+ * message, name and code only: got's own error object carries the request options, and with
+ * them a form body or an Authorization header that must never reach a log through `cause`.
  */
 export function translateHttpError(error: unknown, request: Pick<HttpRequest, 'url' | 'purpose' | 'signal'>): BrokerError {
   if (error instanceof BrokerError) return error;
   const where = `the ${request.purpose ?? 'server'} at ${safeUrl(request.url)}`;
   const cause = redactedCause(error);
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (request.signal?.aborted === true || code === 'ERR_ABORTED' || code === 'ABORT_ERR' || error instanceof CancelError) {
+  if (request.signal?.aborted === true || code === 'ERR_ABORTED' || error instanceof CancelError) {
     return new BrokerError('CANCELLED', `The request to ${where} was cancelled.`, { cause });
   }
   if (error instanceof TimeoutError) {
@@ -443,6 +265,10 @@ export function translateHttpError(error: unknown, request: Pick<HttpRequest, 'u
   }
   if (error instanceof MaxRedirectsError) {
     return new BrokerError('PROVIDER_ERROR', `Too many redirects from ${where}.`, { cause });
+  }
+  if (error instanceof HTTPError) {
+    const status = error.response.statusCode;
+    return new BrokerError('PROVIDER_ERROR', `${capitalize(where)} answered HTTP ${status}.`, { cause, status });
   }
   if (typeof code === 'string' && TLS_TRUST_CODES.has(code)) {
     return new BrokerError(
