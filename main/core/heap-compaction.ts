@@ -19,13 +19,12 @@
  *
  * When: after start-up (which compiled the daemon's code) and after provider traffic (refresh,
  * sign-in, revocation … through the daemon's HTTP client), never on the hand-out path, and only once the event loop has been quiet for a whole
- * window (`quietMs`, by `performance.eventLoopUtilization()`) with no provider request in flight.
+ * window (`quietMs`: the process used at most `idleShare` of it in CPU time, `process.cpuUsage()`)
+ * with no provider request in flight.
  * A busy daemon is not paused: the check is repeated, and given up after `maxWaits` windows until
  * the next provider request. The collection itself takes a few ms on the daemon's ~8 MB heap.
  */
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { HttpClient } from './oauth/http.js';
 
 let gcFunction: (() => void) | undefined;
@@ -38,7 +37,8 @@ export function compactHeap(): void {
   if (gcFunction === undefined) {
     setFlagsFromString('--expose-gc');
     try {
-      gcFunction = runInNewContext('gc') as () => void;
+      // node:vm only now: a daemon that never compacts does not load it (it is not loaded otherwise).
+      gcFunction = process.getBuiltinModule('node:vm').runInNewContext('gc') as () => void;
     } finally {
       setFlagsFromString('--no-expose-gc');
     }
@@ -55,16 +55,19 @@ export interface IdleCompactorOptions {
   /** Length of the quiet window that must pass before compacting; default 500 ms. */
   quietMs?: number;
   /**
-   * Event-loop utilization (0–1) under which a window counts as quiet; default 0.002. A client
-   * polling every 10 ms (~1 % here) keeps the daemon "busy", so it never meets the pause.
+   * Share (0–1) of the window the process may spend on the CPU for the window to count as quiet;
+   * default 0.002 (1 ms per 500 ms). A client polling every 10 ms keeps the daemon "busy", so it
+   * never meets the pause.
    */
-  idleUtilization?: number;
+  idleShare?: number;
   /** Windows to wait for quiet before giving up until the next provider request; default 40. */
   maxWaits?: number;
   /** The collection; default {@link compactHeap}. */
   compact?: () => void;
-  /** Event-loop utilization since `since` (or in total); default `performance.eventLoopUtilization`. */
-  utilization?: (since?: EventLoopUtilization) => EventLoopUtilization;
+  /** CPU time used by the process so far, µs; default from `process.cpuUsage()` (no module to load, unlike perf_hooks). */
+  cpuMicros?: () => number;
+  /** Wall clock, ms; default `Date.now`. */
+  now?: () => number;
 }
 
 export interface IdleCompactor {
@@ -79,21 +82,29 @@ export interface IdleCompactor {
 /** Compacts the heap once the daemon has gone quiet after provider requests (see the module comment). */
 export function createIdleCompactor(options: IdleCompactorOptions = {}): IdleCompactor {
   const quietMs = options.quietMs ?? 500;
-  const idleUtilization = options.idleUtilization ?? 0.002;
+  const idleShare = options.idleShare ?? 0.002;
   const maxWaits = options.maxWaits ?? 40;
   const compact = options.compact ?? compactHeap;
-  const utilization = options.utilization ?? ((since?: EventLoopUtilization) => performance.eventLoopUtilization(since));
+  const cpuMicros =
+    options.cpuMicros ??
+    ((): number => {
+      const { user, system } = process.cpuUsage();
+      return user + system;
+    });
+  const now = options.now ?? Date.now;
   let inFlight = 0;
   let timer: NodeJS.Timeout | undefined;
   let waits = 0;
   let closed = false;
 
   const arm = (): void => {
-    const start = utilization();
+    const startCpu = cpuMicros();
+    const startAt = now();
     timer = setTimeout(() => {
       timer = undefined;
       if (closed) return;
-      const quiet = inFlight === 0 && utilization(start).utilization <= idleUtilization;
+      const elapsedMicros = Math.max(1, now() - startAt) * 1000;
+      const quiet = inFlight === 0 && cpuMicros() - startCpu <= idleShare * elapsedMicros;
       if (quiet) {
         compact();
       } else if (++waits < maxWaits) {

@@ -1,5 +1,4 @@
 import { getHeapSpaceStatistics } from 'node:v8';
-import type { EventLoopUtilization } from 'node:perf_hooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compactHeap, createIdleCompactor } from '../../main/core/heap-compaction.js';
 import type { HttpClient, HttpResponse } from '../../main/core/oauth/http.js';
@@ -35,19 +34,32 @@ describe('createIdleCompactor', () => {
 
   const response: HttpResponse = { status: 200, headers: {}, body: '{}', url: 'http://idp.test/token' };
 
-  /** A compactor on fake timers whose event-loop utilization the test sets per window. */
+  /** A compactor on fake timers whose CPU use the test sets (share of wall time, from now on). */
   function setUp(options: { maxWaits?: number } = {}) {
     vi.useFakeTimers();
     let busy = 0;
+    let cpu = 0;
+    let last = Date.now();
     const compact = vi.fn();
     const compactor = createIdleCompactor({
       quietMs: 500,
       compact,
       ...options,
-      utilization: (since?: EventLoopUtilization) =>
-        since === undefined ? { idle: 0, active: 0, utilization: 0 } : { idle: 0, active: 0, utilization: busy },
+      cpuMicros: () => {
+        cpu += (Date.now() - last) * 1000 * busy;
+        last = Date.now();
+        return cpu;
+      },
     });
-    return { compact, compactor, setBusy: (u: number) => (busy = u) };
+    return {
+      compact,
+      compactor,
+      setBusy: (share: number) => {
+        cpu += (Date.now() - last) * 1000 * busy;
+        last = Date.now();
+        busy = share;
+      },
+    };
   }
 
   it('compacts once after a provider request, when the next window is quiet', async () => {
