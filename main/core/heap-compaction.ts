@@ -106,7 +106,13 @@ export function createIdleCompactor(options: IdleCompactorOptions = {}): IdleCom
       const elapsedMicros = Math.max(1, now() - startAt) * 1000;
       const quiet = inFlight === 0 && cpuMicros() - startCpu <= idleShare * elapsedMicros;
       if (quiet) {
-        compact();
+        try {
+          compact();
+        } catch {
+          // A memory optimisation never takes the daemon down: a runtime that refuses the flags
+          // or the vm context just keeps its pages.
+          closed = true;
+        }
       } else if (++waits < maxWaits) {
         arm();
       }

@@ -119,6 +119,18 @@ describe('createIdleCompactor', () => {
     expect(compact).toHaveBeenCalledTimes(1);
   });
 
+  it('stops for good when the collection throws, without an uncaught error', async () => {
+    const { compact, compactor } = setUp();
+    compact.mockImplementation(() => {
+      throw new Error('flags refused');
+    });
+    compactor.noteActivity();
+    await vi.advanceTimersByTimeAsync(500);
+    compactor.noteActivity();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(compact).toHaveBeenCalledTimes(1);
+  });
+
   it('does nothing after close()', async () => {
     const { compact, compactor } = setUp();
     compactor.noteActivity();
