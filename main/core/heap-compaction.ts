@@ -25,7 +25,7 @@
  * request. The collection takes 8–45 ms on the daemon's ~8 MB heap on a loaded 2-core machine
  * (`--trace-gc`); a request arriving meanwhile waits that long, once per provider exchange.
  * The throwaway context stays reachable from the `gc` function we keep: ~180 KB of heap, paid
- * once, against 1–1.8 MB given back (footprint bench, A/B in /work/brief/notes/r4-rss.md).
+ * once, against 1–1.8 MB given back (`npm run bench`, footprint).
  */
 import { setFlagsFromString } from 'node:v8';
 import type { HttpClient } from './oauth/http.js';
