@@ -450,9 +450,23 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     sendToken(res, kind === 'token' ? await broker.getToken(name, request) : await broker.refresh(name, request));
   }
 
+  // Response bodies of frozen hand-outs: the broker gives every cached hit of the same second the
+  // same frozen object (token-service.ts), so its JSON is encoded once, not once per request.
+  // Weak: an entry goes with its hand-out.
+  const tokenBodies = new WeakMap<TokenHandout, { payload: string; length: string }>();
+
   function sendToken(res: ServerResponse, handout: TokenHandout): void {
-    // The broker's hand-outs carry expiresIn; the clock is read only for one that does not.
-    sendJson(res, 200, toTokenBody(handout, handout.expiresIn === undefined ? clock.now() : 0));
+    let body = tokenBodies.get(handout);
+    if (body === undefined) {
+      // The broker's hand-outs carry expiresIn; the clock is read only for one that does not.
+      const timeless = handout.expiresAt === undefined || handout.expiresIn !== undefined;
+      const payload = JSON.stringify(toTokenBody(handout, timeless ? 0 : clock.now()));
+      body = { payload, length: String(Buffer.byteLength(payload)) };
+      // Only an object that cannot change (and whose body does not depend on the time) is remembered.
+      if (timeless && Object.isFrozen(handout)) tokenBodies.set(handout, body);
+    }
+    res.writeHead(200, [...JSON_HEADER_LIST, 'Content-Length', body.length]);
+    res.end(body.payload);
   }
 
   async function removeAccount(res: ServerResponse, name: string): Promise<void> {

@@ -53,6 +53,7 @@ import {
   computeRefreshAt,
   configuredScope,
   effectiveMinTtlMs,
+  expiresInSeconds,
   idleAfterMs,
   isIdle,
   isFresh,
@@ -589,6 +590,12 @@ export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks 
     return lifetime === undefined || !isUnexpired(lifetime, ctx.clock.now());
   }
 
+  // The hand-out last made from each cached token set. Within the same second (`expiresIn` counts
+  // whole seconds) every cached hit gets that same object: a hit allocates nothing, and the API
+  // encodes the response body once per hand-out object (routes.ts). Frozen, because every caller
+  // of that second shares it; weak, so it goes with its token set.
+  const handouts = new WeakMap<TokenSet, TokenHandout>();
+
   /** The fresh cached token for the query at `now`, as a hand-out; undefined when there is none. */
   function freshHandout(
     account: AccountConfig,
@@ -599,7 +606,14 @@ export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks 
   ): TokenHandout | undefined {
     const cached = scopeKey === '' ? state.tokens : state.scoped.get(scopeKey);
     if (cached === undefined || !isFresh(cached, now, effectiveMinTtlMs(cached, query.minTtl))) return undefined;
-    return toHandout(cached, now, scopeKey === '' ? grantedScope(account, state) : scopeKey);
+    const fallbackScope = cached.scope !== undefined ? undefined : scopeKey === '' ? grantedScope(account, state) : scopeKey;
+    const last = handouts.get(cached);
+    if (last !== undefined && last.expiresIn === expiresInSeconds(cached, now) && last.scope === (cached.scope ?? fallbackScope)) {
+      return last;
+    }
+    const handout = Object.freeze(toHandout(cached, now, fallbackScope));
+    handouts.set(cached, handout);
+    return handout;
   }
 
   return {
