@@ -7,6 +7,14 @@
  *    10k requests; the rows give the warm-up value (100k), the end value and the slope of a
  *    least-squares line through the samples after warm-up.
  *
+ * The plateau goal (≤ 3 % growth after warm-up) is judged on RSS — the issue's own figure — and on
+ * the live V8 heap after a full GC, which is what would grow if the hand-out path leaked. The V8
+ * heap *as sampled* is printed with its slope but not judged: it includes whatever garbage waits
+ * for the next scavenge, a sawtooth of about ±1 MB on ~7 MB (e.g. 8.5 7 7.4 7 7.5 7.8 7.3 7.9 7.5
+ * 8.1 MB, every 100k), so a line fitted through it says where the samples fell in that sawtooth,
+ * not whether the heap grows: that run fitted +14.1 % while its end value (8.1 MB) was below its
+ * warm-up value (8.5 MB), and its live heap grew 1.4 %.
+ *
  *   BENCH_SOAK_REQUESTS (default 1000000), BENCH_SOAK_SAMPLE_EVERY (default 10000)
  */
 import { mkdir } from 'node:fs/promises';
@@ -137,7 +145,7 @@ export default async function run(): Promise<BenchRow[]> {
 
     const after = at.map((n, i) => [n, i] as const).filter(([n]) => n >= WARM_UP);
     const xs = after.map(([n]) => n);
-    const plateau = (series: number[], label: string, extra: string): BenchRow => {
+    const plateau = (series: number[], label: string, extra: string, judged = true): BenchRow => {
       const ys = after.map(([, i]) => series[i] as number);
       const { slope, intercept } = linearFit(xs, ys);
       const fittedWarm = intercept + slope * WARM_UP;
@@ -150,8 +158,8 @@ export default async function run(): Promise<BenchRow[]> {
           `slope ${round(slope * 100_000 * 1024, 1)} KB per 100k${extra}`,
         median: round(growth, 2),
         unit: '% growth',
-        target: `≤ ${PLATEAU_PCT} % after warm-up`,
-        pass: growth <= PLATEAU_PCT && errors === 0,
+        target: judged ? `≤ ${PLATEAU_PCT} % after warm-up` : '— (judged on RSS and the live heap: see the header)',
+        pass: judged ? growth <= PLATEAU_PCT && errors === 0 : null,
       };
     };
     const every = (series: number[]): string =>
@@ -166,7 +174,7 @@ export default async function run(): Promise<BenchRow[]> {
         ` (${Math.round(SOAK_REQUESTS / seconds)} req/s${errors ? `, ${errors} errors` : ''}; every ${SOAK_REQUESTS / 10000}k: ${every(rss)})`,
       ),
     );
-    rows.push(plateau(heap, 'V8 heap used (as sampled, garbage included)', ` (every ${SOAK_REQUESTS / 10000}k: ${every(heap)})`));
+    rows.push(plateau(heap, 'V8 heap used (as sampled, garbage included)', ` (every ${SOAK_REQUESTS / 10000}k: ${every(heap)})`, false));
     if (warmGc !== undefined) {
       const growth = (100 * (endGc.heapUsed - warmGc.heapUsed)) / warmGc.heapUsed;
       rows.push({

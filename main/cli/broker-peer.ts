@@ -5,13 +5,14 @@
  * /tmp — and that user would collect every secret and hand out tokens of their choosing.
  *
  * The kernel says who listens: SO_PEERCRED (Linux) / getpeereid (macOS) on the connected socket,
- * read once per connection through core/api/peer-credentials.ts (koffi's prebuilt binary, ~2 ms).
+ * read once per connection through core/api/peer-credentials.ts (koffi's prebuilt binary, ~2 ms),
+ * or by the blocking exchange of the CLI's bins (blocking-exchange.ts) before it sends anything.
  * Where koffi cannot load, the socket file itself stands in: it is owned by whoever created it,
  * and the directories above it must be safe from other users (fs/trusted-path.ts) so nobody can
  * swap it between the check and the connect. Windows named pipes cannot be checked (docs/security.md).
  */
 import type { Socket } from 'node:net';
-import { peerCredentialReader } from '../core/api/peer-credentials.js';
+import { peerCredentialReader, type RawPeerCredentials } from '../core/api/peer-credentials.js';
 import { isWindowsPipe } from '../core/socket-path.js';
 import { CliError, EXIT } from './exit.js';
 
@@ -21,6 +22,18 @@ function refuse(socketPath: string, why: string): CliError {
     EXIT.error,
     'SOCKET_INSECURE',
   );
+}
+
+/**
+ * Throws a CliError (exit 1, SOCKET_INSECURE) unless `peer` — what the kernel said of the listener on
+ * `socketPath` (undefined: it said nothing) — runs as this user. For the CLI's blocking exchange,
+ * which reads the peer itself.
+ */
+export function checkBrokerPeer(peer: RawPeerCredentials | undefined, socketPath: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return;
+  if (peer === undefined) throw refuse(socketPath, 'the kernel did not say who runs it');
+  if (peer.uid !== uid) throw refuse(socketPath, `it runs as uid ${peer.uid}, not as you (uid ${uid})`);
 }
 
 /**

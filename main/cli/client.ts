@@ -2,15 +2,16 @@
  * The CLI's tiny client for the local token API over the Unix socket (or named pipe).
  *
  * `token`, `exec`, `git-credential` and `kubectl-credential` run on every script call, so their
- * one GET goes through {@link getJson}: a raw HTTP/1.1 request on node:net, which starts faster
- * than loading node:http (and `token --method --url`'s one POST through {@link postJson}).
+ * one GET goes through {@link getJson}: a raw HTTP/1.1 request, which starts faster than loading
+ * node:http (and `token --method --url`'s one POST through {@link postJson}) — over blocking libc
+ * calls in the CLI's bins ({@link preferBlockingExchange}), over node:net elsewhere.
  * Everything else (other POSTs, the streamed sign-in) uses client-http.ts.
  */
-import { connect } from 'node:net';
 import { resolveDataDir } from '../core/data-dir-path.js';
 import { defaultSocketPath, socketPathTooLong } from '../core/socket-path.js';
 import type { ErrorBody } from '../core/api/wire.js';
-import { assertBrokerIsOurs } from './broker-peer.js';
+import { createBlockingExchange, type BlockingExchange } from './blocking-exchange.js';
+import { assertBrokerIsOurs, checkBrokerPeer } from './broker-peer.js';
 import { CliError, EXIT, exitCodeForApiError } from './exit.js';
 
 /** The API's error body (a type-only import: the CLI's hot path loads none of the core). */
@@ -92,6 +93,54 @@ function dechunk(body: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Sends one request and resolves with every byte of the answer; rejects with a CliError or a system error. */
+type Exchange = (socketPath: string, request: string, timeoutMs: number) => Promise<Buffer>;
+
+/** The event-loop exchange on node:net, loaded on first use (the CLI's bins usually take the blocking one). */
+const netExchange: Exchange = async (socketPath, request, timeoutMs) => {
+  const { connect } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    const chunks: Buffer[] = [];
+    if (timeoutMs > 0) {
+      socket.setTimeout(timeoutMs, () => socket.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    }
+    socket.once('connect', () => {
+      // Nothing is sent to (or trusted from) a broker that runs as another user.
+      assertBrokerIsOurs(socket, socketPath).then(
+        () => socket.write(request),
+        (error: unknown) => {
+          socket.destroy();
+          reject(error);
+        },
+      );
+    });
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('error', reject);
+    socket.once('end', () => resolve(Buffer.concat(chunks)));
+  });
+};
+
+let exchange: Exchange = netExchange;
+
+/**
+ * For a process that only talks to the broker (the CLI's bins, never the broker's own process):
+ * requests go through blocking libc calls (blocking-exchange.ts) where this platform has them,
+ * which starts ~6 ms faster than node:net. koffi is loaded with the first request, not here.
+ */
+export function preferBlockingExchange(): void {
+  let blocking: BlockingExchange | undefined | null = null;
+  exchange = (socketPath, request, timeoutMs) => {
+    if (blocking === null) blocking = createBlockingExchange();
+    if (blocking === undefined) return netExchange(socketPath, request, timeoutMs);
+    try {
+      return Promise.resolve(blocking(socketPath, Buffer.from(request), timeoutMs, (peer) => checkBrokerPeer(peer, socketPath)));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  };
+}
+
 /**
  * GETs `path` and returns the parsed JSON of a 2xx answer; throws CliError otherwise. One
  * request per connection (`Connection: close`), read to the end.
@@ -113,54 +162,34 @@ function requestJson<T>(method: 'GET' | 'POST', path: string, payload: string | 
   const socketPath = brokerSocketPath(options.env);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const client = (options.client ?? 'token-broker-cli').replace(/[^\x20-\x7e]/g, '');
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    const chunks: Buffer[] = [];
-    if (timeoutMs > 0) {
-      socket.setTimeout(timeoutMs, () => socket.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    }
-    socket.once('connect', () => {
-      // Nothing is sent to (or trusted from) a broker that runs as another user.
-      assertBrokerIsOurs(socket, socketPath).then(
-        () => {
-          // No half-close: the server would treat our FIN as an aborted request. It closes after answering.
-          const content =
-            payload === undefined ? '' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n`;
-          socket.write(
-            `${method} ${path} HTTP/1.1\r\nHost: broker\r\nAccept: application/json\r\nX-Token-Broker-Client: ${client}\r\n${content}Connection: close\r\n\r\n${payload ?? ''}`,
-          );
-        },
-        (error: unknown) => {
-          socket.destroy();
-          reject(error);
-        },
-      );
-    });
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.once('error', (error: NodeJS.ErrnoException) => reject(connectionError(error, socketPath, timeoutMs)));
-    socket.once('end', () => {
-      const raw = Buffer.concat(chunks);
-      const headEnd = raw.indexOf('\r\n\r\n');
-      const head = raw.subarray(0, headEnd === -1 ? raw.length : headEnd).toString('latin1');
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1];
-      if (headEnd === -1 || status === undefined) {
-        reject(new CliError(`the broker on ${socketPath} sent an incomplete answer`));
-        return;
-      }
-      let body: Buffer = raw.subarray(headEnd + 4);
-      if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) body = dechunk(body);
-      let json: unknown;
-      try {
-        json = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
-      } catch {
-        reject(new CliError(`the broker answered HTTP ${status} with a body that is not JSON`));
-        return;
-      }
-      const code = Number(status);
-      if (code < 200 || code > 299) reject(apiError(code, json, options.account));
-      else resolve(json as T);
-    });
-  });
+  // No half-close: the server would treat our FIN as an aborted request. It closes after answering.
+  const content = payload === undefined ? '' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n`;
+  const request = `${method} ${path} HTTP/1.1\r\nHost: broker\r\nAccept: application/json\r\nX-Token-Broker-Client: ${client}\r\n${content}Connection: close\r\n\r\n${payload ?? ''}`;
+  return exchange(socketPath, request, timeoutMs).then(
+    (raw) => answerOf<T>(raw, socketPath, options.account),
+    (error: unknown) => {
+      throw error instanceof CliError ? error : connectionError(error as NodeJS.ErrnoException, socketPath, timeoutMs);
+    },
+  );
+}
+
+/** The parsed JSON of a 2xx answer; a CliError for an error answer or one that is not HTTP and JSON. */
+function answerOf<T>(raw: Buffer, socketPath: string, account: string | undefined): T {
+  const headEnd = raw.indexOf('\r\n\r\n');
+  const head = raw.subarray(0, headEnd === -1 ? raw.length : headEnd).toString('latin1');
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1];
+  if (headEnd === -1 || status === undefined) throw new CliError(`the broker on ${socketPath} sent an incomplete answer`);
+  let body: Buffer = raw.subarray(headEnd + 4);
+  if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) body = dechunk(body);
+  let json: unknown;
+  try {
+    json = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new CliError(`the broker answered HTTP ${status} with a body that is not JSON`);
+  }
+  const code = Number(status);
+  if (code < 200 || code > 299) throw apiError(code, json, account);
+  return json as T;
 }
 
 /**

@@ -5,13 +5,13 @@
  * (`token-broker account add … --registry HOST`) as the password.
  *
  * It runs on every pull and push, so like `token-broker token` it is one CommonJS file holding
- * only the raw socket client and the pure protocol module (no zod, got, jose or keytar, no ESM
+ * only the raw socket client (blocking libc calls on Linux) and the pure protocol module (no zod, got, jose or keytar, no ESM
  * loader, no chunks: scripts/esbuild-settings.mjs), reads stdin in one read, writes its answer
  * synchronously and exits as soon as it is written (issue 15).
  */
 import { BROKER_VERSION } from '../core/version.js';
 import type { RegistryCredentialBody, RegistryHostsBody } from '../core/api/wire.js';
-import { getJson } from './client.js';
+import { getJson, preferBlockingExchange, queryString } from './client.js';
 import {
   credentialsReply,
   errorReply,
@@ -34,7 +34,7 @@ const CLIENT = 'docker-credential-token-broker';
 async function get(serverUrl: string): Promise<HelperReply> {
   if (serverUrl === '') return errorReply(MISSING_SERVER_URL);
   try {
-    const answer = await getJson<RegistryCredentialBody>(`/v1/registry/credential?${new URLSearchParams({ host: serverUrl }).toString()}`, {
+    const answer = await getJson<RegistryCredentialBody>(`/v1/registry/credential${queryString({ host: serverUrl })}`, {
       client: CLIENT,
     });
     return credentialsReply(serverUrl, answer.username, answer.access_token);
@@ -69,6 +69,8 @@ export async function main(args: readonly string[]): Promise<HelperReply> {
   }
 }
 
+// This process only asks the broker: its request may block the thread (blocking-exchange.ts).
+preferBlockingExchange();
 // Everything is written before the exit (the socket's close and Node's teardown would only cost time).
 main(process.argv.slice(2)).then(
   (reply) => {

@@ -2,13 +2,14 @@
  * The `token-broker` bin. Scripts call `token`, `kubectl-credential`, `git-credential` and
  * `exec` on every use, so those run from this one file, built as CommonJS with their code inside
  * (issue 15): no ESM loader (~9 ms on these machines), no chunks to resolve and read, nothing
- * from the core but a few path helpers, node:child_process only when `exec` starts its child.
+ * from the core but a few path helpers, node:child_process only when `exec` starts its child, and
+ * on Linux not even node:net: the request goes through blocking libc calls (./blocking-exchange.ts).
  * They write their output synchronously (./output.ts) and the process exits as soon as they are
  * done, sparing Node's environment teardown. Every other command — and `--help` for any —
  * imports the code-split ESM build (./main.ts) and runs there, and the process ends on its own.
  */
-import * as nodeModule from 'node:module';
 import { wantsHelp } from './args.js';
+import { preferBlockingExchange } from './client.js';
 import { run as execCommand } from './commands/exec.js';
 import { run as gitCredential } from './commands/git-credential.js';
 import { run as kubectlCredential } from './commands/kubectl-credential.js';
@@ -67,6 +68,8 @@ async function failure(error: unknown): Promise<number> {
 const [command, ...rest] = process.argv.slice(2);
 const hot = command === undefined ? undefined : HOT[command];
 if (hot !== undefined && !wantsHelp(rest)) {
+  // This process only asks the broker: its request may block the thread (blocking-exchange.ts).
+  preferBlockingExchange();
   // Everything is written: leave now (the socket's close and the teardown would only cost time).
   hot(rest).then(
     (code) => process.exit(code),
@@ -76,8 +79,10 @@ if (hot !== undefined && !wantsHelp(rest)) {
   // Node 22.1+ keeps V8's compiled code of the modules loaded from here on (the ESM build:
   // serve loads ~400 KB of it) in a cache directory, so the next start skips compiling them.
   // Feature-detected: Node 20 has no compile cache, and the bin still runs there.
-  (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-  loadFull()
+  // node:module is loaded here only: the hot commands above do without it.
+  import('node:module')
+    .then((nodeModule) => (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.())
+    .then(loadFull)
     .then((full) => full.main(process.argv.slice(2)))
     .then(
       (code) => {

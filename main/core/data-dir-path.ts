@@ -2,7 +2,6 @@
  * Where the data directory is — a pure path computation, apart from data-dir.ts's checks so the
  * CLI's hot path (which only needs the path to find the socket) loads nothing else.
  */
-import { homedir } from 'node:os';
 import { posix, win32 } from 'node:path';
 
 /**
@@ -22,7 +21,8 @@ export function resolveDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
   const explicit = env.TOKEN_BROKER_HOME?.trim();
   if (explicit) return path.resolve(explicit);
 
-  const home = (platform === 'win32' ? env.USERPROFILE : env.HOME)?.trim() || homedir();
+  // node:os only when the environment does not say (it costs ~0.3 ms of each CLI call to load).
+  const home = (platform === 'win32' ? env.USERPROFILE : env.HOME)?.trim() || process.getBuiltinModule('node:os').homedir();
   switch (platform) {
     case 'darwin':
       return path.join(home, 'Library', 'Application Support', 'Token Broker');

@@ -2,7 +2,6 @@
  * Where the token API listens. Kept free of heavy imports: the CLI's `token` path loads it on
  * every script call.
  */
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
 /** The per-user named pipe on Windows (named pipes have no directory to protect). */
@@ -26,7 +25,8 @@ export function defaultSocketPath(
 ): string {
   const override = env.TOKEN_BROKER_SOCKET;
   if (override !== undefined && override !== '') return override;
-  if (platform === 'win32') return windowsPipeName(userInfo().username);
+  // node:os loaded where it is needed (~0.3 ms of each CLI call elsewhere).
+  if (platform === 'win32') return windowsPipeName(process.getBuiltinModule('node:os').userInfo().username);
   return join(dataDir, 'broker.sock');
 }
 

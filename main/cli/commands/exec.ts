@@ -1,5 +1,4 @@
 /** `token-broker exec NAME [--env VAR] [--id-token-env VAR] -- COMMAND [ARGS...]` */
-import { constants } from 'node:os';
 import { parse, parseSeconds } from '../args.js';
 import { CliError, EXIT, usageError } from '../exit.js';
 import { EXPIRES_AT_VARIABLE } from '../format.js';
@@ -84,7 +83,7 @@ async function runChild(file: string, args: string[], env: NodeJS.ProcessEnv): P
     child.once('exit', (code, signal) => {
       cleanup();
       // The shell convention for a child killed by a signal: 128 + its number.
-      resolve(code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0)));
+      resolve(code ?? 128 + (signal === null ? 0 : (process.getBuiltinModule('node:os').constants.signals[signal] ?? 0)));
     });
   });
 }

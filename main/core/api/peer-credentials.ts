@@ -9,8 +9,7 @@
  * - Anywhere else (Windows named pipes, TCP connections, other Unixes): the peer is
  *   **unverified**, and every caller of this module says so.
  *
- * The system calls go through koffi, a maintained FFI library that ships prebuilt binaries in its
- * npm package (no native addon of our own to compile). koffi is loaded once per process, when the
+ * The system calls go through koffi (net/koffi.ts). koffi is loaded once per process, when the
  * first reader is created; reading a peer is one system call plus one `readlink`, done once per
  * connection (never per request).
  *
@@ -23,9 +22,8 @@
  * @see https://koffi.dev/
  */
 import { readFileSync, readlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { dirname, join } from 'node:path';
+import { linuxLibc, loadKoffi } from '../net/koffi.js';
 
 /** A peer the kernel vouched for. */
 export interface VerifiedPeer {
@@ -99,52 +97,21 @@ function linuxPeerCredOption(arch: string): { level: number; option: number } | 
   }
 }
 
-interface KoffiLike {
-  load(path: string): { func(signature: string): (...args: unknown[]) => unknown };
-}
-
-const nodeRequire = createRequire(import.meta.url);
-
-/**
- * koffi's native module. Its JavaScript loader spends ~10 ms (most of a CLI call's own start-up)
- * probing the platform, so the prebuilt binary of this platform's package is loaded directly
- * (~2 ms) — the same file koffi's loader ends up loading (glibc build first, then musl) — and the
- * documented `koffi` entry point is the fallback wherever that layout differs.
- */
-function loadKoffi(platform: NodeJS.Platform, arch: string): KoffiLike {
-  try {
-    const root = dirname(nodeRequire.resolve(`@koromix/koffi-${platform}-${arch}/package.json`));
-    for (const flavour of platform === 'linux' ? [`linux_${arch}`, `musl_${arch}`] : [`${platform}_${arch}`]) {
-      try {
-        const native = nodeRequire(join(root, flavour, 'koffi.node')) as KoffiLike & { version?: unknown };
-        if (typeof native.load === 'function') return native;
-      } catch {
-        // try the next flavour, then koffi itself
-      }
-    }
-  } catch {
-    // no platform package where expected
-  }
-  const koffi = nodeRequire('koffi') as { default?: KoffiLike } & KoffiLike;
-  return koffi.default ?? koffi;
-}
-
 /** Linux: SO_PEERCRED fills `struct ucred { pid_t pid; uid_t uid; gid_t gid; }` (12 bytes). */
-function linuxCall(arch: string): PeerCredentialCall | undefined {
+export function linuxPeerCredentialCall(arch: string = process.arch): PeerCredentialCall | undefined {
   const constants = linuxPeerCredOption(arch);
   if (constants === undefined) return undefined;
-  const koffi = loadKoffi('linux', arch);
-  const libc = koffi.load('libc.so.6');
+  const { libc } = linuxLibc(arch);
   const getsockopt = libc.func('int getsockopt(int fd, int level, int optname, _Inout_ void *optval, _Inout_ void *optlen)');
   return (fd) => {
-    const value = Buffer.alloc(12);
-    const length = Buffer.alloc(4);
-    length.writeUInt32LE(12);
-    if (getsockopt(fd, constants.level, constants.option, value, length) !== 0 || length.readUInt32LE(0) !== 12) return undefined;
-    const pid = value.readInt32LE(0);
+    // Typed arrays in the machine's own byte order, as the kernel writes the struct.
+    const value = new Int32Array(3);
+    const length = new Uint32Array([value.byteLength]);
+    if (getsockopt(fd, constants.level, constants.option, value, length) !== 0 || length[0] !== value.byteLength) return undefined;
+    const pid = value[0] as number;
     // A socket whose peer is gone reports pid 0 and the overflow ids.
     if (pid <= 0) return undefined;
-    return { pid, uid: value.readUInt32LE(4), gid: value.readUInt32LE(8) };
+    return { pid, uid: (value[1] as number) >>> 0, gid: (value[2] as number) >>> 0 };
   };
 }
 
@@ -243,7 +210,7 @@ export function createPeerCredentialReader(
 ): PeerCredentialReader {
   try {
     if (platform === 'linux') {
-      const call = linuxCall(arch);
+      const call = linuxPeerCredentialCall(arch);
       return call === undefined ? unsupported(`peer credentials are not supported on linux-${arch}`) : readerFrom(call, linuxExe);
     }
     if (platform === 'darwin') {
