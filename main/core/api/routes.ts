@@ -33,7 +33,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallerInfo } from '../../shared/caller.js';
 import type { AccountInput } from '../accounts/model.js';
-import type { AccountSecretsInput, BrokerService, SignInProgress } from '../broker/types.js';
+import type { AccountSecretsInput, BrokerService, SignInProgress, TokenHandout, TokenRequest } from '../broker/types.js';
 import type { ProxySpec } from '../proxy/account-proxy.js';
 import type { RunningProxy } from '../proxy/proxy-server.js';
 import { BrokerError, isBrokerError, toBrokerError, type ErrorCode } from '../errors.js';
@@ -217,6 +217,28 @@ function matchRoute(path: string): Route | undefined {
   return undefined;
 }
 
+/** Distinct request paths whose routes are remembered; a script asks for the same path every time. */
+const ROUTE_CACHE_SIZE = 256;
+const ROUTE_CACHEABLE_LENGTH = 256;
+const routes = new Map<string, Route>();
+
+/**
+ * {@link matchRoute}, remembered per path: a repeated path costs one map lookup instead of a
+ * split, a percent-decode and a new route object per request. Routes are never modified, so one
+ * object serves every request for its path. Only matches are kept, and only for short paths.
+ */
+function routeOf(path: string): Route | undefined {
+  let route = routes.get(path);
+  if (route === undefined) {
+    route = matchRoute(path);
+    if (route !== undefined && path.length <= ROUTE_CACHEABLE_LENGTH) {
+      if (routes.size >= ROUTE_CACHE_SIZE) routes.clear();
+      routes.set(path, route);
+    }
+  }
+  return route;
+}
+
 /** Allowed methods per route; admin ones marked so the TCP listener can hide them. */
 const METHODS: Record<Route['kind'], Record<string, 'read' | 'admin'>> = {
   health: { GET: 'read' },
@@ -277,14 +299,20 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     return deps.admin ?? fail('NOT_FOUND', 'Admin endpoints are disabled on this listener.');
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+  /**
+   * Routes one request. Synchronous up to the first wait: a cached token is answered within this
+   * call — no promise, no microtask turn, like the bare node:http floor the hand-out path is
+   * measured against (bench/api.bench.ts) — and a request that has to wait returns its promise.
+   * Throws (or rejects) BrokerError for the caller to answer.
+   */
+  function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> | undefined {
     let url = req.url ?? '/';
     // Absolute-form request targets (RFC 9112 §3.2.2) are accepted like origin-form ones.
     if (!url.startsWith('/')) url = url.replace(/^https?:\/\/[^/?#]*/i, '') || '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? NO_QUERY : new URLSearchParams(url.slice(q + 1));
-    const route = matchRoute(path);
+    const route = routeOf(path);
     const visible = route === undefined ? [] : VISIBLE[ctx.tcp ? 'tcp' : 'socket'][route.kind];
     if (route === undefined || visible.length === 0) fail('NOT_FOUND', `No such endpoint: ${req.method ?? ''} ${path.slice(0, 200)}`);
     const method = req.method ?? 'GET';
@@ -292,121 +320,70 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
       sendError(res, new BrokerError('METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${visible.join(', ')}.`), {
         Allow: visible.join(', '),
       });
-      return;
+      return undefined;
     }
     const client = clientName(req.headers['x-token-broker-client']);
     // Bodies are read (bounded) even where unused, so a large one cannot linger on the connection.
-    const input = hasBody(req) ? await body(req) : {};
+    if (hasBody(req)) return body(req).then((input) => dispatch(res, ctx, route, method, query, client, input));
+    return dispatch(res, ctx, route, method, query, client, {});
+  }
 
+  /** The route's work once the body (if any) is read: an answer now, or the promise of one. */
+  function dispatch(
+    res: ServerResponse,
+    ctx: RequestContext,
+    route: Route,
+    method: string,
+    query: URLSearchParams,
+    client: string,
+    input: Record<string, unknown>,
+  ): Promise<void> | undefined {
     switch (route.kind) {
       case 'health':
-        return sendJson(res, 200, toHealthBody(BROKER_VERSION, deps.tcpStatus?.() ?? { state: 'off' }));
+        sendJson(res, 200, toHealthBody(BROKER_VERSION, deps.tcpStatus?.() ?? { state: 'off' }));
+        return undefined;
       case 'accounts':
-        if (method === 'GET') return sendJson(res, 200, broker.listAccounts().map(toAccountBody));
-        return addAccount(res, input);
+        if (method !== 'GET') return addAccount(res, input);
+        sendJson(res, 200, broker.listAccounts().map(toAccountBody));
+        return undefined;
       case 'account':
-        if (method === 'GET') {
-          const detail: AccountDetailBody = toAccountDetailBody(adminPort().getAccount(route.name), broker.tokenDetails(route.name));
-          return sendJson(res, 200, detail);
-        }
         if (method === 'PUT') return updateAccount(res, route.name, input);
-        await adminPort().removeAccount(route.name);
-        return sendJson(res, 200, { removed: route.name });
-      case 'token':
-      case 'refresh': {
-        const caller = ctx.caller;
-        const type = query.get('type');
-        if (type !== null && type !== 'access_token') return idToken(res, route.kind, route.name, type, query, client, caller);
-        // Inline rather than through auditedIfRefused: no closure per hand-out on the hot path.
-        let request;
-        try {
-          request = {
-            minTtl: parseMinTtl(query.get('min_ttl')),
-            scope: parseScope(query.get('scope')),
-            client,
-            caller,
-            audience: optionalParam(query, 'audience'),
-            resource: optionalParam(query, 'resource'),
-          };
-        } catch (error) {
-          // Refused before reaching the broker: audited all the same.
-          broker.recordRefusal(route.name, { client, caller }, toBrokerError(error));
-          throw error;
+        if (method !== 'GET') return removeAccount(res, route.name);
+        {
+          const detail: AccountDetailBody = toAccountDetailBody(adminPort().getAccount(route.name), broker.tokenDetails(route.name));
+          sendJson(res, 200, detail);
         }
-        const handout = route.kind === 'token' ? await broker.getToken(route.name, request) : await broker.refresh(route.name, request);
-        return sendJson(res, 200, toTokenBody(handout, clock.now()));
-      }
+        return undefined;
+      case 'token':
+      case 'refresh':
+        return token(res, route.kind, route.name, query, client, ctx.caller);
       case 'logout':
-        await adminPort().logout(route.name);
-        return sendJson(res, 200, { logged_out: route.name });
+        return logout(res, route.name);
       case 'login':
         return login(res, route.name, input);
-      case 'dpop-proof': {
-        const request = auditedIfRefused(route.name, client, ctx.caller, () => {
-          const htm = optionalString(input, 'htm');
-          const htu = optionalString(input, 'htu');
-          if (htm === undefined || htu === undefined)
-            fail('INVALID_REQUEST', 'Send {"htm": "GET", "htu": "https://api.example.com/path", "nonce"?: "…"}.');
-          return {
-            htm,
-            htu,
-            nonce: optionalString(input, 'nonce'),
-            scope: optionalString(input, 'scope'),
-            audience: optionalString(input, 'audience'),
-            resource: optionalString(input, 'resource'),
-            client,
-            caller: ctx.caller,
-          };
-        });
-        const proof = await broker.dpopProof(route.name, request);
-        return sendJson(res, 200, { proof: proof.proof, expires_at: Math.floor(proof.expiresAt / 1000) });
-      }
+      case 'dpop-proof':
+        return dpopProof(res, route.name, input, client, ctx.caller);
       case 'proxies':
         return proxy(res, input);
-      case 'rename': {
-        const newName = optionalString(input, 'name');
-        if (newName === undefined) fail('INVALID_REQUEST', 'Send {"name": "NEW_NAME"}.');
-        return sendJson(res, 200, toAccountBody(await adminPort().renameAccount(route.name, newName)));
-      }
+      case 'rename':
+        return rename(res, route.name, input);
       case 'audit': {
         const account = query.get('account') ?? undefined;
         const since = parseSince(query.get('since'));
         const limit = parseLimit(query.get('limit'));
         const entries = broker.auditLog(account === undefined ? {} : { account });
         const shown = (since === undefined ? entries : entries.filter((e) => e.at >= since)).slice(0, limit);
-        return sendJson(res, 200, shown.map(toAuditEntryBody));
+        sendJson(res, 200, shown.map(toAuditEntryBody));
+        return undefined;
       }
-      case 'git': {
-        const host = query.get('host');
-        if (host === null || host === '') fail('INVALID_REQUEST', 'host is required.');
-        const match = findGitAccount(broker.listAccounts(), host, query.get('path') ?? undefined);
-        if (match === undefined) fail('ACCOUNT_NOT_FOUND', `No account is configured for git host ${host.slice(0, 253)}.`);
-        const handout = await broker.getToken(match.account, {
-          client: client === 'unknown' ? 'git' : client,
-          caller: ctx.caller,
-          minTtl: 60,
-        });
-        return sendJson(res, 200, { account: match.account, username: match.username, ...toTokenBody(handout, clock.now()) });
-      }
+      case 'git':
+        return gitCredential(res, query, client, ctx.caller);
       case 'kubernetes':
         return kubernetesCredential(res, route.name, query, client, ctx.caller);
-      case 'registry': {
-        const host = query.get('host');
-        if (host === null || host.trim() === '') fail('INVALID_REQUEST', 'host is required.');
-        const account = findRegistryAccount(
-          broker.listAccounts().map((summary) => summary.config),
-          host,
-        );
-        if (account === undefined) fail('ACCOUNT_NOT_FOUND', `No account is configured for registry ${host.slice(0, 253)}.`);
-        const handout = await broker.getToken(account.name, {
-          client: client === 'unknown' ? 'docker-credential' : client,
-          caller: ctx.caller,
-          minTtl: 60,
-        });
-        return sendJson(res, 200, { account: account.name, username: registryUsernameOf(account), ...toTokenBody(handout, clock.now()) });
-      }
+      case 'registry':
+        return registryCredential(res, query, client, ctx.caller);
       case 'registry-hosts':
-        return sendJson(
+        sendJson(
           res,
           200,
           listRegistryHosts(
@@ -414,7 +391,148 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
             registryUsernameOf,
           ),
         );
+        return undefined;
     }
+  }
+
+  /**
+   * `GET …/token` and `POST …/refresh` (access tokens; `type=id_token` goes to {@link idToken}).
+   * A cached token is answered at once through the broker's synchronous `cachedToken`; anything
+   * else waits for `getToken`/`refresh`.
+   */
+  function token(
+    res: ServerResponse,
+    kind: 'token' | 'refresh',
+    name: string,
+    query: URLSearchParams,
+    client: string,
+    caller: CallerInfo,
+  ): Promise<void> | undefined {
+    // No query string (the common case): nothing to parse, and the request is one literal.
+    const request = query === NO_QUERY ? { client, caller } : tokenRequest(kind, name, query, client, caller);
+    if (request === undefined) return idToken(res, kind, name, query.get('type') as string, query, client, caller);
+    const cached = kind === 'token' ? broker.cachedToken(name, request) : undefined;
+    if (cached !== undefined) {
+      sendToken(res, cached);
+      return undefined;
+    }
+    return fetchToken(res, kind, name, request);
+  }
+
+  /** The broker's request from the query string; undefined for `type=id_token` (or another type: refused there). */
+  function tokenRequest(
+    kind: 'token' | 'refresh',
+    name: string,
+    query: URLSearchParams,
+    client: string,
+    caller: CallerInfo,
+  ): TokenRequest | undefined {
+    const type = query.get('type');
+    if (type !== null && type !== 'access_token') return undefined;
+    // Inline rather than through auditedIfRefused: no closure per hand-out on the hot path.
+    try {
+      return {
+        minTtl: parseMinTtl(query.get('min_ttl')),
+        scope: parseScope(query.get('scope')),
+        client,
+        caller,
+        audience: optionalParam(query, 'audience'),
+        resource: optionalParam(query, 'resource'),
+      };
+    } catch (error) {
+      // Refused before reaching the broker: audited all the same.
+      broker.recordRefusal(name, { client, caller }, toBrokerError(error));
+      throw error;
+    }
+  }
+
+  async function fetchToken(res: ServerResponse, kind: 'token' | 'refresh', name: string, request: TokenRequest): Promise<void> {
+    sendToken(res, kind === 'token' ? await broker.getToken(name, request) : await broker.refresh(name, request));
+  }
+
+  // Response bodies of frozen hand-outs: the broker gives every cached hit of the same second the
+  // same frozen object (token-service.ts), so its JSON is encoded once, not once per request.
+  // Weak: an entry goes with its hand-out.
+  const tokenBodies = new WeakMap<TokenHandout, { payload: string; length: string }>();
+
+  function sendToken(res: ServerResponse, handout: TokenHandout): void {
+    let body = tokenBodies.get(handout);
+    if (body === undefined) {
+      // The broker's hand-outs carry expiresIn; the clock is read only for one that does not.
+      const timeless = handout.expiresAt === undefined || handout.expiresIn !== undefined;
+      const payload = JSON.stringify(toTokenBody(handout, timeless ? 0 : clock.now()));
+      body = { payload, length: String(Buffer.byteLength(payload)) };
+      // Only an object that cannot change (and whose body does not depend on the time) is remembered.
+      if (timeless && Object.isFrozen(handout)) tokenBodies.set(handout, body);
+    }
+    res.writeHead(200, [...JSON_HEADER_LIST, 'Content-Length', body.length]);
+    res.end(body.payload);
+  }
+
+  async function removeAccount(res: ServerResponse, name: string): Promise<void> {
+    await adminPort().removeAccount(name);
+    sendJson(res, 200, { removed: name });
+  }
+
+  async function logout(res: ServerResponse, name: string): Promise<void> {
+    await adminPort().logout(name);
+    sendJson(res, 200, { logged_out: name });
+  }
+
+  async function rename(res: ServerResponse, name: string, input: Record<string, unknown>): Promise<void> {
+    const newName = optionalString(input, 'name');
+    if (newName === undefined) fail('INVALID_REQUEST', 'Send {"name": "NEW_NAME"}.');
+    sendJson(res, 200, toAccountBody(await adminPort().renameAccount(name, newName)));
+  }
+
+  async function dpopProof(res: ServerResponse, name: string, input: Record<string, unknown>, client: string, caller: CallerInfo) {
+    const request = auditedIfRefused(name, client, caller, () => {
+      const htm = optionalString(input, 'htm');
+      const htu = optionalString(input, 'htu');
+      if (htm === undefined || htu === undefined)
+        fail('INVALID_REQUEST', 'Send {"htm": "GET", "htu": "https://api.example.com/path", "nonce"?: "…"}.');
+      return {
+        htm,
+        htu,
+        nonce: optionalString(input, 'nonce'),
+        scope: optionalString(input, 'scope'),
+        audience: optionalString(input, 'audience'),
+        resource: optionalString(input, 'resource'),
+        client,
+        caller,
+      };
+    });
+    const proof = await broker.dpopProof(name, request);
+    sendJson(res, 200, { proof: proof.proof, expires_at: Math.floor(proof.expiresAt / 1000) });
+  }
+
+  async function gitCredential(res: ServerResponse, query: URLSearchParams, client: string, caller: CallerInfo): Promise<void> {
+    const host = query.get('host');
+    if (host === null || host === '') fail('INVALID_REQUEST', 'host is required.');
+    const match = findGitAccount(broker.listAccounts(), host, query.get('path') ?? undefined);
+    if (match === undefined) fail('ACCOUNT_NOT_FOUND', `No account is configured for git host ${host.slice(0, 253)}.`);
+    const handout = await broker.getToken(match.account, {
+      client: client === 'unknown' ? 'git' : client,
+      caller,
+      minTtl: 60,
+    });
+    sendJson(res, 200, { account: match.account, username: match.username, ...toTokenBody(handout, clock.now()) });
+  }
+
+  async function registryCredential(res: ServerResponse, query: URLSearchParams, client: string, caller: CallerInfo): Promise<void> {
+    const host = query.get('host');
+    if (host === null || host.trim() === '') fail('INVALID_REQUEST', 'host is required.');
+    const account = findRegistryAccount(
+      broker.listAccounts().map((summary) => summary.config),
+      host,
+    );
+    if (account === undefined) fail('ACCOUNT_NOT_FOUND', `No account is configured for registry ${host.slice(0, 253)}.`);
+    const handout = await broker.getToken(account.name, {
+      client: client === 'unknown' ? 'docker-credential' : client,
+      caller,
+      minTtl: 60,
+    });
+    sendJson(res, 200, { account: account.name, username: registryUsernameOf(account), ...toTokenBody(handout, clock.now()) });
   }
 
   /** `GET …/token?type=id_token`: the ID token with its own expiry. */
@@ -585,16 +703,26 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     }
   }
 
+  /** The answer to a request that failed: its error as JSON (an unexpected one logged, by kind only). */
+  function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    const brokerError = toBrokerError(error, 'Internal error in the token API.');
+    if (!isBrokerError(error)) {
+      logger.error(
+        `[api] internal error on ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${error instanceof Error ? error.name : typeof error}`,
+      );
+    }
+    sendError(res, brokerError);
+    if (brokerError.code === 'PAYLOAD_TOO_LARGE') req.socket.end();
+  }
+
   return (req, res, ctx) => {
-    handle(req, res, ctx).catch((error: unknown) => {
-      const brokerError = toBrokerError(error, 'Internal error in the token API.');
-      if (!isBrokerError(error)) {
-        logger.error(
-          `[api] internal error on ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${error instanceof Error ? error.name : typeof error}`,
-        );
-      }
-      sendError(res, brokerError);
-      if (brokerError.code === 'PAYLOAD_TOO_LARGE') req.socket.end();
-    });
+    let pending: Promise<void> | undefined;
+    try {
+      pending = handle(req, res, ctx);
+    } catch (error) {
+      answerFailure(req, res, error);
+      return;
+    }
+    pending?.catch((error: unknown) => answerFailure(req, res, error));
   };
 }

@@ -86,16 +86,17 @@ function checkRequest(request: Pick<TokenRequest, 'minTtl' | 'scope' | 'audience
   if (request.scope !== undefined && (request.scope.length > 4096 || request.scope.trim() === '')) {
     throw new BrokerError('INVALID_REQUEST', 'scope must be a non-empty, space-separated list of scopes.');
   }
-  for (const [label, value] of [
-    ['audience', request.audience],
-    ['resource', request.resource],
-  ] as const) {
-    if (value !== undefined && (value === '' || value.length > ACCOUNT_LIMITS.exchangeAudience || /\s/.test(value))) {
-      throw new BrokerError(
-        'INVALID_REQUEST',
-        `${label} must be one non-empty value without spaces, at most ${ACCOUNT_LIMITS.exchangeAudience} characters.`,
-      );
-    }
+  // Two calls, not a loop over [label, value] pairs: no arrays allocated per hand-out.
+  checkExchangeTarget('audience', request.audience);
+  checkExchangeTarget('resource', request.resource);
+}
+
+function checkExchangeTarget(label: 'audience' | 'resource', value: string | undefined): void {
+  if (value !== undefined && (value === '' || value.length > ACCOUNT_LIMITS.exchangeAudience || /\s/.test(value))) {
+    throw new BrokerError(
+      'INVALID_REQUEST',
+      `${label} must be one non-empty value without spaces, at most ${ACCOUNT_LIMITS.exchangeAudience} characters.`,
+    );
   }
 }
 
@@ -210,6 +211,30 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     }
   }
 
+  /**
+   * {@link BrokerService.cachedToken}: the part of `handOut` a cached hit goes through — same
+   * checks, same `granted` audit entry and use mark — with no promise. Anything else (an error to
+   * audit, an approval to ask, an exchange, a token to fetch) is left to `handOut`, which then
+   * does all of it: nothing is recorded here unless a token is handed out.
+   */
+  function cachedToken(name: string, request: TokenRequest): TokenHandout | undefined {
+    if (closed || request.audience !== undefined || request.resource !== undefined) return undefined;
+    const account = ctx.findAccount(name);
+    if (account === undefined || (account.approval === 'ask' && request.skipApproval !== true)) return undefined;
+    try {
+      checkRequest(request);
+    } catch {
+      return undefined;
+    }
+    // One reading of the clock for the freshness check, the expiry in the answer and the audit.
+    const at = clock.now();
+    const handout = tokens.cachedHandout(account, request, at);
+    if (handout === undefined) return undefined;
+    tokens.markUsed(account, at);
+    record(account.name, request.client ?? 'unknown', request.caller, 'granted', undefined, undefined, at);
+    return handout;
+  }
+
   async function dpopProof(name: string, request: DpopProofRequest): Promise<DpopProofHandout> {
     if (closed) throw new BrokerError('INTERNAL', 'The broker is shutting down.');
     const client = request.client ?? 'unknown';
@@ -314,6 +339,7 @@ export function createBrokerService(deps: BrokerDeps & { grants: GrantPort }): B
     checkAccount: (input) => admin.check(input),
     removeAccount: (name) => admin.remove(name),
     getToken: (name, request = {}) => handOut(name, request, false),
+    cachedToken,
     getIdToken: (name, request = {}) => handOut(name, request, false, 'id_token'),
     refresh: (name, request = {}) => handOut(name, request, true),
     recordRefusal: (name, request, error) =>

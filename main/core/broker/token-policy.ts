@@ -197,15 +197,20 @@ export function scopesOutside(requested: string, allowed: readonly string[]): st
   return requested.split(' ').filter((scope) => scope.length > 0 && !allowed.includes(scope));
 }
 
+/** Whole seconds the token has left at `now`, never negative; undefined when its expiry is unknown. */
+export function expiresInSeconds(tokens: Lifetime, now: number): number | undefined {
+  return tokens.expiresAt === undefined ? undefined : Math.max(0, Math.floor((tokens.expiresAt - now) / 1000));
+}
+
 /** What a script receives; `expiresIn` is whole seconds left, never negative. */
 export function toHandout(tokens: TokenSet, now: number, fallbackScope: string | undefined): TokenHandout {
   const scope = tokens.scope ?? fallbackScope;
-  if (tokens.expiresAt === undefined) {
+  const expiresIn = expiresInSeconds(tokens, now);
+  if (tokens.expiresAt === undefined || expiresIn === undefined) {
     return scope === undefined
       ? { accessToken: tokens.accessToken, tokenType: tokens.tokenType }
       : { accessToken: tokens.accessToken, tokenType: tokens.tokenType, scope };
   }
-  const expiresIn = Math.max(0, Math.floor((tokens.expiresAt - now) / 1000));
   return scope === undefined
     ? { accessToken: tokens.accessToken, tokenType: tokens.tokenType, expiresAt: tokens.expiresAt, expiresIn }
     : { accessToken: tokens.accessToken, tokenType: tokens.tokenType, expiresAt: tokens.expiresAt, expiresIn, scope };

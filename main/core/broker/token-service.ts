@@ -53,6 +53,7 @@ import {
   computeRefreshAt,
   configuredScope,
   effectiveMinTtlMs,
+  expiresInSeconds,
   idleAfterMs,
   isIdle,
   isFresh,
@@ -75,6 +76,13 @@ export interface TokenService {
    * Throws BrokerError.
    */
   getHandout(account: AccountConfig, query: TokenQuery, force?: boolean): Promise<TokenHandout>;
+  /**
+   * The cached hand-out {@link TokenService.getHandout} would answer without any I/O (a fresh
+   * cached token for the query at `now`), synchronously; undefined when it would have to do more
+   * (refresh, fetch, refuse). Never throws. The cached-token path of the API uses it so a hit costs
+   * no promise and no microtask turn.
+   */
+  cachedHandout(account: AccountConfig, query: TokenQuery, now: number): TokenHandout | undefined;
   /**
    * The account's ID token, valid for `query.minTtl` (default as for access tokens, against the
    * ID token's own lifetime). An expiring ID token is renewed with a refresh even while the access
@@ -582,16 +590,47 @@ export function createTokenService(ctx: BrokerContext, hooks: TokenServiceHooks 
     return lifetime === undefined || !isUnexpired(lifetime, ctx.clock.now());
   }
 
+  // The hand-out last made from each cached token set. Within the same second (`expiresIn` counts
+  // whole seconds) every cached hit gets that same object: a hit allocates nothing, and the API
+  // encodes the response body once per hand-out object (routes.ts). Frozen, because every caller
+  // of that second shares it; weak, so it goes with its token set.
+  const handouts = new WeakMap<TokenSet, TokenHandout>();
+
+  /** The fresh cached token for the query at `now`, as a hand-out; undefined when there is none. */
+  function freshHandout(
+    account: AccountConfig,
+    state: AccountState,
+    scopeKey: string,
+    query: TokenQuery,
+    now: number,
+  ): TokenHandout | undefined {
+    const cached = scopeKey === '' ? state.tokens : state.scoped.get(scopeKey);
+    if (cached === undefined || !isFresh(cached, now, effectiveMinTtlMs(cached, query.minTtl))) return undefined;
+    const fallbackScope = cached.scope !== undefined ? undefined : scopeKey === '' ? grantedScope(account, state) : scopeKey;
+    const last = handouts.get(cached);
+    if (last !== undefined && last.expiresIn === expiresInSeconds(cached, now) && last.scope === (cached.scope ?? fallbackScope)) {
+      return last;
+    }
+    const handout = Object.freeze(toHandout(cached, now, fallbackScope));
+    handouts.set(cached, handout);
+    return handout;
+  }
+
   return {
+    cachedHandout(account, query, now) {
+      const state = ctx.state(account.name);
+      return freshHandout(account, state, scopeKeyFor(account, state, query.scope), query, now);
+    },
+
     async getHandout(account, query, force = false) {
       const state = ctx.state(account.name);
       const scopeKey = scopeKeyFor(account, state, query.scope);
+      if (!force) {
+        const hit = freshHandout(account, state, scopeKey, query, ctx.clock.now());
+        if (hit !== undefined) return hit;
+      }
       const cached = scopeKey === '' ? state.tokens : state.scoped.get(scopeKey);
       const fallbackScope = scopeKey === '' ? grantedScope(account, state) : scopeKey;
-      if (cached !== undefined && !force) {
-        const now = ctx.clock.now();
-        if (isFresh(cached, now, effectiveMinTtlMs(cached, query.minTtl))) return toHandout(cached, now, fallbackScope);
-      }
       if (state.signedOut || (state.needsLogin && !reissues(account))) throw needsLoginFor(account.name, state);
       if (scopeKey !== '') {
         checkRequestedScope(account, scopeKey);

@@ -240,6 +240,13 @@ export interface BrokerService {
   removeAccount(name: string): Promise<void>;
   getToken(name: string, request?: TokenRequest): Promise<TokenHandout>;
   /**
+   * What {@link BrokerService.getToken} answers when it is a cached token that needs no I/O —
+   * audited and marked as used exactly the same — returned synchronously; `undefined` when
+   * `getToken` has to do the work (fetch or refresh, ask for approval, exchange, or fail). The
+   * token API tries it first, so a cached hit is answered without a promise or a microtask turn.
+   */
+  cachedToken(name: string, request: TokenRequest): TokenHandout | undefined;
+  /**
    * The account's ID token (`minTtl` against its own `exp`), refreshed when it is expiring even if
    * the access token is not; audited as `id_token`. `scope` does not apply.
    */

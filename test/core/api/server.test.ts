@@ -86,6 +86,28 @@ describe('token API server (routing and wire shapes)', () => {
     expect(res.text).not.toContain('rt-secret');
   });
 
+  it("answers a cached hit through the broker's synchronous cachedToken with getToken's body and headers; refresh never takes it", async () => {
+    const viaGetToken = await call(sock(), 'GET', '/v1/accounts/work/token?min_ttl=60', { headers: { 'X-Token-Broker-Client': 'ci' } });
+    broker.cacheHits = true;
+    const cached = await call(sock(), 'GET', '/v1/accounts/work/token?min_ttl=60', { headers: { 'X-Token-Broker-Client': 'ci' } });
+    expect(cached.status).toBe(200);
+    expect(cached.text).toBe(viaGetToken.text);
+    const { date: _cachedDate, ...cachedHeaders } = cached.headers;
+    const { date: _date, ...headers } = viaGetToken.headers;
+    expect(cachedHeaders).toEqual(headers);
+    const caller = expect.objectContaining({ verified: true, pid: process.pid });
+    expect(broker.calls.at(-1)).toEqual({ method: 'cachedToken', name: 'work', request: { minTtl: 60, client: 'ci', caller } });
+    // Without a query string the request is the client and the caller alone.
+    await call(sock(), 'GET', '/v1/accounts/work/token');
+    expect(broker.calls.at(-1)).toEqual({ method: 'cachedToken', name: 'work', request: { client: 'unknown', caller } });
+    // A refresh is never answered from the cache.
+    expect((await call(sock(), 'POST', '/v1/accounts/work/refresh')).status).toBe(200);
+    expect(broker.calls.slice(-2).map((c) => c.method)).toEqual(['refresh', 'getToken']);
+    // Not cached (an error to report): getToken answers it.
+    expect((await call(sock(), 'GET', '/v1/accounts/denied/token')).status).toBe(403);
+    expect(broker.calls.at(-1)?.method).toBe('getToken');
+  });
+
   it('names an anonymous client "unknown" and bounds long names', async () => {
     await call(sock(), 'GET', '/v1/accounts/work/token');
     expect(broker.calls.at(-1)?.request?.client).toBe('unknown');

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../support/fixtures.js';
 import { createAuditLog, parseAuditLine, sanitizeClientName, toEpochMs } from '../../../main/core/broker/audit.js';
 import { silentLogger } from '../../../main/core/ports.js';
+import type { AuditEntry } from '../../../main/core/broker/types.js';
 
 const temp = useTempDir('token-broker-audit-');
 
@@ -140,6 +141,30 @@ describe('audit log', () => {
     );
     expect(toEpochMs(1760000000.25)).toBe(1_760_000_000_250);
     expect(toEpochMs(1_700_000_000_123)).toBe(1_700_000_000_123);
+  });
+
+  it("writes each caller's lines as JSON.stringify would, whatever the caller asks next (its line tail is encoded once and re-encoded on change)", async () => {
+    const file = join(temp.path, 'audit.log');
+    const audit = createAuditLog({ file, logger: silentLogger });
+    const kubectl = { verified: true, uid: 1000, pid: 42, exe: '/usr/bin/kube"ctl' };
+    const other = { verified: true, uid: 1000, pid: 43 };
+    const entries: AuditEntry[] = [
+      { at: 1_760_000_000_001, account: 'a', client: 'kubectl', caller: kubectl, outcome: 'granted' },
+      { at: 1_760_000_000_002, account: 'a', client: 'kubectl', caller: kubectl, outcome: 'granted' },
+      { at: 1_760_000_000_003, account: 'b', client: 'kubectl', caller: kubectl, outcome: 'granted' },
+      { at: 1_760_000_000_004, account: 'b', client: 'kubectl', caller: other, outcome: 'granted' },
+      { at: 1_760_000_000_005, account: 'b', client: 'renamed', caller: kubectl, outcome: 'granted' },
+      { at: 1_760_000_000_006, account: 'b', client: 'renamed', caller: kubectl, outcome: 'needs_login', code: 'NEEDS_LOGIN' },
+      { at: 1_760_000_000_007, account: 'b', client: 'renamed', caller: kubectl, outcome: 'denied' },
+      { at: 1_760_000_000_008, account: 'b', client: 'renamed', caller: kubectl, outcome: 'granted', kind: 'id_token' },
+      { at: 1_760_000_000_009, account: 'b', client: 'renamed', caller: kubectl, outcome: 'granted' },
+      { at: 1_760_000_000_010, account: 'b', client: 'renamed', outcome: 'granted' },
+    ];
+    for (const entry of entries) audit.record(entry);
+    await audit.close();
+    expect((await readFile(file, 'utf8')).trim().split('\n')).toEqual(
+      entries.map((entry) => JSON.stringify({ ...entry, at: entry.at / 1000 })),
+    );
   });
 
   it('keeps client names short and printable', () => {

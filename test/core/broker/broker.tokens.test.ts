@@ -256,6 +256,66 @@ describe('getToken', () => {
   });
 });
 
+describe("cachedToken (the API's synchronous path for cached hits)", () => {
+  const caller = { verified: true, uid: 1000, pid: 4321, exe: '/usr/bin/kubectl' };
+
+  it('answers a cached hit at once, exactly as getToken would, audited and marked used the same', async () => {
+    const h = await harness();
+    await addSignedIn(h, server, 'work');
+    await h.broker.getToken('work', { client: 'warm-up' });
+    server.resetCounters();
+    h.clock.advance(60_000);
+    const request = { client: 'kubectl', caller, minTtl: 60 };
+    const sync = h.broker.cachedToken('work', request);
+    const viaGet = await h.broker.getToken('work', request);
+    expect(sync).toEqual(viaGet);
+    expect(sync?.expiresIn).toBeGreaterThan(3000);
+    expect(server.tokenRequests).toEqual({});
+    const [fromGet, fromSync] = h.broker.auditLog({ client: 'kubectl' });
+    expect(fromSync).toEqual(fromGet);
+    expect(fromSync).toEqual({ at: h.clock.now(), account: 'work', client: 'kubectl', caller, outcome: 'granted' });
+    expect(h.broker.getAccount('work').lastUsedAt).toBe(h.clock.now());
+    // Both reach the file like every other entry.
+    await h.broker.close();
+    const lines = (await readFile(h.auditFile, 'utf8')).trim().split('\n');
+    expect(lines.slice(-2).map((line) => JSON.parse(line))).toEqual([
+      { at: h.clock.now() / 1000, account: 'work', client: 'kubectl', caller, outcome: 'granted' },
+      { at: h.clock.now() / 1000, account: 'work', client: 'kubectl', caller, outcome: 'granted' },
+    ]);
+  });
+
+  it('leaves every other case to getToken and records nothing for it', async () => {
+    const h = await harness();
+    await addSignedIn(h, server, 'work', { scopes: ['openid', 'api', 'read'] });
+    await addSignedIn(h, server, 'asked', { approval: 'ask' });
+    await h.broker.addAccount(passwordAccountInput(), basicSecrets(server));
+    await h.broker.getToken('work');
+    await h.broker.getToken('asked', { skipApproval: true });
+    const audited = h.broker.auditLog().length;
+    // Each of these needs a refresh, an approval, an exchange, a refusal or an error audited by getToken.
+    expect(h.broker.cachedToken('missing', { client: 'x' })).toBeUndefined();
+    expect(h.broker.cachedToken('fresh', { client: 'x' })).toBeUndefined();
+    expect(h.broker.cachedToken('asked', { client: 'x' })).toBeUndefined();
+    expect(h.broker.cachedToken('work', { client: 'x', minTtl: 2 * 3600 })).toBeUndefined();
+    expect(h.broker.cachedToken('work', { client: 'x', minTtl: -1 })).toBeUndefined();
+    expect(h.broker.cachedToken('work', { client: 'x', scope: ' ' })).toBeUndefined();
+    expect(h.broker.cachedToken('work', { client: 'x', audience: 'https://api.example' })).toBeUndefined();
+    expect(h.broker.cachedToken('work', { client: 'x', resource: 'https://api.example' })).toBeUndefined();
+    expect(h.broker.cachedToken('work', { client: 'x', scope: 'read' })).toBeUndefined();
+    expect(h.broker.auditLog()).toHaveLength(audited);
+    // The app's own requests skip the approval, here as in getToken.
+    expect(h.broker.cachedToken('asked', { client: 'app', skipApproval: true })).toBeDefined();
+    // A narrower scope, once fetched, is a cached hit too.
+    const narrow = await h.broker.getToken('work', { scope: 'read' });
+    expect(h.broker.cachedToken('work', { client: 'x', scope: 'read' })?.accessToken).toBe(narrow.accessToken);
+    h.clock.advance(2 * HOUR);
+    expect(h.broker.cachedToken('work', { client: 'x' })).toBeUndefined();
+    expect(h.broker.auditLog()).toHaveLength(audited + 3);
+    await h.broker.close();
+    expect(h.broker.cachedToken('asked', { client: 'app', skipApproval: true })).toBeUndefined();
+  });
+});
+
 function passwordAccountInput() {
   return {
     name: 'fresh',

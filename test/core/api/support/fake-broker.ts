@@ -119,6 +119,17 @@ export class FakeBroker implements BrokerService {
     if (account.token === undefined) throw new BrokerError('NEEDS_LOGIN', `Sign in to ${name} first.`, { account: name });
     return account.token;
   }
+  /**
+   * Off by default (every request then goes through getToken, as the tests record it); with
+   * `cacheHits` the fake answers from `token` synchronously like the real broker's cache.
+   */
+  cacheHits = false;
+  cachedToken(name: string, request: TokenRequest): TokenHandout | undefined {
+    const account = this.accounts.get(name);
+    if (!this.cacheHits || account?.token === undefined || account.error !== undefined) return undefined;
+    this.calls.push({ method: 'cachedToken', name, request });
+    return account.token;
+  }
   recordRefusal(name: string, request: Pick<TokenRequest, 'client' | 'caller'>, error: { code: string }): void {
     this.calls.push({ method: 'recordRefusal', name, request: { ...request }, code: error.code });
   }
