@@ -68,6 +68,22 @@ export const leanDependencies = {
       path: args.path,
       namespace: 'lean-stub',
     }));
+    // node:tls through require() in the ESM build: an ESM import of a builtin makes Node build its
+    // namespace by reading every export, and tls.rootCertificates is a getter that materialises
+    // ~140 PEM strings (~220 KB of V8 heap, kept for the process lifetime) that the broker only
+    // needs with TOKEN_BROKER_CA_FILE. require() hands out the module object; esbuild reads the
+    // named imports from it where they are used.
+    build.onResolve({ filter: /^(node:)?tls$/ }, (args) =>
+      args.namespace === 'cjs-builtin'
+        ? { path: 'node:tls', external: true }
+        : build.initialOptions.format === 'esm'
+          ? { path: 'node:tls', namespace: 'cjs-builtin' }
+          : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'cjs-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
     build.onLoad({ filter: /.*/, namespace: 'lean-stub' }, (args) => ({ contents: stubs[args.path], loader: 'js' }));
     build.onLoad({ filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');

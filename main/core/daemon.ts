@@ -20,6 +20,7 @@ import { createBroker } from './broker/index.js';
 import { toBrokerError } from './errors.js';
 import type { ApprovalPort, BrokerService } from './broker/types.js';
 import { ensurePrivateDir } from './data-dir.js';
+import { createIdleCompactor } from './heap-compaction.js';
 import { createLazyHttpClient } from './oauth/lazy-http.js';
 import type { ProxySpec } from './proxy/account-proxy.js';
 import type { RunningProxy } from './proxy/proxy-server.js';
@@ -92,12 +93,15 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
   });
 
   const tcpKeyFile = join(dataDir, API_KEY_FILE);
+  // Provider requests load the OAuth engine and leave old-space pages part garbage; once the
+  // daemon is quiet again the heap is compacted so they go back to the system (heap-compaction.ts).
+  const compactor = createIdleCompactor();
   let broker: BrokerService;
   try {
     broker = createBroker({
       configStore,
       vault,
-      http: createLazyHttpClient(),
+      http: compactor.watch(createLazyHttpClient()),
       logger,
       auditFile: join(dataDir, AUDIT_FILE),
       // TOKEN_BROKER_PROACTIVE_REFRESH=off leaves refreshing to the moment a client asks.
@@ -145,6 +149,8 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
     }
   }
 
+  // Start-up compiled the daemon and left its garbage: compact once the daemon is quiet.
+  compactor.noteActivity();
   let closing: Promise<void> | undefined;
   return {
     broker,
@@ -156,6 +162,7 @@ export async function startBrokerDaemon(options: BrokerDaemonOptions): Promise<B
     applyTcpListener,
     close() {
       closing ??= (async () => {
+        compactor.close();
         await Promise.all(proxies.map((proxy) => proxy.close()));
         await api.close();
         // The broker stops its scheduler, waits for vault writes and closes the vault.
