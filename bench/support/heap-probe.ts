@@ -48,7 +48,12 @@ export async function createHeapProbe(dir: string): Promise<HeapProbe> {
     async sample(pid, afterGc = false) {
       process.kill(pid, afterGc ? 'SIGURG' : 'SIGUSR2');
       for (let waited = 0; waited < 5000; waited += 2) {
-        const lines = (await readFile(out, 'utf8')).split('\n').filter((l) => l !== '');
+        // Complete lines only: a read can land in the middle of the daemon's append.
+        const text = await readFile(out, 'utf8');
+        const lines = text
+          .slice(0, text.lastIndexOf('\n') + 1)
+          .split('\n')
+          .filter((l) => l !== '');
         if (lines.length > seen) {
           seen = lines.length;
           return JSON.parse(lines[lines.length - 1] as string) as MemorySample;
