@@ -40,7 +40,8 @@ const SUPPORTED_ARCHES = new Set(['x64', 'arm64']);
 
 /**
  * Sends `request` to the broker on `socketPath` and returns every byte it answers until it closes
- * the connection. `checkPeer` sees the listener's credentials (undefined when the kernel gave none)
+ * the connection, or until `complete` says the answer is whole (the broker's FIN can come a
+ * millisecond after its last byte, which is worth not waiting for). `checkPeer` sees the listener's credentials (undefined when the kernel gave none)
  * before anything is sent, and throws to refuse it. Gives up after `timeoutMs` without a byte from
  * the broker (0 waits forever). Failures of the system calls throw an Error with the errno's name
  * in `code` (ENOENT, ECONNREFUSED, ETIMEDOUT, …), as node:net would.
@@ -50,6 +51,7 @@ export type BlockingExchange = (
   request: Buffer,
   timeoutMs: number,
   checkPeer: (peer: RawPeerCredentials | undefined) => void,
+  complete?: (answer: Buffer) => boolean,
 ) => Buffer;
 
 function systemError(call: string, errno: number): NodeJS.ErrnoException {
@@ -108,7 +110,7 @@ export function createBlockingExchange(
 
   // Typed arrays rather than Buffer methods below: each Buffer method's first use compiles Node's
   // own code for it (~0.1 ms apiece), and this runs once per process.
-  return (socketPath, request, timeoutMs, checkPeer) => {
+  return (socketPath, request, timeoutMs, checkPeer, complete) => {
     const path = Buffer.from(socketPath, 'utf8');
     // The caller checks the length (client.ts brokerSocketPath); this keeps the struct intact regardless.
     if (path.length >= SUN_PATH_SIZE) throw Object.assign(new Error('socket path too long'), { code: 'ENAMETOOLONG' });
@@ -136,6 +138,11 @@ export function createBlockingExchange(
       }
       const chunks: Uint8Array[] = [];
       let total = 0;
+      const received = (): Buffer => {
+        const first = chunks[0];
+        if (chunks.length === 1 && first !== undefined) return Buffer.from(first.buffer, 0, first.length);
+        return Buffer.concat(chunks, total);
+      };
       for (;;) {
         const chunk = new Uint8Array(RECEIVE_CHUNK);
         const n = Number(call.recv(fd, chunk, chunk.length, 0));
@@ -147,10 +154,9 @@ export function createBlockingExchange(
         }
         chunks.push(chunk.subarray(0, n));
         total += n;
+        if (complete?.(received()) === true) break;
       }
-      const first = chunks[0];
-      if (chunks.length === 1 && first !== undefined) return Buffer.from(first.buffer, 0, first.length);
-      return Buffer.concat(chunks, total);
+      return received();
     } finally {
       call.close(fd);
     }

@@ -134,7 +134,9 @@ export function preferBlockingExchange(): void {
     if (blocking === null) blocking = createBlockingExchange();
     if (blocking === undefined) return netExchange(socketPath, request, timeoutMs);
     try {
-      return Promise.resolve(blocking(socketPath, Buffer.from(request), timeoutMs, (peer) => checkBrokerPeer(peer, socketPath)));
+      return Promise.resolve(
+        blocking(socketPath, Buffer.from(request), timeoutMs, (peer) => checkBrokerPeer(peer, socketPath), answerComplete),
+      );
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -171,6 +173,17 @@ function requestJson<T>(method: 'GET' | 'POST', path: string, payload: string | 
       throw error instanceof CliError ? error : connectionError(error as NodeJS.ErrnoException, socketPath, timeoutMs);
     },
   );
+}
+
+/**
+ * Whether `raw` holds a whole answer by its `Content-Length` (the broker always sends one); false
+ * without one, so the answer is read until the broker closes.
+ */
+export function answerComplete(raw: Buffer): boolean {
+  const headEnd = raw.indexOf('\r\n\r\n');
+  if (headEnd === -1) return false;
+  const length = /\r\ncontent-length:[ \t]*(\d{1,9})[ \t]*\r\n/i.exec(raw.toString('latin1', 0, headEnd + 2))?.[1];
+  return length !== undefined && raw.length >= headEnd + 4 + Number(length);
 }
 
 /** The parsed JSON of a 2xx answer; a CliError for an error answer or one that is not HTTP and JSON. */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawPeerCredentials } from '../../main/core/api/peer-credentials.js';
 import { createBlockingExchange, type BlockingExchange } from '../../main/cli/blocking-exchange.js';
+import { answerComplete } from '../../main/cli/client.js';
 
 const STAND_IN = `
 import { createServer } from 'node:http';
@@ -20,6 +21,12 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     process.stdout.write('request ' + req.url + '\\n');
     if (req.url === '/silent') return;
+    if (req.url === '/linger') {
+      // A whole answer, and the connection held open long after it.
+      req.socket.write('HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nContent-Length: 11\\r\\n\\r\\n{"ok":true}');
+      setTimeout(() => req.socket.destroy(), 20_000).unref();
+      return;
+    }
     if (req.url === '/big') {
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ filler: 'é'.repeat(150_000) }));
@@ -111,6 +118,12 @@ describe.runIf(supported)('the blocking exchange on Linux', () => {
     await waitFor(/closed 0\n/);
     const seen = output + (await waitFor(/request \/marker\n/));
     expect(seen).not.toContain('/v1/secret');
+  });
+
+  it('returns as soon as `complete` says the answer is whole, without waiting for the close', () => {
+    // The stand-in keeps this connection open for 20 s: waiting for its close would time out.
+    const answer = exchange(socketPath, request('GET', '/linger'), 2_000, () => undefined, answerComplete);
+    expect(bodyOf(answer)).toEqual({ ok: true });
   });
 
   it('gives up with ETIMEDOUT when the broker does not answer in time', () => {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { useTempDir } from '../support/fixtures.js';
-import { getJson } from '../../main/cli/client.js';
+import { answerComplete, getJson } from '../../main/cli/client.js';
 import { callApi } from '../../main/cli/client-http.js';
 
 const temp = useTempDir('tb-client-');
@@ -86,5 +86,16 @@ describe('CLI client (raw GET on node:net)', () => {
     await expect(getJson('/', { env: env(path), timeoutMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     silent.closeAllConnections();
     await new Promise((resolve) => silent.close(resolve));
+  });
+});
+
+describe('answerComplete (when the CLI stops reading)', () => {
+  const head = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n';
+  it('is true once the body has its Content-Length, false before and without one', () => {
+    expect(answerComplete(Buffer.from(`${head}{"ok":true}`))).toBe(true);
+    expect(answerComplete(Buffer.from(`${head}{"ok":tru`))).toBe(false);
+    expect(answerComplete(Buffer.from(head.slice(0, 30)))).toBe(false);
+    expect(answerComplete(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'))).toBe(false);
+    expect(answerComplete(Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length:2\r\n\r\n{}`))).toBe(true);
   });
 });
